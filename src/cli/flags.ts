@@ -1,0 +1,110 @@
+// The table of every command-line flag: its names (PostGraphile v4's where v4 has the flag),
+// the environment variable that can set it, how its value is read, and its help line.
+
+export type FlagKind =
+  | 'string' // one value
+  | 'list' // comma-separated values
+  | 'repeat' // may be given many times, values accumulate
+  | 'bool' // no value; sets the field to `value`
+  | 'port' // integer 1..65535
+  | 'path' // one value, resolved against cwd
+  | 'errorStack'; // v4's `--show-error-stack [json|string]`
+
+export interface FlagSpec {
+  /** Options field this flag sets; `help`/`version` are handled by the caller. */
+  key: string;
+  long: string;
+  short?: string;
+  /** Extra long names accepted (v4's deprecated spellings). */
+  aliases?: string[];
+  env?: string;
+  kind: FlagKind;
+  /** For `bool`: the value the flag sets (e.g. `--no-ignore-rbac` sets ignoreRbac=false). */
+  value?: boolean;
+  arg?: string;
+  help: string;
+}
+
+export const flagSpecs: FlagSpec[] = [
+  // Connection
+  { key: 'connection', long: 'connection', short: 'c', env: 'DATABASE_URL', kind: 'string', arg: 'URL',
+    help: 'PostgreSQL connection string for the API; without it the embedded database starts' },
+  { key: 'ownerConnection', long: 'owner-connection', short: 'C', env: 'OWNER_DATABASE_URL', kind: 'string',
+    arg: 'URL', help: 'privileged connection (watch fixtures, SQL files); defaults to --connection' },
+  { key: 'schemas', long: 'schema', short: 's', env: 'SCHEMAS', kind: 'list', arg: 'LIST',
+    help: 'comma-separated PostgreSQL schemas to expose (default public)' },
+  { key: 'defaultRole', long: 'default-role', short: 'r', env: 'DEFAULT_ROLE', kind: 'string', arg: 'ROLE',
+    help: 'role used for requests without a JWT' },
+  { key: 'retryOnInitFail', long: 'retry-on-init-fail', env: 'FORUM_DEV_RETRY_ON_INIT_FAIL', kind: 'bool',
+    value: true, help: 'keep retrying the initial connection with backoff instead of exiting' },
+  { key: 'dataDir', long: 'data-dir', env: 'FORUM_DEV_DATA_DIR', kind: 'path', arg: 'DIR',
+    help: 'directory for the embedded database and its secrets (default .forum-dev)' },
+  // JWT
+  { key: 'jwtSecret', long: 'jwt-secret', short: 'e', aliases: ['secret'], env: 'JWT_SECRET', kind: 'string',
+    arg: 'SECRET', help: 'secret that signs and verifies JWTs; without it auth is off' },
+  { key: 'jwtPublicKey', long: 'jwt-public-key', env: 'JWT_PUBLIC_KEY', kind: 'string', arg: 'KEY',
+    help: 'public key that verifies JWTs (asymmetric algorithms)' },
+  { key: 'jwtTokenIdentifier', long: 'jwt-token-identifier', short: 't', aliases: ['token'],
+    env: 'JWT_TOKEN_IDENTIFIER', kind: 'string', arg: 'SCHEMA.TYPE',
+    help: 'composite type that is signed into a JWT when returned' },
+  { key: 'jwtVerifyAlgorithms', long: 'jwt-verify-algorithms', env: 'JWT_VERIFY_ALGORITHMS', kind: 'list',
+    arg: 'LIST', help: 'comma-separated JWT algorithms accepted when verifying' },
+  { key: 'jwtAudiences', long: 'jwt-audiences', short: 'A', aliases: ['jwt-verify-audience'],
+    env: 'JWT_AUDIENCES', kind: 'list', arg: 'LIST', help: 'comma-separated JWT audiences accepted' },
+  { key: 'jwtRole', long: 'jwt-role', env: 'JWT_ROLE', kind: 'string', arg: 'PATH',
+    help: 'path to the role claim, dotted or comma-separated (default role)' },
+  // Schema
+  { key: 'watch', long: 'watch', short: 'w', env: 'FORUM_DEV_WATCH', kind: 'bool', value: true,
+    help: 'rebuild the GraphQL schema when the database schema changes' },
+  { key: 'watchSql', long: 'watch-sql', env: 'FORUM_DEV_WATCH_SQL', kind: 'repeat', arg: 'PATH',
+    help: 'apply a .sql file (or a folder of them) on save; repeatable' },
+  { key: 'disableDefaultMutations', long: 'disable-default-mutations', short: 'M',
+    env: 'FORUM_DEV_DISABLE_DEFAULT_MUTATIONS', kind: 'bool', value: true,
+    help: 'no CRUD mutations; only mutations from functions' },
+  { key: 'ignoreRbac', long: 'no-ignore-rbac', env: 'FORUM_DEV_IGNORE_RBAC', kind: 'bool', value: false,
+    help: 'hide what no role may use (env: true/false, default true)' },
+  { key: 'exportSchemaGraphql', long: 'export-schema-graphql', env: 'FORUM_DEV_EXPORT_SCHEMA_GRAPHQL',
+    kind: 'path', arg: 'FILE', help: 'write the schema in GraphQL SDL to FILE' },
+  { key: 'exportSchemaJson', long: 'export-schema-json', short: 'x', env: 'FORUM_DEV_EXPORT_SCHEMA_JSON',
+    kind: 'path', arg: 'FILE', help: 'write the introspection result as JSON to FILE' },
+  { key: 'noServer', long: 'no-server', short: 'X', env: 'FORUM_DEV_NO_SERVER', kind: 'bool', value: true,
+    help: 'export the schema (-x, --export-schema-graphql) and exit without serving' },
+  // Server
+  { key: 'port', long: 'port', short: 'p', env: 'PORT', kind: 'port', arg: 'PORT',
+    help: 'HTTP port (default 5000)' },
+  { key: 'host', long: 'host', short: 'n', env: 'HOST', kind: 'string', arg: 'HOST',
+    help: 'HTTP host to bind (default localhost)' },
+  { key: 'cors', long: 'cors', short: 'o', env: 'FORUM_DEV_CORS', kind: 'bool', value: true,
+    help: 'enable generous CORS headers' },
+  { key: 'bodySizeLimit', long: 'body-size-limit', short: 'l', env: 'FORUM_DEV_BODY_SIZE_LIMIT', kind: 'string',
+    arg: 'SIZE', help: 'largest request body, e.g. 200kB or 5MB (default 100kB)' },
+  { key: 'graphqlRoute', long: 'graphql', short: 'q', env: 'FORUM_DEV_GRAPHQL_ROUTE', kind: 'string',
+    arg: 'ROUTE', help: 'route of the GraphQL endpoint (default /graphql)' },
+  { key: 'graphiqlRoute', long: 'graphiql', short: 'i', env: 'FORUM_DEV_GRAPHIQL_ROUTE', kind: 'string',
+    arg: 'ROUTE', help: 'route of GraphiQL (default /graphiql)' },
+  { key: 'graphiql', long: 'disable-graphiql', short: 'b', env: 'FORUM_DEV_DISABLE_GRAPHIQL', kind: 'bool',
+    value: false, help: 'do not serve GraphiQL' },
+  { key: 'disableQueryLog', long: 'disable-query-log', env: 'FORUM_DEV_DISABLE_QUERY_LOG', kind: 'bool',
+    value: true, help: 'do not log each query' },
+  { key: 'extendedErrors', long: 'extended-errors', env: 'FORUM_DEV_EXTENDED_ERRORS', kind: 'list', arg: 'LIST',
+    help: 'PostgreSQL error fields added to GraphQL errors, e.g. hint,detail,errcode' },
+  { key: 'showErrorStack', long: 'show-error-stack', env: 'FORUM_DEV_SHOW_ERROR_STACK', kind: 'errorStack',
+    help: 'include JavaScript stacks in GraphQL errors (development)' },
+  { key: 'subscriptions', long: 'subscriptions', short: 'S', env: 'FORUM_DEV_SUBSCRIPTIONS', kind: 'bool',
+    value: true, help: 'enable GraphQL subscriptions over websockets' },
+  { key: 'simpleSubscriptions', long: 'simple-subscriptions', env: 'FORUM_DEV_SIMPLE_SUBSCRIPTIONS',
+    kind: 'bool', value: true, help: 'add the `listen` subscription field; implies --subscriptions' },
+  { key: 'live', long: 'live', short: 'L', env: 'FORUM_DEV_LIVE', kind: 'bool', value: true,
+    help: 'live queries via subscriptions; implies --subscriptions' },
+  // Meta
+  { key: 'help', long: 'help', short: 'h', kind: 'bool', value: true, help: 'show this help and exit' },
+  { key: 'version', long: 'version', short: 'V', kind: 'bool', value: true, help: 'print the version and exit' },
+];
+
+export function findLong(name: string): FlagSpec | undefined {
+  return flagSpecs.find((s) => s.long === name || (s.aliases ?? []).includes(name));
+}
+
+export function findShort(letter: string): FlagSpec | undefined {
+  return flagSpecs.find((s) => s.short === letter);
+}

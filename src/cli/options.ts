@@ -1,0 +1,71 @@
+// The one typed Options object every stage reads. Flags, environment variables and `.env`
+// resolve to this (see ./parse.ts); the library API accepts the same shape.
+
+export interface Options {
+  /** Main connection string; undefined means "start the embedded database". */
+  connection?: string;
+  /** Connection with DDL rights (event triggers, SQL-file watcher). Defaults to `connection`. */
+  ownerConnection?: string;
+  /** Exposed PostgreSQL schemas, in order. */
+  schemas: string[];
+  defaultRole?: string;
+  jwtSecret?: string;
+  jwtPublicKey?: string;
+  /** `schema.type` of the composite that is signed into a JWT. */
+  jwtTokenIdentifier?: string;
+  jwtVerifyAlgorithms?: string[];
+  jwtAudiences?: string[];
+  /** Dotted path into the claims for the role, v4's `--jwt-role` (default `role`). */
+  jwtRole: string[];
+  port: number;
+  host: string;
+  watch: boolean;
+  /** Files or folders of `.sql` files applied on save (watch mode). */
+  watchSql: string[];
+  disableDefaultMutations: boolean;
+  exportSchemaGraphql?: string;
+  exportSchemaJson?: string;
+  /** v4's `-X, --no-server`: export the schema files, then exit without serving. */
+  noServer?: boolean;
+  /** When true, fields the roles cannot use are still exposed (v4's default). */
+  ignoreRbac: boolean;
+  cors: boolean;
+  /** Body size limit in express/bytes syntax, e.g. `100kB`. */
+  bodySizeLimit: string;
+  disableQueryLog: boolean;
+  extendedErrors: string[];
+  showErrorStack: boolean;
+  subscriptions: boolean;
+  simpleSubscriptions: boolean;
+  live: boolean;
+  graphqlRoute: string;
+  graphiqlRoute: string;
+  graphiql: boolean;
+  retryOnInitFail: boolean;
+  /** Directory for the embedded database and its generated secret. */
+  dataDir: string;
+}
+
+export const defaultOptions: Options = {
+  schemas: ['public'],
+  jwtRole: ['role'],
+  port: 5000,
+  host: 'localhost',
+  watch: false,
+  watchSql: [],
+  disableDefaultMutations: false,
+  ignoreRbac: true,
+  cors: false,
+  bodySizeLimit: '100kB',
+  disableQueryLog: false,
+  extendedErrors: [],
+  showErrorStack: false,
+  subscriptions: false,
+  simpleSubscriptions: false,
+  live: false,
+  graphqlRoute: '/graphql',
+  graphiqlRoute: '/graphiql',
+  graphiql: true,
+  retryOnInitFail: false,
+  dataDir: '.forum-dev',
+};

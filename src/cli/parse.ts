@@ -1,0 +1,273 @@
+// Resolves command-line flags, then environment variables, then a `.env` file in cwd, then
+// `defaultOptions` into one Options object. Anything malformed throws an OptionsError whose
+// message fits on one line, so the CLI can print it as is.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultOptions, type Options } from './options';
+import { findLong, findShort, flagSpecs, type FlagSpec } from './flags';
+
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+}
+
+export interface ParsedArgs {
+  options: Options;
+  help: boolean;
+  version: boolean;
+  /** Options fields set by a flag, the environment or `.env` (not by a default). */
+  explicit: Set<string>;
+  /** Arguments that are not flags (e.g. a subcommand) and everything after `--`. */
+  positional: string[];
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Options {
+  return parseArgs(argv, env, cwd).options;
+}
+
+const errorFields = [
+  'errcode', 'severity', 'code', 'detail', 'hint', 'position', 'internalPosition', 'internalQuery',
+  'where', 'schema', 'table', 'column', 'dataType', 'constraint', 'file', 'line', 'routine',
+];
+const jwtAlgorithms = [
+  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384',
+  'PS512', 'none',
+];
+
+type Raw = Map<string, unknown>;
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ParsedArgs {
+  const fromFlags: Raw = new Map();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      const spec = findLong(name);
+      if (!spec) throw new OptionsError(`unknown option '--${name}'`);
+      const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+      i = takeFlag(spec, `--${name}`, inline, argv, i, fromFlags);
+    } else if (arg.startsWith('-') && arg.length > 1) {
+      // Bundled short flags: `-wS`, and `-p5000` / `-p 5000` for the last one taking a value.
+      for (let j = 1; j < arg.length; j++) {
+        const spec = findShort(arg[j]);
+        if (!spec) throw new OptionsError(`unknown option '-${arg[j]}'`);
+        if (takesValue(spec)) {
+          const rest = arg.slice(j + 1);
+          i = takeFlag(spec, `-${arg[j]}`, rest === '' ? undefined : rest, argv, i, fromFlags);
+          break;
+        }
+        takeFlag(spec, `-${arg[j]}`, undefined, argv, i, fromFlags);
+      }
+    } else {
+      positional.push(arg);
+    }
+  }
+
+  // Real environment variables win over `.env`.
+  const mergedEnv: NodeJS.ProcessEnv = { ...readDotEnv(cwd), ...env };
+  const fromEnv: Raw = new Map();
+  for (const spec of flagSpecs) {
+    if (!spec.env || fromFlags.has(spec.key)) continue;
+    const value = mergedEnv[spec.env];
+    if (value === undefined || value === '') continue;
+    fromEnv.set(spec.key, convert(spec, value, spec.env));
+  }
+
+  const options: Options = { ...defaultOptions, schemas: [...defaultOptions.schemas] };
+  const explicit = new Set<string>();
+  const record = options as unknown as Record<string, unknown>;
+  for (const [key, value] of [...fromEnv, ...fromFlags]) {
+    if (key === 'help' || key === 'version') continue;
+    record[key] = value;
+    explicit.add(key);
+  }
+  if (options.simpleSubscriptions || options.live) options.subscriptions = true;
+  for (const key of ['dataDir', 'exportSchemaGraphql', 'exportSchemaJson'] as const) {
+    const value = options[key];
+    if (value !== undefined) options[key] = path.resolve(cwd, value);
+  }
+  options.watchSql = options.watchSql.map((p) => path.resolve(cwd, p));
+  return {
+    options,
+    help: fromFlags.get('help') === true,
+    version: fromFlags.get('version') === true,
+    explicit,
+    positional,
+  };
+}
+
+function takesValue(spec: FlagSpec): boolean {
+  return spec.kind !== 'bool' && spec.kind !== 'errorStack';
+}
+
+/** Reads one flag's value into `out`; returns the index of the last argv entry it consumed. */
+function takeFlag(spec: FlagSpec, shown: string, inline: string | undefined, argv: string[], i: number,
+  out: Raw): number {
+  if (spec.kind === 'bool') {
+    if (inline !== undefined) {
+      const b = parseBool(inline, shown);
+      out.set(spec.key, b ? spec.value : !spec.value);
+    } else {
+      out.set(spec.key, spec.value);
+    }
+    return i;
+  }
+  if (spec.kind === 'errorStack') {
+    // v4 takes an optional `json` or `string`; both mean "show stacks" here.
+    let value = inline;
+    if (value === undefined && (argv[i + 1] === 'json' || argv[i + 1] === 'string')) value = argv[++i];
+    out.set(spec.key, convert(spec, value ?? 'true', shown));
+    return i;
+  }
+  let value = inline;
+  if (value === undefined) {
+    if (i + 1 >= argv.length) throw new OptionsError(`option '${shown}' needs a value`);
+    value = argv[++i];
+  }
+  if (spec.kind === 'repeat') {
+    const prev = (out.get(spec.key) as string[] | undefined) ?? [];
+    out.set(spec.key, [...prev, ...(convert(spec, value, shown) as string[])]);
+  } else {
+    out.set(spec.key, convert(spec, value, shown));
+  }
+  return i;
+}
+
+function parseBool(value: string, where: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new OptionsError(`${where} must be true or false, not '${value}'`);
+}
+
+function splitList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** Converts and validates one raw string for `spec`; `where` names its source in errors. */
+function convert(spec: FlagSpec, value: string, where: string): unknown {
+  switch (spec.kind) {
+    case 'bool':
+      // Only reached from the environment, where each variable names the field it sets
+      // (FORUM_DEV_IGNORE_RBAC=false), except FORUM_DEV_DISABLE_GRAPHIQL which is inverted.
+      return spec.key === 'graphiql' ? !parseBool(value, where) : parseBool(value, where);
+    case 'errorStack':
+      if (value === 'json' || value === 'string') return true;
+      return parseBool(value, where);
+    case 'port': {
+      if (!/^\d+$/.test(value.trim())) throw new OptionsError(`${where} must be an integer 1..65535, not '${value}'`);
+      const port = Number(value.trim());
+      if (port < 1 || port > 65535) throw new OptionsError(`${where} must be an integer 1..65535, not '${value}'`);
+      return port;
+    }
+    case 'list':
+    case 'repeat':
+      return validateList(spec, splitList(value), where);
+    case 'path':
+      if (value.trim() === '') throw new OptionsError(`${where} needs a non-empty path`);
+      return value;
+    case 'string':
+      return validateString(spec, value, where);
+  }
+}
+
+function validateList(spec: FlagSpec, items: string[], where: string): string[] {
+  if (spec.key === 'schemas' && items.length === 0) throw new OptionsError(`${where} needs at least one schema`);
+  if (spec.key === 'extendedErrors') {
+    const bad = items.find((f) => !errorFields.includes(f));
+    if (bad) throw new OptionsError(`${where}: unknown error field '${bad}' (try hint,detail,errcode)`);
+  }
+  if (spec.key === 'jwtVerifyAlgorithms') {
+    const bad = items.find((a) => !jwtAlgorithms.includes(a));
+    if (bad) throw new OptionsError(`${where}: unknown JWT algorithm '${bad}'`);
+  }
+  return items;
+}
+
+function validateString(spec: FlagSpec, value: string, where: string): unknown {
+  switch (spec.key) {
+    case 'jwtRole': {
+      // v4 separates the path with commas; a dotted path is accepted when there is no comma.
+      const parts = (value.includes(',') ? value.split(',') : value.split('.')).map((s) => s.trim());
+      if (parts.some((p) => p === '')) throw new OptionsError(`${where}: empty segment in role path '${value}'`);
+      return parts;
+    }
+    case 'graphqlRoute':
+    case 'graphiqlRoute':
+      if (!value.startsWith('/')) throw new OptionsError(`${where} must start with '/', not '${value}'`);
+      return value;
+    case 'bodySizeLimit':
+      if (!/^\d+(\.\d+)?\s*(b|kb|mb|gb|tb|pb)?$/i.test(value.trim())) {
+        throw new OptionsError(`${where} must be a size like 100kB or 5MB, not '${value}'`);
+      }
+      return value.trim();
+    case 'jwtTokenIdentifier':
+      if (!/^("[^"]+"|[^."\s]+)\.("[^"]+"|[^."\s]+)$/.test(value)) {
+        throw new OptionsError(`${where} must be schema.type, not '${value}'`);
+      }
+      return value;
+    case 'host':
+      if (value.trim() === '') throw new OptionsError(`${where} needs a host name`);
+      return value.trim();
+    default:
+      if (value === '') throw new OptionsError(`${where} needs a value`);
+      return value;
+  }
+}
+
+/** Reads `<cwd>/.env`: KEY=VALUE lines, `export` prefixes, quotes and `#` comments. */
+export function readDotEnv(cwd: string): Record<string, string> {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(cwd, '.env'), 'utf8');
+  } catch {
+    return {};
+  }
+  return parseDotEnv(text);
+}
+
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(lines[n]);
+    if (!m) continue; // blank lines, comments and anything unparseable
+    const key = m[1];
+    let rest = m[2];
+    const quote = rest[0];
+    if (quote === '"' || quote === "'") {
+      // A quoted value may span lines until its closing quote.
+      let body = rest.slice(1);
+      let end = findClose(body, quote);
+      while (end === -1 && n + 1 < lines.length) {
+        body += '\n' + lines[++n];
+        end = findClose(body, quote);
+      }
+      const raw = end === -1 ? body : body.slice(0, end);
+      out[key] = quote === '"' ? unescape(raw) : raw;
+    } else {
+      const hash = rest.search(/\s#/);
+      if (hash !== -1) rest = rest.slice(0, hash);
+      out[key] = rest.trim();
+    }
+  }
+  return out;
+}
+
+function findClose(s: string, quote: string): number {
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '\\' && quote === '"') i++;
+    else if (s[i] === quote) return i;
+  }
+  return -1;
+}
+
+function unescape(s: string): string {
+  return s.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c as 'n'] ?? c);
+}
