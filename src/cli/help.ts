@@ -4,8 +4,8 @@ import { flagSpecs } from './flags';
 
 export function usage(version: string): string {
   const rows = flagSpecs.map((s) => {
-    const names = [s.short ? `-${s.short}` : '   ', `--${s.long}${s.arg ? ` ${s.arg}` : ''}`];
-    const left = `  ${names[0]}${s.short ? ',' : ' '} ${names[1]}`;
+    const long = `--${s.long}${s.arg ? ` ${s.arg}` : ''}`;
+    const left = s.short ? `  -${s.short}, ${long}` : `      ${long}`;
     const env = s.env ? ` [env ${s.env}]` : '';
     return { left, right: `${s.help}${env}` };
   });

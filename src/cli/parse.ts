@@ -93,6 +93,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     if (value !== undefined) options[key] = path.resolve(cwd, value);
   }
   options.watchSql = options.watchSql.map((p) => path.resolve(cwd, p));
+  if (options.noServer && !options.exportSchemaGraphql && !options.exportSchemaJson) {
+    throw new OptionsError('-X/--no-server needs --export-schema-graphql or --export-schema-json');
+  }
   return {
     options,
     help: fromFlags.get('help') === true,

