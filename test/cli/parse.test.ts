@@ -1,0 +1,209 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { OptionsError, parseArgs, parseDotEnv, parseOptions } from '../../src/cli/parse';
+import { defaultOptions } from '../../src/cli/options';
+import { flagSpecs } from '../../src/cli/flags';
+
+const root = path.resolve(__dirname, '../..');
+
+function tmpDir(dotEnv?: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forum-dev-cli-'));
+  if (dotEnv !== undefined) fs.writeFileSync(path.join(dir, '.env'), dotEnv);
+  return dir;
+}
+
+const empty = tmpDir();
+
+test('no flags, env or .env gives the defaults', () => {
+  const o = parseOptions([], {}, empty);
+  assert.deepEqual(o, { ...defaultOptions, dataDir: path.join(empty, '.forum-dev') });
+  assert.equal(o.connection, undefined);
+});
+
+test('long flags, --flag=value and short flags', () => {
+  const o = parseOptions([
+    '-c', 'postgres://a@h/db', '--owner-connection=postgres://o@h/db', '-s', 'app_public, app_private',
+    '--default-role', 'anon', '-e', 's3cret', '-t', 'app.jwt', '--jwt-verify-algorithms', 'HS256,HS512',
+    '-A', 'a,b', '--jwt-role', 'https://example.com/claims,role', '-p5001', '--host', '0.0.0.0',
+    '-wM', '--watch-sql', 'a.sql', '--watch-sql=b', '--no-ignore-rbac', '-o', '-l', '2MB', '-q', '/api',
+    '-i', '/ui', '--disable-query-log', '--extended-errors', 'hint,detail,errcode', '--show-error-stack', 'json',
+    '--retry-on-init-fail', '--data-dir', 'var/db', '--export-schema-graphql', 's.graphql', '-x', 's.json',
+  ], {}, empty);
+  assert.equal(o.connection, 'postgres://a@h/db');
+  assert.equal(o.ownerConnection, 'postgres://o@h/db');
+  assert.deepEqual(o.schemas, ['app_public', 'app_private']);
+  assert.equal(o.defaultRole, 'anon');
+  assert.equal(o.jwtSecret, 's3cret');
+  assert.equal(o.jwtTokenIdentifier, 'app.jwt');
+  assert.deepEqual(o.jwtVerifyAlgorithms, ['HS256', 'HS512']);
+  assert.deepEqual(o.jwtAudiences, ['a', 'b']);
+  assert.deepEqual(o.jwtRole, ['https://example.com/claims', 'role']);
+  assert.equal(o.port, 5001);
+  assert.equal(o.host, '0.0.0.0');
+  assert.equal(o.watch, true);
+  assert.equal(o.disableDefaultMutations, true);
+  assert.deepEqual(o.watchSql, [path.join(empty, 'a.sql'), path.join(empty, 'b')]);
+  assert.equal(o.ignoreRbac, false);
+  assert.equal(o.cors, true);
+  assert.equal(o.bodySizeLimit, '2MB');
+  assert.equal(o.graphqlRoute, '/api');
+  assert.equal(o.graphiqlRoute, '/ui');
+  assert.equal(o.disableQueryLog, true);
+  assert.deepEqual(o.extendedErrors, ['hint', 'detail', 'errcode']);
+  assert.equal(o.showErrorStack, true);
+  assert.equal(o.retryOnInitFail, true);
+  assert.equal(o.dataDir, path.join(empty, 'var/db'));
+  assert.equal(o.exportSchemaGraphql, path.join(empty, 's.graphql'));
+  assert.equal(o.exportSchemaJson, path.join(empty, 's.json'));
+  assert.equal(o.graphiql, true);
+  assert.equal(o.subscriptions, false);
+});
+
+test('dotted --jwt-role, graphiql off, subscription implications, -X', () => {
+  assert.deepEqual(parseOptions(['--jwt-role', 'user.role'], {}, empty).jwtRole, ['user', 'role']);
+  assert.equal(parseOptions(['--disable-graphiql'], {}, empty).graphiql, false);
+  assert.equal(parseOptions(['-b'], {}, empty).graphiql, false);
+  const simple = parseOptions(['--simple-subscriptions'], {}, empty);
+  assert.equal(simple.simpleSubscriptions, true);
+  assert.equal(simple.subscriptions, true);
+  assert.equal(parseOptions(['-L'], {}, empty).subscriptions, true);
+  assert.equal(parseOptions(['-S'], {}, empty).subscriptions, true);
+  assert.equal(parseOptions(['--watch=false'], {}, empty).watch, false);
+  assert.equal(parseOptions(['-X', '--export-schema-graphql', 'x.graphql'], {}, empty).noServer, true);
+  const p = parseArgs(['psql', '-h', '--', '-c', 'select 1'], {}, empty);
+  assert.deepEqual(p.positional, ['psql', '-c', 'select 1']);
+  assert.equal(p.help, true);
+  assert.equal(parseArgs(['-V'], {}, empty).version, true);
+});
+
+test('environment variables set options', () => {
+  const o = parseOptions([], {
+    DATABASE_URL: 'postgres://env/db', OWNER_DATABASE_URL: 'postgres://owner/db', SCHEMAS: 'a,b',
+    DEFAULT_ROLE: 'anon', JWT_SECRET: 'x', JWT_PUBLIC_KEY: 'KEY', JWT_TOKEN_IDENTIFIER: 'a.jwt', PORT: '6000',
+    HOST: '127.0.0.1', FORUM_DEV_DATA_DIR: '/tmp/fd', FORUM_DEV_WATCH: 'yes', FORUM_DEV_IGNORE_RBAC: 'false',
+    FORUM_DEV_DISABLE_GRAPHIQL: 'true', FORUM_DEV_EXTENDED_ERRORS: 'hint', FORUM_DEV_LIVE: '1', JWT_ROLE: 'a.b',
+  }, empty);
+  assert.equal(o.connection, 'postgres://env/db');
+  assert.equal(o.ownerConnection, 'postgres://owner/db');
+  assert.deepEqual(o.schemas, ['a', 'b']);
+  assert.equal(o.defaultRole, 'anon');
+  assert.equal(o.jwtSecret, 'x');
+  assert.equal(o.jwtPublicKey, 'KEY');
+  assert.equal(o.jwtTokenIdentifier, 'a.jwt');
+  assert.equal(o.port, 6000);
+  assert.equal(o.host, '127.0.0.1');
+  assert.equal(o.dataDir, '/tmp/fd');
+  assert.equal(o.watch, true);
+  assert.equal(o.ignoreRbac, false);
+  assert.equal(o.graphiql, false);
+  assert.deepEqual(o.extendedErrors, ['hint']);
+  assert.equal(o.live, true);
+  assert.equal(o.subscriptions, true);
+  assert.deepEqual(o.jwtRole, ['a', 'b']);
+});
+
+test('flags win over the environment, which wins over .env', () => {
+  const dir = tmpDir('PORT=7000\nHOST=from-dotenv\nSCHEMAS=dotenv_schema\nDEFAULT_ROLE=dotenv_role\n');
+  const fromDotEnv = parseArgs([], {}, dir);
+  assert.equal(fromDotEnv.options.port, 7000);
+  assert.equal(fromDotEnv.options.host, 'from-dotenv');
+  assert.ok(fromDotEnv.explicit.has('port'));
+  assert.ok(!fromDotEnv.explicit.has('watch'));
+  const o = parseOptions(['--port', '7002', '-s', 'flag_schema'], { PORT: '7001', HOST: 'from-env' }, dir);
+  assert.equal(o.port, 7002);
+  assert.equal(o.host, 'from-env');
+  assert.deepEqual(o.schemas, ['flag_schema']);
+  assert.equal(o.defaultRole, 'dotenv_role');
+});
+
+test('.env parsing: quotes, comments, export, escapes', () => {
+  const env = parseDotEnv([
+    '# a comment', '', 'A=plain value # trailing comment', "B='single # not a comment'",
+    'export C="line1\\nline2"', 'D = spaced ', 'E="multi', 'line"', 'F=', 'not a line', 'G=a#b',
+  ].join('\r\n'));
+  assert.deepEqual(env, {
+    A: 'plain value', B: 'single # not a comment', C: 'line1\nline2', D: 'spaced', E: 'multi\nline', F: '',
+    G: 'a#b',
+  });
+});
+
+test('unknown flags and bad values throw OptionsError', () => {
+  const bad: [string[], NodeJS.ProcessEnv, RegExp][] = [
+    [['--bogus'], {}, /unknown option '--bogus'/],
+    [['-Z'], {}, /unknown option '-Z'/],
+    [['--dynamic-json'], {}, /unknown option/],
+    [['--port'], {}, /needs a value/],
+    [['--port', '0'], {}, /1\.\.65535/],
+    [['-p', '65536'], {}, /1\.\.65535/],
+    [['--port=50.5'], {}, /1\.\.65535/],
+    [['-p', 'abc'], {}, /1\.\.65535/],
+    [[], { PORT: '80x' }, /PORT must be an integer/],
+    [[], { FORUM_DEV_WATCH: 'maybe' }, /FORUM_DEV_WATCH must be true or false/],
+    [['--graphql', 'api'], {}, /must start with '\/'/],
+    [['--extended-errors', 'hint,bogus'], {}, /unknown error field 'bogus'/],
+    [['--jwt-verify-algorithms', 'HS999'], {}, /unknown JWT algorithm/],
+    [['--body-size-limit', 'lots'], {}, /size like/],
+    [['-t', 'nodot'], {}, /schema\.type/],
+    [['-s', ','], {}, /at least one schema/],
+    [['--jwt-role', 'a..b'], {}, /empty segment/],
+    [['-X'], {}, /--no-server needs/],
+    [['--watch=perhaps'], {}, /must be true or false/],
+  ];
+  for (const [argv, env, message] of bad) {
+    assert.throws(() => parseOptions(argv, env, empty), (err: unknown) => {
+      assert.ok(err instanceof OptionsError, `${argv.join(' ')} threw ${String(err)}`);
+      assert.match(err.message, message);
+      assert.ok(!err.message.includes('\n'));
+      return true;
+    });
+  }
+});
+
+function cli(args: string[], cwd = empty) {
+  // tsx is resolved by path because the child runs in a directory without node_modules.
+  return spawnSync(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(root, 'src/cli/main.ts'), ...args], {
+    cwd, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', PORT: '' }, timeout: 30_000,
+  });
+}
+
+test('the CLI exits 2 with a one-line message on a bad flag', () => {
+  const r = cli(['--bogus']);
+  assert.equal(r.status, 2);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, "forum-dev: unknown option '--bogus'\nTry 'forum-dev --help'.\n");
+  const stray = cli(['serve-please']);
+  assert.equal(stray.status, 2);
+  assert.match(stray.stderr, /^forum-dev: unexpected argument 'serve-please'\n/);
+});
+
+test('--help lists every flag with its variable; --version prints the package version', () => {
+  const help = cli(['--help']);
+  assert.equal(help.status, 0);
+  for (const spec of flagSpecs) {
+    assert.ok(help.stdout.includes(`--${spec.long}`), `help mentions --${spec.long}`);
+    if (spec.short) assert.ok(help.stdout.includes(`-${spec.short}, --${spec.long}`));
+    if (spec.env) assert.ok(help.stdout.includes(`[env ${spec.env}]`), `help mentions ${spec.env}`);
+  }
+  const version = cli(['-V']);
+  assert.equal(version.status, 0);
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(version.stdout, `${pkg.version}\n`);
+});
+
+test('.env.example documents every variable and parses to valid options', () => {
+  const text = fs.readFileSync(path.join(root, '.env.example'), 'utf8');
+  const uncommented = text.split('\n').map((l) => l.replace(/^# (?=[A-Z_]+=)/, '')).join('\n');
+  const env = parseDotEnv(uncommented);
+  for (const spec of flagSpecs) {
+    if (spec.env) assert.ok(spec.env in env, `.env.example lists ${spec.env}`);
+  }
+  const dir = tmpDir(uncommented);
+  const o = parseOptions([], {}, dir);
+  assert.equal(o.connection, env.DATABASE_URL);
+  assert.equal(o.noServer, true);
+});
