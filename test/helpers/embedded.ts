@@ -54,14 +54,14 @@ export async function startEmbedded(): Promise<Embedded> {
     cleanup();
     throw err;
   }
-  let stopped = false;
+  // Every caller (normal end, signal handler) waits for the same stop, so nobody exits the
+  // process while the data directory is still being removed.
+  let stopping: Promise<void> | undefined;
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await pg.stop().catch(() => undefined);
-      cleanup();
+    stop() {
+      stopping ??= pg.stop().catch(() => undefined).then(cleanup);
+      return stopping;
     },
   };
 }
