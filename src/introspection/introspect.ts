@@ -1,0 +1,184 @@
+// Runs the catalog query and turns its answer into the typed model: ids as strings, smart
+// comment tags split from descriptions, attributes and keys attached to their classes, and the
+// keys that views declare with `@primaryKey`/`@unique`/`@foreignKey` added as constraints.
+import { createHash } from 'node:crypto';
+import type { ClientBase, Pool } from 'pg';
+import { introspectionSql } from './query';
+import type { Model, PgAttribute, PgClass, PgConstraint, PgProc, PgType, Tags } from './model';
+
+type Raw = Record<string, any>;
+
+export async function introspect(db: Pool | ClientBase, schemas: string[]): Promise<Model> {
+  const { rows } = await db.query(introspectionSql, [schemas]);
+  return buildModel(rows[0].introspection as string, schemas);
+}
+
+/** Splits PostGraphile smart comment tags (`@name foo` lines at the top) from the description. */
+export function parseTags(comment: string | null): { tags: Tags; text: string | null } {
+  if (comment == null) return { tags: {}, text: null };
+  const tags: Tags = {};
+  const lines = comment.split(/\r?\n/);
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const match = lines[i].match(/^@[a-zA-Z][a-zA-Z0-9_]*($|\s)/);
+    if (!match) break;
+    const key = match[0].slice(1).trim();
+    const value: string | true = match[0] === lines[i] ? true : lines[i].replace(match[0], '');
+    const prev = tags[key];
+    tags[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  const text = lines.slice(i).join('\n');
+  return { tags, text: i === 0 ? comment : text };
+}
+
+const str = (v: unknown): string => String(v);
+const strOrNull = (v: unknown): string | null => (v == null ? null : String(v));
+
+export function buildModel(json: string, schemas: string[]): Model {
+  const raw = JSON.parse(json) as Raw;
+  const hash = createHash('sha1').update(json).digest('hex');
+
+  const namespaces = (raw.namespace as Raw[])
+    .map((n) => ({ id: str(n.id), name: n.name as string, description: n.description ?? null }))
+    .sort((a, b) => schemas.indexOf(a.name) - schemas.indexOf(b.name));
+
+  const types: PgType[] = (raw.type as Raw[]).map((t) => {
+    const { tags, text } = parseTags(t.description);
+    return {
+      id: str(t.id), name: t.name, description: text, tags,
+      namespaceId: str(t.namespaceId), namespaceName: t.namespaceName,
+      type: t.type, category: t.category, domainIsNotNull: t.domainIsNotNull,
+      arrayItemTypeId: strOrNull(t.arrayItemTypeId), isPgArray: t.isPgArray,
+      classId: strOrNull(t.classId), domainBaseTypeId: strOrNull(t.domainBaseTypeId),
+      domainTypeModifier: t.domainTypeModifier ?? null, enumVariants: t.enumVariants ?? null,
+      rangeSubTypeId: strOrNull(t.rangeSubTypeId),
+    };
+  });
+
+  const classes: PgClass[] = (raw.class as Raw[]).map((c) => {
+    const { tags, text } = parseTags(c.description);
+    return {
+      id: str(c.id), name: c.name, namespaceId: str(c.namespaceId), namespaceName: c.namespaceName,
+      classKind: c.classKind, description: text, tags, typeId: str(c.typeId),
+      isSelectable: c.isSelectable, isInsertable: c.isInsertable, isUpdatable: c.isUpdatable,
+      isDeletable: c.isDeletable, aclSelectable: c.aclSelectable, aclInsertable: c.aclInsertable,
+      aclUpdatable: c.aclUpdatable, aclDeletable: c.aclDeletable,
+      attributes: [], constraints: [], primaryKey: null,
+    };
+  });
+  const classById = new Map(classes.map((c) => [c.id, c]));
+  const typeById = new Map(types.map((t) => [t.id, t]));
+
+  for (const a of raw.attribute as Raw[]) {
+    const cls = classById.get(str(a.classId));
+    if (!cls) continue;
+    const { tags, text } = parseTags(a.description);
+    const att: PgAttribute = {
+      classId: cls.id, num: a.num, name: a.name, description: text, tags,
+      typeId: str(a.typeId), typeModifier: a.typeModifier ?? null, isNotNull: a.isNotNull,
+      hasDefault: a.hasDefault, identity: a.identity ?? '', generated: a.generated ?? '',
+      aclSelectable: a.aclSelectable, aclInsertable: a.aclInsertable, aclUpdatable: a.aclUpdatable,
+    };
+    cls.attributes.push(att);
+  }
+
+  for (const c of raw.constraint as Raw[]) {
+    const cls = classById.get(str(c.classId));
+    if (!cls) continue;
+    const { tags, text } = parseTags(c.description);
+    const con: PgConstraint = {
+      id: str(c.id), name: c.name, type: c.type, classId: cls.id,
+      foreignClassId: strOrNull(c.foreignClassId), description: text, tags,
+      keyAttributeNums: c.keyAttributeNums, foreignKeyAttributeNums: c.foreignKeyAttributeNums ?? null,
+      isFake: false,
+    };
+    cls.constraints.push(con);
+  }
+
+  const procs: PgProc[] = (raw.procedure as Raw[]).map((p) => {
+    const { tags, text } = parseTags(p.description);
+    return {
+      id: str(p.id), name: p.name, description: text, tags,
+      namespaceId: str(p.namespaceId), namespaceName: p.namespaceName,
+      isStrict: p.isStrict, returnsSet: p.returnsSet, isStable: p.isStable,
+      returnTypeId: str(p.returnTypeId), argTypeIds: (p.argTypeIds as unknown[]).map(str),
+      argModes: p.argModes, argNames: p.argNames, inputArgsCount: p.inputArgsCount,
+      argDefaultsNum: p.argDefaultsNum, aclExecutable: p.aclExecutable,
+      securityDefiner: p.securityDefiner, language: p.language,
+    };
+  });
+
+  const model: Model = {
+    serverVersionNum: raw.serverVersionNum,
+    namespaces, classes, types, procs,
+    extensions: (raw.extension as Raw[]).map((e) => ({
+      id: str(e.id), name: e.name, namespaceId: str(e.namespaceId), version: e.version,
+    })),
+    classById, typeById, hash,
+  };
+  addSmartKeys(model);
+  for (const cls of classes) {
+    cls.primaryKey = cls.constraints.find((k) => k.type === 'p') ?? null;
+  }
+  return model;
+}
+
+function tagValues(tags: Tags, key: string): string[] {
+  const v = tags[key];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+}
+
+function columnNums(cls: PgClass, list: string, what: string): number[] {
+  return list.split(',').map((name) => {
+    const att = cls.attributes.find((a) => a.name === name.trim());
+    if (!att) throw new Error(`${what} on ${cls.namespaceName}.${cls.name} names unknown column '${name.trim()}'`);
+    return att.num;
+  });
+}
+
+/** `@primaryKey a,b`, `@unique a,b` and `@foreignKey (a) references s.t (b)` smart comments. */
+function addSmartKeys(model: Model): void {
+  let fakeId = 0;
+  for (const cls of model.classes) {
+    const fake = (type: string, keys: number[], extra: Partial<PgConstraint> = {}): PgConstraint => ({
+      id: `fake:${++fakeId}`, name: `fake_${cls.name}_${fakeId}`, type, classId: cls.id,
+      foreignClassId: null, description: null, tags: {}, keyAttributeNums: keys,
+      foreignKeyAttributeNums: null, isFake: true, ...extra,
+    });
+    for (const pk of tagValues(cls.tags, 'primaryKey')) {
+      const nums = columnNums(cls, pk, '@primaryKey');
+      for (const n of nums) {
+        const att = cls.attributes.find((a) => a.num === n);
+        if (att) att.isNotNull = true;
+      }
+      cls.constraints.push(fake('p', nums));
+    }
+    for (const uq of tagValues(cls.tags, 'unique')) {
+      cls.constraints.push(fake('u', columnNums(cls, uq.split('|')[0], '@unique')));
+    }
+    for (const fk of tagValues(cls.tags, 'foreignKey')) {
+      const [spec, ...tagParts] = fk.split('|');
+      const m = spec.match(/^\(([^)]+)\)\s*references\s*([^\s(]+)\s*(?:\(([^)]+)\))?\s*$/i);
+      if (!m) throw new Error(`Invalid @foreignKey on ${cls.namespaceName}.${cls.name}: ${fk}`);
+      const [schemaName, tableName] = m[2].includes('.')
+        ? m[2].split('.').map((s) => s.replace(/"/g, ''))
+        : [cls.namespaceName, m[2].replace(/"/g, '')];
+      const target = model.classes.find((c) => c.namespaceName === schemaName && c.name === tableName);
+      if (!target) throw new Error(`@foreignKey on ${cls.namespaceName}.${cls.name} references unknown ${m[2]}`);
+      const foreignNums = m[3]
+        ? columnNums(target, m[3], '@foreignKey')
+        : (target.constraints.find((k) => k.type === 'p')?.keyAttributeNums ?? []);
+      const tags: Tags = {};
+      for (const part of tagParts) {
+        const t = part.trim().match(/^@([a-zA-Z][a-zA-Z0-9_]*)(?:\s+(.*))?$/);
+        if (t) tags[t[1]] = t[2] ?? true;
+      }
+      cls.constraints.push(fake('f', columnNums(cls, m[1], '@foreignKey'), {
+        foreignClassId: target.id, foreignKeyAttributeNums: foreignNums, tags,
+      }));
+    }
+  }
+}
+
+export type { Model, PgClass, PgAttribute, PgType, PgProc, PgConstraint };

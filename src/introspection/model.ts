@@ -1,0 +1,135 @@
+// A plain, typed model of the database as the catalog describes it. Nothing here knows about
+// GraphQL: the schema stage reads this and decides names and shapes.
+
+export type Tags = Record<string, string | true | Array<string | true>>;
+
+export interface PgNamespace {
+  id: string;
+  name: string;
+  description: string | null;
+}
+
+export interface PgClass {
+  id: string;
+  name: string;
+  namespaceId: string;
+  namespaceName: string;
+  /** r table, v view, m materialized view, c composite type, f foreign table, p partitioned */
+  classKind: string;
+  description: string | null;
+  tags: Tags;
+  typeId: string;
+  isSelectable: boolean;
+  isInsertable: boolean;
+  isUpdatable: boolean;
+  isDeletable: boolean;
+  aclSelectable: boolean;
+  aclInsertable: boolean;
+  aclUpdatable: boolean;
+  aclDeletable: boolean;
+  /** Filled in by indexModel: attributes ordered by attnum. */
+  attributes: PgAttribute[];
+  constraints: PgConstraint[];
+  primaryKey: PgConstraint | null;
+}
+
+export interface PgAttribute {
+  classId: string;
+  num: number;
+  name: string;
+  description: string | null;
+  tags: Tags;
+  typeId: string;
+  typeModifier: number | null;
+  isNotNull: boolean;
+  hasDefault: boolean;
+  identity: string;
+  generated: string;
+  aclSelectable: boolean;
+  aclInsertable: boolean;
+  aclUpdatable: boolean;
+}
+
+export interface PgType {
+  id: string;
+  name: string;
+  description: string | null;
+  tags: Tags;
+  namespaceId: string;
+  namespaceName: string;
+  /** b base, c composite, d domain, e enum, p pseudo, r range, m multirange */
+  type: string;
+  category: string;
+  domainIsNotNull: boolean;
+  arrayItemTypeId: string | null;
+  isPgArray: boolean;
+  classId: string | null;
+  domainBaseTypeId: string | null;
+  domainTypeModifier: number | null;
+  enumVariants: string[] | null;
+  enumDescriptions?: Array<string | null>;
+  rangeSubTypeId: string | null;
+}
+
+export interface PgConstraint {
+  id: string;
+  name: string;
+  /** p primary key, u unique, f foreign key (real or from smart comments) */
+  type: string;
+  classId: string;
+  foreignClassId: string | null;
+  description: string | null;
+  tags: Tags;
+  keyAttributeNums: number[];
+  foreignKeyAttributeNums: number[] | null;
+  /** True for keys declared by `@primaryKey`/`@unique`/`@foreignKey` smart comments. */
+  isFake: boolean;
+}
+
+export interface PgProc {
+  id: string;
+  name: string;
+  description: string | null;
+  tags: Tags;
+  namespaceId: string;
+  namespaceName: string;
+  isStrict: boolean;
+  returnsSet: boolean;
+  isStable: boolean;
+  returnTypeId: string;
+  argTypeIds: string[];
+  argModes: string[];
+  argNames: string[];
+  inputArgsCount: number;
+  argDefaultsNum: number;
+  aclExecutable: boolean;
+  securityDefiner: boolean;
+  language: string;
+}
+
+export interface PgExtension {
+  id: string;
+  name: string;
+  namespaceId: string;
+  version: string;
+}
+
+export interface Model {
+  serverVersionNum: number;
+  /** Exposed namespaces, in the order the user listed them. */
+  namespaces: PgNamespace[];
+  classes: PgClass[];
+  types: PgType[];
+  procs: PgProc[];
+  extensions: PgExtension[];
+  classById: Map<string, PgClass>;
+  typeById: Map<string, PgType>;
+  /** Hash of the raw catalog answer: equal hashes mean an equal model. */
+  hash: string;
+}
+
+export function attributeByNum(cls: PgClass, num: number): PgAttribute {
+  const att = cls.attributes.find((a) => a.num === num);
+  if (!att) throw new Error(`Column number ${num} not found on ${cls.namespaceName}.${cls.name}`);
+  return att;
+}

@@ -1,0 +1,170 @@
+// The one catalog query. It returns a single JSON document so introspection is one round trip;
+// rules on what is visible (no overloads, no variadics, names starting with `__` hidden, no
+// extension-owned objects) follow PostGraphile v4 so both expose the same things.
+//
+// $1: exposed schema names (text[]).
+
+export const introspectionSql = `
+with
+  namespace as (
+    select nsp.oid as id, nsp.nspname as name, dsc.description
+    from pg_catalog.pg_namespace nsp
+    left join pg_catalog.pg_description dsc
+      on dsc.objoid = nsp.oid and dsc.classoid = 'pg_catalog.pg_namespace'::regclass
+    where nsp.nspname = any ($1::text[])
+  ),
+  class as (
+    select
+      rel.oid as id, rel.relname as name, rel.relkind as "classKind", dsc.description,
+      rel.relnamespace as "namespaceId", nsp.nspname as "namespaceName", rel.reltype as "typeId",
+      rel.relkind not in ('i', 'c') as "isSelectable",
+      (pg_catalog.pg_relation_is_updatable(rel.oid, true) & 16) = 16 as "isDeletable",
+      (pg_catalog.pg_relation_is_updatable(rel.oid, true) & 8) = 8 as "isInsertable",
+      (pg_catalog.pg_relation_is_updatable(rel.oid, true) & 4) = 4 as "isUpdatable",
+      pg_catalog.has_table_privilege(rel.oid, 'SELECT') as "aclSelectable",
+      pg_catalog.has_table_privilege(rel.oid, 'INSERT') as "aclInsertable",
+      pg_catalog.has_table_privilege(rel.oid, 'UPDATE') as "aclUpdatable",
+      pg_catalog.has_table_privilege(rel.oid, 'DELETE') as "aclDeletable"
+    from pg_catalog.pg_class rel
+    join pg_catalog.pg_namespace nsp on nsp.oid = rel.relnamespace
+    left join pg_catalog.pg_description dsc
+      on dsc.objoid = rel.oid and dsc.objsubid = 0 and dsc.classoid = 'pg_catalog.pg_class'::regclass
+    where rel.relpersistence = 'p'
+      and rel.relname not like E'\\\\_\\\\_%'
+      and rel.relkind in ('r', 'v', 'm', 'c', 'f')
+      and nsp.nspname not in ('pg_catalog', 'information_schema')
+      and nsp.nspname not like 'pg\\_%'
+      and not exists (
+        select 1 from pg_catalog.pg_depend dep
+        where dep.refclassid = 'pg_catalog.pg_extension'::regclass and dep.deptype = 'e'
+          and dep.classid = 'pg_catalog.pg_class'::regclass and dep.objid = rel.oid)
+  ),
+  attribute as (
+    select
+      att.attrelid as "classId", att.attnum as num, att.attname as name, dsc.description,
+      att.atttypid as "typeId", nullif(att.atttypmod, -1) as "typeModifier",
+      att.attnotnull as "isNotNull", att.atthasdef as "hasDefault",
+      att.attidentity as identity, att.attgenerated as generated,
+      pg_catalog.has_column_privilege(att.attrelid, att.attnum, 'SELECT') as "aclSelectable",
+      pg_catalog.has_column_privilege(att.attrelid, att.attnum, 'INSERT') as "aclInsertable",
+      pg_catalog.has_column_privilege(att.attrelid, att.attnum, 'UPDATE') as "aclUpdatable"
+    from pg_catalog.pg_attribute att
+    left join pg_catalog.pg_description dsc
+      on dsc.objoid = att.attrelid and dsc.objsubid = att.attnum
+      and dsc.classoid = 'pg_catalog.pg_class'::regclass
+    where att.attrelid in (select id from class)
+      and att.attnum > 0 and not att.attisdropped
+      and att.attname not like E'\\\\_\\\\_%'
+  ),
+  procedure as (
+    select
+      pro.oid as id, pro.proname as name, dsc.description,
+      pro.pronamespace as "namespaceId", nsp.name as "namespaceName",
+      pro.proisstrict as "isStrict", pro.proretset as "returnsSet",
+      pro.provolatile in ('i', 's') as "isStable",
+      pro.prorettype as "returnTypeId",
+      coalesce(pro.proallargtypes, pro.proargtypes::oid[]) as "argTypeIds",
+      coalesce(pro.proargmodes::text[], array[]::text[]) as "argModes",
+      coalesce(pro.proargnames, array[]::text[]) as "argNames",
+      pro.pronargs as "inputArgsCount", pro.pronargdefaults as "argDefaultsNum",
+      pg_catalog.has_function_privilege(pro.oid, 'EXECUTE') as "aclExecutable",
+      pro.prosecdef as "securityDefiner",
+      lan.lanname as language
+    from pg_catalog.pg_proc pro
+    join namespace nsp on nsp.id = pro.pronamespace
+    join pg_catalog.pg_language lan on lan.oid = pro.prolang
+    left join pg_catalog.pg_description dsc
+      on dsc.objoid = pro.oid and dsc.classoid = 'pg_catalog.pg_proc'::regclass
+    where pro.provariadic = 0
+      and pro.prokind = 'f'
+      and (pro.proargmodes is null or pro.proargmodes operator(pg_catalog.<@) array['i','o','b','t']::"char"[])
+      and (pro.prorettype <> 2249 or pro.proargmodes && array['o','b','t']::"char"[])
+      and (pro.proallargtypes is null or not (pro.proallargtypes operator(pg_catalog.@>) array[2249::oid]))
+      and pro.proname not in (
+        select typ.typname from pg_catalog.pg_type typ
+        where typ.typtype = 'r' and typ.typnamespace = pro.pronamespace)
+      and pro.prorettype <> 2279
+      and pro.proname not like E'\\\\_\\\\_%'
+      and (select count(*) from pg_catalog.pg_proc pro2
+           where pro2.pronamespace = pro.pronamespace and pro2.proname = pro.proname) = 1
+      and not exists (
+        select 1 from pg_catalog.pg_depend dep
+        where dep.refclassid = 'pg_catalog.pg_extension'::regclass and dep.deptype = 'e'
+          and dep.classid = 'pg_catalog.pg_proc'::regclass and dep.objid = pro.oid)
+  ),
+  type_ids as (
+    with recursive ids(id) as (
+        select "typeId" from class
+      union
+        select "typeId" from attribute
+      union
+        select "returnTypeId" from procedure
+      union
+        select unnest("argTypeIds") from procedure
+      union
+        select x.dep from ids
+        join pg_catalog.pg_type typ on typ.oid = ids.id
+        cross join lateral (values
+          (nullif(typ.typbasetype, 0)),
+          (nullif(typ.typelem, 0)),
+          (nullif(typ.typarray, 0)),
+          ((select rngsubtype from pg_catalog.pg_range where rngtypid = typ.oid))
+        ) x(dep)
+        where x.dep is not null
+    )
+    select id from ids
+  ),
+  type as (
+    select
+      typ.oid as id, typ.typname as name, dsc.description,
+      typ.typnamespace as "namespaceId", nsp.nspname as "namespaceName",
+      typ.typtype as type, typ.typcategory as category,
+      typ.typnotnull as "domainIsNotNull",
+      nullif(typ.typelem, 0) as "arrayItemTypeId",
+      (typ.typelem <> 0 and typ.typlen = -1) as "isPgArray",
+      nullif(typ.typrelid, 0) as "classId",
+      nullif(typ.typbasetype, 0) as "domainBaseTypeId",
+      nullif(typ.typtypmod, -1) as "domainTypeModifier",
+      case when typ.typtype = 'e' then array(
+        select enm.enumlabel from pg_catalog.pg_enum enm
+        where enm.enumtypid = typ.oid order by enm.enumsortorder) end as "enumVariants",
+      case when typ.typtype = 'r' then (
+        select rng.rngsubtype from pg_catalog.pg_range rng where rng.rngtypid = typ.oid) end
+        as "rangeSubTypeId"
+    from pg_catalog.pg_type typ
+    join pg_catalog.pg_namespace nsp on nsp.oid = typ.typnamespace
+    left join pg_catalog.pg_description dsc
+      on dsc.objoid = typ.oid and dsc.classoid = 'pg_catalog.pg_type'::regclass
+    where typ.oid in (select id from type_ids)
+  ),
+  "constraint" as (
+    select distinct on (con.conrelid, con.conkey, con.confrelid, con.confkey)
+      con.oid as id, con.conname as name, con.contype as type, con.conrelid as "classId",
+      nullif(con.confrelid, 0) as "foreignClassId", dsc.description,
+      con.conkey as "keyAttributeNums", con.confkey as "foreignKeyAttributeNums"
+    from pg_catalog.pg_constraint con
+    join class cls on cls.id = con.conrelid
+    left join pg_catalog.pg_description dsc
+      on dsc.objoid = con.oid and dsc.classoid = 'pg_catalog.pg_constraint'::regclass
+    where cls."namespaceId" in (select id from namespace)
+      and (con.contype <> 'f' or con.confrelid in (
+        select id from class where "namespaceId" in (select id from namespace)))
+      and con.contype in ('f', 'p', 'u')
+    order by con.conrelid, con.conkey, con.confrelid, con.confkey, con.conname
+  ),
+  extension as (
+    select ext.oid as id, ext.extname as name, ext.extnamespace as "namespaceId",
+      ext.extversion as version
+    from pg_catalog.pg_extension ext
+  )
+select json_build_object(
+  'serverVersionNum', current_setting('server_version_num')::int,
+  'namespace', coalesce((select json_agg(x order by x.name) from namespace x), '[]'),
+  'class', coalesce((select json_agg(x order by x."namespaceId", x.name) from class x), '[]'),
+  'attribute', coalesce((select json_agg(x order by x."classId", x.num) from attribute x), '[]'),
+  'type', coalesce((select json_agg(x order by x."namespaceId", x.name) from type x), '[]'),
+  'constraint', coalesce((select json_agg(x) from "constraint" x), '[]'),
+  'procedure', coalesce((select json_agg(x order by x."namespaceId", x.name) from procedure x), '[]'),
+  'extension', coalesce((select json_agg(x order by x.name) from extension x), '[]')
+)::text as introspection
+`;

@@ -1,0 +1,105 @@
+// Model + options → a graphql-js schema shaped like PostGraphile v4's default one. Every field
+// carries its database meaning in `extensions.forumDev`, read by the SQL compiler.
+import {
+  GraphQLID, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, lexicographicSortSchema,
+  type GraphQLFieldConfigMap,
+} from 'graphql';
+import type { Model } from '../introspection/model';
+import { attributeByNum } from '../introspection/model';
+import { createContext, inputType, omitted, type SchemaOptions } from './context';
+import { connectionArgs, tableConnectionType } from './connections';
+import { queryProcFields } from './functions';
+import { inflect } from './inflection';
+import { procMutationFields, tableMutationFields } from './mutations';
+import { hasNodeId, installRowTypes, isExposedTable, nodeInterface, NODE_ID_DESCRIPTION, plan } from './tables';
+
+export type { SchemaOptions };
+
+export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQLSchema {
+  const ctx = createContext(model, options);
+  installRowTypes(ctx);
+  const tables = model.classes.filter((c) => isExposedTable(ctx, c));
+
+  const Query: GraphQLObjectType = new GraphQLObjectType({
+    name: 'Query',
+    description: 'The entry point for reading: every table, lookup and query function starts here.',
+    interfaces: () => [nodeInterface(ctx)],
+    fields: () => {
+      const fields: GraphQLFieldConfigMap<unknown, unknown> = {
+        query: {
+          type: new GraphQLNonNull(Query),
+          description: 'The root query type again, for clients (such as Relay 1) that can only read through a field.',
+          extensions: plan({ kind: 'queryRoot' }),
+        },
+        nodeId: {
+          type: new GraphQLNonNull(GraphQLID),
+          description: 'The root query type is a `Node` too, so Relay 1 mutations work; its id is always `query`.',
+          extensions: plan({ kind: 'queryNodeId' }),
+        },
+        node: {
+          type: nodeInterface(ctx),
+          description: 'Fetches any object by its `nodeId`.',
+          args: { nodeId: { type: new GraphQLNonNull(GraphQLID), description: 'The `nodeId` of the object to fetch.' } },
+          extensions: plan({ kind: 'node' }),
+        },
+      };
+      for (const t of tables) {
+        if (omitted(t.tags, 'all') || omitted(t.tags, 'many')) continue;
+        fields[inflect.allRows(t)] = {
+          type: tableConnectionType(ctx, t),
+          description: `Reads \`${inflect.tableType(t)}\` values a page at a time, filtered and sorted as asked.`,
+          args: connectionArgs(ctx, t, { orderBy: true, condition: true }),
+          extensions: plan({ kind: 'allRows', table: t, list: false }),
+        };
+      }
+      for (const t of tables) {
+        for (const c of t.constraints) {
+          if ((c.type !== 'p' && c.type !== 'u') || omitted(c.tags, '*') || omitted(c.tags, 'read')) continue;
+          const keys = c.keyAttributeNums.map((n) => attributeByNum(t, n));
+          const args: Record<string, { type: any }> = {};
+          let ok = true;
+          for (const k of keys) {
+            const it = inputType(ctx, model.typeById.get(k.typeId)!);
+            if (!it) ok = false;
+            else args[inflect.column(k)] = { type: new GraphQLNonNull(it) };
+          }
+          if (!ok) continue;
+          fields[inflect.rowByUniqueKeys(keys, t, c)] = {
+            type: ctx.rowType(t),
+            description: `Reads one \`${inflect.tableType(t)}\` by a unique key.`,
+            args,
+            extensions: plan({ kind: 'rowByKeys', table: t, keys }),
+          };
+        }
+      }
+      Object.assign(fields, queryProcFields(ctx));
+      for (const t of tables) {
+        if (!hasNodeId(t)) continue;
+        fields[inflect.tableFieldName(t)] = {
+          type: ctx.rowType(t),
+          description: `Reads one \`${inflect.tableType(t)}\` by its \`nodeId\`.`,
+          args: { nodeId: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${inflect.tableType(t)}\`.` } },
+          extensions: plan({ kind: 'rowByNodeId', table: t }),
+        };
+      }
+      return fields;
+    },
+  });
+  ctx.cache.set('Query', Query);
+
+  const mutationFields = {
+    ...(options.disableDefaultMutations ? {} : tableMutationFields(ctx)),
+    ...procMutationFields(ctx),
+  };
+  const Mutation = Object.keys(mutationFields).length
+    ? new GraphQLObjectType({
+      name: 'Mutation',
+      description: 'The entry point for writing: creates, updates, deletes and mutation functions.',
+      fields: mutationFields,
+    })
+    : undefined;
+
+  return new GraphQLSchema({ query: Query, mutation: Mutation, types: [] });
+}
+
+export { lexicographicSortSchema, NODE_ID_DESCRIPTION };

@@ -1,0 +1,147 @@
+// Relay connections: `XConnection { nodes, edges { cursor node }, pageInfo, totalCount }`,
+// their arguments (`first/last/offset/before/after/orderBy/condition`), `XOrderBy` enums and
+// `XCondition` inputs, named and shaped as in v4.
+import {
+  GraphQLBoolean, GraphQLEnumType, GraphQLInputObjectType, GraphQLInt, GraphQLList,
+  GraphQLNonNull, GraphQLObjectType, type GraphQLFieldConfigArgumentMap,
+  type GraphQLInputFieldConfigMap, type GraphQLOutputType,
+} from 'graphql';
+import type { PgClass, PgType } from '../introspection/model';
+import { cached, getType, inputType, omitted, type BuildContext } from './context';
+import { inflect } from './inflection';
+import type { OrderByValue } from './plans';
+import { visibleColumns } from './tables';
+
+export function pageInfoType(ctx: BuildContext): GraphQLObjectType {
+  return cached(ctx, 'PageInfo', () => new GraphQLObjectType({
+    name: 'PageInfo',
+    description: 'Where a page of a connection sits in the whole list, for paging on.',
+    fields: {
+      hasNextPage: { type: new GraphQLNonNull(GraphQLBoolean), description: 'True when more items follow this page (paging forwards).' },
+      hasPreviousPage: { type: new GraphQLNonNull(GraphQLBoolean), description: 'True when more items precede this page (paging backwards).' },
+      startCursor: { type: ctx.scalars.Cursor, description: 'The cursor of the first item on this page.' },
+      endCursor: { type: ctx.scalars.Cursor, description: 'The cursor of the last item on this page.' },
+    },
+    extensions: { forumDev: { kind: 'pageInfo' } },
+  }));
+}
+
+export interface ConnectionNames { connection: string; edge: string; nodeTypeName: string }
+
+export function connectionType(
+  ctx: BuildContext, names: ConnectionNames, nodeType: GraphQLOutputType,
+  nodePgType: PgType, table: PgClass | null,
+): GraphQLObjectType {
+  return cached(ctx, `conn:${names.connection}`, () => {
+    const edge = new GraphQLObjectType({
+      name: names.edge,
+      description: `One \`${names.nodeTypeName}\` in a connection, with its cursor.`,
+      fields: {
+        cursor: { type: ctx.scalars.Cursor, description: 'The position of this item, for `before` and `after`.' },
+        node: { type: nodeType, description: `The \`${names.nodeTypeName}\` itself.` },
+      },
+      extensions: { forumDev: { kind: 'edge' } },
+    });
+    return new GraphQLObjectType({
+      name: names.connection,
+      description: `A page of \`${names.nodeTypeName}\` values, with what is needed to page on.`,
+      fields: {
+        nodes: { type: new GraphQLNonNull(new GraphQLList(nodeType)), description: `The \`${names.nodeTypeName}\` values on this page.` },
+        edges: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(edge))), description: `The \`${names.nodeTypeName}\` values on this page, each with its cursor.` },
+        pageInfo: { type: new GraphQLNonNull(pageInfoType(ctx)), description: 'Where this page sits in the whole list.' },
+        totalCount: { type: new GraphQLNonNull(GraphQLInt), description: `How many \`${names.nodeTypeName}\` values the whole list holds, across all pages.` },
+      },
+      extensions: { forumDev: { kind: 'connection', connection: { nodeType: nodePgType, table } } },
+    });
+  });
+}
+
+export function tableConnectionType(ctx: BuildContext, table: PgClass): GraphQLObjectType {
+  const typeName = inflect.tableType(table);
+  return connectionType(ctx, {
+    connection: inflect.connection(typeName), edge: inflect.edge(typeName), nodeTypeName: typeName,
+  }, ctx.rowType(table), getType(ctx, table.typeId), table);
+}
+
+export function orderByType(ctx: BuildContext, table: PgClass): GraphQLEnumType {
+  return cached(ctx, `orderBy:${table.id}`, () => {
+    const typeName = inflect.tableType(table);
+    const values: Record<string, { value: OrderByValue }> = {
+      NATURAL: { value: { specs: [], unique: false, cursorName: 'natural' } },
+    };
+    for (const attr of visibleColumns(ctx, table)) {
+      if (omitted(attr.tags, 'order')) continue;
+      for (const ascending of [true, false]) {
+        const name = inflect.orderByColumnEnum(attr, ascending);
+        values[name] = { value: { specs: [{ attr, ascending }], unique: false, cursorName: name.toLowerCase() } };
+      }
+    }
+    const pk = table.primaryKey;
+    if (pk) {
+      for (const ascending of [true, false]) {
+        const specs = pk.keyAttributeNums.map((n) => ({
+          attr: table.attributes.find((a) => a.num === n)!, ascending,
+        }));
+        const name = ascending ? 'PRIMARY_KEY_ASC' : 'PRIMARY_KEY_DESC';
+        values[name] = { value: { specs, unique: true, cursorName: name.toLowerCase() } };
+      }
+    }
+    return new GraphQLEnumType({
+      name: inflect.orderByType(typeName),
+      description: `The orders a list of \`${typeName}\` can be sorted in.`,
+      values,
+    });
+  });
+}
+
+export function conditionType(ctx: BuildContext, table: PgClass): GraphQLInputObjectType {
+  return cached(ctx, `condition:${table.id}`, () => {
+    const typeName = inflect.tableType(table);
+    return new GraphQLInputObjectType({
+      name: inflect.conditionType(typeName),
+      description: `Filters a list of \`${typeName}\`: each field set must equal the item's value (null matches null); all must hold.`,
+      fields: () => {
+        const fields: GraphQLInputFieldConfigMap = {};
+        for (const attr of visibleColumns(ctx, table)) {
+          if (omitted(attr.tags, 'filter')) continue;
+          const type = getType(ctx, attr.typeId);
+          const t = inputType(ctx, type);
+          if (!t) continue;
+          const name = inflect.column(attr);
+          fields[name] = {
+            type: t, description: `Keeps only items whose \`${name}\` equals this value.`,
+            extensions: { forumDev: { attr, type } },
+          };
+        }
+        return fields;
+      },
+    });
+  });
+}
+
+export function connectionArgs(
+  ctx: BuildContext, table: PgClass | null, opts: { orderBy: boolean; condition: boolean },
+): GraphQLFieldConfigArgumentMap {
+  const args: GraphQLFieldConfigArgumentMap = {
+    first: { type: GraphQLInt, description: 'Take only the first `n` items.' },
+    last: { type: GraphQLInt, description: 'Take only the last `n` items.' },
+    offset: { type: GraphQLInt, description: 'Skip `n` items from the start (after `after`, if given); cannot be combined with `last`.' },
+    before: { type: ctx.scalars.Cursor, description: 'Take only items before this cursor.' },
+    after: { type: ctx.scalars.Cursor, description: 'Take only items after this cursor.' },
+  };
+  if (table && opts.orderBy) {
+    const ob = orderByType(ctx, table);
+    args.orderBy = {
+      type: new GraphQLList(new GraphQLNonNull(ob)),
+      description: `How to sort the \`${inflect.tableType(table)}\` values.`,
+      defaultValue: [ob.getValue(table.primaryKey ? 'PRIMARY_KEY_ASC' : 'NATURAL')!.value],
+    };
+  }
+  if (table && opts.condition) {
+    args.condition = {
+      type: conditionType(ctx, table),
+      description: 'Keeps only the items whose fields equal the values given.',
+    };
+  }
+  return args;
+}

@@ -1,0 +1,200 @@
+// Shared state while one schema is built: the model, the options and caches of the GraphQL
+// types made so far, plus the mapping from PostgreSQL types to GraphQL types.
+import {
+  GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType,
+  GraphQLInputObjectType, GraphQLBoolean, GraphQLString, isInputType,
+  type GraphQLInputType, type GraphQLOutputType, type GraphQLFieldConfigMap,
+  type GraphQLInputFieldConfigMap,
+} from 'graphql';
+import type { Model, PgClass, PgType } from '../introspection/model';
+import { inflect } from './inflection';
+import { builtinForOid, makeScalars, type Scalars } from './scalars';
+
+export interface SchemaOptions {
+  schemas: string[];
+  jwtTokenIdentifier?: string;
+  disableDefaultMutations?: boolean;
+  ignoreRbac?: boolean;
+  simpleSubscriptions?: boolean;
+  live?: boolean;
+}
+
+export interface BuildContext {
+  model: Model;
+  options: SchemaOptions;
+  scalars: Scalars;
+  exposedNamespaceIds: Set<string>;
+  jwtType: PgType | null;
+  cache: Map<string, unknown>;
+  /** Filled by tables.ts; avoids an import cycle between the type mapping and row types. */
+  rowType: (cls: PgClass) => GraphQLObjectType;
+  rowInputType: (cls: PgClass) => GraphQLInputObjectType;
+}
+
+export function createContext(model: Model, options: SchemaOptions): BuildContext {
+  const jwtType = options.jwtTokenIdentifier
+    ? (() => {
+        const [schema, name] = parseIdentifier(options.jwtTokenIdentifier!);
+        const t = model.types.find((x) => x.namespaceName === schema && x.name === name);
+        if (!t) throw new Error(`--jwt-token-identifier: type ${options.jwtTokenIdentifier} was not found`);
+        return t;
+      })()
+    : null;
+  return {
+    model, options, scalars: makeScalars(), jwtType, cache: new Map(),
+    exposedNamespaceIds: new Set(model.namespaces.map((n) => n.id)),
+    rowType: () => { throw new Error('rowType not ready'); },
+    rowInputType: () => { throw new Error('rowInputType not ready'); },
+  };
+}
+
+export function parseIdentifier(id: string): [string, string] {
+  const parts = id.split('.').map((p) => p.replace(/^"|"$/g, ''));
+  if (parts.length !== 2) throw new Error(`Expected "schema.name", got "${id}"`);
+  return [parts[0], parts[1]];
+}
+
+export function cached<T>(ctx: BuildContext, key: string, make: () => T): T {
+  if (ctx.cache.has(key)) return ctx.cache.get(key) as T;
+  const value = make();
+  ctx.cache.set(key, value);
+  return value;
+}
+
+export function omitted(tags: Record<string, unknown>, action: string): boolean {
+  const omit = tags.omit;
+  if (omit === undefined) return false;
+  if (omit === true) return true;
+  const list = (Array.isArray(omit) ? omit : [omit]).flatMap((o) =>
+    o === true ? ['*'] : String(o).split(',').map((x) => x.trim()),
+  );
+  return list.includes('*') || list.includes(action);
+}
+
+export function getType(ctx: BuildContext, id: string): PgType {
+  const t = ctx.model.typeById.get(id);
+  if (!t) throw new Error(`Type ${id} is not in the introspection results`);
+  return t;
+}
+
+/** The composite class behind a type, if the type is a table's or a composite's row type. */
+export function classOfType(ctx: BuildContext, type: PgType): PgClass | null {
+  return type.classId ? (ctx.model.classById.get(type.classId) ?? null) : null;
+}
+
+export function outputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
+  return cached(ctx, `out:${type.id}`, () => makeOutputType(ctx, type));
+}
+
+export function inputType(ctx: BuildContext, type: PgType): GraphQLInputType | null {
+  return cached(ctx, `in:${type.id}`, () => makeInputType(ctx, type));
+}
+
+function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
+  if (ctx.jwtType && type.id === ctx.jwtType.id) return ctx.scalars.JwtToken;
+  const builtin = builtinForOid(type.id, ctx.scalars);
+  if (builtin) return builtin.output;
+  if (type.type === 'e') return enumType(ctx, type);
+  if (type.type === 'r') return rangeTypes(ctx, type).output;
+  if (type.type === 'd' && type.domainBaseTypeId) {
+    const base = outputType(ctx, getType(ctx, type.domainBaseTypeId));
+    if (base instanceof GraphQLScalarType) {
+      return new GraphQLScalarType({
+        name: inflect.domainType(type),
+        description: type.description ?? undefined,
+        serialize: base.serialize, parseValue: base.parseValue, parseLiteral: base.parseLiteral,
+      });
+    }
+    return base;
+  }
+  if (type.isPgArray && type.arrayItemTypeId) {
+    return new GraphQLList(outputType(ctx, getType(ctx, type.arrayItemTypeId)));
+  }
+  const cls = classOfType(ctx, type);
+  if (cls) return ctx.rowType(cls);
+  if (type.category === 'B') return GraphQLBoolean;
+  if (type.category === 'N') return ctx.scalars.BigFloat;
+  return GraphQLString;
+}
+
+function makeInputType(ctx: BuildContext, type: PgType): GraphQLInputType | null {
+  const builtin = builtinForOid(type.id, ctx.scalars);
+  if (builtin) return builtin.input;
+  if (type.type === 'r') return rangeTypes(ctx, type).input;
+  if (type.type === 'd' && type.domainBaseTypeId) {
+    const base = getType(ctx, type.domainBaseTypeId);
+    const baseIn = inputType(ctx, base);
+    const out = outputType(ctx, type);
+    if (baseIn && baseIn !== outputType(ctx, base)) {
+      // e.g. a domain over interval: v4 names the input type after the domain's output type.
+      return baseIn instanceof GraphQLInputObjectType
+        ? new GraphQLInputObjectType({
+            name: inflect.inputType((out as { name: string }).name),
+            description: type.description ?? undefined,
+            fields: () => baseIn.getFields() as unknown as GraphQLInputFieldConfigMap,
+          })
+        : baseIn;
+    }
+    return isInputType(out) ? out : null;
+  }
+  if (type.isPgArray && type.arrayItemTypeId) {
+    const item = inputType(ctx, getType(ctx, type.arrayItemTypeId));
+    return item ? new GraphQLList(item) : null;
+  }
+  const cls = classOfType(ctx, type);
+  if (cls) return ctx.rowInputType(cls);
+  const out = outputType(ctx, type);
+  return isInputType(out) ? out : null;
+}
+
+function enumType(ctx: BuildContext, type: PgType): GraphQLEnumType {
+  return new GraphQLEnumType({
+    name: inflect.enumType(type),
+    description: type.description ?? undefined,
+    values: Object.fromEntries(
+      (type.enumVariants ?? []).map((label) => [inflect.enumValue(label), { value: label }]),
+    ),
+    extensions: { forumDev: { kind: 'enum', type } },
+  });
+}
+
+function rangeTypes(ctx: BuildContext, type: PgType) {
+  const sub = getType(ctx, type.rangeSubTypeId!);
+  const subOut = outputType(ctx, sub) as GraphQLScalarType;
+  const subIn = inputType(ctx, sub)!;
+  return cached(ctx, `range:${subOut.name}`, () => {
+    const boundDesc = 'One end of a range; whether the value itself belongs to the range is told by `inclusive`.';
+    const boundFields = (t: GraphQLOutputType | GraphQLInputType) => ({
+      value: { type: new GraphQLNonNull(t as any), description: 'The value at this end of the range.' },
+      inclusive: { type: new GraphQLNonNull(GraphQLBoolean), description: 'True when the range includes the value itself.' },
+    });
+    const Bound = new GraphQLObjectType({
+      name: inflect.rangeBoundType(subOut.name), description: boundDesc,
+      fields: boundFields(subOut) as GraphQLFieldConfigMap<unknown, unknown>,
+    });
+    const BoundInput = new GraphQLInputObjectType({
+      name: inflect.inputType(Bound.name), description: boundDesc,
+      fields: boundFields(subIn) as GraphQLInputFieldConfigMap,
+    });
+    const desc = `A range of \`${subOut.name}\` values.`;
+    const output = new GraphQLObjectType({
+      name: inflect.rangeType(subOut.name), description: desc,
+      fields: {
+        start: { type: Bound, description: 'The lower end of the range; null when unbounded.' },
+        end: { type: Bound, description: 'The upper end of the range; null when unbounded.' },
+      },
+      extensions: { forumDev: { kind: 'range', type } },
+    });
+    const input = new GraphQLInputObjectType({
+      name: inflect.inputType(output.name), description: desc,
+      fields: {
+        start: { type: BoundInput, description: 'The lower end of the range; null when unbounded.' },
+        end: { type: BoundInput, description: 'The upper end of the range; null when unbounded.' },
+      },
+    });
+    return { output, input };
+  });
+}
+
+export const nonNull = <T extends GraphQLOutputType | GraphQLInputType>(t: T, yes: boolean) =>
+  (yes ? new GraphQLNonNull(t as any) : t) as T;

@@ -1,0 +1,217 @@
+// Mutations as v4 shapes them: `createX(input: {clientMutationId, x})`, `updateX`/`updateXById`
+// (`xPatch`), `deleteX`/`deleteXById`, and volatile functions (`registerPerson(input: {…})`),
+// each answering with a payload holding the row, `query`, related rows and an edge.
+import {
+  GraphQLID, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLString,
+  type GraphQLFieldConfigMap, type GraphQLInputFieldConfigMap, type GraphQLOutputType,
+} from 'graphql';
+import type { PgAttribute, PgClass, PgProc } from '../introspection/model';
+import { attributeByNum } from '../introspection/model';
+import { cached, inputType, omitted, outputType, type BuildContext } from './context';
+import { orderByType, tableConnectionType } from './connections';
+import { camelCase } from './case';
+import { inflect } from './inflection';
+import type { FieldPlan, MutationPlan } from './plans';
+import { forwardRelations } from './relations';
+import { procArgs, procReturn, computedColumnTable } from './functions';
+import { hasNodeId, isExposedTable, patchType, plan } from './tables';
+
+const CLIENT_MUTATION_ID_IN = 'Any string the client likes; it is returned unchanged in the payload, to match answers to requests.';
+const CLIENT_MUTATION_ID_OUT = 'The `clientMutationId` given in the input, returned unchanged.';
+const INPUT_ARG = 'All the input for this mutation, in one object.';
+
+function payloadType(
+  ctx: BuildContext, name: string, description: string, rowField: { name: string; type: GraphQLOutputType; description: string; plan: FieldPlan } | null,
+  table: PgClass | null, extra: GraphQLFieldConfigMap<unknown, unknown> = {},
+): GraphQLObjectType {
+  return new GraphQLObjectType({
+    name, description,
+    fields: () => {
+      const fields: GraphQLFieldConfigMap<unknown, unknown> = {
+        clientMutationId: { type: GraphQLString, description: CLIENT_MUTATION_ID_OUT, extensions: plan({ kind: 'payloadClientMutationId' }) },
+      };
+      if (rowField) fields[rowField.name] = { type: rowField.type, description: rowField.description, extensions: plan(rowField.plan) };
+      Object.assign(fields, extra);
+      fields.query = {
+        type: queryTypeRef(ctx),
+        description: 'The root query type, so the client can read anything it needs after this mutation.',
+        extensions: plan({ kind: 'payloadQuery' }),
+      };
+      if (table && isExposedTable(ctx, table)) {
+        for (const r of forwardRelations(ctx, table)) {
+          fields[inflect.singleRelationByKeys(r.keys, r.foreign, r.constraint)] = {
+            type: ctx.rowType(r.foreign),
+            description: `The \`${inflect.tableType(r.foreign)}\` the changed \`${inflect.tableType(table)}\` refers to.`,
+            extensions: plan({ kind: 'payloadForward', forward: { kind: 'forward', table, foreign: r.foreign, keys: r.keys, foreignKeys: r.foreignKeys } }),
+          };
+        }
+        if (table.primaryKey) {
+          const ob = orderByType(ctx, table);
+          const edgeType = tableConnectionType(ctx, table).getFields().edges.type as GraphQLNonNull<GraphQLList<GraphQLNonNull<GraphQLObjectType>>>;
+          fields[inflect.edgeField(table)] = {
+            type: edgeType.ofType.ofType.ofType,
+            description: `The changed \`${inflect.tableType(table)}\` as an edge, for clients that insert it into a connection.`,
+            args: {
+              orderBy: {
+                type: new GraphQLList(new GraphQLNonNull(ob)),
+                description: 'The order of the connection the edge is meant for (it decides the cursor).',
+                defaultValue: [ob.getValue('PRIMARY_KEY_ASC')!.value],
+              },
+            },
+            extensions: plan({ kind: 'payloadEdge', table }),
+          };
+        }
+      }
+      return fields;
+    },
+    extensions: { forumDev: { kind: 'payload' } },
+  });
+}
+
+/** Payloads point back at Query; build.ts registers it before any payload's fields are read. */
+function queryTypeRef(ctx: BuildContext): GraphQLObjectType {
+  return ctx.cache.get('Query') as GraphQLObjectType;
+}
+
+function inputObject(name: string, description: string, fields: () => GraphQLInputFieldConfigMap) {
+  return new GraphQLInputObjectType({
+    name, description,
+    fields: () => ({
+      clientMutationId: { type: GraphQLString, description: CLIENT_MUTATION_ID_IN },
+      ...fields(),
+    }),
+  });
+}
+
+function mutationField(type: GraphQLObjectType, input: GraphQLInputObjectType, description: string, m: MutationPlan) {
+  return {
+    type, description,
+    args: { input: { type: new GraphQLNonNull(input), description: INPUT_ARG } },
+    extensions: plan({ kind: 'mutation', mutation: m }),
+  };
+}
+
+function rowPayloadField(ctx: BuildContext, table: PgClass, verb: string) {
+  const typeName = inflect.tableType(table);
+  return {
+    name: inflect.tableFieldName(table), type: ctx.rowType(table) as GraphQLOutputType,
+    description: `The \`${typeName}\` this mutation ${verb}.`, plan: { kind: 'payloadRow' } as FieldPlan,
+  };
+}
+
+function keyInputFields(ctx: BuildContext, keys: PgAttribute[]): GraphQLInputFieldConfigMap {
+  const fields: GraphQLInputFieldConfigMap = {};
+  for (const k of keys) {
+    const t = inputType(ctx, ctx.model.typeById.get(k.typeId)!)!;
+    fields[inflect.column(k)] = { type: new GraphQLNonNull(t), description: k.description ?? undefined };
+  }
+  return fields;
+}
+
+function uniqueKeys(table: PgClass): PgAttribute[][] {
+  return table.constraints
+    .filter((c) => (c.type === 'p' || c.type === 'u') && !omitted(c.tags, '*'))
+    .map((c) => c.keyAttributeNums.map((n) => attributeByNum(table, n)))
+    .filter((keys) => keys.every((k) => !omitted(k.tags, 'read')));
+}
+
+export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<unknown, unknown> {
+  const creates: GraphQLFieldConfigMap<unknown, unknown> = {};
+  const updates: GraphQLFieldConfigMap<unknown, unknown> = {};
+  const deletes: GraphQLFieldConfigMap<unknown, unknown> = {};
+  for (const table of ctx.model.classes) {
+    if (!isExposedTable(ctx, table) || omitted(table.tags, 'mutation')) continue;
+    const typeName = inflect.tableType(table);
+    const fieldName = inflect.tableFieldName(table);
+    const rbac = ctx.options.ignoreRbac === false;
+    if (table.isInsertable && !omitted(table.tags, 'create') && (!rbac || table.aclInsertable)) {
+      const payload = payloadType(ctx, inflect.createPayloadType(table), `What \`${inflect.createField(table)}\` answers with.`, rowPayloadField(ctx, table, 'created'), table);
+      const input = inputObject(inflect.createInputType(table), `The input of \`${inflect.createField(table)}\`.`, () => ({
+        [fieldName]: { type: new GraphQLNonNull(ctx.rowInputType(table)), description: `The \`${typeName}\` to create.` },
+      }));
+      creates[inflect.createField(table)] = mutationField(payload, input, `Creates one \`${typeName}\`.`, { kind: 'create', table, inputField: fieldName });
+    }
+    for (const kind of ['update', 'delete'] as const) {
+      const allowed = kind === 'update' ? table.isUpdatable && (!rbac || table.aclUpdatable) : table.isDeletable && (!rbac || table.aclDeletable);
+      if (!allowed || omitted(table.tags, kind)) continue;
+      const target = kind === 'update' ? updates : deletes;
+      const payload = cached(ctx, `${kind}Payload:${table.id}`, () => payloadType(
+        ctx, kind === 'update' ? inflect.updatePayloadType(table) : inflect.deletePayloadType(table),
+        `What the ${kind} mutations of \`${typeName}\` answer with.`,
+        rowPayloadField(ctx, table, kind === 'update' ? 'updated' : 'deleted'), table,
+        kind === 'delete' && hasNodeId(table) ? {
+          [inflect.deletedNodeId(table)]: { type: GraphQLID, description: `The \`nodeId\` of the deleted \`${typeName}\`.`, extensions: plan({ kind: 'payloadDeletedNodeId', table }) },
+        } : {},
+      ));
+      const patchField = inflect.patchField(fieldName);
+      const patch = kind === 'update'
+        ? { [patchField]: { type: new GraphQLNonNull(patchType(ctx, table)), description: `The changes to make to the \`${typeName}\`.` } }
+        : {};
+      const verb = kind === 'update' ? 'Updates' : 'Deletes';
+      if (hasNodeId(table)) {
+        const name = kind === 'update' ? inflect.updateNode(table) : inflect.deleteNode(table);
+        const input = inputObject(kind === 'update' ? inflect.updateNodeInputType(table) : inflect.deleteNodeInputType(table), `The input of \`${name}\`.`, () => ({
+          nodeId: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${typeName}\` to ${kind}.` },
+          ...patch,
+        }));
+        target[name] = mutationField(payload, input, `${verb} one \`${typeName}\`, found by its \`nodeId\`.`, { kind, table, by: 'nodeId', patchField });
+      }
+      for (const keys of uniqueKeys(table)) {
+        const con = table.constraints.find((c) => c.keyAttributeNums.join() === keys.map((k) => k.num).join() && (c.type === 'p' || c.type === 'u'))!;
+        const name = kind === 'update' ? inflect.updateByKeys(keys, table, con) : inflect.deleteByKeys(keys, table, con);
+        const input = inputObject(kind === 'update' ? inflect.updateByKeysInputType(keys, table, con) : inflect.deleteByKeysInputType(keys, table, con), `The input of \`${name}\`.`, () => ({
+          ...patch, ...keyInputFields(ctx, keys),
+        }));
+        target[name] = mutationField(payload, input, `${verb} one \`${typeName}\`, found by a unique key.`, { kind, table, by: keys, patchField });
+      }
+    }
+  }
+  return { ...creates, ...updates, ...deletes };
+}
+
+export function procMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<unknown, unknown> {
+  const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
+  for (const proc of ctx.model.procs) {
+    if (proc.isStable || omitted(proc.tags, 'execute') || computedColumnTable(ctx, proc)) continue;
+    if (ctx.options.ignoreRbac === false && !proc.aclExecutable) continue;
+    const field = procMutationField(ctx, proc);
+    if (field) fields[inflect.functionMutationName(proc)] = field;
+  }
+  return fields;
+}
+
+function procMutationField(ctx: BuildContext, proc: PgProc) {
+  const args = procArgs(ctx, proc, 0);
+  const inputFields: GraphQLInputFieldConfigMap = {};
+  for (const a of args) {
+    const t = inputType(ctx, a.type);
+    if (!t) return null;
+    inputFields[a.name] = { type: a.required ? new GraphQLNonNull(t) : t };
+  }
+  const ret = procReturn(ctx, proc);
+  const isVoid = ret.type.id === '2278';
+  if (ret.type.type === 'p' && !isVoid && ret.type.id !== '2249') return null;
+  const fieldName = inflect.functionMutationName(proc);
+  let rowField = null;
+  if (!isVoid) {
+    const item = outputType(ctx, ret.type);
+    const itemName = (item as { name?: string }).name ?? 'result';
+    const outNames = proc.argNames.filter((_, i) => ['o', 'b', 't'].includes(proc.argModes[i] ?? ''));
+    const name = ret.table && !ret.returnsSet
+      ? camelCase(inflect.tableFieldName(ret.table))
+      : inflect.functionMutationResultFieldName(proc, itemName, ret.returnsSet, outNames);
+    rowField = {
+      name, type: (ret.returnsSet ? new GraphQLList(item) : item) as GraphQLOutputType,
+      description: ret.table ? '' : '',
+      plan: (ret.table && !ret.returnsSet ? { kind: 'payloadRow' } : { kind: 'payloadResult', returnType: ret.type, returnsSet: ret.returnsSet }) as FieldPlan,
+    };
+  }
+  const payload = payloadType(ctx, inflect.functionPayloadType(proc), `What \`${fieldName}\` answers with.`,
+    rowField ? { ...rowField, description: undefined as unknown as string } : null,
+    ret.table && !ret.returnsSet ? ret.table : null);
+  const input = inputObject(inflect.functionInputType(proc), `The input of \`${fieldName}\`.`, () => inputFields);
+  return mutationField(payload, input, proc.description ?? `Runs the database function \`${proc.namespaceName}.${proc.name}\`.`,
+    { kind: 'proc', proc, args, returnType: ret.type, returnsSet: ret.returnsSet });
+}
+
+export { tableConnectionType };

@@ -1,0 +1,75 @@
+// What each generated GraphQL field means in database terms. The schema stage attaches one of
+// these to every field (`field.extensions.forumDev`); the SQL stage reads them to compile a
+// selection into one statement. Plain data, no behaviour.
+import type { PgAttribute, PgClass, PgConstraint, PgProc, PgType } from '../introspection/model';
+
+export interface ProcArg {
+  name: string;
+  type: PgType;
+  /** False when the argument may be left out and the database default applies. */
+  required: boolean;
+}
+
+export type FieldPlan =
+  | { kind: 'column'; attr: PgAttribute; type: PgType }
+  | { kind: 'nodeId'; table: PgClass }
+  | { kind: 'queryRoot' }
+  | { kind: 'queryNodeId' }
+  | { kind: 'node' }
+  | { kind: 'rowByNodeId'; table: PgClass }
+  | { kind: 'rowByKeys'; table: PgClass; keys: PgAttribute[] }
+  | { kind: 'allRows'; table: PgClass; list: boolean }
+  | { kind: 'forward'; table: PgClass; foreign: PgClass; keys: PgAttribute[]; foreignKeys: PgAttribute[] }
+  | {
+      kind: 'backward'; table: PgClass; foreign: PgClass; keys: PgAttribute[];
+      foreignKeys: PgAttribute[]; single: boolean; list: boolean;
+    }
+  | {
+      kind: 'proc'; proc: PgProc; args: ProcArg[]; returnType: PgType; returnsSet: boolean;
+      /** computed column: the row is passed as the first argument */ computed: boolean;
+      table: PgClass | null; list: boolean;
+    }
+  | { kind: 'compositeAttr'; attr: PgAttribute; type: PgType }
+  | { kind: 'mutation'; mutation: MutationPlan }
+  | { kind: 'payloadRow' }
+  | { kind: 'payloadQuery' }
+  | { kind: 'payloadClientMutationId' }
+  | { kind: 'payloadDeletedNodeId'; table: PgClass }
+  | { kind: 'payloadEdge'; table: PgClass }
+  | { kind: 'payloadForward'; forward: FieldPlan & { kind: 'forward' } }
+  | { kind: 'payloadResult'; returnType: PgType; returnsSet: boolean }
+  | { kind: 'jwt'; type: PgType };
+
+export type MutationPlan =
+  | { kind: 'create'; table: PgClass; inputField: string }
+  | { kind: 'update' | 'delete'; table: PgClass; by: 'nodeId' | PgAttribute[]; patchField: string }
+  | { kind: 'proc'; proc: PgProc; args: ProcArg[]; returnType: PgType; returnsSet: boolean };
+
+export type ConnectionPlan = {
+  /** the pg type of each node (a table's row type, or a scalar for scalar functions) */
+  nodeType: PgType;
+  table: PgClass | null;
+};
+
+export interface TypePlan {
+  kind: 'row' | 'connection' | 'edge' | 'pageInfo' | 'payload' | 'composite' | 'interval' | 'point' | 'range' | 'rangeBound';
+  table?: PgClass;
+  type?: PgType;
+  connection?: ConnectionPlan;
+}
+
+export interface OrderByValue {
+  /** Column expressions with direction; empty for NATURAL. */
+  specs: Array<{ attr?: PgAttribute; proc?: PgProc; ascending: boolean }>;
+  /** true for PRIMARY_KEY_ASC/DESC: ties are already unique. */
+  unique: boolean;
+  /** Name used in cursors, e.g. "primary_key_asc" or "natural". */
+  cursorName: string;
+}
+
+export interface ConditionField {
+  attr: PgAttribute;
+  type: PgType;
+}
+
+export type { PgAttribute, PgClass, PgConstraint, PgProc, PgType };

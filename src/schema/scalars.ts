@@ -1,0 +1,119 @@
+// PostGraphile v4's scalars and built-in object types, and the mapping from PostgreSQL base
+// types (by OID) to them. Descriptions are our own words.
+import {
+  GraphQLBoolean, GraphQLFloat, GraphQLInputObjectType, GraphQLInt, GraphQLNonNull,
+  GraphQLObjectType, GraphQLScalarType, GraphQLString, Kind, type GraphQLInputType,
+  type GraphQLOutputType,
+} from 'graphql';
+
+function stringScalar(name: string, description: string, check?: (s: string) => void) {
+  return new GraphQLScalarType({
+    name,
+    description,
+    serialize: (v) => String(v),
+    parseValue: (v) => {
+      const s = String(v);
+      check?.(s);
+      return s;
+    },
+    parseLiteral: (ast) => {
+      if (ast.kind !== Kind.STRING) throw new Error('Can only parse string values');
+      check?.(ast.value);
+      return ast.value;
+    },
+  });
+}
+
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+export function makeScalars() {
+  const s = {
+    Cursor: stringScalar('Cursor', 'An opaque position in a connection, used with `before` and `after` to page through it.'),
+    BigInt: stringScalar('BigInt', 'A signed eight-byte integer, sent as a string because it can exceed what a JavaScript number holds exactly.'),
+    BigFloat: stringScalar('BigFloat', 'An arbitrary-precision decimal number, sent as a string so no precision is lost.'),
+    BitString: stringScalar('BitString', 'A string of binary digits (0 and 1).'),
+    Date: stringScalar('Date', 'A calendar date without a time of day, e.g. `2024-01-31`.'),
+    Datetime: stringScalar('Datetime', 'A point in time as an ISO 8601 string; it carries a timezone offset when the column does.'),
+    Time: stringScalar('Time', 'A time of day without a date; it carries a timezone offset when the column does.'),
+    JSON: stringScalar('JSON', 'A JSON value, sent and received as a string of JSON text.'),
+    UUID: stringScalar('UUID', 'A universally unique identifier (RFC 4122), 32 hexadecimal digits with optional hyphens.', (v) => {
+      if (!UUID_RE.test(v)) throw new Error('Invalid UUID, expected 32 hexadecimal characters, optionally with hyphens');
+    }),
+    InternetAddress: stringScalar('InternetAddress', 'An IPv4 or IPv6 host address, with an optional subnet.'),
+    RegProc: stringScalar('RegProc', 'The name of a database function (an object identifier type).'),
+    RegProcedure: stringScalar('RegProcedure', 'A database function with its argument types (an object identifier type).'),
+    RegOper: stringScalar('RegOper', 'The name of a database operator (an object identifier type).'),
+    RegOperator: stringScalar('RegOperator', 'A database operator with its argument types (an object identifier type).'),
+    RegClass: stringScalar('RegClass', 'The name of a database relation (an object identifier type).'),
+    RegType: stringScalar('RegType', 'The name of a database data type (an object identifier type).'),
+    RegRole: stringScalar('RegRole', 'The name of a database role (an object identifier type).'),
+    RegNamespace: stringScalar('RegNamespace', 'The name of a database schema (an object identifier type).'),
+    RegConfig: stringScalar('RegConfig', 'A text search configuration (an object identifier type).'),
+    RegDictionary: stringScalar('RegDictionary', 'A text search dictionary (an object identifier type).'),
+    JwtToken: stringScalar('JwtToken', 'A signed JSON Web Token (RFC 7519) carrying claims about who holds it.'),
+  };
+  const intervalFields = () => ({
+    seconds: { type: GraphQLFloat, description: 'Seconds, the only field with a fractional part; larger units carry their own counts.' },
+    minutes: { type: GraphQLInt, description: 'Whole minutes.' },
+    hours: { type: GraphQLInt, description: 'Whole hours.' },
+    days: { type: GraphQLInt, description: 'Whole days.' },
+    months: { type: GraphQLInt, description: 'Whole months.' },
+    years: { type: GraphQLInt, description: 'Whole years.' },
+  });
+  const Interval = new GraphQLObjectType({
+    name: 'Interval',
+    description: 'A span of time, split into units down to seconds.',
+    fields: intervalFields,
+    extensions: { forumDev: { kind: 'interval' } },
+  });
+  const IntervalInput = new GraphQLInputObjectType({
+    name: 'IntervalInput',
+    description: 'A span of time, split into units down to seconds.',
+    fields: intervalFields,
+  });
+  const pointFields = () => ({
+    x: { type: new GraphQLNonNull(GraphQLFloat) },
+    y: { type: new GraphQLNonNull(GraphQLFloat) },
+  });
+  const Point = new GraphQLObjectType({ name: 'Point', fields: pointFields, extensions: { forumDev: { kind: 'point' } } });
+  const PointInput = new GraphQLInputObjectType({ name: 'PointInput', fields: pointFields });
+  return { ...s, Interval, IntervalInput, Point, PointInput };
+}
+
+export type Scalars = ReturnType<typeof makeScalars>;
+
+/** Output and input GraphQL types for a PostgreSQL base type OID, or undefined for a fallback. */
+export function builtinForOid(
+  oid: string, s: Scalars,
+): { output: GraphQLOutputType; input: GraphQLInputType } | undefined {
+  const same = (t: GraphQLScalarType) => ({ output: t, input: t });
+  switch (oid) {
+    case '20': return same(s.BigInt);
+    case '21': case '23': return same(GraphQLInt);
+    case '700': case '701': case '790': return same(GraphQLFloat);
+    case '1700': return same(s.BigFloat);
+    case '1186': return { output: s.Interval, input: s.IntervalInput };
+    case '1082': return same(s.Date);
+    case '1114': case '1184': return same(s.Datetime);
+    case '1083': case '1266': return same(s.Time);
+    case '114': case '3802': return same(s.JSON);
+    case '2950': return same(s.UUID);
+    case '1560': case '1562': return same(s.BitString);
+    case '18': case '25': case '1043': return same(GraphQLString);
+    case '600': return { output: s.Point, input: s.PointInput };
+    case '869': return same(s.InternetAddress);
+    case '650': case '829': case '774': return same(GraphQLString);
+    case '24': return same(s.RegProc);
+    case '2202': return same(s.RegProcedure);
+    case '2203': return same(s.RegOper);
+    case '2204': return same(s.RegOperator);
+    case '2205': return same(s.RegClass);
+    case '2206': return same(s.RegType);
+    case '4096': return same(s.RegRole);
+    case '4089': return same(s.RegNamespace);
+    case '3734': return same(s.RegConfig);
+    case '3769': return same(s.RegDictionary);
+    case '16': return same(GraphQLBoolean);
+    default: return undefined;
+  }
+}

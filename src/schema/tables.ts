@@ -1,0 +1,125 @@
+// Row types for tables, views and composite types, and the input types that write to them
+// (`PersonInput`, `PersonPatch`). Field order follows v4: nodeId, columns, forward relations,
+// backward relations, computed columns.
+import {
+  GraphQLID, GraphQLInputObjectType, GraphQLNonNull, GraphQLObjectType,
+  type GraphQLFieldConfig, type GraphQLFieldConfigMap, type GraphQLInputFieldConfigMap,
+} from 'graphql';
+import type { PgAttribute, PgClass } from '../introspection/model';
+import {
+  cached, getType, inputType, nonNull, omitted, outputType, type BuildContext,
+} from './context';
+import { inflect } from './inflection';
+import type { FieldPlan } from './plans';
+import { backwardRelationFields, forwardRelationFields } from './relations';
+import { computedColumnFields } from './functions';
+
+export const NODE_ID_DESCRIPTION =
+  'An opaque identifier, unique across the whole API, for refetching this object through `node`.';
+
+export function plan(p: FieldPlan) {
+  return { forumDev: p };
+}
+
+export function isTable(cls: PgClass): boolean {
+  return cls.classKind !== 'c';
+}
+
+export function isExposedTable(ctx: BuildContext, cls: PgClass): boolean {
+  return ctx.exposedNamespaceIds.has(cls.namespaceId) && isTable(cls) && cls.isSelectable
+    && !omitted(cls.tags, 'read') && !omitted(cls.tags, '*')
+    && (ctx.options.ignoreRbac !== false || cls.aclSelectable);
+}
+
+export function hasNodeId(cls: PgClass): boolean {
+  return isTable(cls) && !!cls.primaryKey && cls.primaryKey.keyAttributeNums.length > 0;
+}
+
+export function visibleColumns(ctx: BuildContext, cls: PgClass, action = 'read'): PgAttribute[] {
+  return cls.attributes.filter((a) => !omitted(a.tags, action)
+    && (ctx.options.ignoreRbac !== false || action !== 'read' || a.aclSelectable));
+}
+
+export function columnField(ctx: BuildContext, attr: PgAttribute): GraphQLFieldConfig<unknown, unknown> {
+  const type = getType(ctx, attr.typeId);
+  const notNull = attr.isNotNull || type.domainIsNotNull;
+  return {
+    type: nonNull(outputType(ctx, type), notNull),
+    description: attr.description ?? undefined,
+    deprecationReason: typeof attr.tags.deprecated === 'string' ? attr.tags.deprecated : undefined,
+    extensions: plan({ kind: 'column', attr, type }),
+  };
+}
+
+export function installRowTypes(ctx: BuildContext): void {
+  ctx.rowType = (cls) => cached(ctx, `row:${cls.id}`, () => new GraphQLObjectType({
+    name: inflect.tableType(cls),
+    description: cls.description ?? undefined,
+    interfaces: () => (hasNodeId(cls) ? [nodeInterface(ctx)] : []),
+    fields: () => rowFields(ctx, cls),
+    extensions: { forumDev: { kind: isTable(cls) ? 'row' : 'composite', table: cls } },
+  }));
+  ctx.rowInputType = (cls) => cached(ctx, `rowInput:${cls.id}`, () => new GraphQLInputObjectType({
+    name: inflect.inputType(inflect.tableType(cls)),
+    description: isTable(cls)
+      ? `The fields of a \`${inflect.tableType(cls)}\` to create.`
+      : `An input value of the composite type \`${inflect.tableType(cls)}\`.`,
+    fields: () => inputFields(ctx, cls, isTable(cls) ? 'create' : 'input'),
+  }));
+}
+
+function rowFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unknown, unknown> {
+  const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
+  if (hasNodeId(cls)) {
+    fields.nodeId = {
+      type: new GraphQLNonNull(GraphQLID), description: NODE_ID_DESCRIPTION,
+      extensions: plan({ kind: 'nodeId', table: cls }),
+    };
+  }
+  for (const attr of visibleColumns(ctx, cls)) fields[inflect.column(attr)] = columnField(ctx, attr);
+  if (isTable(cls)) {
+    Object.assign(fields, forwardRelationFields(ctx, cls));
+    Object.assign(fields, backwardRelationFields(ctx, cls));
+  }
+  Object.assign(fields, computedColumnFields(ctx, cls));
+  return fields;
+}
+
+/** Writable columns: identity ALWAYS and generated columns cannot be written. */
+export function writableColumns(ctx: BuildContext, cls: PgClass, action: 'create' | 'update'): PgAttribute[] {
+  return cls.attributes.filter((a) => !omitted(a.tags, action) && a.generated === '' && a.identity !== 'a'
+    && (ctx.options.ignoreRbac !== false || (action === 'create' ? a.aclInsertable : a.aclUpdatable)));
+}
+
+function inputFields(ctx: BuildContext, cls: PgClass, mode: 'create' | 'patch' | 'input'): GraphQLInputFieldConfigMap {
+  const fields: GraphQLInputFieldConfigMap = {};
+  const cols = mode === 'input' ? cls.attributes : writableColumns(ctx, cls, mode === 'create' ? 'create' : 'update');
+  for (const attr of cols) {
+    const type = getType(ctx, attr.typeId);
+    const t = inputType(ctx, type);
+    if (!t) continue;
+    const required = mode === 'create' && attr.isNotNull && !attr.hasDefault && attr.identity === '';
+    fields[inflect.column(attr)] = {
+      type: nonNull(t, required),
+      description: attr.description ?? undefined,
+      extensions: { forumDev: { attr, type } },
+    };
+  }
+  return fields;
+}
+
+export function patchType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectType {
+  return cached(ctx, `patch:${cls.id}`, () => new GraphQLInputObjectType({
+    name: inflect.patchType(inflect.tableType(cls)),
+    description: `Changes to a \`${inflect.tableType(cls)}\`: only the fields that are set are written.`,
+    fields: () => inputFields(ctx, cls, 'patch'),
+  }));
+}
+
+export function nodeInterface(ctx: BuildContext) {
+  return cached(ctx, 'Node', () => {
+    // Imported lazily: node.ts needs the row types made here.
+    const { makeNodeInterface } = require('./node') as typeof import('./node');
+    return makeNodeInterface();
+  });
+}

@@ -1,0 +1,76 @@
+// A small, safe SQL fragment builder. Interpolated JavaScript values always become bind
+// parameters; identifiers go through `ident` (always quoted); raw text is only for constants in
+// this code base, never for anything that came from a request.
+
+const SQL_TAG = Symbol('sql');
+
+type Chunk = string | { value: unknown } | SQL;
+
+export interface SQL {
+  readonly [SQL_TAG]: true;
+  readonly chunks: readonly Chunk[];
+}
+
+function make(chunks: Chunk[]): SQL {
+  return { [SQL_TAG]: true, chunks };
+}
+
+export function isSQL(x: unknown): x is SQL {
+  return typeof x === 'object' && x !== null && (x as any)[SQL_TAG] === true;
+}
+
+/** Template tag: `sql\`select ${sql.ident('a')} where id = ${value}\``. */
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): SQL {
+  const chunks: Chunk[] = [];
+  strings.forEach((s, i) => {
+    if (s) chunks.push(s);
+    if (i < values.length) {
+      const v = values[i];
+      chunks.push(isSQL(v) ? v : { value: v });
+    }
+  });
+  return make(chunks);
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `ident('schema', 'table')` → `"schema"."table"`. */
+sql.ident = (...names: string[]): SQL => make([names.map(quoteIdent).join('.')]);
+sql.raw = (text: string): SQL => make([text]);
+sql.value = (value: unknown): SQL => make([{ value }]);
+sql.join = (items: readonly SQL[], separator: string): SQL => {
+  const chunks: Chunk[] = [];
+  items.forEach((item, i) => {
+    if (i > 0 && separator) chunks.push(separator);
+    chunks.push(item);
+  });
+  return make(chunks);
+};
+sql.empty = make([]);
+/** A string literal for SQL text that must be constant (JSON keys); quotes are doubled. */
+sql.literal = (text: string): SQL => make([`'${text.replace(/'/g, "''")}'`]);
+
+export interface CompiledSQL {
+  text: string;
+  values: unknown[];
+}
+
+/** Renders a fragment to text with `$n` placeholders, numbering from `offset + 1`. */
+export function compile(fragment: SQL, offset = 0): CompiledSQL {
+  const values: unknown[] = [];
+  let text = '';
+  const walk = (f: SQL) => {
+    for (const c of f.chunks) {
+      if (typeof c === 'string') text += c;
+      else if (isSQL(c)) walk(c);
+      else {
+        values.push(c.value);
+        text += `$${offset + values.length}`;
+      }
+    }
+  };
+  walk(fragment);
+  return { text, values };
+}
