@@ -1,0 +1,169 @@
+// The dev identity panel of forum-dev's GraphiQL page (watch mode only): asks the dev server to
+// sign a JWT for a chosen role and claims and puts it in GraphiQL's header editor.
+(function () {
+  'use strict';
+
+  // Kept outside the component so the form survives hiding and showing the panel.
+  var draft = { role: '', claims: '{\n  \n}' };
+
+  function authorizationInto(headerEditor, value) {
+    var text = headerEditor.getValue();
+    var headers = {};
+    if (text.trim()) {
+      headers = JSON.parse(text);
+      if (!headers || typeof headers !== 'object' || Array.isArray(headers)) {
+        throw new Error('the header editor must hold a JSON object');
+      }
+    }
+    Object.keys(headers).forEach(function (k) {
+      if (k.toLowerCase() === 'authorization') delete headers[k];
+    });
+    if (value) headers.Authorization = value;
+    headerEditor.setValue(JSON.stringify(headers, null, 2));
+  }
+
+  function showHeadersTab() {
+    var tab = document.querySelector('.graphiql-editor-tools button[data-name="headers"]');
+    if (tab && !tab.classList.contains('active')) tab.click();
+  }
+
+  function parseClaims(text) {
+    if (!text.trim()) return {};
+    var value = JSON.parse(text);
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('claims must be a JSON object');
+    return value;
+  }
+
+  function requestToken(url, role, claims) {
+    var body = { claims: claims };
+    if (role) body.role = role;
+    return fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        var json = null;
+        try {
+          json = JSON.parse(text);
+        } catch (e) {
+          // fall through to the status error below
+        }
+        if (res.ok && json && typeof json.token === 'string') return json.token;
+        var message =
+          (json && json.error && (json.error.message || json.error)) ||
+          (json && json.errors && json.errors[0] && json.errors[0].message) ||
+          'HTTP ' + res.status;
+        throw new Error(String(message));
+      });
+    });
+  }
+
+  window.ForumDevIdentity = function (config, h, React, GraphiQL) {
+    function IdentityIcon(props) {
+      return h(
+        'svg',
+        Object.assign({ viewBox: '0 0 24 24', fill: 'none', stroke: 'currentColor', strokeWidth: 1.5 }, props),
+        h('circle', { cx: 12, cy: 8, r: 4 }),
+        h('path', { d: 'M4 21c0-4.4 3.6-7 8-7s8 2.6 8 7', strokeLinecap: 'round' })
+      );
+    }
+
+    function IdentityPanel() {
+      var editors = GraphiQL.React.useEditorContext({ nonNull: true });
+      var roleState = React.useState(draft.role);
+      var claimsState = React.useState(draft.claims);
+      var statusState = React.useState(null);
+      var busyState = React.useState(false);
+      var setStatus = statusState[1];
+      var setBusy = busyState[1];
+
+      function setRole(e) {
+        draft.role = e.target.value;
+        roleState[1](draft.role);
+      }
+      function setClaims(e) {
+        draft.claims = e.target.value;
+        claimsState[1](draft.claims);
+      }
+      function apply(value, message) {
+        try {
+          authorizationInto(editors.headerEditor, value);
+          showHeadersTab();
+          setStatus({ ok: true, text: message });
+        } catch (err) {
+          setStatus({ ok: false, text: err.message });
+        }
+      }
+      function submit(e) {
+        e.preventDefault();
+        var claims;
+        try {
+          claims = parseClaims(claimsState[0]);
+        } catch (err) {
+          setStatus({ ok: false, text: 'Claims: ' + err.message });
+          return;
+        }
+        var role = roleState[0].trim();
+        setBusy(true);
+        requestToken(config.devTokenRoute, role, claims).then(
+          function (token) {
+            setBusy(false);
+            apply('Bearer ' + token, 'Requests now run as ' + (role || 'the default role') + '.');
+          },
+          function (err) {
+            setBusy(false);
+            setStatus({ ok: false, text: 'Could not get a token: ' + err.message });
+          }
+        );
+      }
+      function clearIdentity() {
+        apply(null, 'Authorization header removed.');
+      }
+
+      var status = statusState[0];
+      return h(
+        'form',
+        { className: 'forum-dev-identity', onSubmit: submit },
+        h('div', { className: 'graphiql-doc-explorer-title' }, 'Dev identity'),
+        h(
+          'p',
+          { className: 'forum-dev-identity-help' },
+          'Sign a development JWT and send it as the Authorization header of the current tab.'
+        ),
+        h('label', { htmlFor: 'forum-dev-role' }, 'Role'),
+        h('input', {
+          id: 'forum-dev-role',
+          name: 'role',
+          type: 'text',
+          value: roleState[0],
+          onChange: setRole,
+          placeholder: 'e.g. forum_example_person',
+          spellCheck: false,
+          autoComplete: 'off',
+        }),
+        h('label', { htmlFor: 'forum-dev-claims' }, 'Claims (JSON)'),
+        h('textarea', {
+          id: 'forum-dev-claims',
+          name: 'claims',
+          rows: 6,
+          value: claimsState[0],
+          onChange: setClaims,
+          placeholder: '{"person_id": 1}',
+          spellCheck: false,
+        }),
+        h(
+          'div',
+          { className: 'forum-dev-identity-actions' },
+          h('button', { type: 'submit', className: 'forum-dev-primary', disabled: busyState[0] }, 'Use this identity'),
+          h('button', { type: 'button', onClick: clearIdentity }, 'Clear')
+        ),
+        status &&
+          h('p', { className: status.ok ? 'forum-dev-identity-ok' : 'forum-dev-identity-error', role: 'status' }, status.text)
+      );
+    }
+
+    return { title: 'Dev identity', icon: IdentityIcon, content: IdentityPanel };
+  };
+})();

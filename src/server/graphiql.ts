@@ -1,0 +1,176 @@
+// Serves the GraphiQL page and its browser assets from npm packages and public/ so the IDE works
+// offline: no file is ever loaded from a CDN.
+import fs from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+
+export interface GraphiqlRouterOptions {
+  /** Path of the GraphQL HTTP endpoint the page POSTs to, e.g. `/graphql`. */
+  graphqlRoute: string;
+  /** Path the page itself is served at, e.g. `/graphiql`. */
+  graphiqlRoute: string;
+  /** Server-sent events stream of schema changes. Defaults to `<graphqlRoute>/stream` in watch mode. */
+  streamRoute?: string;
+  watch: boolean;
+  /** WebSocket URL (absolute, or a path on this host) for `subscription` operations. */
+  subscriptionsUrl?: string;
+  /** Show the dev identity panel, which POSTs to `<graphqlRoute>/dev-token`. */
+  devTokens?: boolean;
+}
+
+/** Page configuration handed to public/graphiql.js. */
+export interface GraphiqlPageConfig {
+  graphqlRoute: string;
+  streamRoute: string | null;
+  subscriptionsUrl: string | null;
+  devTokenRoute: string | null;
+  watch: boolean;
+}
+
+export const ASSETS_PREFIX = '/_forum-dev/assets';
+
+interface Asset {
+  file: string;
+  type: string;
+  /** Versioned vendor files never change under the same URL. */
+  immutable: boolean;
+}
+
+function packageDir(name: string): string {
+  return path.dirname(require.resolve(`${name}/package.json`));
+}
+
+function packageVersion(dir: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** public/ sits at the package root: two levels above src/server, three above dist/src/server. */
+function publicDir(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'public');
+    if (fs.existsSync(path.join(candidate, 'graphiql.html'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error(`public/graphiql.html not found above ${__dirname}`);
+}
+
+const JS = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+const MAP = 'application/json; charset=utf-8';
+
+/** URL path (below ASSETS_PREFIX) -> file, built once per router. */
+function assetTable(pub: string): Map<string, Asset> {
+  const table = new Map<string, Asset>();
+  const vendor = (pkg: string, files: Array<[string, string]>) => {
+    const dir = packageDir(pkg);
+    const base = `/${pkg}@${packageVersion(dir)}`;
+    for (const [rel, type] of files) {
+      table.set(`${base}/${path.basename(rel)}`, { file: path.join(dir, rel), type, immutable: true });
+    }
+    return base;
+  };
+  vendor('react', [['umd/react.production.min.js', JS]]);
+  vendor('react-dom', [['umd/react-dom.production.min.js', JS]]);
+  vendor('graphiql', [
+    ['graphiql.min.js', JS],
+    ['graphiql.min.js.map', MAP],
+    ['graphiql.min.css', CSS],
+    ['graphiql.min.css.map', MAP],
+  ]);
+  vendor('graphql-ws', [['umd/graphql-ws.min.js', JS]]);
+  table.set('/graphiql.js', { file: path.join(pub, 'graphiql.js'), type: JS, immutable: false });
+  table.set('/graphiql-identity.js', { file: path.join(pub, 'graphiql-identity.js'), type: JS, immutable: false });
+  table.set('/graphiql.css', { file: path.join(pub, 'graphiql.css'), type: CSS, immutable: false });
+  return table;
+}
+
+function assetUrl(table: Map<string, Asset>, pkg: string, name: string): string {
+  for (const key of table.keys()) {
+    if (key.startsWith(`/${pkg}@`) && key.endsWith(`/${name}`)) return ASSETS_PREFIX + key;
+  }
+  throw new Error(`no asset ${pkg}/${name}`);
+}
+
+/** JSON that is safe inside a <script> element: no `</script>`, `<!--` or line separators. */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+export function pageConfig(opts: GraphiqlRouterOptions): GraphiqlPageConfig {
+  const streamRoute = opts.streamRoute ?? (opts.watch ? `${opts.graphqlRoute.replace(/\/$/, '')}/stream` : undefined);
+  return {
+    graphqlRoute: opts.graphqlRoute,
+    streamRoute: streamRoute ?? null,
+    subscriptionsUrl: opts.subscriptionsUrl ?? null,
+    devTokenRoute: opts.devTokens ? `${opts.graphqlRoute.replace(/\/$/, '')}/dev-token` : null,
+    watch: opts.watch,
+  };
+}
+
+function renderPage(template: string, table: Map<string, Asset>, config: GraphiqlPageConfig): string {
+  const values: Record<string, string> = {
+    CONFIG: scriptSafeJson(config),
+    REACT_JS: assetUrl(table, 'react', 'react.production.min.js'),
+    REACT_DOM_JS: assetUrl(table, 'react-dom', 'react-dom.production.min.js'),
+    GRAPHIQL_JS: assetUrl(table, 'graphiql', 'graphiql.min.js'),
+    GRAPHIQL_CSS: assetUrl(table, 'graphiql', 'graphiql.min.css'),
+    GRAPHQL_WS_JS: assetUrl(table, 'graphql-ws', 'graphql-ws.min.js'),
+    PAGE_JS: `${ASSETS_PREFIX}/graphiql.js`,
+    IDENTITY_JS: `${ASSETS_PREFIX}/graphiql-identity.js`,
+    PAGE_CSS: `${ASSETS_PREFIX}/graphiql.css`,
+  };
+  // A function replacer so `$` in values is never treated as a replacement pattern.
+  return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
+}
+
+export function graphiqlRouter(opts: GraphiqlRouterOptions): express.Router {
+  const pub = publicDir();
+  const table = assetTable(pub);
+  const config = pageConfig(opts);
+  const templatePath = path.join(pub, 'graphiql.html');
+  // The page is rendered per request in watch mode so edits to public/ show up on reload.
+  let cached: string | undefined;
+  const page = () => {
+    if (cached && !opts.watch) return cached;
+    cached = renderPage(fs.readFileSync(templatePath, 'utf8'), table, config);
+    return cached;
+  };
+  page(); // fail at startup, not on the first request, if the template is missing
+
+  const router = express.Router();
+  router.get(opts.graphiqlRoute, (_req, res) => {
+    res.set({
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'same-origin',
+    });
+    res.send(page());
+  });
+  router.get(`${ASSETS_PREFIX}/*asset`, (req, res, next) => {
+    const asset = table.get(req.path.slice(ASSETS_PREFIX.length));
+    if (!asset) return next();
+    res.sendFile(
+      asset.file,
+      {
+        headers: {
+          'Content-Type': asset.type,
+          'X-Content-Type-Options': 'nosniff',
+          'Cache-Control': asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+        },
+        // sendFile would otherwise overwrite Cache-Control with its own max-age.
+        cacheControl: false,
+      },
+      (err) => {
+        if (err && !res.headersSent) next(err);
+      },
+    );
+  });
+  return router;
+}
