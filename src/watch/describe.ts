@@ -1,0 +1,202 @@
+// Human-readable summary of what a schema reload changed in the GraphQL API, for the terminal.
+import {
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isNamedType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  isUnionType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type GraphQLType,
+} from 'graphql';
+
+export type SchemaChange = { text: string; breaking: boolean };
+
+function kindOf(t: GraphQLNamedType): string {
+  if (isScalarType(t)) return 'scalar';
+  if (isObjectType(t)) return 'type';
+  if (isInterfaceType(t)) return 'interface';
+  if (isUnionType(t)) return 'union';
+  if (isEnumType(t)) return 'enum';
+  return 'input';
+}
+
+// Same rules as graphql-js's findBreakingChanges: output positions may become stricter,
+// input positions may become looser.
+function safeOutputChange(oldT: GraphQLType, newT: GraphQLType): boolean {
+  if (isListType(oldT)) {
+    return (
+      (isListType(newT) && safeOutputChange(oldT.ofType, newT.ofType)) ||
+      (isNonNullType(newT) && safeOutputChange(oldT, newT.ofType))
+    );
+  }
+  if (isNonNullType(oldT)) return isNonNullType(newT) && safeOutputChange(oldT.ofType, newT.ofType);
+  if (isNamedType(newT)) return (oldT as GraphQLNamedType).name === newT.name;
+  return isNonNullType(newT) && safeOutputChange(oldT, newT.ofType);
+}
+
+function safeInputChange(oldT: GraphQLType, newT: GraphQLType): boolean {
+  if (isListType(oldT)) return isListType(newT) && safeInputChange(oldT.ofType, newT.ofType);
+  if (isNonNullType(oldT)) {
+    return (
+      (isNonNullType(newT) && safeInputChange(oldT.ofType, newT.ofType)) ||
+      (!isNonNullType(newT) && safeInputChange(oldT.ofType, newT))
+    );
+  }
+  return isNamedType(newT) && (oldT as GraphQLNamedType).name === newT.name;
+}
+
+const isRequired = (a: GraphQLArgument | GraphQLInputField): boolean =>
+  isNonNullType(a.type) && a.defaultValue === undefined;
+
+// Argument list changes of one field: undefined when none, else whether any is breaking.
+function argsChange(oldArgs: readonly GraphQLArgument[], newArgs: readonly GraphQLArgument[]): boolean | undefined {
+  let changed = oldArgs.length !== newArgs.length;
+  let breaking = false;
+  for (const o of oldArgs) {
+    const n = newArgs.find((a) => a.name === o.name);
+    if (!n) {
+      changed = breaking = true;
+      continue;
+    }
+    if (String(o.type) !== String(n.type)) {
+      changed = true;
+      if (!safeInputChange(o.type, n.type)) breaking = true;
+    }
+    if (JSON.stringify(o.defaultValue) !== JSON.stringify(n.defaultValue)) changed = true;
+  }
+  for (const n of newArgs) {
+    if (!oldArgs.some((a) => a.name === n.name)) {
+      changed = true;
+      if (isRequired(n)) breaking = true;
+    }
+  }
+  return changed ? breaking : undefined;
+}
+
+function describeFields(
+  name: string,
+  oldFields: Record<string, GraphQLField<unknown, unknown> | GraphQLInputField>,
+  newFields: Record<string, GraphQLField<unknown, unknown> | GraphQLInputField>,
+  input: boolean,
+  out: SchemaChange[],
+): void {
+  for (const [fname, o] of Object.entries(oldFields)) {
+    if (!newFields[fname]) out.push({ text: `- ${name}.${fname}`, breaking: true });
+  }
+  for (const [fname, n] of Object.entries(newFields)) {
+    const o = oldFields[fname];
+    const path = `${name}.${fname}`;
+    if (!o) {
+      out.push({ text: `+ ${path}`, breaking: input && isRequired(n as GraphQLInputField) });
+      continue;
+    }
+    if (String(o.type) !== String(n.type)) {
+      const safe = input ? safeInputChange(o.type, n.type) : safeOutputChange(o.type, n.type);
+      out.push({ text: `~ ${path}: ${String(o.type)} -> ${String(n.type)}`, breaking: !safe });
+    }
+    if (!input) {
+      const args = argsChange((o as GraphQLField<unknown, unknown>).args, (n as GraphQLField<unknown, unknown>).args);
+      if (args !== undefined) out.push({ text: `~ ${path}(args)`, breaking: args });
+    } else if (
+      JSON.stringify((o as GraphQLInputField).defaultValue) !== JSON.stringify((n as GraphQLInputField).defaultValue)
+    ) {
+      out.push({ text: `~ ${path} (default)`, breaking: false });
+    }
+    if ((o.deprecationReason ?? null) !== (n.deprecationReason ?? null)) {
+      out.push({ text: `~ ${path} (${n.deprecationReason == null ? 'no longer deprecated' : 'deprecated'})`, breaking: false });
+    } else if ((o.description ?? '') !== (n.description ?? '')) {
+      out.push({ text: `~ ${path} (description)`, breaking: false });
+    }
+  }
+}
+
+function describeType(o: GraphQLNamedType, n: GraphQLNamedType, out: SchemaChange[]): void {
+  const name = n.name;
+  if (kindOf(o) !== kindOf(n)) {
+    out.push({ text: `~ ${name}: ${kindOf(o)} -> ${kindOf(n)}`, breaking: true });
+    return;
+  }
+  if ((o.description ?? '') !== (n.description ?? '')) out.push({ text: `~ type ${name} (description)`, breaking: false });
+  if ((isObjectType(o) || isInterfaceType(o)) && (isObjectType(n) || isInterfaceType(n))) {
+    const oi = o.getInterfaces().map((i) => i.name);
+    const ni = n.getInterfaces().map((i) => i.name);
+    if (oi.join() !== ni.join()) {
+      const text = `~ ${name} implements ${oi.join(' & ') || '(none)'} -> ${ni.join(' & ') || '(none)'}`;
+      out.push({ text, breaking: oi.some((i) => !ni.includes(i)) });
+    }
+    describeFields(name, o.getFields(), n.getFields(), false, out);
+  } else if (isInputObjectType(o) && isInputObjectType(n)) {
+    describeFields(name, o.getFields(), n.getFields(), true, out);
+  } else if (isEnumType(o) && isEnumType(n)) {
+    const ov = o.getValues().map((v) => v.name);
+    const nv = n.getValues().map((v) => v.name);
+    for (const v of ov) if (!nv.includes(v)) out.push({ text: `- ${name}.${v}`, breaking: true });
+    for (const v of nv) if (!ov.includes(v)) out.push({ text: `+ ${name}.${v}`, breaking: false });
+  } else if (isUnionType(o) && isUnionType(n)) {
+    const om = o.getTypes().map((t) => t.name);
+    const nm = n.getTypes().map((t) => t.name);
+    if (om.join() !== nm.join()) {
+      out.push({ text: `~ ${name} = ${om.join(' | ')} -> ${nm.join(' | ')}`, breaking: om.some((m) => !nm.includes(m)) });
+    }
+  }
+}
+
+const userTypes = (s: GraphQLSchema): Map<string, GraphQLNamedType> =>
+  new Map(Object.entries(s.getTypeMap()).filter(([name]) => !name.startsWith('__')));
+
+/** GraphQL-visible differences between two schemas, one line each; removals are breaking. */
+export function diffSchemas(oldSchema: GraphQLSchema, newSchema: GraphQLSchema): SchemaChange[] {
+  const before = userTypes(oldSchema);
+  const after = userTypes(newSchema);
+  const out: SchemaChange[] = [];
+  for (const name of before.keys()) if (!after.has(name)) out.push({ text: `- type ${name}`, breaking: true });
+  for (const [name, n] of after) {
+    const o = before.get(name);
+    if (!o) out.push({ text: `+ type ${name}`, breaking: false });
+    else describeType(o, n, out);
+  }
+  return out;
+}
+
+const maxItems = 4;
+
+/**
+ * One terminal line for a reload, e.g.
+ * `schema updated in 23 ms: + Post.views (ALTER TABLE forum_example.post)`.
+ * `ddl` holds the commands that caused it (`ALTER TABLE forum_example.post`), possibly repeated.
+ */
+export function formatReloadLine(changes: SchemaChange[], ddl: string[], ms: number): string {
+  // New types come with many derived fields (connections, mutations): list the types first.
+  const ordered = [
+    ...changes.filter((c) => c.breaking),
+    ...changes.filter((c) => !c.breaking && c.text.startsWith('+ type ')),
+    ...changes.filter((c) => !c.breaking && !c.text.startsWith('+ type ')),
+  ];
+  const shown = ordered.slice(0, maxItems).map((c) => (c.breaking ? `${c.text} [breaking]` : c.text));
+  if (ordered.length > maxItems) shown.push(`and ${ordered.length - maxItems} more`);
+  const what = changes.length === 0 ? 'no GraphQL changes' : shown.join(', ');
+  const verb = changes.length === 0 ? 'schema reloaded' : 'schema updated';
+  const cmds = [...new Set(ddl.filter((d) => d.trim() !== ''))];
+  const cause =
+    cmds.length === 0 ? '' : ` (${cmds.slice(0, 2).join('; ')}${cmds.length > 2 ? `; +${cmds.length - 2} more` : ''})`;
+  return `${verb} in ${Math.round(ms)} ms: ${what}${cause}`;
+}
+
+/** `ALTER TABLE forum_example.post`-style labels for the events of one reload. */
+export function ddlLabels(events: Array<{ type: string; command?: string; identity?: string }>): string[] {
+  const labels = events.map((e) => {
+    if (e.type === 'reconnect') return 'reconnected';
+    if (e.type === 'poll') return 'catalog changed';
+    if (e.type === 'manual') return 'manual reload';
+    return [e.command, e.identity].filter(Boolean).join(' ');
+  });
+  return [...new Set(labels.filter((l) => l !== ''))];
+}
