@@ -1,0 +1,48 @@
+// One request = one transaction on one pooled connection, with role and claims applied as
+// transaction-local settings so they can never leak to the next user of the connection.
+import type { Pool, PoolClient } from 'pg';
+import { settingsStatement, type Setting } from '../auth/settings';
+
+export async function withTransaction<T>(
+  pool: Pool, settings: Setting[], fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('begin');
+    if (settings.length) {
+      const st = settingsStatement(settings);
+      try {
+        await client.query(st.text, st.values);
+      } catch (e) {
+        throw new SettingsError(e as Error & { code?: string });
+      }
+    }
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (e) {
+    try {
+      await client.query('rollback');
+    } catch {
+      broken = true;
+    }
+    throw e;
+  } finally {
+    // A connection whose rollback failed is in an unknown state: destroy it instead of reusing.
+    client.release(broken ? true : undefined);
+  }
+}
+
+/** The request's role or settings could not be applied (e.g. a role the server cannot become). */
+export class SettingsError extends Error {
+  readonly status: number;
+  readonly code?: string;
+  constructor(cause: Error & { code?: string }) {
+    super(cause.code === '42501' || cause.code === '22023'
+      ? `Permission denied to use the role or settings this request asks for: ${cause.message}`
+      : cause.message);
+    this.status = cause.code === '42501' || cause.code === '22023' ? 403 : 500;
+    this.code = cause.code;
+  }
+}

@@ -1,0 +1,96 @@
+// The HTTP side: an express router for `POST/GET <graphqlRoute>` that authenticates the
+// request, turns its JWT into transaction-local settings and runs the operation on the current
+// schema snapshot. Bad input gets a GraphQL-shaped error body; nothing here can crash the process.
+import express, { type Request, type Response, type NextFunction } from 'express';
+import type { Pool } from 'pg';
+import { authenticateRequest } from '../auth/verify';
+import { mergeSettings, settingsFromClaims, type Setting } from '../auth/settings';
+import { signJwtToken } from '../auth/sign';
+import type { Options } from '../cli/options';
+import { runOperation, type GraphQLRequest } from './operation';
+import type { LiveSchema } from './snapshot';
+
+export interface HttpHooks {
+  /** Extra transaction settings per request, as v4's `pgSettings`. */
+  pgSettings?: (req: Request) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** Called with every finished operation, for the query log. */
+  log?: (line: string) => void;
+  /** Extra headers on GraphQL responses (e.g. X-GraphQL-Event-Stream in watch mode). */
+  responseHeaders?: Record<string, string>;
+}
+
+export type AuthOptions = Pick<Options, 'jwtSecret' | 'jwtPublicKey' | 'jwtVerifyAlgorithms' | 'jwtAudiences' | 'jwtRole' | 'defaultRole'>;
+
+export function requestSettings(claims: Record<string, unknown>, options: AuthOptions, extra?: Record<string, unknown>): Setting[] {
+  const base = settingsFromClaims(claims, { defaultRole: options.defaultRole, jwtRole: options.jwtRole });
+  return extra ? mergeSettings(base, extra) : base;
+}
+
+export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, hooks: HttpHooks = {}) {
+  const router = express.Router();
+  const json = express.json({ limit: options.bodySizeLimit, type: ['application/json', 'application/graphql-response+json'] });
+  const signJwt = options.jwtSecret
+    ? (claims: Record<string, unknown>) => signJwtToken(claims, { jwtSecret: options.jwtSecret })
+    : undefined;
+
+  const handle = async (req: Request, res: Response, body: GraphQLRequest, queriesOnly: boolean) => {
+    const started = process.hrtime.bigint();
+    const send = (status: number, text: string) => {
+      res.status(status).set('Content-Type', 'application/json; charset=utf-8');
+      if (hooks.responseHeaders) res.set(hooks.responseHeaders);
+      res.send(text);
+    };
+    const auth = authenticateRequest(req.headers.authorization, {
+      jwtSecret: options.jwtSecret, jwtPublicKey: options.jwtPublicKey,
+      jwtVerifyAlgorithms: options.jwtVerifyAlgorithms, jwtAudiences: options.jwtAudiences, jwtRole: options.jwtRole,
+    });
+    if (!auth.ok) {
+      hooks.log?.(`${auth.status} rejected token (${auth.message})`);
+      return send(auth.status, JSON.stringify({ errors: [{ message: auth.message }] }));
+    }
+    try {
+      const extra = hooks.pgSettings ? await hooks.pgSettings(req) : undefined;
+      const settings = requestSettings(auth.claims, options, extra);
+      const r = await runOperation(live.current(), body, {
+        pool, settings, signJwt, queriesOnly,
+        extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack,
+      });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      hooks.log?.(`${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${ms.toFixed(1)} ms ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
+      send(r.status, r.body);
+    } catch (e) {
+      hooks.log?.(`internal error: ${(e as Error).message}`);
+      send(500, JSON.stringify({ errors: [{ message: 'Internal server error.' }] }));
+    }
+  };
+
+  router.post(options.graphqlRoute, json, (req, res) => {
+    const body = req.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      res.status(400).json({ errors: [{ message: 'The request body must be a JSON object with a `query` string (Content-Type: application/json).' }] });
+      return;
+    }
+    void handle(req, res, body as GraphQLRequest, false);
+  });
+  router.get(options.graphqlRoute, (req, res, next) => {
+    if (typeof req.query.query !== 'string') return next();
+    let variables: unknown;
+    try {
+      variables = typeof req.query.variables === 'string' ? JSON.parse(req.query.variables) : undefined;
+    } catch {
+      res.status(400).json({ errors: [{ message: 'The `variables` parameter is not valid JSON.' }] });
+      return;
+    }
+    void handle(req, res, { query: req.query.query, variables, operationName: req.query.operationName }, true);
+  });
+  // Malformed JSON, too-large bodies: a GraphQL error, never an HTML page or a crash.
+  router.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+    if (!err) return next();
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 400;
+    const message = err.type === 'entity.too.large'
+      ? `The request body is larger than the limit (${options.bodySizeLimit}).`
+      : err.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : err.message;
+    res.status(status).json({ errors: [{ message }] });
+  });
+  return router;
+}

@@ -1,0 +1,240 @@
+// Runs one GraphQL request against a schema snapshot: parse and validate (cached per
+// document), compile to SQL, execute in one transaction, and return the response text. The data
+// JSON comes from Postgres and is spliced into the response without being parsed again.
+import {
+  GraphQLError, Kind, execute, parse, validate, type DocumentNode, type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
+import type { Pool, PoolClient } from 'pg';
+import type { Setting } from '../auth/settings';
+import { SettingsError, withTransaction } from '../db/transaction';
+import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
+import { compileMutationField, type CompiledMutation } from '../sql/mutation';
+import type { Snapshot } from './snapshot';
+
+export interface GraphQLRequest {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+}
+
+export interface RunOptions {
+  pool: Pool;
+  settings: Setting[];
+  signJwt?: (claims: Record<string, unknown>) => string;
+  extendedErrors?: string[];
+  showErrorStack?: boolean;
+  /** Only run queries (e.g. HTTP GET); mutations are refused. */
+  queriesOnly?: boolean;
+}
+
+export interface RunResult {
+  status: number;
+  body: string;
+  operationName: string | null;
+  operationType: string | null;
+  errors: number;
+}
+
+interface PreparedDocument {
+  document: DocumentNode;
+  errors: readonly GraphQLError[];
+}
+
+const MAX_DOCUMENTS = 500;
+
+function prepare(snapshot: Snapshot, query: string): PreparedDocument {
+  const hit = snapshot.documents.get(query);
+  if (hit) {
+    snapshot.documents.delete(query);
+    snapshot.documents.set(query, hit);
+    return hit;
+  }
+  let prepared: PreparedDocument;
+  try {
+    const document = parse(query);
+    prepared = { document, errors: validate(snapshot.schema, document) };
+  } catch (e) {
+    prepared = { document: null as unknown as DocumentNode, errors: [e as GraphQLError] };
+  }
+  snapshot.documents.set(query, prepared);
+  if (snapshot.documents.size > MAX_DOCUMENTS) {
+    snapshot.documents.delete(snapshot.documents.keys().next().value as string);
+  }
+  return prepared;
+}
+
+const errorBody = (errors: unknown[]) => JSON.stringify({ errors });
+
+export function formatError(e: unknown, path: Array<string | number> | undefined, opts: RunOptions): Record<string, unknown> {
+  const err = e as Record<string, any>;
+  const out: Record<string, any> = { message: err?.message ?? String(e) };
+  if (e instanceof GraphQLError && e.locations) out.locations = e.locations;
+  if (path) out.path = path;
+  const extensions: Record<string, unknown> = {};
+  if (typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) {
+    extensions.code = err.code;
+    for (const key of opts.extendedErrors ?? []) {
+      const value = key === 'errcode' ? err.code : err[key];
+      if (value != null) out[key] = value;
+    }
+  }
+  if (opts.showErrorStack && err?.stack) extensions.stack = String(err.stack).split('\n');
+  if (Object.keys(extensions).length) out.extensions = extensions;
+  return out;
+}
+
+export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): Promise<RunResult> {
+  const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0): RunResult => ({
+    status, body, operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
+  });
+  if (typeof req.query !== 'string' || req.query.trim() === '') {
+    return result(400, errorBody([{ message: 'Must provide a query string.' }]), null, 1);
+  }
+  if (req.variables != null && (typeof req.variables !== 'object' || Array.isArray(req.variables))) {
+    return result(400, errorBody([{ message: 'Variables must be an object.' }]), null, 1);
+  }
+  if (req.operationName != null && typeof req.operationName !== 'string') {
+    return result(400, errorBody([{ message: 'operationName must be a string.' }]), null, 1);
+  }
+  const prepared = prepare(snapshot, req.query);
+  if (prepared.errors.length) return result(400, errorBody(prepared.errors.map((e) => e.toJSON())), null, prepared.errors.length);
+
+  const ops = prepared.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const opName = req.operationName as string | undefined;
+  const op = opName ? ops.find((o) => o.name?.value === opName) : ops.length === 1 ? ops[0] : undefined;
+  if (!op) {
+    const message = opName ? `Unknown operation named "${opName}".` : 'Must provide operation name if query contains multiple operations.';
+    return result(400, errorBody([{ message }]), null, 1);
+  }
+  if (op.operation === 'subscription') {
+    return result(405, errorBody([{ message: 'Subscriptions are served over WebSocket (graphql-ws) at this same URL.' }]), op, 1);
+  }
+  if (op.operation === 'mutation' && opts.queriesOnly) {
+    return result(405, errorBody([{ message: 'Mutations must use POST.' }]), op, 1);
+  }
+  const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], (req.variables ?? {}) as Record<string, unknown>);
+  if (coerced.errors) return result(400, errorBody(coerced.errors.map((e) => e.toJSON())), op, coerced.errors.length);
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const d of prepared.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+
+  const input = { schema: snapshot.schema, model: snapshot.model, operation: op, fragments, variables: coerced.coerced };
+  try {
+    const { body, errors } = op.operation === 'mutation'
+      ? await runMutation(snapshot, input, opts)
+      : await runQuery(snapshot, input, prepared.document, opts);
+    return result(200, body, op, errors);
+  } catch (e) {
+    if (e instanceof SettingsError) return result(e.status, errorBody([formatError(e, undefined, opts)]), op, 1);
+    return result(200, JSON.stringify({ errors: [formatError(e, undefined, opts)], data: null }), op, 1);
+  }
+}
+
+type Input = Parameters<typeof compileQuery>[0];
+
+async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode, opts: RunOptions) {
+  const c = makeCompiler(input);
+  const fields = rootFields(c, [input.operation.selectionSet]);
+  const meta = fields.filter((f) => isMetaField(f.name));
+  let metaData: Record<string, unknown> = {};
+  if (meta.length) {
+    const r = await execute({ schema: snapshot.schema, document, operationName: input.operation.name?.value, variableValues: input.variables });
+    metaData = (r.data ?? {}) as Record<string, unknown>;
+    if (meta.length === fields.length) return { body: JSON.stringify(r), errors: r.errors?.length ?? 0 };
+  }
+  // Compile errors (bad cursor, bad nodeId) are per field, as v4 reports them.
+  const errors: unknown[] = [];
+  const good = new Set<string>();
+  for (const f of fields) {
+    if (isMetaField(f.name)) continue;
+    try {
+      compileQuery(input, new Set([f.key]));
+      good.add(f.key);
+    } catch (e) {
+      errors.push(formatError(e, [f.key], opts));
+    }
+  }
+  const statement = compileQuery(input, good);
+  let data: string;
+  try {
+    data = await withTransaction(opts.pool, opts.settings, async (client) => (await client.query(statement.text, statement.values)).rows[0].data);
+  } catch (e) {
+    if (e instanceof SettingsError) throw e;
+    if (good.size <= 1) {
+      errors.push(formatError(e, good.size ? [[...good][0]] : undefined, opts));
+      data = JSON.stringify(Object.fromEntries([...good].map((k) => [k, null])));
+    } else {
+      // Find which root fields failed by running each on its own, as v4 would report them.
+      data = await withTransaction(opts.pool, opts.settings, (client) => perField(client, input, good, errors, opts));
+    }
+  }
+  return { body: assemble(fields.map((f) => f.key), data, metaData, errors), errors: errors.length };
+}
+
+async function perField(client: PoolClient, input: Input, keys: Set<string>, errors: unknown[], opts: RunOptions): Promise<string> {
+  const parts: Record<string, unknown> = {};
+  for (const key of keys) {
+    const st = compileQuery(input, new Set([key]));
+    await client.query('savepoint forum_dev_field');
+    try {
+      const row = (await client.query(st.text, st.values)).rows[0].data;
+      parts[key] = JSON.parse(row)[key];
+      await client.query('release savepoint forum_dev_field');
+    } catch (e) {
+      await client.query('rollback to savepoint forum_dev_field');
+      parts[key] = null;
+      errors.push(formatError(e, [key], opts));
+    }
+  }
+  return JSON.stringify(parts);
+}
+
+/** Builds the response text: SQL's data object, with any introspection fields put in order. */
+function assemble(keys: string[], dataJson: string, meta: Record<string, unknown>, errors: unknown[]): string {
+  let data = dataJson;
+  if (Object.keys(meta).length) {
+    const parsed = JSON.parse(dataJson);
+    const merged: Record<string, unknown> = {};
+    for (const k of keys) merged[k] = k in meta ? meta[k] : (parsed[k] ?? null);
+    data = JSON.stringify(merged);
+  }
+  return errors.length ? `{"errors":${JSON.stringify(errors)},"data":${data}}` : `{"data":${data}}`;
+}
+
+async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions) {
+  const c = makeCompiler(input);
+  const fields = [...(await Promise.resolve(
+    (await import('../sql/selection')).collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]),
+  ))];
+  const errors: unknown[] = [];
+  const parts: string[] = [];
+  await withTransaction(opts.pool, opts.settings, async (client) => {
+    for (const f of fields) {
+      if (f.name === '__typename') {
+        parts.push(`${JSON.stringify(f.key)}:"Mutation"`);
+        continue;
+      }
+      let compiled: CompiledMutation;
+      try {
+        compiled = compileMutationField(c, snapshot.model, f);
+      } catch (e) {
+        errors.push(formatError(e, [f.key], opts));
+        parts.push(`${JSON.stringify(f.key)}:null`);
+        continue;
+      }
+      await client.query('savepoint graphql_mutation');
+      try {
+        const json = await compiled.run(client, opts.signJwt);
+        await client.query('release savepoint graphql_mutation');
+        parts.push(`${JSON.stringify(f.key)}:${json}`);
+      } catch (e) {
+        await client.query('rollback to savepoint graphql_mutation');
+        errors.push(formatError(e, [f.key], opts));
+        parts.push(`${JSON.stringify(f.key)}:null`);
+      }
+    }
+  });
+  const data = `{${parts.join(',')}}`;
+  return { body: errors.length ? `{"errors":${JSON.stringify(errors)},"data":${data}}` : `{"data":${data}}`, errors: errors.length };
+}

@@ -1,0 +1,104 @@
+// Assembles the running server: pool, first schema snapshot, express app (GraphQL, GraphiQL),
+// schema exports, and watch mode when asked. `startServer` is what the CLI calls.
+import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import express from 'express';
+import { graphqlSync, getIntrospectionQuery, printSchema, type GraphQLSchema } from 'graphql';
+import { Pool } from 'pg';
+import type { Options } from '../cli/options';
+import { graphiqlRouter } from './graphiql';
+import { graphqlRouter, type HttpHooks } from './http';
+import { createLiveSchema, loadSnapshot, type LiveSchema } from './snapshot';
+import type { SchemaOptions } from '../schema/build';
+
+export interface RunningServer {
+  url: string;
+  live: LiveSchema;
+  pool: Pool;
+  httpServer: http.Server;
+  app: express.Express;
+  close(): Promise<void>;
+}
+
+export function schemaOptions(options: Options): SchemaOptions {
+  return {
+    schemas: options.schemas,
+    jwtTokenIdentifier: options.jwtTokenIdentifier,
+    disableDefaultMutations: options.disableDefaultMutations,
+    ignoreRbac: options.ignoreRbac,
+    simpleSubscriptions: options.simpleSubscriptions,
+    live: options.live,
+  };
+}
+
+export async function exportSchema(schema: GraphQLSchema, options: Options): Promise<void> {
+  if (options.exportSchemaGraphql) await writeFile(options.exportSchemaGraphql, `${printSchema(schema)}\n`);
+  if (options.exportSchemaJson) {
+    const result = graphqlSync({ schema, source: getIntrospectionQuery() });
+    await writeFile(options.exportSchemaJson, `${JSON.stringify(result, null, 2)}\n`);
+  }
+}
+
+export async function createServer(options: Options, hooks: HttpHooks = {}): Promise<RunningServer> {
+  if (!options.connection) throw new Error('No connection string: pass --connection or set DATABASE_URL.');
+  const pool = new Pool({ connectionString: options.connection, application_name: 'forum-dev' });
+  // An idle client that errors (e.g. the database restarted) must not crash the process.
+  pool.on('error', (e) => hooks.log?.(`database connection lost: ${e.message}`));
+  let snapshot;
+  try {
+    snapshot = await loadSnapshot(pool, schemaOptions(options), 1);
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw e;
+  }
+  const live = createLiveSchema(snapshot);
+  await exportSchema(snapshot.schema, options);
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (options.cors) {
+    app.use((req, res, next) => {
+      res.set('Access-Control-Allow-Origin', '*');
+      res.set('Access-Control-Allow-Methods', 'HEAD, GET, POST');
+      res.set('Access-Control-Allow-Headers', 'Origin, X-Requested-With, Accept, Authorization, Content-Type, Content-Length, X-Apollo-Tracing');
+      if (req.method === 'OPTIONS') {
+        res.sendStatus(204);
+        return;
+      }
+      next();
+    });
+  }
+  app.use(graphqlRouter(live, pool, options, hooks));
+  if (options.graphiql) {
+    app.use(graphiqlRouter({
+      graphqlRoute: options.graphqlRoute, graphiqlRoute: options.graphiqlRoute, watch: options.watch,
+      streamRoute: options.watch ? `${options.graphqlRoute}/stream` : undefined,
+      subscriptionsUrl: options.subscriptions ? options.graphqlRoute : undefined,
+      devTokens: options.watch && !!options.jwtSecret,
+    }));
+  }
+  const httpServer = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host, () => resolve());
+  });
+  const addr = httpServer.address() as { port: number; address: string };
+  const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    live, pool, httpServer, app,
+    async close() {
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections?.();
+      });
+      await pool.end();
+    },
+  };
+}
+
+/** The CLI's entry: create the server and log each operation unless the query log is off. */
+export async function startServer(options: Options): Promise<RunningServer> {
+  const log = options.disableQueryLog ? undefined : (line: string) => console.log(line);
+  return createServer(options, { log });
+}

@@ -1,0 +1,120 @@
+// A query operation → ONE SQL statement that returns the whole `data` object as JSON text. Root
+// fields, nested relations and connections all become subqueries of a single select.
+import {
+  GraphQLObjectType, getNamedType, type FragmentDefinitionNode, type GraphQLSchema,
+  type OperationDefinitionNode, type SelectionSetNode,
+} from 'graphql';
+import type { Model, PgClass } from '../introspection/model';
+import { decodeNodeId, nodeAlias } from '../schema/node';
+import { compileConnection } from './connection';
+import { compile, sql, type CompiledSQL, type SQL } from './fragment';
+import { aliasRef, fieldPlan, jsonObject, procExpr, rowObject, type Compiler } from './rows';
+import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
+import { inputExpr } from './values';
+
+export interface OperationInput {
+  schema: GraphQLSchema;
+  model: Model;
+  operation: OperationDefinitionNode;
+  fragments: Record<string, FragmentDefinitionNode>;
+  variables: Record<string, unknown>;
+}
+
+export function makeCompiler(input: OperationInput): Compiler {
+  let n = 0;
+  const c: Compiler = {
+    schema: input.schema, fragments: input.fragments, variables: input.variables,
+    lookupType: (id) => {
+      const t = input.model.typeById.get(id);
+      if (!t) throw new Error(`Unknown type ${id}`);
+      return t;
+    },
+    classById: (id) => input.model.classById.get(id)!,
+    alias: () => sql.raw(`__t${++n}`),
+    rootObject: (sets) => rootObject(c, input.model, sets),
+  };
+  return c;
+}
+
+/** Root fields that graphql-js answers itself (schema introspection). */
+export const isMetaField = (name: string) => name === '__schema' || name === '__type';
+
+export function rootFields(c: Compiler, sets: readonly SelectionSetNode[]): CollectedField[] {
+  return collectFields(c, c.schema.getQueryType()!, sets);
+}
+
+export function rootObject(c: Compiler, model: Model, sets: readonly SelectionSetNode[], only?: Set<string>): SQL {
+  const pairs: Array<[string, SQL]> = [];
+  for (const f of rootFields(c, sets)) {
+    if (isMetaField(f.name) || (only && !only.has(f.key))) continue;
+    pairs.push([f.key, rootField(c, model, f)]);
+  }
+  return jsonObject(pairs);
+}
+
+export function tableByNodeAlias(model: Model, alias: string, schemas: Set<string>): PgClass | undefined {
+  return model.classes.find((t) => schemas.has(t.namespaceId) && t.classKind !== 'c' && t.primaryKey && nodeAlias(t) === alias);
+}
+
+function rowByKeys(c: Compiler, table: PgClass, values: unknown[], f: CollectedField, type: GraphQLObjectType): SQL {
+  const keys = table.primaryKey!.keyAttributeNums.map((num) => table.attributes.find((x) => x.num === num)!);
+  if (values.length !== keys.length) return sql`null::json`;
+  const a = c.alias();
+  const where = keys.map((k, i) => sql`${a}.${sql.ident(k.name)} = ${inputExpr(values[i], c.lookupType(k.typeId), c.lookupType)}`);
+  return sql`(select ${rowObject(c, aliasRef(a, table), type, subSelections(f))} from ${sql.ident(table.namespaceName, table.name)} as ${a} where ${sql.join(where, ' and ')})`;
+}
+
+function rootField(c: Compiler, model: Model, f: CollectedField): SQL {
+  if (f.name === '__typename') return sql.literal('Query');
+  const p = fieldPlan(f);
+  if (!p || !f.field) throw new Error(`Cannot query field "${f.name}" on type "Query".`);
+  const named = getNamedType(f.field.type);
+  switch (p.kind) {
+    case 'queryRoot': return rootObject(c, model, subSelections(f));
+    case 'queryNodeId': return sql.literal('query');
+    case 'node': {
+      const { alias, keys } = decodeNodeId(argumentValues(c, f).nodeId);
+      const exposed = new Set(model.namespaces.map((ns) => ns.id));
+      const table = tableByNodeAlias(model, alias, exposed);
+      if (!table) return sql`null::json`;
+      const type = c.schema.getType(rowTypeName(c, table)) as GraphQLObjectType;
+      return rowByKeys(c, table, keys, f, type);
+    }
+    case 'rowByNodeId': {
+      const { alias, keys } = decodeNodeId(argumentValues(c, f).nodeId);
+      if (alias !== nodeAlias(p.table)) return sql`null::json`;
+      return rowByKeys(c, p.table, keys, f, named as GraphQLObjectType);
+    }
+    case 'rowByKeys': {
+      const args = argumentValues(c, f);
+      const a = c.alias();
+      // arguments are declared in key column order
+      const where = p.keys.map((k, i) => sql`${a}.${sql.ident(k.name)} = ${inputExpr(args[f.field!.args[i].name], c.lookupType(k.typeId), c.lookupType)}`);
+      return sql`(select ${rowObject(c, aliasRef(a, p.table), named as GraphQLObjectType, subSelections(f))} from ${sql.ident(p.table.namespaceName, p.table.name)} as ${a} where ${sql.join(where, ' and ')})`;
+    }
+    case 'allRows':
+      return compileConnection(c, {
+        source: sql.ident(p.table.namespaceName, p.table.name), alias: c.alias(), table: p.table,
+        where: [], natural: false, nodeType: c.lookupType(p.table.typeId),
+      }, f);
+    case 'proc':
+      return procExpr(c, p, f, null);
+    default:
+      throw new Error(`Field "${f.name}" cannot be read on Query.`);
+  }
+}
+
+function rowTypeName(c: Compiler, table: PgClass): string {
+  for (const t of Object.values(c.schema.getTypeMap())) {
+    const ext = (t.extensions as any)?.forumDev;
+    if (ext?.kind === 'row' && ext.table === table) return t.name;
+  }
+  throw new Error(`No type for ${table.name}`);
+}
+
+/** The whole query operation as one statement returning `data` as JSON text. */
+export function compileQuery(input: OperationInput, only?: Set<string>): CompiledSQL {
+  const c = makeCompiler(input);
+  const body = rootObject(c, input.model, [input.operation.selectionSet], only);
+  return compile(sql`select (${body})::text as data`);
+}

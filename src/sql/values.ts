@@ -1,0 +1,104 @@
+// Converting values between PostgreSQL and the JSON the API speaks, in SQL: outputs are built
+// by Postgres exactly as v4 shapes them (bigint and numeric as strings, JSON as text, enums as
+// GraphQL names, intervals and points as objects), inputs are bind parameters cast to the type.
+import type { PgType } from '../introspection/model';
+import { inflect } from '../schema/inflection';
+import { sql, type SQL } from './fragment';
+
+export type TypeLookup = (id: string) => PgType;
+
+export function typeRef(type: PgType): SQL {
+  return type.namespaceName === 'pg_catalog' ? sql.raw(`pg_catalog.${quoteIfNeeded(type.name)}`) : sql.ident(type.namespaceName, type.name);
+}
+
+function quoteIfNeeded(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** SQL that turns `expr` of `type` into the JSON value the GraphQL response carries. */
+export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup): SQL {
+  switch (type.id) {
+    case '20': case '1700': return sql`(${expr})::text`;
+    case '790': return sql`(${expr})::numeric::float8`;
+    case '114': case '3802': return sql`(${expr})::text`;
+    case '1186': return intervalExpr(expr);
+    case '600': return sql`(case when ${expr} is null then null else json_build_object('x', (${expr})[0], 'y', (${expr})[1]) end)`;
+    default: break;
+  }
+  if (type.type === 'e') {
+    const cases = (type.enumVariants ?? []).map((label) => sql`when ${sql.literal(label)} then ${sql.literal(inflect.enumValue(label))}`);
+    return sql`(case (${expr})::text ${sql.join(cases, ' ')} end)`;
+  }
+  if (type.type === 'd' && type.domainBaseTypeId) {
+    return outputExpr(sql`(${expr})::${typeRef(lookup(type.domainBaseTypeId))}`, lookup(type.domainBaseTypeId), lookup);
+  }
+  if (type.type === 'r' && type.rangeSubTypeId) {
+    const sub = lookup(type.rangeSubTypeId);
+    const bound = (fn: string, inc: string) => sql`case when ${sql.raw(fn)}(${expr}) is null then null else json_build_object('value', ${outputExpr(sql`${sql.raw(fn)}(${expr})`, sub, lookup)}, 'inclusive', ${sql.raw(inc)}(${expr})) end`;
+    return sql`(case when (${expr}) is null then null else json_build_object('start', ${bound('lower', 'lower_inc')}, 'end', ${bound('upper', 'upper_inc')}) end)`;
+  }
+  if (type.isPgArray && type.arrayItemTypeId) {
+    const item = lookup(type.arrayItemTypeId);
+    const inner = outputExpr(sql`__e`, item, lookup);
+    if (inner.chunks.length === 1 && inner.chunks[0] === (sql`__e`).chunks[0]) return expr;
+    if (isPassThrough(item, lookup)) return expr;
+    return sql`(case when (${expr}) is null then null else (select coalesce(json_agg(${inner} order by __o), '[]'::json) from unnest(${expr}) with ordinality as __u(__e, __o)) end)`;
+  }
+  return expr;
+}
+
+function isPassThrough(type: PgType, lookup: TypeLookup): boolean {
+  if (['20', '1700', '790', '114', '3802', '1186', '600'].includes(type.id)) return false;
+  if (type.type === 'e' || type.type === 'r' || type.type === 'c') return false;
+  if (type.type === 'd' && type.domainBaseTypeId) return isPassThrough(lookup(type.domainBaseTypeId), lookup);
+  if (type.isPgArray && type.arrayItemTypeId) return isPassThrough(lookup(type.arrayItemTypeId), lookup);
+  return true;
+}
+
+function intervalExpr(expr: SQL): SQL {
+  const part = (p: string) => sql.raw(`extract(${p} from ${''}`);
+  void part;
+  return sql`(case when (${expr}) is null then null else json_build_object(
+    'seconds', extract(second from ${expr})::float8,
+    'minutes', extract(minute from ${expr})::int,
+    'hours', extract(hour from ${expr})::int,
+    'days', extract(day from ${expr})::int,
+    'months', extract(month from ${expr})::int,
+    'years', extract(year from ${expr})::int) end)`;
+}
+
+/** A GraphQL input value as SQL: a bind parameter cast to the column or argument type. */
+export function inputExpr(value: unknown, type: PgType, lookup: TypeLookup): SQL {
+  if (value === null || value === undefined) return sql`null::${typeRef(type)}`;
+  if (type.id === '1186' && typeof value === 'object') {
+    const o = value as Record<string, number | null>;
+    const parts = ['seconds', 'minutes', 'hours', 'days', 'months', 'years']
+      .filter((k) => o[k]).map((k) => `${o[k]} ${k}`);
+    return sql`${parts.join(' ') || '0 seconds'}::interval`;
+  }
+  if (type.id === '600' && typeof value === 'object') {
+    const p = value as { x: number; y: number };
+    return sql`point(${p.x}::float8, ${p.y}::float8)`;
+  }
+  if (type.id === '114' || type.id === '3802') return sql`${String(value)}::${typeRef(type)}`;
+  if (type.type === 'r' && type.rangeSubTypeId && typeof value === 'object') {
+    const r = value as { start?: { value: unknown; inclusive: boolean } | null; end?: { value: unknown; inclusive: boolean } | null };
+    const sub = lookup(type.rangeSubTypeId);
+    const lo = r.start ? inputExpr(r.start.value, sub, lookup) : sql`null`;
+    const hi = r.end ? inputExpr(r.end.value, sub, lookup) : sql`null`;
+    const bounds = `${r.start && !r.start.inclusive ? '(' : '['}${r.end && !r.end.inclusive ? ')' : ']'}`;
+    return sql`${typeRef(type)}(${lo}, ${hi}, ${sql.literal(bounds)})`;
+  }
+  if (type.type === 'd' && type.domainBaseTypeId) {
+    const base = lookup(type.domainBaseTypeId);
+    return sql`(${inputExpr(value, base, lookup)})::${typeRef(type)}`;
+  }
+  if (type.isPgArray && type.arrayItemTypeId && Array.isArray(value)) {
+    const item = lookup(type.arrayItemTypeId);
+    return sql`array[${sql.join(value.map((v) => inputExpr(v, item, lookup)), ', ')}]::${typeRef(type)}`;
+  }
+  if (type.classId && typeof value === 'object') {
+    return sql`${JSON.stringify(value)}::text`; // composite inputs are handled by the caller
+  }
+  return sql`${typeof value === 'object' ? JSON.stringify(value) : value}::${typeRef(type)}`;
+}
