@@ -32,12 +32,16 @@ declare
   truncated boolean := false;
 begin
   for r in
-    select distinct
-      -- A schema's own commands carry no schema_name; report the schema itself.
-      case when d.object_type = 'schema' then (select nspname from pg_namespace where oid = d.objid)
-        else d.schema_name end as schema_name,
-      d.command_tag, d.object_identity, d.object_type
-    from pg_event_trigger_ddl_commands() d
+    select * from (
+      select distinct
+        -- A schema's own commands carry no schema_name; report the schema itself.
+        case when d.object_type = 'schema' then (select nspname from pg_namespace where oid = d.objid)
+          else d.schema_name end as schema_name,
+        d.command_tag, d.object_identity, d.object_type
+      from pg_event_trigger_ddl_commands() d
+    ) x
+    -- Should the list be truncated, keep the main objects rather than their sequences and indexes.
+    order by x.object_type in ('sequence', 'index'), x.object_identity
   loop
     -- Temporary objects never reach the API; refreshing a materialized view changes no schema.
     continue when r.schema_name is not null and (r.schema_name = 'pg_temp' or r.schema_name like 'pg\\_temp\\_%');
@@ -58,6 +62,9 @@ begin
   end if;
   perform pg_notify('${watchChannel}',
     '{"type":"ddl","payload":[' || items || ']' || case when truncated then ',"truncated":true' else '' end || '}');
+exception when others then
+  -- Watching is a convenience: never fail the DDL that triggered it.
+  raise warning 'postgraphile_watch: %', sqlerrm;
 end;
 $$;
 `;
@@ -76,11 +83,16 @@ declare
   truncated boolean := false;
 begin
   for r in
-    select distinct
-      case when d.object_type = 'schema' then d.object_name else d.schema_name end as schema_name,
-      d.object_identity, d.object_type
-    from pg_event_trigger_dropped_objects() d
-    where not d.is_temporary and d.schema_name is distinct from 'pg_toast'
+    select * from (
+      select distinct on (d.object_identity, d.object_type)
+        case when d.object_type = 'schema' then d.object_name else d.schema_name end as schema_name,
+        d.object_identity, d.object_type, d.original
+      from pg_event_trigger_dropped_objects() d
+      where not d.is_temporary and d.schema_name is distinct from 'pg_toast'
+      order by d.object_identity, d.object_type, d.original desc
+    ) x
+    -- The objects the statement named come first; dependent ones follow.
+    order by not x.original, x.object_identity
   loop
     item := json_build_object(
       'schema', r.schema_name, 'command', tg_tag,
@@ -98,6 +110,9 @@ begin
   end if;
   perform pg_notify('${watchChannel}',
     '{"type":"drop","payload":[' || items || ']' || case when truncated then ',"truncated":true' else '' end || '}');
+exception when others then
+  -- Watching is a convenience: never fail the DDL that triggered it.
+  raise warning 'postgraphile_watch: %', sqlerrm;
 end;
 $$;
 `;

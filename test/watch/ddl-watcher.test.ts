@@ -164,6 +164,71 @@ describe('DDL watcher (listen mode)', () => {
     await r.stop();
   });
 
+  it('keeps notifications under 8000 bytes by truncating the list', async () => {
+    const raw: string[] = [];
+    const listener = new Client({ connectionString: db.url });
+    await listener.connect();
+    listener.on('notification', (n) => raw.push(n.payload ?? ''));
+    await listener.query('listen postgraphile_watch');
+    const r = record();
+    await listening(r.appName);
+    try {
+      const cols = Array.from({ length: 120 }, (_, i) => `a_rather_long_serial_column_name_${i} serial`).join(', ');
+      await ddl.query(`create table app.wide (${cols})`);
+      await ddl.query('drop table app.wide');
+      await waitFor('both notifications', () => raw.length >= 2);
+      for (const text of raw) {
+        assert.ok(Buffer.byteLength(text) < 8000, `payload of ${Buffer.byteLength(text)} bytes`);
+        const msg = JSON.parse(text);
+        assert.equal(msg.truncated, true);
+        assert.ok(msg.payload.length > 10);
+      }
+      await waitFor('a reload for them', () => r.calls.flat().some((e) => e.type === 'drop'));
+      assert.ok(r.calls.flat().some((e) => e.identity === 'app.wide'));
+    } finally {
+      await listener.end();
+      await r.stop();
+    }
+  });
+
+  it('logs a failing onChange and keeps going', async () => {
+    const logs: string[] = [];
+    let calls = 0;
+    const appName = `forum-dev-watch-test-${process.pid}-failing`;
+    const w = startDdlWatcher({
+      connection: db.url,
+      schemas: ['app'],
+      mode: 'listen',
+      applicationName: appName,
+      log: (l) => logs.push(l),
+      onChange: async () => {
+        calls++;
+        if (calls === 1) throw new Error('introspection exploded');
+      },
+    });
+    try {
+      await listening(appName);
+      await ddl.query('alter table app.post add column fail_a int');
+      await waitFor('the failing reload', () => calls === 1);
+      await ddl.query('alter table app.post add column fail_b int');
+      await waitFor('the next reload', () => calls === 2);
+      assert.ok(logs.some((l) => l.includes('introspection exploded')), JSON.stringify(logs));
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('retries an unreachable database without throwing, and stops promptly', async () => {
+    const logs: string[] = [];
+    const u = new URL(db.url);
+    u.pathname = '/no_such_database_for_watch';
+    const w = startDdlWatcher({ connection: u.toString(), schemas: ['app'], mode: 'listen', log: (l) => logs.push(l), onChange: async () => undefined });
+    await waitFor('two failed attempts', () => logs.filter((l) => /cannot connect/.test(l)).length >= 2);
+    const t0 = Date.now();
+    await w.stop();
+    assert.ok(Date.now() - t0 < 1000);
+  });
+
   it('stops cleanly: no calls after stop()', async () => {
     const r = record();
     await listening(r.appName);
