@@ -9,6 +9,7 @@ import type { Options } from '../cli/options';
 import { graphiqlRouter } from './graphiql';
 import { graphqlRouter, type HttpHooks } from './http';
 import { createLiveSchema, loadSnapshot, type LiveSchema } from './snapshot';
+import { eventStreamHeaders, startWatchMode, type WatchMode } from './watch-mode';
 import type { SchemaOptions } from '../schema/build';
 
 export interface RunningServer {
@@ -68,6 +69,18 @@ export async function createServer(options: Options, hooks: HttpHooks = {}): Pro
       next();
     });
   }
+  let watch: WatchMode | undefined;
+  if (options.watch) {
+    try {
+      watch = await startWatchMode({ options, pool, live, log: hooks.log ?? ((line) => console.log(line)) });
+    } catch (e) {
+      await pool.end().catch(() => {});
+      throw e;
+    }
+    // Before the GraphQL router, which would otherwise answer `<graphqlRoute>/stream`.
+    app.use(watch.router);
+    hooks = { ...hooks, responseHeaders: { ...hooks.responseHeaders, ...eventStreamHeaders(options) } };
+  }
   app.use(graphqlRouter(live, pool, options, hooks));
   if (options.graphiql) {
     app.use(graphiqlRouter({
@@ -88,6 +101,7 @@ export async function createServer(options: Options, hooks: HttpHooks = {}): Pro
     url: `http://${host}:${addr.port}`,
     live, pool, httpServer, app,
     async close() {
+      await watch?.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections?.();
