@@ -143,19 +143,26 @@ async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode
     metaData = (r.data ?? {}) as Record<string, unknown>;
     if (meta.length === fields.length) return { body: JSON.stringify(r), errors: r.errors?.length ?? 0 };
   }
-  // Compile errors (bad cursor, bad nodeId) are per field, as v4 reports them.
+  // Compile errors (bad cursor, bad nodeId) are per field, as v4 reports them; the common case
+  // compiles once, and a failure is narrowed down field by field.
   const errors: unknown[] = [];
-  const good = new Set<string>();
-  for (const f of fields) {
-    if (isMetaField(f.name)) continue;
-    try {
-      compileQuery(input, new Set([f.key]));
-      good.add(f.key);
-    } catch (e) {
-      errors.push(formatError(e, [f.key], opts));
+  const dataKeys = fields.filter((f) => !isMetaField(f.name)).map((f) => f.key);
+  let good = new Set(dataKeys);
+  let statement: ReturnType<typeof compileQuery>;
+  try {
+    statement = cachedCompile(input, good);
+  } catch {
+    good = new Set();
+    for (const key of dataKeys) {
+      try {
+        compileQuery(input, new Set([key]));
+        good.add(key);
+      } catch (e) {
+        errors.push(formatError(e, [key], opts));
+      }
     }
+    statement = compileQuery(input, good);
   }
-  const statement = compileQuery(input, good);
   let data: string;
   try {
     data = await withTransaction(opts.pool, opts.settings, async (client) => (await client.query(statement.text, statement.values)).rows[0].data);
@@ -170,6 +177,23 @@ async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode
     }
   }
   return { body: assemble(fields.map((f) => f.key), data, metaData, errors), errors: errors.length };
+}
+
+const MAX_PLANS = 20;
+
+const plansByOperation = new WeakMap<OperationDefinitionNode, Map<string, ReturnType<typeof compileQuery>>>();
+
+/** Compiled statements of an operation (cached with its document), keyed by variable values. */
+function cachedCompile(input: Input, keys: Set<string>): ReturnType<typeof compileQuery> {
+  let plans = plansByOperation.get(input.operation);
+  if (!plans) plansByOperation.set(input.operation, (plans = new Map()));
+  const key = JSON.stringify(input.variables);
+  const hit = plans.get(key);
+  if (hit) return hit;
+  const compiled = compileQuery(input, keys);
+  if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
+  plans.set(key, compiled);
+  return compiled;
 }
 
 async function perField(client: PoolClient, input: Input, keys: Set<string>, errors: unknown[], opts: RunOptions): Promise<string> {
