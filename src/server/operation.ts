@@ -2,7 +2,7 @@
 // document), compile to SQL, execute in one transaction, and return the response text. The data
 // JSON comes from Postgres and is spliced into the response without being parsed again.
 import {
-  GraphQLError, Kind, execute, parse, validate, type DocumentNode, type FragmentDefinitionNode,
+  GraphQLError, Kind, type ASTNode, execute, parse, validate, type DocumentNode, type FragmentDefinitionNode,
   type OperationDefinitionNode,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
@@ -67,10 +67,14 @@ function prepare(snapshot: Snapshot, query: string): PreparedDocument {
 
 const errorBody = (errors: unknown[]) => JSON.stringify({ errors });
 
-export function formatError(e: unknown, path: Array<string | number> | undefined, opts: RunOptions): Record<string, unknown> {
+export function formatError(e: unknown, path: Array<string | number> | undefined, opts: RunOptions, nodes?: readonly ASTNode[]): Record<string, unknown> {
   const err = e as Record<string, any>;
   const out: Record<string, any> = { message: err?.message ?? String(e) };
   if (e instanceof GraphQLError && e.locations) out.locations = e.locations;
+  else if (nodes?.length) {
+    const located = new GraphQLError(out.message, { nodes });
+    if (located.locations) out.locations = located.locations;
+  }
   if (path) out.path = path;
   const extensions: Record<string, unknown> = {};
   if (typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) {
@@ -158,7 +162,7 @@ async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode
         compileQuery(input, new Set([key]));
         good.add(key);
       } catch (e) {
-        errors.push(formatError(e, [key], opts));
+        errors.push(formatError(e, [key], opts, fields.find((f) => f.key === key)?.nodes));
       }
     }
     statement = compileQuery(input, good);
@@ -176,7 +180,9 @@ async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode
       data = await withTransaction(opts.pool, opts.settings, (client) => perField(client, input, good, errors, opts));
     }
   }
-  return { body: assemble(fields.map((f) => f.key), data, metaData, errors), errors: errors.length };
+  const metaKeys = new Set(meta.map((f) => f.key));
+  const body = withErrors(assemble(fields.map((f) => f.key), data, metaData, metaKeys, good.size === dataKeys.length), errors);
+  return { body, errors: errors.length };
 }
 
 const MAX_PLANS = 20;
@@ -215,14 +221,19 @@ async function perField(client: PoolClient, input: Input, keys: Set<string>, err
 }
 
 /** Builds the response text: SQL's data object, with any introspection fields put in order. */
-function assemble(keys: string[], dataJson: string, meta: Record<string, unknown>, errors: unknown[]): string {
+function assemble(keys: string[], dataJson: string, meta: Record<string, unknown>, metaKeys: Set<string>, complete: boolean): string {
   let data = dataJson;
-  if (Object.keys(meta).length) {
+  if (metaKeys.size || !complete) {
+    // Rare path (introspection mixed with data, or fields that failed to compile): merge in order.
     const parsed = JSON.parse(dataJson);
     const merged: Record<string, unknown> = {};
-    for (const k of keys) merged[k] = k in meta ? meta[k] : (parsed[k] ?? null);
+    for (const k of keys) merged[k] = metaKeys.has(k) ? meta[k] : (parsed[k] ?? null);
     data = JSON.stringify(merged);
   }
+  return data;
+}
+
+function withErrors(data: string, errors: unknown[]): string {
   return errors.length ? `{"errors":${JSON.stringify(errors)},"data":${data}}` : `{"data":${data}}`;
 }
 
