@@ -11,6 +11,7 @@ import { connectionArgs, tableConnectionType } from './connections';
 import { queryProcFields } from './functions';
 import { inflect } from './inflection';
 import { procMutationFields, tableMutationFields } from './mutations';
+import { buildSubscriptionType } from './subscriptions';
 import { hasNodeId, installRowTypes, isExposedTable, nodeInterface, NODE_ID_DESCRIPTION, plan } from './tables';
 
 export type { SchemaOptions };
@@ -99,7 +100,9 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
     })
     : undefined;
 
-  return new GraphQLSchema({ query: Query, mutation: Mutation, types: [] });
+  const Subscription = options.simpleSubscriptions ? buildSubscriptionType(Query, nodeInterface(ctx)) : undefined;
+
+  return new GraphQLSchema({ query: Query, mutation: Mutation, subscription: Subscription, types: [] });
 }
 
 export { lexicographicSortSchema, NODE_ID_DESCRIPTION };

@@ -10,6 +10,8 @@ import { graphiqlRouter } from './graphiql';
 import { graphqlRouter, type HttpHooks } from './http';
 import { createLiveSchema, loadSnapshot, type LiveSchema } from './snapshot';
 import { eventStreamHeaders, startWatchMode, type WatchMode } from './watch-mode';
+import { createNotifyHub, type NotifyHub } from './notify-hub';
+import { attachSubscriptions } from './subscriptions';
 import type { SchemaOptions } from '../schema/build';
 
 export interface RunningServer {
@@ -18,6 +20,8 @@ export interface RunningServer {
   pool: Pool;
   httpServer: http.Server;
   app: express.Express;
+  /** The LISTEN connection of subscriptions, when they are on. */
+  hub?: NotifyHub;
   close(): Promise<void>;
 }
 
@@ -95,13 +99,21 @@ export async function createServer(options: Options, hooks: HttpHooks = {}): Pro
     httpServer.once('error', reject);
     httpServer.listen(options.port, options.host, () => resolve());
   });
+  const hub = options.subscriptions || options.simpleSubscriptions || options.watch
+    ? createNotifyHub({ connection: options.connection, log: hooks.log })
+    : undefined;
+  const subscriptions = hub
+    ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log })
+    : undefined;
   const addr = httpServer.address() as { port: number; address: string };
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,
-    live, pool, httpServer, app,
+    live, pool, httpServer, app, hub,
     async close() {
       await watch?.close();
+      await subscriptions?.close();
+      await hub?.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections?.();

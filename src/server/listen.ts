@@ -1,0 +1,222 @@
+// Simple subscriptions' `listen(topic)`: LISTEN on `postgraphile:<topic>` through the shared
+// notify hub and, per notification, resolve the client's payload selection as one query
+// operation run with the subscriber's own settings (so row-level security sees who is asking).
+import {
+  Kind, getOperationAST, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FieldNode,
+  type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode,
+  GraphQLError, visit,
+} from 'graphql';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
+import { encodeNodeId } from '../schema/node';
+import { LISTEN_CHANNEL_PREFIX, LISTEN_FIELD } from '../schema/subscriptions';
+import type { NotifyHub } from './notify-hub';
+import { runOperation, type RunOptions } from './operation';
+import type { LiveSchema } from './snapshot';
+
+export interface ListenContext {
+  live: LiveSchema;
+  hub: NotifyHub;
+  run: Omit<RunOptions, 'queriesOnly'>;
+  /** Raw variables as the client sent them. */
+  variables: Record<string, unknown> | undefined;
+  /** JWT `exp` (seconds) of the connection's token, if any: the subscription ends then. */
+  exp?: number;
+}
+
+const NODE_VAR = '__forumDevNodeId';
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+type Item = { kind: 'event'; payload: string | null } | { kind: 'expired' };
+
+function fail(message: string): ExecutionResult {
+  return { errors: [new GraphQLError(message)] };
+}
+
+/** The fields of a selection set with fragments inlined (one level: the payload object). */
+function flatFields(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, out: FieldNode[] = []): FieldNode[] {
+  for (const s of set.selections as readonly SelectionNode[]) {
+    if (s.kind === Kind.FIELD) out.push(s);
+    else if (s.kind === Kind.INLINE_FRAGMENT) flatFields(s.selectionSet, fragments, out);
+    else if (fragments[s.name.value]) flatFields(fragments[s.name.value].selectionSet, fragments, out);
+  }
+  return out;
+}
+
+/** The node id v4 derives from a notification's `{"__node__": ["posts", 1]}`. */
+export function relatedNodeId(payload: string | null): string | null {
+  if (!payload) return null;
+  try {
+    const node = (JSON.parse(payload) as { __node__?: unknown })?.__node__;
+    if (Array.isArray(node) && typeof node[0] === 'string') return encodeNodeId(node[0], node.slice(1));
+  } catch {
+    // Not JSON: a plain event with no related node.
+  }
+  return null;
+}
+
+/**
+ * The query document answering one event: `query { <key>: query { … } <key>: node(nodeId: $id) { … } }`,
+ * with only the variables and fragments those selections use (so it validates on its own).
+ */
+function eventDocument(op: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, fields: FieldNode[], withNode: boolean): DocumentNode | null {
+  const selections: FieldNode[] = [];
+  for (const f of fields) {
+    const key = f.alias?.value ?? f.name.value;
+    const alias = { kind: Kind.NAME, value: key } as const;
+    if (f.name.value === 'query') {
+      selections.push({ ...f, alias, name: { kind: Kind.NAME, value: 'query' } });
+    } else if (f.name.value === 'relatedNode' && withNode) {
+      selections.push({
+        ...f, alias, name: { kind: Kind.NAME, value: 'node' },
+        arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'nodeId' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: NODE_VAR } } }],
+      });
+    }
+  }
+  if (!selections.length) return null;
+  const usedVars = new Set<string>();
+  const usedFragments = new Set<string>();
+  const pending: unknown[] = [...selections];
+  while (pending.length) {
+    visit(pending.pop() as FieldNode, {
+      Variable: (v) => { usedVars.add(v.name.value); },
+      FragmentSpread: (s) => {
+        if (!usedFragments.has(s.name.value) && fragments[s.name.value]) {
+          usedFragments.add(s.name.value);
+          pending.push(fragments[s.name.value]);
+        }
+      },
+    });
+  }
+  const variableDefinitions = (op.variableDefinitions ?? []).filter((d) => usedVars.has(d.variable.name.value));
+  if (usedVars.has(NODE_VAR)) {
+    variableDefinitions.push({
+      kind: Kind.VARIABLE_DEFINITION,
+      variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: NODE_VAR } },
+      type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
+    });
+  }
+  return {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      { kind: Kind.OPERATION_DEFINITION, operation: 'query' as never, variableDefinitions, selectionSet: { kind: Kind.SELECTION_SET, selections } },
+      ...[...usedFragments].map((n) => fragments[n]),
+    ],
+  };
+}
+
+async function resolveEvent(
+  ctx: ListenContext, op: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>,
+  listenKey: string, fields: FieldNode[], payload: string | null,
+): Promise<ExecutionResult> {
+  const nodeId = relatedNodeId(payload);
+  const doc = eventDocument(op, fragments, fields, nodeId !== null);
+  let data: Record<string, unknown> = {};
+  let errors: Array<Record<string, unknown>> = [];
+  if (doc) {
+    const r = await runOperation(ctx.live.current(), { query: print(doc), variables: { ...ctx.variables, [NODE_VAR]: nodeId } }, ctx.run);
+    const parsed = JSON.parse(r.body) as { data?: Record<string, unknown> | null; errors?: Array<Record<string, unknown>> };
+    data = parsed.data ?? {};
+    errors = (parsed.errors ?? []).map((e) => ({ ...e, path: [listenKey, ...((e.path as unknown[]) ?? [])] }));
+  }
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    const key = f.alias?.value ?? f.name.value;
+    if (f.name.value === '__typename') out[key] = 'ListenPayload';
+    else if (f.name.value === 'relatedNodeId') out[key] = nodeId;
+    else if (f.name.value === 'relatedNode' && nodeId === null) out[key] = null;
+    else if (f.name.value === 'query' || f.name.value === 'relatedNode') out[key] = data[key] ?? null;
+  }
+  const result = { data: { [listenKey]: out } } as ExecutionResult;
+  if (errors.length) (result as { errors: unknown }).errors = errors;
+  return result;
+}
+
+/** graphql-ws's `subscribe` for a `listen` operation: an async iterator of payload results. */
+export async function subscribeListen(args: ExecutionArgs, ctx: ListenContext): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const op = getOperationAST(args.document, args.operationName);
+  const subscription = args.schema.getSubscriptionType();
+  if (!op || !subscription) return fail('No subscription operation to run.');
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const d of args.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  const root = flatFields(op.selectionSet, fragments).find((f) => f.name.value === LISTEN_FIELD);
+  if (!root) return fail('Only `listen` subscriptions are supported.');
+  const vars = getVariableValues(args.schema, op.variableDefinitions ?? [], ctx.variables ?? {});
+  if (vars.errors) return { errors: vars.errors };
+  let argv: Record<string, unknown>;
+  try {
+    argv = getArgumentValues(subscription.getFields()[LISTEN_FIELD], root, vars.coerced);
+  } catch (e) {
+    return { errors: [e as GraphQLError] };
+  }
+  const listenKey = root.alias?.value ?? root.name.value;
+  const fields = root.selectionSet ? flatFields(root.selectionSet, fragments) : [];
+
+  const queue: Item[] = [];
+  let wake: (() => void) | null = null;
+  let done = false;
+  let timer: NodeJS.Timeout | null = null;
+  const push = (item: Item) => {
+    queue.push(item);
+    wake?.();
+  };
+  let unsubscribe: () => Promise<void>;
+  try {
+    unsubscribe = ctx.hub.subscribe(LISTEN_CHANNEL_PREFIX + String(argv.topic), (payload) => push({ kind: 'event', payload }));
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  // Notifications sent after the client hears back (initial event or not) must be delivered.
+  await ctx.hub.ready();
+  if (argv.initialEvent) push({ kind: 'event', payload: null });
+  const arm = () => {
+    if (ctx.exp === undefined) return;
+    const ms = ctx.exp * 1000 - Date.now();
+    if (ms <= 0) push({ kind: 'expired' });
+    else timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
+  };
+  arm();
+
+  const finish = async () => {
+    if (done) return;
+    done = true;
+    if (timer) clearTimeout(timer);
+    wake?.();
+    await unsubscribe();
+  };
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      while (!done) {
+        const item = queue.shift();
+        if (item?.kind === 'expired') {
+          await finish();
+          return { value: fail('jwt expired'), done: false };
+        }
+        if (item) {
+          let value: ExecutionResult;
+          try {
+            value = await resolveEvent(ctx, op, fragments, listenKey, fields, item.payload);
+          } catch (e) {
+            value = fail((e as Error).message);
+          }
+          if (done) break;
+          return { value, done: false };
+        }
+        await new Promise<void>((resolve) => { wake = resolve; });
+        wake = null;
+      }
+      return { value: undefined, done: true };
+    },
+    async return() {
+      await finish();
+      return { value: undefined, done: true };
+    },
+    async throw(e: unknown) {
+      await finish();
+      throw e;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

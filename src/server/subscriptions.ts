@@ -1,0 +1,137 @@
+// GraphQL over WebSocket (graphql-ws, subprotocol `graphql-transport-ws`) at the GraphQL route.
+// The connection's `authorization` parameter is verified once, at connection_init, like the
+// HTTP header; queries and mutations run exactly as over HTTP, `listen` via the notify hub.
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { handleProtocols, type ServerOptions, type SubscribePayload } from 'graphql-ws';
+import type { Pool } from 'pg';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Setting } from '../auth/settings';
+import { signJwtToken } from '../auth/sign';
+import { authenticateRequest } from '../auth/verify';
+import type { Options } from '../cli/options';
+import { requestSettings } from './http';
+import { subscribeListen } from './listen';
+import type { NotifyHub } from './notify-hub';
+import { runOperation, type RunOptions } from './operation';
+import type { LiveSchema, Snapshot } from './snapshot';
+
+export interface SubscriptionServerOptions {
+  httpServer: http.Server;
+  path: string;
+  live: LiveSchema;
+  pool: Pool;
+  options: Options;
+  hub: NotifyHub;
+  log?: (line: string) => void;
+}
+
+export interface SubscriptionServer {
+  wss: WebSocketServer;
+  close(): Promise<void>;
+}
+
+interface ConnectionAuth {
+  claims: Record<string, unknown>;
+  settings: Setting[];
+}
+
+type Extra = { socket: WebSocket; request: http.IncomingMessage; auth?: ConnectionAuth };
+
+interface OperationContext {
+  snapshot: Snapshot;
+  payload: SubscribePayload;
+  run: Omit<RunOptions, 'queriesOnly'>;
+  auth: ConnectionAuth;
+}
+
+// graphql-ws ships `use/ws` only through package exports, which this project's TypeScript
+// module resolution does not read; Node's require does.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { useServer } = require('graphql-ws/use/ws') as {
+  useServer: (opts: ServerOptions<Record<string, unknown> | undefined, Extra> & { isProd?: boolean }, wss: WebSocketServer) => { dispose(): Promise<void> | void };
+};
+
+export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionServer {
+  const { options, live, pool, hub } = o;
+  const verify = {
+    jwtSecret: options.jwtSecret, jwtPublicKey: options.jwtPublicKey,
+    jwtVerifyAlgorithms: options.jwtVerifyAlgorithms, jwtAudiences: options.jwtAudiences, jwtRole: options.jwtRole,
+  };
+  const signJwt = options.jwtSecret
+    ? (claims: Record<string, unknown>) => signJwtToken(claims, { jwtSecret: options.jwtSecret })
+    : undefined;
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => handleProtocols(protocols),
+  });
+
+  // Only upgrades for our route are taken; others stay for any other upgrade handler.
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname !== o.path) return;
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  o.httpServer.on('upgrade', onUpgrade);
+
+  const server = useServer({
+    isProd: false,
+    onConnect(ctx) {
+      const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+      const header = params.authorization ?? params.Authorization;
+      const auth = authenticateRequest(header == null ? undefined : String(header), verify);
+      if (!auth.ok) {
+        o.log?.(`websocket ${auth.status} rejected token (${auth.message})`);
+        return false;
+      }
+      ctx.extra.auth = { claims: auth.claims, settings: requestSettings(auth.claims, options) };
+      return true;
+    },
+    onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {
+      const snapshot = live.current();
+      let document: DocumentNode;
+      try {
+        document = parse(payload.query);
+      } catch (e) {
+        return [e as GraphQLError];
+      }
+      const errors = validate(snapshot.schema, document);
+      if (errors.length) return errors;
+      const contextValue: OperationContext = {
+        snapshot, payload, auth: ctx.extra.auth!,
+        run: {
+          pool, settings: ctx.extra.auth!.settings, signJwt,
+          extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack,
+        },
+      };
+      return {
+        schema: snapshot.schema, document, contextValue,
+        operationName: payload.operationName ?? undefined,
+        variableValues: payload.variables ?? undefined,
+      };
+    },
+    async execute(args) {
+      const c = args.contextValue as OperationContext;
+      const r = await runOperation(c.snapshot, {
+        query: c.payload.query, variables: c.payload.variables ?? undefined, operationName: c.payload.operationName ?? undefined,
+      }, c.run);
+      o.log?.(`websocket ${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
+      return JSON.parse(r.body);
+    },
+    subscribe(args) {
+      const c = args.contextValue as OperationContext;
+      const exp = typeof c.auth.claims.exp === 'number' ? c.auth.claims.exp : undefined;
+      return subscribeListen(args, { live, hub, run: c.run, variables: c.payload.variables ?? undefined, exp });
+    },
+  }, wss);
+
+  return {
+    wss,
+    async close() {
+      o.httpServer.off('upgrade', onUpgrade);
+      await server.dispose();
+      for (const client of wss.clients) client.terminate();
+    },
+  };
+}
