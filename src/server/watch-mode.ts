@@ -51,8 +51,9 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
 
   // --- server-sent events ---
   const clients = new Set<Response>();
-  const send = (event: string, id: number, data: unknown): void => {
-    const frame = `event: ${event}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`;
+  // Errors carry an empty id: GraphiQL drops change events whose generation it already has.
+  const send = (event: string, id: number | undefined, data: unknown): void => {
+    const frame = `event: ${event}\nid:${id === undefined ? '' : ` ${id}`}\ndata: ${JSON.stringify(data)}\n\n`;
     for (const res of clients) res.write(frame);
   };
   const heartbeat = setInterval(() => {
@@ -132,7 +133,7 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
       log(`schema reload failed, still serving the previous schema: ${message}`);
-      send('change', prev.generation, { error: { message } });
+      send('change', undefined, { error: { message } });
     }
   }
 
@@ -169,7 +170,7 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
       onError: (e: SqlFileError) => {
         const where = e.line !== undefined ? `${e.file}:${e.line}:${e.column ?? 1}` : e.file;
         log(`${where}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
-        send('change', live.current().generation, {
+        send('change', undefined, {
           error: { message: e.message, file: e.file, line: e.line, column: e.column, position: e.position },
         });
       },

@@ -2,14 +2,15 @@
 // stream read over real HTTP, and --watch-sql files on disk.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
+import { chromium } from 'playwright-core';
 process.env.TEST_DATABASE_URL ??= 'postgres://postgres:postgres@127.0.0.1:54329/postgres';
-import { createDatabase, dropDatabase, uniqueName } from '../helpers/db';
+import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { defaultOptions, type Options } from '../../src/cli/options';
 import { createServer, type RunningServer } from '../../src/server/server';
 
@@ -158,6 +159,8 @@ test('a broken --watch-sql file reports its line and the old schema still serves
   writeFileSync(sqlFile, 'alter table forum_example.post add column half_done int;\nselect * from no_such_table;\n');
   const ev = await waitFor(() => changes().slice(before).find((e) => e.data.includes('"error"')), 5000, 'error event');
   const { error } = JSON.parse(ev.data);
+  // No generation: the page must not drop it as a duplicate of the current one.
+  assert.equal(ev.id, '');
   assert.equal(error.file, sqlFile);
   assert.equal(error.line, 2);
   assert.match(error.message, /no_such_table/);
@@ -219,5 +222,75 @@ test('without --watch there is no stream, no dev-token and no header', async () 
     await q.body?.cancel();
   } finally {
     await plain.close();
+  }
+});
+
+test('a role that cannot create event triggers gets one warning and polling', async () => {
+  const name = uniqueName('watchmode_poll');
+  const pollUrl = await createDatabase(name, [join(root, 'examples/forum/schema.sql')]);
+  const role = uniqueName('watchmode_user');
+  const admin = new Client({ connectionString: pollUrl });
+  await admin.connect();
+  const lines: string[] = [];
+  let s: RunningServer | undefined;
+  try {
+    await admin.query(`create role ${role} login password 'pw'`);
+    s = await createServer(
+      options({ connection: pollUrl, ownerConnection: connectionAs(pollUrl, role, 'pw'), watchSql: [] }),
+      { log: (l) => lines.push(l) },
+    );
+    const warnings = lines.filter((l) => l.includes('event triggers'));
+    assert.equal(warnings.length, 1, lines.join('\n'));
+    assert.match(warnings[0], /polling/);
+    assert.match(warnings[0], /create event trigger/i);
+    await sleep(300);
+    await admin.query('alter table forum_example.post add column polled int');
+    const srv = s;
+    await waitFor(async () => {
+      const res = await fetch(`${srv.url}/graphql`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ allPosts { nodes { polled } } }' }),
+      });
+      return ((await res.json()) as { errors?: unknown }).errors ? undefined : true;
+    }, 3000, 'polled field');
+  } finally {
+    await s?.close();
+    await admin.query(`drop role if exists ${role}`).catch(() => undefined);
+    await admin.end();
+    await dropDatabase(name);
+  }
+});
+
+test('GraphiQL shows a DDL change live', async (t) => {
+  const CHROMIUM = '/usr/bin/chromium';
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`no chromium at ${CHROMIUM}`);
+    return;
+  }
+  const s = await createServer(options({ graphiql: true, watchSql: [] }), { log: () => undefined });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(`${s.url}/graphiql`);
+    await page.waitForFunction(() => (window as any).__forumDev.schemaApplied >= 1 && (window as any).__forumDev.streamOpen);
+    await page.click('button[aria-label="Show Documentation Explorer"]');
+    await page.click('.graphiql-doc-explorer a:text-is("Query")');
+    await page.waitForSelector('.graphiql-doc-explorer-content :text("allPosts")');
+    assert.equal(await page.locator('.graphiql-doc-explorer-content :text("allBrowserNotes")').count(), 0);
+    await db.query('create table forum_example.browser_note (id serial primary key, body text)');
+    await page.waitForFunction(
+      () => ((window as any).__forumDev.lastChange?.changes ?? []).includes('+ type BrowserNote'),
+      undefined, { timeout: 5000 },
+    );
+    await page.waitForSelector('.graphiql-doc-explorer-content :text("allBrowserNotes")', { timeout: 5000 });
+    const state = await page.evaluate(() => ({ ...(window as any).__forumDev }));
+    assert.equal(state.generation, s.live.current().generation);
+  } finally {
+    await browser.close();
+    await s.close();
   }
 });
