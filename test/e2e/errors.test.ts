@@ -1,0 +1,122 @@
+// Bad requests and failing operations get clear errors with the right status, never a raw SQL
+// error for forged input, and the server keeps answering afterwards.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createForumDb, post, startOurs, type ForumDb, type OurServer } from './setup';
+
+let db: ForumDb;
+let ours: OurServer;
+
+before(async () => {
+  db = await createForumDb('errors');
+  ours = await startOurs(db.url);
+});
+
+after(async () => {
+  await ours?.close();
+  await db?.drop();
+});
+
+async function stillAnswers(): Promise<void> {
+  const r = await ours.graphql('{ allPosts { totalCount } }');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body, { data: { allPosts: { totalCount: 5 } } });
+}
+
+function firstError(body: any): { message: string; path?: unknown; locations?: unknown; extensions?: any } {
+  assert.ok(Array.isArray(body?.errors) && body.errors.length > 0, `expected errors, got ${JSON.stringify(body)}`);
+  assert.equal(typeof body.errors[0].message, 'string');
+  return body.errors[0];
+}
+
+test('malformed JSON body is a 400 JSON error', async () => {
+  const r = await post(ours.url, '{"query": "{ allPosts { totalCount } }"');
+  assert.equal(r.status, 400);
+  firstError(r.body);
+  await stillAnswers();
+});
+
+test('a missing query is a 400', async () => {
+  const r = await post(ours.url, JSON.stringify({ variables: {} }));
+  assert.equal(r.status, 400);
+  assert.match(firstError(r.body).message, /query/i);
+  await stillAnswers();
+});
+
+test('a syntax error is a 400 with its location', async () => {
+  const r = await ours.graphql('{ allPosts { totalCount }');
+  assert.equal(r.status, 400);
+  const e = firstError(r.body);
+  assert.match(e.message, /^Syntax Error/);
+  assert.deepEqual(e.locations, [{ line: 1, column: 26 }]);
+  await stillAnswers();
+});
+
+test('an unknown field is a 400', async () => {
+  const r = await ours.graphql('{ allPosts { totalCount nope } }');
+  assert.equal(r.status, 400);
+  assert.match(firstError(r.body).message, /Cannot query field "nope" on type "PostsConnection"/);
+  await stillAnswers();
+});
+
+test('a variable of the wrong type is a 400', async () => {
+  const r = await ours.graphql('query($id: Int!) { personById(id: $id) { id } }', { id: 'one' });
+  assert.equal(r.status, 400);
+  assert.match(firstError(r.body).message, /\$id/);
+  await stillAnswers();
+});
+
+test('a forged cursor is a GraphQL error, not an SQL error', async () => {
+  for (const cursor of ['bm90IGpzb24=', '!!!', Buffer.from('["nope"]').toString('base64')]) {
+    const r = await ours.graphql('query($c: Cursor) { allPosts(after: $c) { nodes { id } } }', { c: cursor });
+    assert.equal(r.status, 200);
+    const e = firstError(r.body);
+    assert.deepEqual(e.path, ['allPosts']);
+    assert.match(e.message, /cursor/i);
+    assert.equal(e.extensions?.code, undefined, `no SQL error for ${cursor}: ${e.message}`);
+    assert.deepEqual(r.body.data, { allPosts: null });
+  }
+  await stillAnswers();
+});
+
+test('a cursor with a value of the wrong type fails like v4, on its field only', async () => {
+  const c = Buffer.from('["primary_key_asc",["x"]]').toString('base64');
+  const r = await ours.graphql('query($c: Cursor) { allPosts(after: $c) { nodes { id } } personById(id: 1) { id } }', { c });
+  const e = firstError(r.body);
+  // v4 passes PostgreSQL's message through too.
+  assert.equal(e.message, 'invalid input syntax for type integer: "x"');
+  assert.deepEqual(e.path, ['allPosts']);
+  assert.deepEqual(r.body.data, { allPosts: null, personById: { id: 1 } });
+  await stillAnswers();
+});
+
+test('a forged nodeId is a clear error; a well-formed one of another type is null, as in v4', async () => {
+  const garbage = await ours.graphql('query($n: ID!) { person(nodeId: $n) { id } }', { n: 'not base64 json' });
+  assert.equal(garbage.status, 200);
+  const e = firstError(garbage.body);
+  assert.deepEqual(e.path, ['person']);
+  assert.match(e.message, /nodeId/);
+  assert.equal(e.extensions?.code, undefined, e.message);
+  for (const id of [['nothing', 1], ['people', 1]]) {
+    const r = await ours.graphql('query($n: ID!) { post(nodeId: $n) { id } }', { n: Buffer.from(JSON.stringify(id)).toString('base64') });
+    assert.deepEqual(r.body, { data: { post: null } });
+  }
+  await stillAnswers();
+});
+
+test('a check constraint violation carries its code and path', async () => {
+  const auth = await ours.graphql('mutation { authenticate(input: { email: "sara.powell@example.com", password: "password" }) { jwtToken } }');
+  const token = auth.body.data.authenticate.jwtToken;
+  const r = await ours.graphql(
+    'mutation($h: String!) { createPost(input: { post: { authorId: 1, headline: $h } }) { post { id } } }',
+    { h: 'x'.repeat(300) },
+    { authorization: `Bearer ${token}` },
+  );
+  assert.equal(r.status, 200);
+  const e = firstError(r.body);
+  assert.equal(e.extensions?.code, '23514');
+  assert.deepEqual(e.path, ['createPost']);
+  assert.match(e.message, /check constraint/);
+  assert.deepEqual(r.body.data, { createPost: null });
+  await stillAnswers();
+});
