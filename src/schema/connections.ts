@@ -73,7 +73,7 @@ export function orderByType(ctx: BuildContext, table: PgClass): GraphQLEnumType 
       if (omitted(attr.tags, 'order')) continue;
       for (const ascending of [true, false]) {
         const name = inflect.orderByColumnEnum(attr, ascending);
-        values[name] = { value: { specs: [{ attr, ascending }], unique: false, cursorName: name.toLowerCase() } };
+        values[name] = { value: { specs: [{ attr, ascending }], unique: isUniqueColumn(table, attr.num), cursorName: name.toLowerCase() } };
       }
     }
     const pk = table.primaryKey;
@@ -92,6 +92,11 @@ export function orderByType(ctx: BuildContext, table: PgClass): GraphQLEnumType 
       values,
     });
   });
+}
+
+/** A column that alone is a primary or unique key orders rows uniquely (no tie-break needed). */
+function isUniqueColumn(table: PgClass, num: number): boolean {
+  return table.constraints.some((c) => (c.type === 'p' || c.type === 'u') && c.keyAttributeNums.length === 1 && c.keyAttributeNums[0] === num);
 }
 
 export function conditionType(ctx: BuildContext, table: PgClass): GraphQLInputObjectType {

@@ -17,6 +17,8 @@ export interface SchemaOptions {
   ignoreRbac?: boolean;
   simpleSubscriptions?: boolean;
   live?: boolean;
+  /** JSON and JSONB as JSON values rather than JSON text (v4's `dynamicJson`). */
+  dynamicJson?: boolean;
 }
 
 export interface BuildContext {
@@ -41,7 +43,7 @@ export function createContext(model: Model, options: SchemaOptions): BuildContex
       })()
     : null;
   return {
-    model, options, scalars: makeScalars(), jwtType, cache: new Map(),
+    model, options, scalars: makeScalars(!!options.dynamicJson), jwtType, cache: new Map(),
     exposedNamespaceIds: new Set(model.namespaces.map((n) => n.id)),
     rowType: () => { throw new Error('rowType not ready'); },
     rowInputType: () => { throw new Error('rowInputType not ready'); },
@@ -152,7 +154,7 @@ function enumType(ctx: BuildContext, type: PgType): GraphQLEnumType {
     name: inflect.enumType(type),
     description: type.description ?? undefined,
     values: Object.fromEntries(
-      (type.enumVariants ?? []).map((label) => [inflect.enumValue(label), { value: label }]),
+      (type.enumVariants ?? []).map((label) => [inflect.enumValue(label), { value: inflect.enumValue(label) }]),
     ),
     extensions: { forumDev: { kind: 'enum', type } },
   });

@@ -2,7 +2,7 @@
 // types (by OID) to them. Descriptions are our own words.
 import {
   GraphQLBoolean, GraphQLFloat, GraphQLInputObjectType, GraphQLInt, GraphQLNonNull,
-  GraphQLObjectType, GraphQLScalarType, GraphQLString, Kind, type GraphQLInputType,
+  GraphQLObjectType, GraphQLScalarType, GraphQLString, Kind, valueFromASTUntyped, type GraphQLInputType,
   type GraphQLOutputType,
 } from 'graphql';
 
@@ -26,7 +26,17 @@ function stringScalar(name: string, description: string, check?: (s: string) => 
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
-export function makeScalars() {
+function dynamicJsonScalar() {
+  return new GraphQLScalarType({
+    name: 'JSON',
+    description: 'Any JSON value: object, array, string, number, boolean or null.',
+    serialize: (v) => v,
+    parseValue: (v) => v,
+    parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
+  });
+}
+
+export function makeScalars(dynamicJson = false) {
   const s = {
     Cursor: stringScalar('Cursor', 'An opaque position in a connection, used with `before` and `after` to page through it.'),
     BigInt: stringScalar('BigInt', 'A signed eight-byte integer, sent as a string because it can exceed what a JavaScript number holds exactly.'),
@@ -35,7 +45,7 @@ export function makeScalars() {
     Date: stringScalar('Date', 'A calendar date without a time of day, e.g. `2024-01-31`.'),
     Datetime: stringScalar('Datetime', 'A point in time as an ISO 8601 string; it carries a timezone offset when the column does.'),
     Time: stringScalar('Time', 'A time of day without a date; it carries a timezone offset when the column does.'),
-    JSON: stringScalar('JSON', 'A JSON value, sent and received as a string of JSON text.'),
+    JSON: dynamicJson ? dynamicJsonScalar() : stringScalar('JSON', 'A JSON value, sent and received as a string of JSON text.'),
     UUID: stringScalar('UUID', 'A universally unique identifier (RFC 4122), 32 hexadecimal digits with optional hyphens.', (v) => {
       if (!UUID_RE.test(v)) throw new Error('Invalid UUID, expected 32 hexadecimal characters, optionally with hyphens');
     }),

@@ -123,7 +123,10 @@ export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const d of prepared.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
 
-  const input = { schema: snapshot.schema, model: snapshot.model, operation: op, fragments, variables: coerced.coerced };
+  const input = {
+    schema: snapshot.schema, model: snapshot.model, operation: op, fragments, variables: coerced.coerced,
+    output: { dynamicJson: !!snapshot.options.dynamicJson },
+  };
   try {
     const { body, errors } = op.operation === 'mutation'
       ? await runMutation(snapshot, input, opts)

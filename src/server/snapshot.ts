@@ -10,12 +10,13 @@ export interface Snapshot {
   readonly generation: number;
   readonly schema: GraphQLSchema;
   readonly model: Model;
+  readonly options: SchemaOptions;
   /** Parsed and validated documents of this schema generation (bounded, LRU). */
   readonly documents: Map<string, any>;
 }
 
 export function makeSnapshot(model: Model, options: SchemaOptions, generation: number): Snapshot {
-  return { generation, model, schema: buildGraphQLSchema(model, options), documents: new Map() };
+  return { generation, model, options, schema: buildGraphQLSchema(model, options), documents: new Map() };
 }
 
 export async function loadSnapshot(pool: Pool, options: SchemaOptions, generation: number): Promise<Snapshot> {

@@ -10,7 +10,7 @@ import { compileConnection } from './connection';
 import { compile, sql, type CompiledSQL, type SQL } from './fragment';
 import { aliasRef, fieldPlan, jsonObject, procExpr, rowObject, type Compiler } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
-import { inputExpr } from './values';
+import { inputExpr, type OutputOptions } from './values';
 
 export interface OperationInput {
   schema: GraphQLSchema;
@@ -18,12 +18,14 @@ export interface OperationInput {
   operation: OperationDefinitionNode;
   fragments: Record<string, FragmentDefinitionNode>;
   variables: Record<string, unknown>;
+  output?: OutputOptions;
 }
 
 export function makeCompiler(input: OperationInput): Compiler {
   let n = 0;
   const c: Compiler = {
     schema: input.schema, fragments: input.fragments, variables: input.variables,
+    output: input.output ?? {},
     lookupType: (id) => {
       const t = input.model.typeById.get(id);
       if (!t) throw new Error(`Unknown type ${id}`);

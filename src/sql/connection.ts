@@ -104,7 +104,7 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
     const inner = sql`select ${a}.*, ${idx} as __idx from ${src.source} ${src.natural ? sql`with ordinality` : sql``} as ${a} ${whereSql}`;
     const bounds = [sql`__w.__idx > ${afterN}::int8`];
     if (beforeN != null) bounds.push(sql`__w.__idx < ${beforeN}::int8`);
-    pageSql = sql`select __w.*, row_number() over (order by __w.__idx ${sql.raw(reverse ? 'desc' : 'asc')}) as __n from (${inner}) as __w where ${sql.join(bounds, ' and ')} order by __w.__idx ${sql.raw(reverse ? 'desc' : 'asc')} limit ${limit == null ? null : limit + 1}::int8 offset ${offset ?? 0}::int8`;
+    pageSql = sql`select __w.*, row_number() over (order by __w.__idx ${sql.raw(reverse ? 'desc' : 'asc')}) - ${offset ?? 0}::int8 as __n from (${inner}) as __w where ${sql.join(bounds, ' and ')} order by __w.__idx ${sql.raw(reverse ? 'desc' : 'asc')} limit ${limit == null ? null : limit + 1}::int8 offset ${offset ?? 0}::int8`;
     cursorExpr = base64Json(sql`'["natural",' || ${page}.__idx::text || ']'`);
     if (!zero) {
       if (first != null) hasNext = sql`count(*) filter (where true) > ${first}::int8`;
@@ -127,7 +127,7 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
     if (after) pageWhere.push(bound(after, true));
     if (before) pageWhere.push(bound(before, false));
     const pw = pageWhere.length ? sql`where ${sql.join(pageWhere, ' and ')}` : sql``;
-    pageSql = sql`select ${a}.*, row_number() over (order by ${orderSql(reverse, a)}) as __n from ${src.source} as ${a} ${pw} order by ${orderSql(reverse, a)} limit ${limit == null ? null : limit + 1}::int8 offset ${offset ?? 0}::int8`;
+    pageSql = sql`select ${a}.*, row_number() over (order by ${orderSql(reverse, a)}) - ${offset ?? 0}::int8 as __n from ${src.source} as ${a} ${pw} order by ${orderSql(reverse, a)} limit ${limit == null ? null : limit + 1}::int8 offset ${offset ?? 0}::int8`;
     const parts = specs.map((s) => sql`coalesce(to_json(${page}.${sql.ident(s.attr.name)})::text, 'null')`);
     cursorExpr = base64Json(sql`${sql.literal(JSON.stringify(cursorPrefix).slice(0, -1) + ',[')} || ${sql.join(parts, " || ',' || ")} || ']]'`);
     if (!zero) {
@@ -140,6 +140,7 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
     }
   }
 
+  // Window functions count before OFFSET applies, so __n was shifted back by the offset above.
   const inPage = limit == null ? sql`true` : sql`${page}.__n <= ${limit}::int8`;
   const outOrder = sql`${page}.__n ${sql.raw(reverse ? 'desc' : 'asc')}`;
   const nodeJson = (sets: readonly import('graphql').SelectionSetNode[], nf: CollectedField) => row

@@ -14,6 +14,7 @@ import { compileConnection } from './connection';
 
 export interface Compiler extends ExecContext {
   lookupType: (id: string) => PgType;
+  output: import('./values').OutputOptions;
   classById: (id: string) => PgClass;
   alias: () => SQL;
   /** Compiles a root-level (Query) selection; used by `query` fields. */
@@ -57,7 +58,7 @@ export function base64Json(textExpr: SQL): SQL {
 
 export function nodeIdExpr(c: Compiler, row: RowRef): SQL {
   const pk = row.cls.primaryKey!.keyAttributeNums.map((n) => row.cls.attributes.find((a) => a.num === n)!);
-  const parts = pk.map((a) => sql`to_json(${outputExpr(row.column(a.name), c.lookupType(a.typeId), c.lookupType)})::text`);
+  const parts = pk.map((a) => sql`to_json(${outputExpr(row.column(a.name), c.lookupType(a.typeId), c.lookupType, c.output)})::text`);
   return base64Json(sql`${sql.literal(`[${JSON.stringify(nodeAlias(row.cls))}`)} || ${sql.join(parts.map((p) => sql`',' || ${p}`), ' || ')} || ']'`);
 }
 
@@ -119,9 +120,9 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
   }
   if (named instanceof GraphQLObjectType && type.isPgArray && type.arrayItemTypeId) {
     // arrays of ranges, intervals, points: convert each element, keep only the selected keys
-    return outputExpr(expr, type, c.lookupType);
+    return outputExpr(expr, type, c.lookupType, c.output);
   }
-  return outputExpr(expr, type, c.lookupType);
+  return outputExpr(expr, type, c.lookupType, c.output);
 }
 
 function isListTypeDeep(t: GraphQLOutputType): boolean {
@@ -157,9 +158,6 @@ export function procExpr(c: Compiler, p: FieldPlan & { kind: 'proc' }, f: Collec
     return compileConnection(c, {
       source: call, alias: a, table: p.table, where: [], natural: true, nodeType: p.returnType,
     }, f);
-  }
-  if (p.proc.isStrict && row === null && p.args.some((arg) => args[arg.name] === null)) {
-    // strict functions with a null argument return null without running
   }
   return valueExpr(c, call, p.returnType, f);
 }

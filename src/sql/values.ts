@@ -7,6 +7,11 @@ import { sql, type SQL } from './fragment';
 
 export type TypeLookup = (id: string) => PgType;
 
+export interface OutputOptions {
+  /** JSON columns as JSON values (v4's `dynamicJson`) instead of JSON text. */
+  dynamicJson?: boolean;
+}
+
 export function typeRef(type: PgType): SQL {
   return type.namespaceName === 'pg_catalog' ? sql.raw(`pg_catalog.${quoteIfNeeded(type.name)}`) : sql.ident(type.namespaceName, type.name);
 }
@@ -16,11 +21,11 @@ function quoteIfNeeded(name: string): string {
 }
 
 /** SQL that turns `expr` of `type` into the JSON value the GraphQL response carries. */
-export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup): SQL {
+export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: OutputOptions = {}): SQL {
   switch (type.id) {
     case '20': case '1700': return sql`(${expr})::text`;
     case '790': return sql`(${expr})::numeric::float8`;
-    case '114': case '3802': return sql`(${expr})::text`;
+    case '114': case '3802': return opts.dynamicJson ? sql`(${expr})::json` : sql`(${expr})::text`;
     case '1186': return intervalExpr(expr);
     case '600': return sql`(case when ${expr} is null then null else json_build_object('x', (${expr})[0], 'y', (${expr})[1]) end)`;
     default: break;
@@ -30,34 +35,33 @@ export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup): SQL {
     return sql`(case (${expr})::text ${sql.join(cases, ' ')} end)`;
   }
   if (type.type === 'd' && type.domainBaseTypeId) {
-    return outputExpr(sql`(${expr})::${typeRef(lookup(type.domainBaseTypeId))}`, lookup(type.domainBaseTypeId), lookup);
+    return outputExpr(sql`(${expr})::${typeRef(lookup(type.domainBaseTypeId))}`, lookup(type.domainBaseTypeId), lookup, opts);
   }
   if (type.type === 'r' && type.rangeSubTypeId) {
     const sub = lookup(type.rangeSubTypeId);
-    const bound = (fn: string, inc: string) => sql`case when ${sql.raw(fn)}(${expr}) is null then null else json_build_object('value', ${outputExpr(sql`${sql.raw(fn)}(${expr})`, sub, lookup)}, 'inclusive', ${sql.raw(inc)}(${expr})) end`;
+    const bound = (fn: string, inc: string) => sql`case when ${sql.raw(fn)}(${expr}) is null then null else json_build_object('value', ${outputExpr(sql`${sql.raw(fn)}(${expr})`, sub, lookup, opts)}, 'inclusive', ${sql.raw(inc)}(${expr})) end`;
     return sql`(case when (${expr}) is null then null else json_build_object('start', ${bound('lower', 'lower_inc')}, 'end', ${bound('upper', 'upper_inc')}) end)`;
   }
   if (type.isPgArray && type.arrayItemTypeId) {
     const item = lookup(type.arrayItemTypeId);
-    const inner = outputExpr(sql`__e`, item, lookup);
+    const inner = outputExpr(sql`__e`, item, lookup, opts);
     if (inner.chunks.length === 1 && inner.chunks[0] === (sql`__e`).chunks[0]) return expr;
-    if (isPassThrough(item, lookup)) return expr;
+    if (isPassThrough(item, lookup, opts)) return expr;
     return sql`(case when (${expr}) is null then null else (select coalesce(json_agg(${inner} order by __o), '[]'::json) from unnest(${expr}) with ordinality as __u(__e, __o)) end)`;
   }
   return expr;
 }
 
-function isPassThrough(type: PgType, lookup: TypeLookup): boolean {
+function isPassThrough(type: PgType, lookup: TypeLookup, opts: OutputOptions): boolean {
+  if ((type.id === '114' || type.id === '3802') && opts.dynamicJson) return true;
   if (['20', '1700', '790', '114', '3802', '1186', '600'].includes(type.id)) return false;
   if (type.type === 'e' || type.type === 'r' || type.type === 'c') return false;
-  if (type.type === 'd' && type.domainBaseTypeId) return isPassThrough(lookup(type.domainBaseTypeId), lookup);
-  if (type.isPgArray && type.arrayItemTypeId) return isPassThrough(lookup(type.arrayItemTypeId), lookup);
+  if (type.type === 'd' && type.domainBaseTypeId) return isPassThrough(lookup(type.domainBaseTypeId), lookup, opts);
+  if (type.isPgArray && type.arrayItemTypeId) return isPassThrough(lookup(type.arrayItemTypeId), lookup, opts);
   return true;
 }
 
 function intervalExpr(expr: SQL): SQL {
-  const part = (p: string) => sql.raw(`extract(${p} from ${''}`);
-  void part;
   return sql`(case when (${expr}) is null then null else json_build_object(
     'seconds', extract(second from ${expr})::float8,
     'minutes', extract(minute from ${expr})::int,
@@ -80,7 +84,13 @@ export function inputExpr(value: unknown, type: PgType, lookup: TypeLookup): SQL
     const p = value as { x: number; y: number };
     return sql`point(${p.x}::float8, ${p.y}::float8)`;
   }
-  if (type.id === '114' || type.id === '3802') return sql`${String(value)}::${typeRef(type)}`;
+  if (type.id === '114' || type.id === '3802') {
+    return sql`${typeof value === 'string' ? value : JSON.stringify(value)}::${typeRef(type)}`;
+  }
+  if (type.type === 'e') {
+    const label = (type.enumVariants ?? []).find((l) => inflect.enumValue(l) === value) ?? String(value);
+    return sql`${label}::${typeRef(type)}`;
+  }
   if (type.type === 'r' && type.rangeSubTypeId && typeof value === 'object') {
     const r = value as { start?: { value: unknown; inclusive: boolean } | null; end?: { value: unknown; inclusive: boolean } | null };
     const sub = lookup(type.rangeSubTypeId);
