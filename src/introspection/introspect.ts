@@ -10,7 +10,51 @@ type Raw = Record<string, any>;
 
 export async function introspect(db: Pool | ClientBase, schemas: string[]): Promise<Model> {
   const { rows } = await db.query(introspectionSql, [schemas]);
-  return buildModel(rows[0].introspection as string, schemas);
+  const model = buildModel(rows[0].introspection as string, schemas);
+  await addEnumTables(db, model);
+  return model;
+}
+
+/**
+ * Tables tagged `@enum` become enum types: their primary key values are the variants (and a
+ * `description` column describes them). Columns referencing them take that enum type. This needs
+ * the tables' rows, so it is a second round trip, made only when such tables exist.
+ */
+async function addEnumTables(db: Pool | ClientBase, model: Model): Promise<void> {
+  const tables = model.classes.filter((c) => c.tags.enum !== undefined && c.primaryKey?.keyAttributeNums.length === 1);
+  if (!tables.length) return;
+  const parts = tables.map((t, i) => {
+    const pk = t.attributes.find((a) => a.num === t.primaryKey!.keyAttributeNums[0])!;
+    const desc = t.attributes.find((a) => a.name === 'description');
+    const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
+    // no ORDER BY: variants keep the table's own row order, as v4 reads them
+    return `select ${i} as i, coalesce(json_agg(json_build_array(${q(pk.name)}::text, ${desc ? `${q(desc.name)}::text` : 'null'})), '[]') as rows from ${q(t.namespaceName)}.${q(t.name)}`;
+  });
+  const { rows } = await db.query(parts.join(' union all '));
+  for (const r of rows) {
+    const table = tables[r.i];
+    const pk = table.attributes.find((a) => a.num === table.primaryKey!.keyAttributeNums[0])!;
+    const values = r.rows as Array<[string, string | null]>;
+    const enumName = typeof table.tags.enumName === 'string' ? table.tags.enumName : undefined;
+    const type: PgType = {
+      id: `enum:${table.id}`, name: table.name, description: table.description,
+      tags: enumName ? { enumName } : {}, namespaceId: table.namespaceId, namespaceName: table.namespaceName,
+      type: 'e', category: 'E', domainIsNotNull: false, arrayItemTypeId: null, isPgArray: false, classId: null,
+      // the real column type, for casts
+      domainBaseTypeId: pk.typeId, domainTypeModifier: null,
+      enumVariants: values.map((v) => v[0]), enumDescriptions: values.map((v) => v[1]), rangeSubTypeId: null,
+    };
+    model.types.push(type);
+    model.typeById.set(type.id, type);
+    for (const cls of model.classes) {
+      for (const con of cls.constraints) {
+        if (con.type === 'f' && con.foreignClassId === table.id && con.keyAttributeNums.length === 1) {
+          const att = cls.attributes.find((a) => a.num === con.keyAttributeNums[0]);
+          if (att) att.typeId = type.id;
+        }
+      }
+    }
+  }
 }
 
 /** Splits PostGraphile smart comment tags (`@name foo` lines at the top) from the description. */
@@ -27,8 +71,9 @@ export function parseTags(comment: string | null): { tags: Tags; text: string | 
     const prev = tags[key];
     tags[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
-  const text = lines.slice(i).join('\n');
-  return { tags, text: i === 0 ? comment : text };
+  const text = i === 0 ? comment : lines.slice(i).join('\n');
+  // a comment of only tags describes nothing
+  return { tags, text: text === '' ? null : text };
 }
 
 const str = (v: unknown): string => String(v);
@@ -75,7 +120,7 @@ export function buildModel(json: string, schemas: string[]): Model {
     const { tags, text } = parseTags(a.description);
     const att: PgAttribute = {
       classId: cls.id, num: a.num, name: a.name, description: text, tags,
-      typeId: str(a.typeId), typeModifier: a.typeModifier ?? null, isNotNull: a.isNotNull,
+      typeId: str(a.typeId), typeModifier: a.typeModifier ?? null, isNotNull: a.isNotNull || tags.notNull !== undefined,
       hasDefault: a.hasDefault, identity: a.identity ?? '', generated: a.generated ?? '',
       aclSelectable: a.aclSelectable, aclInsertable: a.aclInsertable, aclUpdatable: a.aclUpdatable,
     };

@@ -1,18 +1,18 @@
 // Model + options → a graphql-js schema shaped like PostGraphile v4's default one. Every field
 // carries its database meaning in `extensions.forumDev`, read by the SQL compiler.
 import {
-  GraphQLID, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, lexicographicSortSchema,
+  GraphQLID, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, lexicographicSortSchema,
   type GraphQLFieldConfigMap,
 } from 'graphql';
 import type { Model } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { createContext, inputType, omitted, type SchemaOptions } from './context';
-import { connectionArgs, tableConnectionType } from './connections';
+import { collectionShapes, createContext, inputType, omitted, type SchemaOptions } from './context';
+import { connectionArgs, listArgs, tableConnectionType } from './connections';
 import { queryProcFields } from './functions';
 import { inflect } from './inflection';
 import { procMutationFields, tableMutationFields } from './mutations';
 import { buildSubscriptionType } from './subscriptions';
-import { hasNodeId, installRowTypes, isExposedTable, nodeInterface, NODE_ID_DESCRIPTION, plan } from './tables';
+import { hasNodeId, installRowTypes, isExposedTable, nodeInterface, NODE_ID_DESCRIPTION, plan, tableDeprecation } from './tables';
 
 export type { SchemaOptions };
 
@@ -46,12 +46,23 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
       };
       for (const t of tables) {
         if (omitted(t.tags, 'all') || omitted(t.tags, 'many')) continue;
-        fields[inflect.allRows(t)] = {
+        const shapes = collectionShapes(ctx, t.tags);
+        if (shapes.connection) fields[inflect.allRows(t)] = {
           type: tableConnectionType(ctx, t),
           description: `Reads \`${inflect.tableType(t)}\` values a page at a time, filtered and sorted as asked.`,
+          deprecationReason: tableDeprecation(t),
           args: connectionArgs(ctx, t, { orderBy: true, condition: true }),
           extensions: plan({ kind: 'allRows', table: t, list: false }),
         };
+        if (shapes.list) {
+          fields[inflect.allRowsSimple(t)] = {
+            type: new GraphQLList(new GraphQLNonNull(ctx.rowType(t))),
+            description: `Reads \`${inflect.tableType(t)}\` values as a plain list, filtered and sorted as asked.`,
+            deprecationReason: tableDeprecation(t),
+            args: listArgs(ctx, t, { orderBy: true, condition: true }),
+            extensions: plan({ kind: 'allRows', table: t, list: true }),
+          };
+        }
       }
       for (const t of tables) {
         for (const c of t.constraints) {
@@ -79,6 +90,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
         fields[inflect.tableFieldName(t)] = {
           type: ctx.rowType(t),
           description: `Reads one \`${inflect.tableType(t)}\` by its \`nodeId\`.`,
+          deprecationReason: tableDeprecation(t),
           args: { nodeId: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${inflect.tableType(t)}\`.` } },
           extensions: plan({ kind: 'rowByNodeId', table: t }),
         };

@@ -6,11 +6,11 @@ import {
   GraphQLNonNull, GraphQLObjectType, type GraphQLFieldConfigArgumentMap,
   type GraphQLInputFieldConfigMap, type GraphQLOutputType,
 } from 'graphql';
-import type { PgClass, PgType } from '../introspection/model';
+import type { PgClass, PgProc, PgType } from '../introspection/model';
+import { computedColumnTable } from './functions';
 import { cached, getType, inputType, omitted, type BuildContext } from './context';
 import { inflect } from './inflection';
 import type { OrderByValue } from './plans';
-import { visibleColumns } from './tables';
 
 export function pageInfoType(ctx: BuildContext): GraphQLObjectType {
   return cached(ctx, 'PageInfo', () => new GraphQLObjectType({
@@ -26,7 +26,7 @@ export function pageInfoType(ctx: BuildContext): GraphQLObjectType {
   }));
 }
 
-export interface ConnectionNames { connection: string; edge: string; nodeTypeName: string }
+export interface ConnectionNames { connection: string; edge: string; nodeTypeName: string; pageInfo?: boolean }
 
 export function connectionType(
   ctx: BuildContext, names: ConnectionNames, nodeType: GraphQLOutputType,
@@ -48,7 +48,9 @@ export function connectionType(
       fields: {
         nodes: { type: new GraphQLNonNull(new GraphQLList(nodeType)), description: `The \`${names.nodeTypeName}\` values on this page.` },
         edges: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(edge))), description: `The \`${names.nodeTypeName}\` values on this page, each with its cursor.` },
-        pageInfo: { type: new GraphQLNonNull(pageInfoType(ctx)), description: 'Where this page sits in the whole list.' },
+        ...(names.pageInfo === false ? {} : {
+          pageInfo: { type: new GraphQLNonNull(pageInfoType(ctx)), description: 'Where this page sits in the whole list.' },
+        }),
         totalCount: { type: new GraphQLNonNull(GraphQLInt), description: `How many \`${names.nodeTypeName}\` values the whole list holds, across all pages.` },
       },
       extensions: { forumDev: { kind: 'connection', connection: { nodeType: nodePgType, table } } },
@@ -69,11 +71,18 @@ export function orderByType(ctx: BuildContext, table: PgClass): GraphQLEnumType 
     const values: Record<string, { value: OrderByValue }> = {
       NATURAL: { value: { specs: [], unique: false, cursorName: 'natural' } },
     };
-    for (const attr of visibleColumns(ctx, table)) {
+    // v4 orders by every column not omitted for `order`, even ones hidden from reading.
+    for (const attr of table.attributes) {
       if (omitted(attr.tags, 'order')) continue;
       for (const ascending of [true, false]) {
         const name = inflect.orderByColumnEnum(attr, ascending);
         values[name] = { value: { specs: [{ attr, ascending }], unique: isUniqueColumn(table, attr.num), cursorName: name.toLowerCase() } };
+      }
+    }
+    for (const { proc, fieldName } of computedFilters(ctx, table, 'sortable')) {
+      for (const ascending of [true, false]) {
+        const name = inflect.orderByEnum(fieldName, ascending);
+        values[name] = { value: { specs: [{ proc, ascending }], unique: false, cursorName: name.toLowerCase() } };
       }
     }
     const pk = table.primaryKey;
@@ -107,7 +116,7 @@ export function conditionType(ctx: BuildContext, table: PgClass): GraphQLInputOb
       description: `Filters a list of \`${typeName}\`: each field set must equal the item's value (null matches null); all must hold.`,
       fields: () => {
         const fields: GraphQLInputFieldConfigMap = {};
-        for (const attr of visibleColumns(ctx, table)) {
+        for (const attr of table.attributes) {
           if (omitted(attr.tags, 'filter')) continue;
           const type = getType(ctx, attr.typeId);
           const t = inputType(ctx, type);
@@ -118,14 +127,45 @@ export function conditionType(ctx: BuildContext, table: PgClass): GraphQLInputOb
             extensions: { forumDev: { attr, type } },
           };
         }
+        for (const { proc, fieldName } of computedFilters(ctx, table, 'filterable')) {
+          const type = getType(ctx, proc.returnTypeId);
+          const t = inputType(ctx, type);
+          if (!t) continue;
+          fields[fieldName] = {
+            type: t, description: `Keeps only items whose \`${fieldName}\` equals this value.`,
+            extensions: { forumDev: { proc, type } },
+          };
+        }
         return fields;
       },
     });
   });
 }
 
+/** Computed columns tagged `@sortable`/`@filterable` that take only the row: usable in orderBy/condition. */
+function computedFilters(ctx: BuildContext, table: PgClass, tag: 'sortable' | 'filterable') {
+  const out: Array<{ proc: PgProc; fieldName: string }> = [];
+  for (const proc of ctx.model.procs) {
+    if (proc.tags[tag] === undefined || proc.returnsSet || omitted(proc.tags, 'execute')) continue;
+    if (computedColumnTable(ctx, proc) !== table) continue;
+    const inputs = proc.argModes.length ? proc.argModes.filter((m) => m === 'i' || m === 'b').length : proc.argTypeIds.length;
+    if (inputs - proc.argDefaultsNum > 1) continue;
+    out.push({ proc, fieldName: inflect.computedColumn(proc.name.slice(table.name.length + 1), proc) });
+  }
+  return out;
+}
+
+/** Arguments of a simple list field: no cursors, and orderBy without a default (as v4). */
+export function listArgs(ctx: BuildContext, table: PgClass | null, opts: { orderBy: boolean; condition: boolean }): GraphQLFieldConfigArgumentMap {
+  const all = connectionArgs(ctx, table, { ...opts, orderByDefault: false });
+  const { first, offset, orderBy, condition } = all;
+  return Object.fromEntries(Object.entries({ first, offset: offset && { ...offset, description: 'Skip the first `n` items.' }, orderBy, condition })
+    .filter(([, v]) => v !== undefined)) as GraphQLFieldConfigArgumentMap;
+}
+
 export function connectionArgs(
-  ctx: BuildContext, table: PgClass | null, opts: { orderBy: boolean; condition: boolean },
+  ctx: BuildContext, table: PgClass | null,
+  opts: { orderBy: boolean; condition: boolean; orderByDefault?: boolean },
 ): GraphQLFieldConfigArgumentMap {
   const args: GraphQLFieldConfigArgumentMap = {
     first: { type: GraphQLInt, description: 'Take only the first `n` items.' },
@@ -139,7 +179,7 @@ export function connectionArgs(
     args.orderBy = {
       type: new GraphQLList(new GraphQLNonNull(ob)),
       description: `How to sort the \`${inflect.tableType(table)}\` values.`,
-      defaultValue: [ob.getValue(table.primaryKey ? 'PRIMARY_KEY_ASC' : 'NATURAL')!.value],
+      defaultValue: opts.orderByDefault === false ? undefined : [ob.getValue(table.primaryKey ? 'PRIMARY_KEY_ASC' : 'NATURAL')!.value],
     };
   }
   if (table && opts.condition) {

@@ -19,6 +19,8 @@ export interface SchemaOptions {
   live?: boolean;
   /** JSON and JSONB as JSON values rather than JSON text (v4's `dynamicJson`). */
   dynamicJson?: boolean;
+  /** v4's `--simple-collections`: plain list fields beside (`both`) or instead of (`only`) connections. */
+  simpleCollections?: 'omit' | 'both' | 'only';
 }
 
 export interface BuildContext {
@@ -71,6 +73,16 @@ export function omitted(tags: Record<string, unknown>, action: string): boolean 
     o === true ? ['*'] : String(o).split(',').map((x) => x.trim()),
   );
   return list.includes('*') || list.includes(action);
+}
+
+/** Which collection shapes an entity gets: `@simpleCollections` on it, else the global option. */
+export function collectionShapes(ctx: BuildContext, ...tagSources: Array<Record<string, unknown>>): { connection: boolean; list: boolean } {
+  let mode = ctx.options.simpleCollections ?? 'omit';
+  for (const tags of tagSources) {
+    const v = tags.simpleCollections;
+    if (v === 'omit' || v === 'both' || v === 'only') { mode = v; break; }
+  }
+  return { connection: mode !== 'only', list: mode !== 'omit' };
 }
 
 export function getType(ctx: BuildContext, id: string): PgType {
@@ -154,7 +166,9 @@ function enumType(ctx: BuildContext, type: PgType): GraphQLEnumType {
     name: inflect.enumType(type),
     description: type.description ?? undefined,
     values: Object.fromEntries(
-      (type.enumVariants ?? []).map((label) => [inflect.enumValue(label), { value: inflect.enumValue(label) }]),
+      (type.enumVariants ?? []).map((label, i) => [inflect.enumValue(label), {
+        value: inflect.enumValue(label), description: type.enumDescriptions?.[i] ?? undefined,
+      }]),
     ),
     extensions: { forumDev: { kind: 'enum', type } },
   });

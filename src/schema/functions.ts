@@ -2,12 +2,12 @@
 // (`Query.searchPosts`, `Query.currentPerson`) and the argument lists both share. Which function
 // becomes what follows the tutorial's rules (and v4's).
 import {
-  GraphQLList, GraphQLNonNull, type GraphQLFieldConfig, type GraphQLFieldConfigArgumentMap,
+  GraphQLList, GraphQLNonNull, GraphQLObjectType, type GraphQLFieldConfig, type GraphQLFieldConfigArgumentMap,
   type GraphQLFieldConfigMap, type GraphQLOutputType,
 } from 'graphql';
-import type { PgClass, PgProc, PgType } from '../introspection/model';
-import { classOfType, getType, inputType, omitted, outputType, type BuildContext } from './context';
-import { connectionArgs, connectionType, tableConnectionType } from './connections';
+import type { PgAttribute, PgClass, PgProc, PgType } from '../introspection/model';
+import { cached, classOfType, collectionShapes, getType, inputType, omitted, outputType, type BuildContext } from './context';
+import { connectionArgs, connectionType, listArgs, tableConnectionType } from './connections';
 import { inflect } from './inflection';
 import type { ProcArg } from './plans';
 import { isExposedTable, isTable, plan } from './tables';
@@ -23,7 +23,7 @@ export function procArgs(ctx: BuildContext, proc: PgProc, skip: number): ProcArg
   });
   const firstDefaulted = proc.inputArgsCount - proc.argDefaultsNum;
   return inputs.slice(skip).map((a, j) => ({
-    name: inflect.argument(a.name, j + skip + 1),
+    name: inflect.argument(a.name, j),
     type: a.type,
     required: proc.isStrict && j + skip < firstDefaulted,
   }));
@@ -47,12 +47,63 @@ export function computedColumnTable(ctx: BuildContext, proc: PgProc): PgClass | 
   return cls;
 }
 
-export interface ProcReturn { type: PgType; returnsSet: boolean; table: PgClass | null }
+export interface ProcReturn {
+  type: PgType;
+  returnsSet: boolean;
+  /** the table whose rows are returned */
+  table: PgClass | null;
+  /** OUT/TABLE parameters: a made-up composite describing the returned record */
+  record: PgClass | null;
+}
+
+const isOutputMode = (mode: string | undefined) => mode === 'o' || mode === 'b' || mode === 't';
 
 export function procReturn(ctx: BuildContext, proc: PgProc): ProcReturn {
   const type = getType(ctx, proc.returnTypeId);
   const cls = classOfType(ctx, type);
-  return { type, returnsSet: proc.returnsSet, table: cls && isTable(cls) ? cls : null };
+  const record = type.id === '2249' ? cached(ctx, `record:${proc.id}`, () => recordClass(ctx, proc)) : null;
+  return { type, returnsSet: proc.returnsSet, table: cls && isTable(cls) ? cls : null, record };
+}
+
+/** The record a function with OUT/TABLE parameters returns, described as a composite class. */
+function recordClass(ctx: BuildContext, proc: PgProc): PgClass {
+  const attributes: PgAttribute[] = [];
+  let outIndex = 0;
+  proc.argTypeIds.forEach((typeId, i) => {
+    if (!isOutputMode(proc.argModes[i])) return;
+    const name = proc.argNames[i] || `column${outIndex + 1}`;
+    attributes.push({
+      classId: `record:${proc.id}`, num: outIndex + 1, name, description: null,
+      tags: { name: inflect.functionOutputFieldName(proc.argNames[i] ?? '', outIndex) },
+      typeId, typeModifier: null, isNotNull: false, hasDefault: false, identity: '', generated: '',
+      aclSelectable: true, aclInsertable: false, aclUpdatable: false,
+    });
+    outIndex++;
+  });
+  return {
+    id: `record:${proc.id}`, name: proc.name, namespaceId: proc.namespaceId, namespaceName: proc.namespaceName,
+    classKind: 'c', description: null, tags: {}, typeId: '2249', isSelectable: false, isInsertable: false,
+    isUpdatable: false, isDeletable: false, aclSelectable: true, aclInsertable: false, aclUpdatable: false,
+    aclDeletable: false, attributes, constraints: [], primaryKey: null,
+  };
+}
+
+/** The GraphQL object type of a function's OUT/TABLE record (`SplitNameRecord`). */
+export function recordType(ctx: BuildContext, proc: PgProc, cls: PgClass): GraphQLObjectType {
+  return cached(ctx, `recordType:${proc.id}`, () => new GraphQLObjectType({
+    name: inflect.recordFunctionReturnType(proc),
+    description: `The record \`${proc.namespaceName}.${proc.name}\` returns.`,
+    fields: () => Object.fromEntries(cls.attributes.map((attr) => [attr.tags.name as string, {
+      type: outputType(ctx, getType(ctx, attr.typeId)),
+      extensions: plan({ kind: 'column', attr, type: getType(ctx, attr.typeId) }),
+    }])),
+    extensions: { forumDev: { kind: 'composite', table: cls } },
+  }));
+}
+
+/** The GraphQL type of one returned item. */
+export function procItemType(ctx: BuildContext, proc: PgProc, ret: ProcReturn): GraphQLOutputType {
+  return ret.record ? recordType(ctx, proc, ret.record) : outputType(ctx, ret.type);
 }
 
 /** The output field for a function, shared by computed columns and root queries. */
@@ -66,9 +117,10 @@ export function procField(
   if (ret.type.type === 'p' && ret.type.id !== '2249') return null; // void, trigger, any…
   const base = {
     kind: 'proc' as const, proc, args, returnType: ret.type, returnsSet: ret.returnsSet,
-    computed: !!computed, table: ret.table, list: false,
+    computed: !!computed, table: ret.table, record: ret.record, list: false,
   };
-  const description = proc.description ?? undefined;
+  const description = proc.description
+    ?? (ret.returnsSet ? `Reads the rows this function returns, a page at a time.` : undefined);
   const deprecationReason = typeof proc.tags.deprecated === 'string' ? proc.tags.deprecated : undefined;
   if (ret.returnsSet) {
     const rowCls = classOfType(ctx, ret.type);
@@ -76,27 +128,67 @@ export function procField(
     if (ret.table && isExposedTable(ctx, ret.table)) {
       conn = tableConnectionType(ctx, ret.table);
     } else {
-      const nodeType = outputType(ctx, ret.type);
+      const nodeType = procItemType(ctx, proc, ret);
       const nodeTypeName = (nodeType as { name?: string }).name ?? 'Value';
+      // v4 gives only table connections a pageInfo.
       conn = rowCls
         ? connectionType(ctx, {
           connection: inflect.connection(nodeTypeName), edge: inflect.edge(nodeTypeName), nodeTypeName,
-        }, nodeType, ret.type, null)
-        : connectionType(ctx, {
-          connection: inflect.scalarFunctionConnection(proc), edge: inflect.scalarFunctionEdge(proc), nodeTypeName,
-        }, nodeType, ret.type, null);
+        }, nodeType, ret.type, rowCls)
+        : ret.record
+          ? connectionType(ctx, {
+            connection: inflect.recordFunctionConnection(proc), edge: inflect.recordFunctionEdge(proc), nodeTypeName, pageInfo: false,
+          }, nodeType, ret.type, ret.record)
+          : connectionType(ctx, {
+            connection: inflect.scalarFunctionConnection(proc), edge: inflect.scalarFunctionEdge(proc), nodeTypeName, pageInfo: false,
+          }, nodeType, ret.type, null);
     }
     const sortable = proc.tags.sortable === true && !!ret.table;
     const filterable = proc.tags.filterable === true && !!ret.table;
     return {
       type: computed ? new GraphQLNonNull(conn) : conn,
       description, deprecationReason,
-      args: { ...gArgs, ...connectionArgs(ctx, ret.table, { orderBy: sortable, condition: filterable }) },
+      args: { ...gArgs, ...connectionArgs(ctx, ret.table, { orderBy: sortable, condition: filterable, orderByDefault: false }) },
       extensions: plan(base),
     };
   }
-  const t: GraphQLOutputType = outputType(ctx, ret.type);
+  const t: GraphQLOutputType = procItemType(ctx, proc, ret);
   return { type: t, description, deprecationReason, args: gArgs, extensions: plan(base) };
+}
+
+/** The plain-list variant of a set-returning function (`@simpleCollections`): `[Item]`. */
+export function procListField(ctx: BuildContext, proc: PgProc, computed: PgClass | null): GraphQLFieldConfig<unknown, unknown> | null {
+  const connectionField = procField(ctx, proc, computed);
+  if (!connectionField) return null;
+  const ret = procReturn(ctx, proc);
+  const args = procArgs(ctx, proc, computed ? 1 : 0);
+  const item = ret.table && isExposedTable(ctx, ret.table) ? ctx.rowType(ret.table) : procItemType(ctx, proc, ret);
+  const sortable = proc.tags.sortable === true && !!ret.table;
+  const filterable = proc.tags.filterable === true && !!ret.table;
+  return {
+    type: new GraphQLList(item),
+    description: connectionField.description, deprecationReason: connectionField.deprecationReason,
+    args: { ...graphqlArgs(ctx, args), ...listArgs(ctx, ret.table, { orderBy: sortable, condition: filterable }) },
+    extensions: plan({
+      kind: 'proc', proc, args, returnType: ret.type, returnsSet: true, computed: !!computed,
+      table: ret.table, record: ret.record, list: true,
+    }),
+  };
+}
+
+function addProcFields(
+  ctx: BuildContext, fields: GraphQLFieldConfigMap<unknown, unknown>, proc: PgProc, computed: PgClass | null,
+  name: string, listName: string,
+): void {
+  const shapes = proc.returnsSet ? collectionShapes(ctx, proc.tags) : { connection: true, list: false };
+  if (shapes.connection) {
+    const field = procField(ctx, proc, computed);
+    if (field) fields[name] = field;
+  }
+  if (shapes.list) {
+    const field = procListField(ctx, proc, computed);
+    if (field) fields[listName] = field;
+  }
 }
 
 export function computedColumnFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unknown, unknown> {
@@ -104,10 +196,8 @@ export function computedColumnFields(ctx: BuildContext, cls: PgClass): GraphQLFi
   for (const proc of ctx.model.procs) {
     if (omitted(proc.tags, 'execute') || computedColumnTable(ctx, proc) !== cls) continue;
     if (ctx.options.ignoreRbac === false && !proc.aclExecutable) continue;
-    const field = procField(ctx, proc, cls);
-    if (!field) continue;
     const pseudo = proc.name.slice(cls.name.length + 1);
-    fields[inflect.computedColumn(pseudo, proc)] = field;
+    addProcFields(ctx, fields, proc, cls, inflect.computedColumn(pseudo, proc), inflect.computedColumnList(pseudo, proc));
   }
   return fields;
 }
@@ -117,10 +207,8 @@ export function queryProcFields(ctx: BuildContext): GraphQLFieldConfigMap<unknow
   for (const proc of ctx.model.procs) {
     if (!proc.isStable || omitted(proc.tags, 'execute') || computedColumnTable(ctx, proc)) continue;
     if (ctx.options.ignoreRbac === false && !proc.aclExecutable) continue;
-    const field = procField(ctx, proc, null);
-    if (field) fields[inflect.functionQueryName(proc)] = field;
+    addProcFields(ctx, fields, proc, null, inflect.functionQueryName(proc), inflect.functionQueryNameList(proc));
   }
   return fields;
 }
 
-export { GraphQLList };

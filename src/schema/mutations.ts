@@ -7,21 +7,22 @@ import {
 } from 'graphql';
 import type { PgAttribute, PgClass, PgProc } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { cached, inputType, omitted, outputType, type BuildContext } from './context';
+import { cached, collectionShapes, inputType, omitted, outputType, type BuildContext } from './context';
 import { orderByType, tableConnectionType } from './connections';
 import { camelCase } from './case';
 import { inflect } from './inflection';
 import type { FieldPlan, MutationPlan } from './plans';
 import { forwardRelations } from './relations';
-import { procArgs, procReturn, computedColumnTable } from './functions';
-import { hasNodeId, isExposedTable, patchType, plan } from './tables';
+import { procArgs, procItemType, procReturn, computedColumnTable } from './functions';
+import { hasNodeId, isExposedTable, patchType, plan, tableDeprecation } from './tables';
 
 const CLIENT_MUTATION_ID_IN = 'Any string the client likes; it is returned unchanged in the payload, to match answers to requests.';
 const CLIENT_MUTATION_ID_OUT = 'The `clientMutationId` given in the input, returned unchanged.';
 const INPUT_ARG = 'All the input for this mutation, in one object.';
 
 function payloadType(
-  ctx: BuildContext, name: string, description: string, rowField: { name: string; type: GraphQLOutputType; description: string; plan: FieldPlan } | null,
+  ctx: BuildContext, name: string, description: string,
+  rowField: { name: string; type: GraphQLOutputType; description: string; plan: FieldPlan; deprecationReason?: string } | null,
   table: PgClass | null, extra: GraphQLFieldConfigMap<unknown, unknown> = {},
 ): GraphQLObjectType {
   return new GraphQLObjectType({
@@ -30,7 +31,12 @@ function payloadType(
       const fields: GraphQLFieldConfigMap<unknown, unknown> = {
         clientMutationId: { type: GraphQLString, description: CLIENT_MUTATION_ID_OUT, extensions: plan({ kind: 'payloadClientMutationId' }) },
       };
-      if (rowField) fields[rowField.name] = { type: rowField.type, description: rowField.description, extensions: plan(rowField.plan) };
+      if (rowField) {
+        fields[rowField.name] = {
+          type: rowField.type, description: rowField.description, deprecationReason: rowField.deprecationReason,
+          extensions: plan(rowField.plan),
+        };
+      }
       Object.assign(fields, extra);
       fields.query = {
         type: queryTypeRef(ctx),
@@ -45,17 +51,18 @@ function payloadType(
             extensions: plan({ kind: 'payloadForward', forward: { kind: 'forward', table, foreign: r.foreign, keys: r.keys, foreignKeys: r.foreignKeys } }),
           };
         }
-        if (table.primaryKey) {
+        if (collectionShapes(ctx, table.tags).connection) {
           const ob = orderByType(ctx, table);
           const edgeType = tableConnectionType(ctx, table).getFields().edges.type as GraphQLNonNull<GraphQLList<GraphQLNonNull<GraphQLObjectType>>>;
           fields[inflect.edgeField(table)] = {
             type: edgeType.ofType.ofType.ofType,
             description: `The changed \`${inflect.tableType(table)}\` as an edge, for clients that insert it into a connection.`,
+            deprecationReason: tableDeprecation(table),
             args: {
               orderBy: {
                 type: new GraphQLList(new GraphQLNonNull(ob)),
                 description: 'The order of the connection the edge is meant for (it decides the cursor).',
-                defaultValue: [ob.getValue('PRIMARY_KEY_ASC')!.value],
+                defaultValue: [ob.getValue(table.primaryKey ? 'PRIMARY_KEY_ASC' : 'NATURAL')!.value],
               },
             },
             extensions: plan({ kind: 'payloadEdge', table }),
@@ -85,7 +92,7 @@ function inputObject(name: string, description: string, fields: () => GraphQLInp
 
 function mutationField(type: GraphQLObjectType, input: GraphQLInputObjectType, description: string, m: MutationPlan) {
   return {
-    type, description,
+    type, description, deprecationReason: m.kind === 'proc' ? undefined : tableDeprecation(m.table),
     args: { input: { type: new GraphQLNonNull(input), description: INPUT_ARG } },
     extensions: plan({ kind: 'mutation', mutation: m }),
   };
@@ -125,7 +132,8 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
     const fieldName = inflect.tableFieldName(table);
     const rbac = ctx.options.ignoreRbac === false;
     if (table.isInsertable && !omitted(table.tags, 'create') && (!rbac || table.aclInsertable)) {
-      const payload = payloadType(ctx, inflect.createPayloadType(table), `What \`${inflect.createField(table)}\` answers with.`, rowPayloadField(ctx, table, 'created'), table);
+      const payload = payloadType(ctx, inflect.createPayloadType(table), `What \`${inflect.createField(table)}\` answers with.`,
+        { ...rowPayloadField(ctx, table, 'created'), deprecationReason: tableDeprecation(table) }, table);
       const input = inputObject(inflect.createInputType(table), `The input of \`${inflect.createField(table)}\`.`, () => ({
         [fieldName]: { type: new GraphQLNonNull(ctx.rowInputType(table)), description: `The \`${typeName}\` to create.` },
       }));
@@ -194,24 +202,22 @@ function procMutationField(ctx: BuildContext, proc: PgProc) {
   const fieldName = inflect.functionMutationName(proc);
   let rowField = null;
   if (!isVoid) {
-    const item = outputType(ctx, ret.type);
+    const item = procItemType(ctx, proc, ret);
     const itemName = (item as { name?: string }).name ?? 'result';
     const outNames = proc.argNames.filter((_, i) => ['o', 'b', 't'].includes(proc.argModes[i] ?? ''));
-    const name = ret.table && !ret.returnsSet
-      ? camelCase(inflect.tableFieldName(ret.table))
-      : inflect.functionMutationResultFieldName(proc, itemName, ret.returnsSet, outNames);
+    const name = inflect.functionMutationResultFieldName(proc, itemName, ret.returnsSet, ret.record ? [] : outNames);
     rowField = {
       name, type: (ret.returnsSet ? new GraphQLList(item) : item) as GraphQLOutputType,
-      description: ret.table ? '' : '',
+      description: undefined as unknown as string,
       plan: (ret.table && !ret.returnsSet ? { kind: 'payloadRow' } : { kind: 'payloadResult', returnType: ret.type, returnsSet: ret.returnsSet }) as FieldPlan,
     };
   }
   const payload = payloadType(ctx, inflect.functionPayloadType(proc), `What \`${fieldName}\` answers with.`,
-    rowField ? { ...rowField, description: undefined as unknown as string } : null,
+    rowField,
     ret.table && !ret.returnsSet ? ret.table : null);
   const input = inputObject(inflect.functionInputType(proc), `The input of \`${fieldName}\`.`, () => inputFields);
   return mutationField(payload, input, proc.description ?? `Runs the database function \`${proc.namespaceName}.${proc.name}\`.`,
-    { kind: 'proc', proc, args, returnType: ret.type, returnsSet: ret.returnsSet });
+    { kind: 'proc', proc, args, returnType: ret.type, returnsSet: ret.returnsSet, record: ret.record });
 }
 
 export { tableConnectionType };

@@ -27,7 +27,7 @@ export type FieldPlan =
   | {
       kind: 'proc'; proc: PgProc; args: ProcArg[]; returnType: PgType; returnsSet: boolean;
       /** computed column: the row is passed as the first argument */ computed: boolean;
-      table: PgClass | null; list: boolean;
+      table: PgClass | null; record: PgClass | null; list: boolean;
     }
   | { kind: 'compositeAttr'; attr: PgAttribute; type: PgType }
   | { kind: 'mutation'; mutation: MutationPlan }
@@ -43,7 +43,7 @@ export type FieldPlan =
 export type MutationPlan =
   | { kind: 'create'; table: PgClass; inputField: string }
   | { kind: 'update' | 'delete'; table: PgClass; by: 'nodeId' | PgAttribute[]; patchField: string }
-  | { kind: 'proc'; proc: PgProc; args: ProcArg[]; returnType: PgType; returnsSet: boolean };
+  | { kind: 'proc'; proc: PgProc; args: ProcArg[]; returnType: PgType; returnsSet: boolean; record: PgClass | null };
 
 export type ConnectionPlan = {
   /** the pg type of each node (a table's row type, or a scalar for scalar functions) */

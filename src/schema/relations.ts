@@ -1,10 +1,10 @@
 // Foreign keys as fields: forward (`Post.personByAuthorId`) and backward
 // (`Person.postsByAuthorId`, a connection; a single row when the referencing columns are unique).
-import { GraphQLNonNull, type GraphQLFieldConfigMap } from 'graphql';
+import { GraphQLList, GraphQLNonNull, type GraphQLFieldConfigMap } from 'graphql';
 import type { PgAttribute, PgClass, PgConstraint } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { omitted, type BuildContext } from './context';
-import { connectionArgs, tableConnectionType } from './connections';
+import { collectionShapes, omitted, type BuildContext } from './context';
+import { connectionArgs, listArgs, tableConnectionType } from './connections';
 import { inflect } from './inflection';
 import { isExposedTable, plan } from './tables';
 
@@ -55,29 +55,52 @@ function isUniqueKey(table: PgClass, keys: PgAttribute[]): boolean {
     && [...c.keyAttributeNums].sort().every((n, i) => n === nums[i]));
 }
 
+/** Foreign keys pointing at `cls`, in catalog order (referencing table's oid, then key columns). */
+function referencingConstraints(ctx: BuildContext, cls: PgClass): PgConstraint[] {
+  const all = ctx.model.classes.flatMap((c) => (isExposedTable(ctx, c) ? c.constraints : []))
+    .filter((c) => c.type === 'f' && c.foreignClassId === cls.id && !omitted(c.tags, 'read'));
+  const num = (id: string) => (/^\d+$/.test(id) ? Number(id) : Number.MAX_SAFE_INTEGER);
+  const cmpArr = (a: number[] | null, b: number[] | null) => (a ?? []).join(',').localeCompare((b ?? []).join(','));
+  return all.sort((a, b) => num(a.classId) - num(b.classId) || cmpArr(a.keyAttributeNums, b.keyAttributeNums)
+    || cmpArr(a.foreignKeyAttributeNums, b.foreignKeyAttributeNums) || a.name.localeCompare(b.name));
+}
+
 export function backwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unknown, unknown> {
   const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
-  for (const other of ctx.model.classes) {
-    if (!isExposedTable(ctx, other)) continue;
-    for (const c of other.constraints) {
-      if (c.type !== 'f' || c.foreignClassId !== cls.id || omitted(c.tags, 'read')) continue;
-      const r = relation(ctx, c);
-      if (!r || r.keys.some((k) => omitted(k.tags, 'read'))) continue;
-      const base = { kind: 'backward' as const, table: other, foreign: cls, keys: r.keys, foreignKeys: r.foreignKeys };
-      if (isUniqueKey(other, r.keys)) {
-        fields[inflect.singleRelationByKeysBackwards(r.keys, other, c)] = {
-          type: ctx.rowType(other),
-          description: `The \`${inflect.tableType(other)}\` that refers to this \`${inflect.tableType(cls)}\`.`,
-          extensions: plan({ ...base, single: true, list: false }),
-        };
-        continue;
-      }
-      if (omitted(c.tags, 'many')) continue;
+  for (const c of referencingConstraints(ctx, cls)) {
+    const other = ctx.model.classById.get(c.classId)!;
+    const r = relation(ctx, c);
+    if (!r || r.keys.some((k) => omitted(k.tags, 'read'))) continue;
+    const base = { kind: 'backward' as const, table: other, foreign: cls, keys: r.keys, foreignKeys: r.foreignKeys };
+    let deprecationReason: string | undefined;
+    if (isUniqueKey(other, r.keys)) {
+      const single = inflect.singleRelationByKeysBackwards(r.keys, other, c);
+      fields[single] = {
+        type: ctx.rowType(other),
+        description: `The \`${inflect.tableType(other)}\` that refers to this \`${inflect.tableType(cls)}\`.`,
+        extensions: plan({ ...base, single: true, list: false }),
+      };
+      // v4 also keeps the connection, deprecated, for clients written before one-to-one detection.
+      deprecationReason = `Please use ${single} instead`;
+    }
+    if (omitted(c.tags, 'many')) continue;
+    const shapes = collectionShapes(ctx, c.tags, other.tags);
+    if (shapes.connection) {
       fields[inflect.manyRelationByKeys(r.keys, other, c)] = {
         type: new GraphQLNonNull(tableConnectionType(ctx, other)),
         description: `The \`${inflect.tableType(other)}\` values that refer to this \`${inflect.tableType(cls)}\`, a page at a time.`,
         args: connectionArgs(ctx, other, { orderBy: true, condition: true }),
+        deprecationReason,
         extensions: plan({ ...base, single: false, list: false }),
+      };
+    }
+    if (shapes.list) {
+      fields[inflect.manyRelationByKeysSimple(r.keys, other, c)] = {
+        type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(ctx.rowType(other)))),
+        description: `The \`${inflect.tableType(other)}\` values that refer to this \`${inflect.tableType(cls)}\`, as a plain list.`,
+        args: listArgs(ctx, other, { orderBy: true, condition: true }),
+        deprecationReason,
+        extensions: plan({ ...base, single: false, list: true }),
       };
     }
   }

@@ -27,8 +27,13 @@ export function isTable(cls: PgClass): boolean {
 
 export function isExposedTable(ctx: BuildContext, cls: PgClass): boolean {
   return ctx.exposedNamespaceIds.has(cls.namespaceId) && isTable(cls) && cls.isSelectable
-    && !omitted(cls.tags, 'read') && !omitted(cls.tags, '*')
+    && !omitted(cls.tags, 'read') && !omitted(cls.tags, '*') && cls.tags.enum === undefined
     && (ctx.options.ignoreRbac !== false || cls.aclSelectable);
+}
+
+/** `@deprecated` on a table deprecates the ways to reach and change its rows. */
+export function tableDeprecation(cls: PgClass): string | undefined {
+  return typeof cls.tags.deprecated === 'string' ? cls.tags.deprecated : undefined;
 }
 
 export function hasNodeId(cls: PgClass): boolean {
@@ -54,7 +59,8 @@ export function columnField(ctx: BuildContext, attr: PgAttribute): GraphQLFieldC
 export function installRowTypes(ctx: BuildContext): void {
   ctx.rowType = (cls) => cached(ctx, `row:${cls.id}`, () => new GraphQLObjectType({
     name: inflect.tableType(cls),
-    description: cls.description ?? undefined,
+    // `comment on type` lands on the composite's pg_type row, `comment on table` on pg_class.
+    description: cls.description ?? ctx.model.typeById.get(cls.typeId)?.description ?? undefined,
     interfaces: () => (hasNodeId(cls) ? [nodeInterface(ctx)] : []),
     fields: () => rowFields(ctx, cls),
     extensions: { forumDev: { kind: isTable(cls) ? 'row' : 'composite', table: cls } },
@@ -85,9 +91,9 @@ function rowFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unkno
   return fields;
 }
 
-/** Writable columns: identity ALWAYS and generated columns cannot be written. */
+/** Writable columns: identity ALWAYS columns cannot be written (v4 still lists generated ones). */
 export function writableColumns(ctx: BuildContext, cls: PgClass, action: 'create' | 'update'): PgAttribute[] {
-  return cls.attributes.filter((a) => !omitted(a.tags, action) && a.generated === '' && a.identity !== 'a'
+  return cls.attributes.filter((a) => !omitted(a.tags, action) && a.identity !== 'a'
     && (ctx.options.ignoreRbac !== false || (action === 'create' ? a.aclInsertable : a.aclUpdatable)));
 }
 

@@ -3,7 +3,7 @@
 // tables without a primary key. One page query fetches one row more than asked, which answers
 // hasNextPage/hasPreviousPage without a second scan.
 import { GraphQLObjectType, getNamedType } from 'graphql';
-import type { PgAttribute, PgClass, PgType } from '../introspection/model';
+import type { PgAttribute, PgClass, PgProc, PgType } from '../introspection/model';
 import type { OrderByValue } from '../schema/plans';
 import { sql, type SQL } from './fragment';
 import {
@@ -32,7 +32,16 @@ function decodeCursor(cursor: string): unknown[] {
   throw new CursorError('Invalid cursor: it was not issued by this API.');
 }
 
-interface OrderSpec { attr: PgAttribute; ascending: boolean }
+/** One sort key: a column, or a computed column (`@sortable` function) called with the row. */
+interface OrderSpec { attr?: PgAttribute; proc?: PgProc; ascending: boolean }
+
+function specExpr(a: SQL, s: OrderSpec): SQL {
+  return s.attr ? sql`${a}.${sql.ident(s.attr.name)}` : sql`${sql.ident(s.proc!.namespaceName, s.proc!.name)}(${a})`;
+}
+
+function specTypeId(s: OrderSpec): string {
+  return s.attr ? s.attr.typeId : s.proc!.returnTypeId;
+}
 
 export function compileConnection(c: Compiler, src: ConnectionSource, f: CollectedField): SQL {
   const args = argumentValues(c, f);
@@ -54,9 +63,8 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
       if (value === undefined) continue;
       const plan = conditionField(f, field);
       if (!plan) continue;
-      where.push(value === null
-        ? sql`${a}.${sql.ident(plan.attr.name)} is null`
-        : sql`${a}.${sql.ident(plan.attr.name)} = ${inputExpr(value, plan.type, c.lookupType)}`);
+      const lhs = specExpr(a, { attr: plan.attr, proc: plan.proc, ascending: true });
+      where.push(value === null ? sql`${lhs} is null` : sql`${lhs} = ${inputExpr(value, plan.type, c.lookupType)}`);
     }
   }
 
@@ -65,7 +73,7 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
   const pkSpecs: OrderSpec[] = src.table?.primaryKey
     ? src.table.primaryKey.keyAttributeNums.map((n) => ({ attr: src.table!.attributes.find((x) => x.num === n)!, ascending: true }))
     : [];
-  let specs: OrderSpec[] = orders.flatMap((o) => o.specs.filter((s) => s.attr).map((s) => ({ attr: s.attr!, ascending: s.ascending })));
+  let specs: OrderSpec[] = orders.flatMap((o) => o.specs.map((s) => ({ attr: s.attr, proc: s.proc, ascending: s.ascending })));
   let cursorPrefix = orders.filter((o) => o.specs.length > 0).map((o) => o.cursorName);
   const unique = orders.some((o) => o.unique);
   let natural = src.natural && specs.length === 0;
@@ -89,7 +97,7 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
   const page = c.alias();
   const orderSql = (rev: boolean, alias: SQL) => sql.join(specs.map((s) => {
     const asc = rev ? !s.ascending : s.ascending;
-    return sql`${alias}.${sql.ident(s.attr.name)} ${sql.raw(asc ? 'asc' : 'desc')}`;
+    return sql`${specExpr(alias, s)} ${sql.raw(asc ? 'asc' : 'desc')}`;
   }), ', ');
 
   let pageSql: SQL;
@@ -127,8 +135,10 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
     if (after) pageWhere.push(bound(after, true));
     if (before) pageWhere.push(bound(before, false));
     const pw = pageWhere.length ? sql`where ${sql.join(pageWhere, ' and ')}` : sql``;
-    pageSql = sql`select ${a}.*, row_number() over (order by ${orderSql(reverse, a)}) - ${offset ?? 0}::int8 as __n from ${src.source} as ${a} ${pw} order by ${orderSql(reverse, a)} limit ${limit == null ? null : limit + 1}::int8 offset ${offset ?? 0}::int8`;
-    const parts = specs.map((s) => sql`coalesce(to_json(${page}.${sql.ident(s.attr.name)})::text, 'null')`);
+    // sort key values ride along only when a cursor is asked for
+    const keys = wantsCursor(c, selected) ? specs.map((sp, i) => sql`, ${specExpr(a, sp)} as ${sql.raw(`__o${i}`)}`) : [];
+    pageSql = sql`select ${a}.*${sql.join(keys, '')}, row_number() over (order by ${orderSql(reverse, a)}) - ${offset ?? 0}::int8 as __n from ${src.source} as ${a} ${pw} order by ${orderSql(reverse, a)} limit ${limit == null ? null : limit + 1}::int8 offset ${offset ?? 0}::int8`;
+    const parts = specs.map((_, i) => sql`coalesce(to_json(${page}.${sql.raw(`__o${i}`)})::text, 'null')`);
     cursorExpr = base64Json(sql`${sql.literal(JSON.stringify(cursorPrefix).slice(0, -1) + ',[')} || ${sql.join(parts, " || ',' || ")} || ']]'`);
     if (!zero) {
       if (first != null) hasNext = sql`count(*) > ${first}::int8`;
@@ -178,6 +188,14 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
   return sql`(select ${jsonObject(pairs)} from (${pageSql}) as ${page})`;
 }
 
+function wantsCursor(c: Compiler, selected: CollectedField[]): boolean {
+  return selected.some((s) => {
+    if (s.name !== 'edges' && s.name !== 'pageInfo') return false;
+    const type = getNamedType(s.field!.type) as GraphQLObjectType;
+    return collectFields(c, type, subSelections(s)).some((x) => x.name === 'cursor' || x.name === 'startCursor' || x.name === 'endCursor');
+  });
+}
+
 function scalarColumn(page: SQL, src: ConnectionSource): SQL {
   // `f() with ordinality as a` names the value column after the alias itself.
   const aliasText = src.alias.chunks[0] as string;
@@ -191,10 +209,10 @@ function naturalIndex(decoded: unknown[]): number {
   return decoded[1];
 }
 
-function conditionField(f: CollectedField, name: string): { attr: PgAttribute; type: PgType } | undefined {
+function conditionField(f: CollectedField, name: string): { attr?: PgAttribute; proc?: PgProc; type: PgType } | undefined {
   const arg = f.field!.args.find((x) => x.name === 'condition');
   const input = arg && (getNamedType(arg.type) as import('graphql').GraphQLInputObjectType);
-  return input?.getFields()[name]?.extensions?.forumDev as { attr: PgAttribute; type: PgType } | undefined;
+  return input?.getFields()[name]?.extensions?.forumDev as { attr?: PgAttribute; proc?: PgProc; type: PgType } | undefined;
 }
 
 /** Rows strictly after (or before) the cursor position in the given order, nulls as Postgres sorts them. */
@@ -202,18 +220,18 @@ function cursorCondition(c: Compiler, a: SQL, specs: OrderSpec[], values: unknow
   const ors: SQL[] = [];
   for (let i = 0; i < specs.length; i++) {
     const eqs = specs.slice(0, i).map((s, j) => {
-      const col = sql`${a}.${sql.ident(s.attr.name)}`;
-      return values[j] === null ? sql`${col} is null` : sql`${col} = ${inputExpr(values[j], c.lookupType(s.attr.typeId), c.lookupType)}`;
+      const col = specExpr(a, s);
+      return values[j] === null ? sql`${col} is null` : sql`${col} = ${inputExpr(values[j], c.lookupType(specTypeId(s)), c.lookupType)}`;
     });
     const s = specs[i];
-    const col = sql`${a}.${sql.ident(s.attr.name)}`;
+    const col = specExpr(a, s);
     const v = values[i];
     // ascending sorts nulls last, descending nulls first
     const forward = isAfter === s.ascending;
     let cmp: SQL;
     if (v === null) cmp = forward ? sql`false` : sql`${col} is not null`;
     else {
-      const val = inputExpr(v, c.lookupType(s.attr.typeId), c.lookupType);
+      const val = inputExpr(v, c.lookupType(specTypeId(s)), c.lookupType);
       cmp = forward ? sql`(${col} > ${val} or ${col} is null)` : sql`${col} < ${val}`;
     }
     ors.push(eqs.length ? sql`(${sql.join(eqs, ' and ')} and ${cmp})` : cmp);

@@ -151,7 +151,7 @@ async function payload(
 function edgeObject(c: Compiler, row: ReturnType<typeof aliasRef>, s: CollectedField): SQL {
   const { orderBy } = argumentValues(c, s) as { orderBy?: Array<{ specs: Array<{ attr?: PgAttribute }>; cursorName: string; unique: boolean }> };
   const table = row.cls;
-  const pk = table.primaryKey!.keyAttributeNums.map((n) => table.attributes.find((a) => a.num === n)!);
+  const pk = (table.primaryKey?.keyAttributeNums ?? []).map((n) => table.attributes.find((a) => a.num === n)!);
   const orders = (orderBy ?? []).filter((o) => o.specs.length);
   let cols = orders.flatMap((o) => o.specs.map((x) => x.attr!).filter(Boolean));
   let prefix = orders.map((o) => o.cursorName);
@@ -160,7 +160,8 @@ function edgeObject(c: Compiler, row: ReturnType<typeof aliasRef>, s: CollectedF
     cols = [...cols, ...pk];
   }
   const parts = cols.map((a) => sql`coalesce(to_json(${row.column(a.name)})::text, 'null')`);
-  const cursor = base64Json(sql`${sql.literal(JSON.stringify(prefix).slice(0, -1) + ',[')} || ${sql.join(parts, " || ',' || ")} || ']]'`);
+  // Without an order or a primary key there is no position to point at.
+  const cursor = cols.length === 0 ? sql`null::text` : base64Json(sql`${sql.literal(JSON.stringify(prefix).slice(0, -1) + ',[')} || ${sql.join(parts, " || ',' || ")} || ']]'`);
   const edgeType = getNamedType(s.field!.type) as GraphQLObjectType;
   const pairs: Array<[string, SQL]> = [];
   for (const e of collectFields(c, edgeType, subSelections(s))) {
@@ -175,7 +176,7 @@ function procMutation(
   c: Compiler, model: Model, f: CollectedField, m: MutationPlan & { kind: 'proc' },
   input: Record<string, any>, payloadType: GraphQLObjectType, clientMutationId: unknown,
 ): CompiledMutation {
-  const planLike = { kind: 'proc' as const, proc: m.proc, args: m.args, returnType: m.returnType, returnsSet: m.returnsSet, computed: false, table: null, list: false };
+  const planLike = { kind: 'proc' as const, proc: m.proc, args: m.args, returnType: m.returnType, returnsSet: m.returnsSet, computed: false, table: null, record: m.record, list: false };
   const call = sql`${sql.ident(m.proc.namespaceName, m.proc.name)}(${procArgsSql(c, planLike, input)})`;
   const ret = m.returnType;
   const cls = ret.classId ? c.classById(ret.classId) : null;
@@ -200,6 +201,18 @@ function procMutation(
         const st = compile(sql`select case when num_nonnulls(__v) = 0 then null else __v::text end as row from (select ${call} as __v) as __s`);
         const { rows } = await client.query(st.text, st.values);
         return payload(c, model, ret.id, cls, rows[0].row, payloadType, f, clientMutationId, client);
+      }
+      if (m.record) {
+        // OUT parameters: the function in FROM names the record's columns.
+        const item = resultField ? (getNamedType(resultField.field!.type) as GraphQLObjectType) : null;
+        const a = sql.raw('__o');
+        const obj = item ? rowObject(c, aliasRef(a, m.record), item, subSelections(resultField!)) : sql`null`;
+        const value = m.returnsSet
+          ? sql`(select coalesce(json_agg(${obj}), '[]'::json) from ${call} as ${a})`
+          : sql`(select ${obj} from ${call} as ${a})`;
+        const st = compile(sql`select (${value})::text as value`);
+        const { rows } = await client.query(st.text, st.values);
+        return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client, rows[0].value === null ? sql`null::json` : sql`${rows[0].value}::json`);
       }
       // Scalars, composites and sets: compute the value once, then select it in the payload.
       const v = sql.raw('__v');

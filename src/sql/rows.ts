@@ -129,24 +129,34 @@ function isListTypeDeep(t: GraphQLOutputType): boolean {
   return isListType(isNonNullType(t) ? t.ofType : t);
 }
 
-/** Function arguments as SQL, by name, so defaults apply to the arguments left out. */
+/**
+ * Function arguments as SQL, as v4 passes them: required arguments by position; optional ones
+ * that are null or missing are left out so their defaults apply, later ones then go by name.
+ */
 export function procArgsSql(c: Compiler, p: FieldPlan & { kind: 'proc' }, args: Record<string, unknown>, first?: SQL): SQL {
-  const list: SQL[] = first ? [first] : [];
-  const inputNames = p.proc.argNames.filter((_, i) => ['i', 'b', undefined].includes(p.proc.argModes[i]));
-  const offset = p.computed ? 1 : 0;
-  let positional = true;
-  p.args.forEach((a, i) => {
-    const pgName = inputNames[i + offset];
-    if (!(a.name in args) || args[a.name] === undefined) {
-      positional = false;
-      return;
-    }
-    const value = inputExpr(args[a.name], a.type, c.lookupType);
-    if (positional) list.push(value);
-    else if (pgName) list.push(sql`${sql.ident(pgName)} := ${value}`);
-    else throw new Error(`Argument ${a.name} must be given because an earlier one was left out.`);
+  const inputNames: string[] = [];
+  p.proc.argTypeIds.forEach((_, i) => {
+    const mode = p.proc.argModes[i];
+    if (mode === undefined || mode === 'i' || mode === 'b') inputNames.push(p.proc.argNames[i] ?? '');
   });
-  return sql.join(list, ', ');
+  const pgNames = inputNames.slice(p.computed ? 1 : 0);
+  const requiredCount = Math.max(0, p.args.length - p.proc.argDefaultsNum);
+  const out: SQL[] = [];
+  let haveNames = true;
+  for (let i = p.args.length - 1; i >= 0; i--) {
+    const a = p.args[i];
+    const value = args[a.name];
+    if (i + 1 > requiredCount && haveNames && value == null) continue;
+    const valueSql = inputExpr(value ?? null, a.type, c.lookupType);
+    if (i + 1 > requiredCount && haveNames) {
+      if (pgNames[i]) out.unshift(sql`${sql.ident(pgNames[i])} := ${valueSql}`);
+      else {
+        haveNames = false;
+        out.unshift(valueSql);
+      }
+    } else out.unshift(valueSql);
+  }
+  return sql.join(first ? [first, ...out] : out, ', ');
 }
 
 export function procExpr(c: Compiler, p: FieldPlan & { kind: 'proc' }, f: CollectedField, row: RowRef | null): SQL {
@@ -156,8 +166,13 @@ export function procExpr(c: Compiler, p: FieldPlan & { kind: 'proc' }, f: Collec
   if (p.returnsSet) {
     const a = c.alias();
     return compileConnection(c, {
-      source: call, alias: a, table: p.table, where: [], natural: true, nodeType: p.returnType,
+      source: call, alias: a, table: p.table ?? p.record ?? null, where: [], natural: true, nodeType: p.returnType,
     }, f);
+  }
+  if (p.record) {
+    // OUT parameters: the function in FROM names the record's columns.
+    const a = c.alias();
+    return sql`(select ${rowObject(c, aliasRef(a, p.record), getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f))} from ${call} as ${a})`;
   }
   return valueExpr(c, call, p.returnType, f);
 }

@@ -89,7 +89,8 @@ export function inputExpr(value: unknown, type: PgType, lookup: TypeLookup): SQL
   }
   if (type.type === 'e') {
     const label = (type.enumVariants ?? []).find((l) => inflect.enumValue(l) === value) ?? String(value);
-    return sql`${label}::${typeRef(type)}`;
+    // enum tables (`@enum`) keep their key column's type
+    return sql`${label}::${typeRef(type.domainBaseTypeId ? lookup(type.domainBaseTypeId) : type)}`;
   }
   if (type.type === 'r' && type.rangeSubTypeId && typeof value === 'object') {
     const r = value as { start?: { value: unknown; inclusive: boolean } | null; end?: { value: unknown; inclusive: boolean } | null };

@@ -10,14 +10,8 @@ import { compareSdl, loadDbComments } from '../helpers/compare-schema';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { root, startOurs } from './setup';
 
-// Fixtures whose schema does not match v4 yet; each difference is listed by the failing test.
-const known: Record<string, string> = {
-  types: 'differences from v4 remain (see the listed differences)',
-  keys: 'differences from v4 remain (see the listed differences)',
-  smart: 'differences from v4 remain (see the listed differences)',
-  inflection: 'differences from v4 remain (see the listed differences)',
-  functions: 'differences from v4 remain (see the listed differences)',
-};
+// Fixtures whose schema does not match v4 yet, with the reason; empty when all match.
+const known: Record<string, string> = {};
 
 async function differences(ref: Reference): Promise<string[]> {
   const db = uniqueName(`e2e_schema_${ref.name}`);
