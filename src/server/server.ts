@@ -44,16 +44,22 @@ export async function exportSchema(schema: GraphQLSchema, options: Options): Pro
   }
 }
 
-export async function createServer(options: Options, hooks: HttpHooks = {}): Promise<RunningServer> {
+export interface ServerDeps {
+  /** Use this pool instead of opening one (it is left open on close: the caller owns it). */
+  pool?: Pool;
+}
+
+export async function createServer(options: Options, hooks: HttpHooks = {}, deps: ServerDeps = {}): Promise<RunningServer> {
   if (!options.connection) throw new Error('No connection string: pass --connection or set DATABASE_URL.');
-  const pool = new Pool({ connectionString: options.connection, application_name: 'forum-dev' });
+  const ownPool = !deps.pool;
+  const pool = deps.pool ?? new Pool({ connectionString: options.connection, application_name: 'forum-dev' });
   // An idle client that errors (e.g. the database restarted) must not crash the process.
   pool.on('error', (e) => hooks.log?.(`database connection lost: ${e.message}`));
   let snapshot;
   try {
     snapshot = await loadSnapshot(pool, schemaOptions(options), 1);
   } catch (e) {
-    await pool.end().catch(() => {});
+    if (ownPool) await pool.end().catch(() => {});
     throw e;
   }
   const live = createLiveSchema(snapshot);
@@ -78,7 +84,7 @@ export async function createServer(options: Options, hooks: HttpHooks = {}): Pro
     try {
       watch = await startWatchMode({ options, pool, live, log: hooks.log ?? ((line) => console.log(line)) });
     } catch (e) {
-      await pool.end().catch(() => {});
+      if (ownPool) await pool.end().catch(() => {});
       throw e;
     }
     // Before the GraphQL router, which would otherwise answer `<graphqlRoute>/stream`.
@@ -86,20 +92,28 @@ export async function createServer(options: Options, hooks: HttpHooks = {}): Pro
     hooks = { ...hooks, responseHeaders: { ...hooks.responseHeaders, ...eventStreamHeaders(options) } };
   }
   app.use(graphqlRouter(live, pool, options, hooks));
+  const wantsSockets = options.subscriptions || options.simpleSubscriptions || options.live || options.watch;
   if (options.graphiql) {
     app.use(graphiqlRouter({
       graphqlRoute: options.graphqlRoute, graphiqlRoute: options.graphiqlRoute, watch: options.watch,
       streamRoute: options.watch ? `${options.graphqlRoute}/stream` : undefined,
-      subscriptionsUrl: options.subscriptions ? options.graphqlRoute : undefined,
+      subscriptionsUrl: wantsSockets ? options.graphqlRoute : undefined,
       devTokens: options.watch && !!options.jwtSecret,
     }));
   }
   const httpServer = http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port, options.host, () => resolve());
-  });
-  const hub = options.subscriptions || options.simpleSubscriptions || options.watch
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(options.port, options.host, () => resolve());
+    });
+  } catch (e) {
+    // e.g. the port is taken: release what was started before saying so
+    await watch?.close().catch(() => {});
+    if (ownPool) await pool.end().catch(() => {});
+    throw e;
+  }
+  const hub = wantsSockets
     ? createNotifyHub({ connection: options.connection, log: hooks.log })
     : undefined;
   const subscriptions = hub
@@ -118,7 +132,7 @@ export async function createServer(options: Options, hooks: HttpHooks = {}): Pro
         httpServer.close(() => resolve());
         httpServer.closeAllConnections?.();
       });
-      await pool.end();
+      if (ownPool) await pool.end();
     },
   };
 }
