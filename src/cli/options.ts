@@ -23,6 +23,10 @@ export interface Options {
   /** Files or folders of `.sql` files applied on save (watch mode). */
   watchSql: string[];
   disableDefaultMutations: boolean;
+  /** v4's `--simple-collections`: list fields beside or instead of connections. */
+  simpleCollections: 'omit' | 'both' | 'only';
+  /** JSON and JSONB as JSON values rather than JSON text. */
+  dynamicJson: boolean;
   exportSchemaGraphql?: string;
   exportSchemaJson?: string;
   /** v4's `-X, --no-server`: export the schema files, then exit without serving. */
@@ -54,6 +58,8 @@ export const defaultOptions: Options = {
   watch: false,
   watchSql: [],
   disableDefaultMutations: false,
+  simpleCollections: 'omit',
+  dynamicJson: false,
   ignoreRbac: true,
   cors: false,
   bodySizeLimit: '100kB',

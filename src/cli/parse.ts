@@ -215,6 +215,9 @@ function validateString(spec: FlagSpec, value: string, where: string): unknown {
         throw new OptionsError(`${where} must be schema.type, not '${value}'`);
       }
       return value;
+    case 'simpleCollections':
+      if (!['omit', 'both', 'only'].includes(value)) throw new OptionsError(`${where} must be omit, both or only, not '${value}'`);
+      return value;
     case 'host':
       if (value.trim() === '') throw new OptionsError(`${where} needs a host name`);
       return value.trim();

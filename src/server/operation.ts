@@ -11,6 +11,7 @@ import type { Setting } from '../auth/settings';
 import { SettingsError, withTransaction } from '../db/transaction';
 import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
 import { compileMutationField, type CompiledMutation } from '../sql/mutation';
+import { collectFields } from '../sql/selection';
 import type { Snapshot } from './snapshot';
 
 export interface GraphQLRequest {
@@ -242,9 +243,7 @@ function withErrors(data: string, errors: unknown[]): string {
 
 async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions) {
   const c = makeCompiler(input);
-  const fields = [...(await Promise.resolve(
-    (await import('../sql/selection')).collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]),
-  ))];
+  const fields = collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]);
   const errors: unknown[] = [];
   const parts: string[] = [];
   await withTransaction(opts.pool, opts.settings, async (client) => {

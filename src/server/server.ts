@@ -33,6 +33,8 @@ export function schemaOptions(options: Options): SchemaOptions {
     ignoreRbac: options.ignoreRbac,
     simpleSubscriptions: options.simpleSubscriptions,
     live: options.live,
+    simpleCollections: options.simpleCollections,
+    dynamicJson: options.dynamicJson,
   };
 }
 

@@ -136,7 +136,7 @@ test('unknown flags and bad values throw OptionsError', () => {
   const bad: [string[], NodeJS.ProcessEnv, RegExp][] = [
     [['--bogus'], {}, /unknown option '--bogus'/],
     [['-Z'], {}, /unknown option '-Z'/],
-    [['--dynamic-json'], {}, /unknown option/],
+    [['--dynamic-jsons'], {}, /unknown option/],
     [['--port'], {}, /needs a value/],
     [['--port', '0'], {}, /1\.\.65535/],
     [['-p', '65536'], {}, /1\.\.65535/],
@@ -151,6 +151,7 @@ test('unknown flags and bad values throw OptionsError', () => {
     [['-t', 'nodot'], {}, /schema\.type/],
     [['-s', ','], {}, /at least one schema/],
     [['--jwt-role', 'a..b'], {}, /empty segment/],
+    [['--simple-collections', 'some'], {}, /must be omit, both or only/],
     [['-X'], {}, /--no-server needs/],
     [['--watch=perhaps'], {}, /must be true or false/],
   ];
