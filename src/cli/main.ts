@@ -65,6 +65,7 @@ export function embeddedOptions(options: Options, explicit: Set<string>, db: Emb
   fill('jwtTokenIdentifier', 'forum_example.jwt_token');
   if (!explicit.has('jwtPublicKey')) fill('jwtSecret', db.jwtSecret);
   fill('subscriptions', true);
+  fill('live', true);
   return out;
 }
 

@@ -42,6 +42,8 @@ export interface Options {
   subscriptions: boolean;
   simpleSubscriptions: boolean;
   live: boolean;
+  /** Minimum milliseconds between two runs of one live query (default 100: at most 10 per second). */
+  liveIntervalMs?: number;
   graphqlRoute: string;
   graphiqlRoute: string;
   graphiql: boolean;

@@ -112,7 +112,9 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
     })
     : undefined;
 
-  const Subscription = options.simpleSubscriptions ? buildSubscriptionType(Query, nodeInterface(ctx)) : undefined;
+  const Subscription = options.simpleSubscriptions || options.live
+    ? buildSubscriptionType(Query, nodeInterface(ctx), { listen: !!options.simpleSubscriptions, live: !!options.live })
+    : undefined;
 
   return new GraphQLSchema({ query: Query, mutation: Mutation, subscription: Subscription, types: [] });
 }

@@ -7,8 +7,12 @@ import {
 
 export const LISTEN_FIELD = 'listen';
 export const LISTEN_CHANNEL_PREFIX = 'postgraphile:';
+/** Live queries (`--live`): `subscription { live { …any query… } }` re-sends on data changes. */
+export const LIVE_FIELD = 'live';
 
-export function buildSubscriptionType(query: GraphQLObjectType, node: GraphQLInterfaceType): GraphQLObjectType {
+export function buildSubscriptionType(
+  query: GraphQLObjectType, node: GraphQLInterfaceType, want: { listen: boolean; live: boolean } = { listen: true, live: false },
+): GraphQLObjectType {
   const ListenPayload = new GraphQLObjectType({
     name: 'ListenPayload',
     fields: {
@@ -23,8 +27,14 @@ export function buildSubscriptionType(query: GraphQLObjectType, node: GraphQLInt
   return new GraphQLObjectType({
     name: 'Subscription',
     description: 'The root subscription type: contains events and live queries you can subscribe to with the `subscription` operation.',
-    fields: {
-      [LISTEN_FIELD]: {
+    fields: () => ({
+      ...(want.live ? {
+        [LIVE_FIELD]: {
+          type: new GraphQLNonNull(query),
+          description: 'A live query: the selection is answered now and again whenever rows of the tables it reads change.',
+        },
+      } : {}),
+      ...(want.listen ? { [LISTEN_FIELD]: {
         type: new GraphQLNonNull(ListenPayload),
         args: {
           topic: { type: new GraphQLNonNull(GraphQLString) },
@@ -34,7 +44,7 @@ export function buildSubscriptionType(query: GraphQLObjectType, node: GraphQLInt
             description: 'If true, this subscription will trigger an event as soon as it initiates.',
           },
         },
-      },
-    },
+      } } : {}),
+    }),
   });
 }

@@ -12,6 +12,7 @@ import { createLiveSchema, loadSnapshot, type LiveSchema } from './snapshot';
 import { eventStreamHeaders, startWatchMode, type WatchMode } from './watch-mode';
 import { createNotifyHub, type NotifyHub } from './notify-hub';
 import { attachSubscriptions } from './subscriptions';
+import type { LiveQueries } from './live-queries';
 import type { SchemaOptions } from '../schema/build';
 
 export interface RunningServer {
@@ -22,6 +23,8 @@ export interface RunningServer {
   app: express.Express;
   /** The LISTEN connection of subscriptions, when they are on. */
   hub?: NotifyHub;
+  /** Live queries (`--live`, `--watch`): their groups and run counter. */
+  liveQueries?: LiveQueries;
   close(): Promise<void>;
 }
 
@@ -32,7 +35,8 @@ export function schemaOptions(options: Options): SchemaOptions {
     disableDefaultMutations: options.disableDefaultMutations,
     ignoreRbac: options.ignoreRbac,
     simpleSubscriptions: options.simpleSubscriptions,
-    live: options.live,
+    // Live queries are on in watch mode, where the schema and data change under the client.
+    live: options.live || options.watch,
     simpleCollections: options.simpleCollections,
     dynamicJson: options.dynamicJson,
   };
@@ -125,7 +129,7 @@ export async function createServer(options: Options, hooks: HttpHooks = {}, deps
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,
-    live, pool, httpServer, app, hub,
+    live, pool, httpServer, app, hub, liveQueries: subscriptions?.liveQueries,
     async close() {
       await watch?.close();
       await subscriptions?.close();

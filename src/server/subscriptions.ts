@@ -13,9 +13,11 @@ import { authenticateRequest } from '../auth/verify';
 import type { Options } from '../cli/options';
 import { requestSettings } from './http';
 import { subscribeListen } from './listen';
+import { createLiveQueries, isLiveOperation, type LiveQueries } from './live-queries';
 import type { NotifyHub } from './notify-hub';
 import { runOperation, type RunOptions } from './operation';
 import type { LiveSchema, Snapshot } from './snapshot';
+import { createSubscriptionGuard } from './subscription-guard';
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -29,6 +31,8 @@ export interface SubscriptionServerOptions {
 
 export interface SubscriptionServer {
   wss: WebSocketServer;
+  /** Live queries, when on (`--live`, `--watch`). */
+  liveQueries?: LiveQueries;
   close(): Promise<void>;
 }
 
@@ -62,6 +66,12 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
   const signJwt = options.jwtSecret
     ? (claims: Record<string, unknown>) => signJwtToken(claims, { jwtSecret: options.jwtSecret })
     : undefined;
+  const liveQueries = options.live || options.watch
+    ? createLiveQueries({
+      live, hub, ownerConnection: options.ownerConnection ?? options.connection, intervalMs: options.liveIntervalMs, log: o.log,
+    })
+    : undefined;
+  const guard = createSubscriptionGuard(live);
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (protocols) => handleProtocols(protocols),
@@ -119,17 +129,25 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       o.log?.(`websocket ${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
       return JSON.parse(r.body);
     },
-    subscribe(args) {
+    async subscribe(args) {
       const c = args.contextValue as OperationContext;
       const exp = typeof c.auth.claims.exp === 'number' ? c.auth.claims.exp : undefined;
-      return subscribeListen(args, { live, hub, run: c.run, variables: c.payload.variables ?? undefined, exp });
+      const variables = c.payload.variables ?? undefined;
+      const r = liveQueries && isLiveOperation(args.document, args.operationName)
+        ? await liveQueries.subscribe(args, { run: c.run, variables, exp })
+        : await subscribeListen(args, { live, hub, run: c.run, variables, exp });
+      // Kept running across schema reloads while the document still fits the new schema.
+      return Symbol.asyncIterator in r ? guard.wrap(args.document, r) : r;
     },
   }, wss);
 
   return {
     wss,
+    liveQueries,
     async close() {
       o.httpServer.off('upgrade', onUpgrade);
+      guard.close();
+      await liveQueries?.close();
       await server.dispose();
       for (const client of wss.clients) client.terminate();
     },

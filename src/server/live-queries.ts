@@ -1,0 +1,340 @@
+// Live queries: `subscription { live { …a query… } }`. The `live` selection runs as a query
+// operation with the subscriber's own settings (so row-level security holds), the result is
+// sent, and the query runs again whenever rows of a table it reads change. Change capture is a
+// statement-level trigger per exposed table (NOTIFY `forum_dev_live`, received through the notify
+// hub); without the privilege to install them, live queries are polled instead.
+//
+// Subscribers with the same query text, variables and settings (role and claims) form one group
+// that runs once per change and fans the result out; runs are throttled per group and a result
+// is only sent when its text differs from the last one.
+import {
+  GraphQLError, Kind, getOperationAST, print, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult,
+  type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode,
+} from 'graphql';
+import { LIVE_FIELD } from '../schema/subscriptions';
+import { installLiveTriggers, LIVE_CHANNEL } from '../watch/live-triggers';
+import { createLiveThrottle } from './live-throttle';
+import { liveTables, tablesRead, type TablesRead } from './live-tables';
+import type { NotifyHub } from './notify-hub';
+import { runOperation, type RunOptions } from './operation';
+import type { LiveSchema } from './snapshot';
+
+export interface LiveQueriesOptions {
+  live: LiveSchema;
+  hub: NotifyHub;
+  /** Connection allowed to create triggers on the exposed tables; none means polling. */
+  ownerConnection: string | undefined;
+  /** Minimum time between two runs of one live query (default 100 ms, so at most 10 per second). */
+  intervalMs?: number;
+  /** Re-run period when triggers cannot be installed (default 1000 ms). */
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface LiveSubscribeContext {
+  run: Omit<RunOptions, 'queriesOnly'>;
+  /** Raw variables as the client sent them. */
+  variables: Record<string, unknown> | undefined;
+  /** JWT `exp` (seconds) of the connection's token, if any: the subscription ends then. */
+  exp?: number;
+}
+
+export interface LiveQueriesDebug {
+  /** Query runs so far, over all groups. */
+  executions: number;
+  groups: number;
+  subscribers: number;
+  capture: 'starting' | 'triggers' | 'poll';
+}
+
+export interface LiveQueries {
+  subscribe(args: ExecutionArgs, ctx: LiveSubscribeContext): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  /** Resolves once change capture is installed (or polling was chosen) for the current schema. */
+  ready(): Promise<void>;
+  readonly debug: LiveQueriesDebug;
+  close(): Promise<void>;
+}
+
+interface Subscriber {
+  key: string;
+  deliver(result: ParsedBody): void;
+}
+
+interface Group {
+  id: string;
+  query: string;
+  variables: Record<string, unknown>;
+  run: Omit<RunOptions, 'queriesOnly'>;
+  selectionSet: SelectionSetNode;
+  fragments: Record<string, FragmentDefinitionNode>;
+  tables: TablesRead;
+  lastBody?: string;
+  last?: ParsedBody;
+  subscribers: Set<Subscriber>;
+}
+
+type ParsedBody = { data?: unknown; errors?: Array<Record<string, unknown>> };
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function fail(message: string): ExecutionResult {
+  return { errors: [new GraphQLError(message)] };
+}
+
+function collectFragments(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  return fragments;
+}
+
+/** The subscription's root field, looking through fragments on `Subscription`. */
+export function rootField(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>): FieldNode | undefined {
+  for (const s of set.selections) {
+    if (s.kind === Kind.FIELD) {
+      if (!s.name.value.startsWith('__')) return s;
+      continue;
+    }
+    const inner = s.kind === Kind.INLINE_FRAGMENT ? s.selectionSet : fragments[s.name.value]?.selectionSet;
+    const f = inner && rootField(inner, fragments);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+/** Whether `document`'s chosen operation is a live query. */
+export function isLiveOperation(document: DocumentNode, operationName?: string | null): boolean {
+  const op = getOperationAST(document, operationName ?? undefined);
+  return op?.operation === 'subscription' && rootField(op.selectionSet, collectFragments(document))?.name.value === LIVE_FIELD;
+}
+
+/** `query Name($used…) { <live selection> }` with the fragments it uses: valid on its own. */
+function liveDocument(op: OperationDefinitionNode, field: FieldNode, fragments: Record<string, FragmentDefinitionNode>): DocumentNode {
+  const usedVars = new Set<string>();
+  const usedFragments = new Set<string>();
+  const pending: Array<SelectionSetNode | FragmentDefinitionNode> = [field.selectionSet!];
+  while (pending.length) {
+    visit(pending.pop()!, {
+      Variable: (v) => { usedVars.add(v.name.value); },
+      FragmentSpread: (s) => {
+        if (!usedFragments.has(s.name.value) && fragments[s.name.value]) {
+          usedFragments.add(s.name.value);
+          pending.push(fragments[s.name.value]);
+        }
+      },
+    });
+  }
+  return {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        kind: Kind.OPERATION_DEFINITION, operation: 'query' as never, name: op.name,
+        variableDefinitions: (op.variableDefinitions ?? []).filter((d) => usedVars.has(d.variable.name.value)),
+        selectionSet: field.selectionSet!,
+      },
+      ...[...usedFragments].sort().map((n) => fragments[n]),
+    ],
+  };
+}
+
+export function createLiveQueries(o: LiveQueriesOptions): LiveQueries {
+  const log = o.log ?? (() => undefined);
+  const groups = new Map<string, Group>();
+  const debug: LiveQueriesDebug = { executions: 0, groups: 0, subscribers: 0, capture: 'starting' };
+  const throttle = createLiveThrottle({
+    minIntervalMs: o.intervalMs,
+    onError: (_key, err) => log(`live query failed: ${(err as Error)?.message ?? String(err)}`),
+  });
+  let closed = false;
+  let hubRelease: (() => Promise<void>) | null = null;
+  let pollTimer: NodeJS.Timeout | null = null;
+
+  // --- change capture ---
+  let installs: Promise<void> = Promise.resolve();
+  const install = (): Promise<void> => {
+    installs = installs.then(async () => {
+      if (closed) return;
+      const model = o.live.current().model;
+      const r = o.ownerConnection
+        ? await installLiveTriggers(o.ownerConnection, liveTables(model))
+        : { ok: false as const, reason: 'no connection to install them with' };
+      if (r.ok) debug.capture = 'triggers';
+      else {
+        if (debug.capture !== 'poll') log(`live: cannot install change triggers (${r.reason}); re-running live queries every ${o.pollMs ?? 1000} ms instead`);
+        debug.capture = 'poll';
+      }
+      syncCapture();
+    });
+    return installs;
+  };
+
+  const rerun = (g: Group) => throttle.schedule(g.id, () => execute(g));
+  const rerunAll = () => {
+    for (const g of groups.values()) rerun(g);
+  };
+
+  const onChange = (table: string) => {
+    for (const g of groups.values()) if (g.tables === 'any' || g.tables.has(table)) rerun(g);
+  };
+
+  /** LISTEN while live queries exist (any change mode, so a later install takes effect); poll if needed. */
+  function syncCapture(): void {
+    const want = groups.size > 0 && !closed;
+    if (want && !hubRelease) hubRelease = o.hub.subscribe(LIVE_CHANNEL, onChange, rerunAll);
+    if (!want && hubRelease) {
+      const release = hubRelease;
+      hubRelease = null;
+      void release().catch(() => undefined);
+    }
+    const poll = want && debug.capture === 'poll';
+    if (poll && !pollTimer) pollTimer = setInterval(rerunAll, o.pollMs ?? 1000);
+    if (!poll && pollTimer) {
+      clearInterval(pollTimer);
+      pollTimer = null;
+    }
+  }
+
+  async function execute(g: Group): Promise<void> {
+    if (groups.get(g.id) !== g) return;
+    const r = await runOperation(o.live.current(), { query: g.query, variables: g.variables }, g.run);
+    debug.executions++;
+    if (groups.get(g.id) !== g || r.body === g.lastBody) return;
+    g.lastBody = r.body;
+    g.last = JSON.parse(r.body) as ParsedBody;
+    for (const s of g.subscribers) s.deliver(g.last);
+  }
+
+  // Reloads: recompute which tables each query reads and put triggers on new tables. A query
+  // that no longer validates is ended by the subscription guard; here it is merely left alone.
+  const stopSwap = o.live.onSwap((next) => {
+    for (const g of groups.values()) g.tables = tablesRead(next.schema, g.selectionSet, g.fragments);
+    void install();
+    rerunAll();
+  });
+  void install();
+
+  function leave(g: Group, s: Subscriber): void {
+    if (!g.subscribers.delete(s)) return;
+    debug.subscribers--;
+    if (g.subscribers.size > 0 || groups.get(g.id) !== g) return;
+    groups.delete(g.id);
+    debug.groups = groups.size;
+    throttle.cancel(g.id);
+    syncCapture();
+  }
+
+  async function subscribe(args: ExecutionArgs, ctx: LiveSubscribeContext): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    if (closed) return fail('The server is shutting down.');
+    const op = getOperationAST(args.document, args.operationName);
+    const fragments = collectFragments(args.document);
+    const field = op && rootField(op.selectionSet, fragments);
+    if (!op || !field || field.name.value !== LIVE_FIELD || !field.selectionSet) return fail('Not a live query.');
+    const doc = liveDocument(op, field, fragments);
+    const query = print(doc);
+    const variables: Record<string, unknown> = {};
+    for (const d of (doc.definitions[0] as OperationDefinitionNode).variableDefinitions ?? []) {
+      const name = d.variable.name.value;
+      if (ctx.variables && name in ctx.variables) variables[name] = ctx.variables[name];
+    }
+    const id = JSON.stringify([query, variables, ctx.run.settings]);
+    let g = groups.get(id);
+    const created = !g;
+    if (!g) {
+      g = {
+        id, query, variables, run: ctx.run, selectionSet: field.selectionSet, fragments: collectFragments(doc),
+        tables: tablesRead(args.schema, field.selectionSet, fragments), subscribers: new Set(),
+      };
+      groups.set(id, g);
+      debug.groups = groups.size;
+    }
+    const group = g;
+    const key = field.alias?.value ?? field.name.value;
+
+    // Only the newest result matters to a live query: a slow reader skips intermediate ones.
+    let pending: ExecutionResult | null = null;
+    let expired = false;
+    let done = false;
+    let wake: (() => void) | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    const sub: Subscriber = {
+      key,
+      deliver(body) {
+        const errors = body.errors?.map((e) => ({ ...e, path: e.path ? [key, ...(e.path as unknown[])] : undefined }));
+        const result: Record<string, unknown> = 'data' in body ? { data: body.data === null ? null : { [key]: body.data } } : {};
+        if (errors?.length) result.errors = errors;
+        pending = result as ExecutionResult;
+        wake?.();
+      },
+    };
+    group.subscribers.add(sub);
+    debug.subscribers++;
+    syncCapture();
+    // Changes committed once the client has its first result must reach it: listen first.
+    await o.hub.ready();
+    if (group.last) sub.deliver(group.last);
+    else if (created) rerun(group);
+
+    const arm = () => {
+      if (ctx.exp === undefined) return;
+      const ms = ctx.exp * 1000 - Date.now();
+      if (ms <= 0) {
+        expired = true;
+        wake?.();
+      } else timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
+    };
+    arm();
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      leave(group, sub);
+      wake?.();
+    };
+    const iterator: AsyncIterableIterator<ExecutionResult> = {
+      async next() {
+        while (!done) {
+          if (expired) {
+            finish();
+            return { value: fail('jwt expired'), done: false };
+          }
+          if (pending) {
+            const value = pending;
+            pending = null;
+            return { value, done: false };
+          }
+          await new Promise<void>((resolve) => { wake = resolve; });
+          wake = null;
+        }
+        return { value: undefined, done: true };
+      },
+      async return() {
+        finish();
+        return { value: undefined, done: true };
+      },
+      async throw(e: unknown) {
+        finish();
+        throw e;
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  return {
+    subscribe,
+    ready: async () => {
+      await installs;
+      await o.hub.ready();
+    },
+    debug,
+    async close() {
+      closed = true;
+      stopSwap();
+      for (const g of groups.values()) throttle.cancel(g.id);
+      groups.clear();
+      syncCapture();
+      await installs;
+    },
+  };
+}
