@@ -11,6 +11,7 @@ import type { Setting } from '../auth/settings';
 import { SettingsError, withTransaction } from '../db/transaction';
 import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
 import { compileMutationField, type CompiledMutation } from '../sql/mutation';
+import type { CollectedField } from '../sql/selection';
 import { collectFields } from '../sql/selection';
 import type { Snapshot } from './snapshot';
 
@@ -147,7 +148,7 @@ async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode
   const meta = fields.filter((f) => isMetaField(f.name));
   let metaData: Record<string, unknown> = {};
   if (meta.length) {
-    const r = await execute({ schema: snapshot.schema, document, operationName: input.operation.name?.value, variableValues: input.variables });
+    const r = await execute({ schema: snapshot.schema, document: metaDocument(document, input.operation, meta), variableValues: input.variables });
     metaData = (r.data ?? {}) as Record<string, unknown>;
     if (meta.length === fields.length) return { body: JSON.stringify(r), errors: r.errors?.length ?? 0 };
   }
@@ -187,6 +188,16 @@ async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode
   const metaKeys = new Set(meta.map((f) => f.key));
   const body = withErrors(assemble(fields.map((f) => f.key), data, metaData, metaKeys, good.size === dataKeys.length), errors);
   return { body, errors: errors.length };
+}
+
+/**
+ * The operation with only its introspection root fields, for graphql-js to answer: data fields
+ * never go through graphql-js here (a schema may carry resolvers that need a pgClient).
+ */
+function metaDocument(document: DocumentNode, op: OperationDefinitionNode, meta: CollectedField[]): DocumentNode {
+  const selections = meta.flatMap((f) => f.nodes);
+  const only: OperationDefinitionNode = { ...op, selectionSet: { kind: Kind.SELECTION_SET, selections } };
+  return { ...document, definitions: [only, ...document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)] };
 }
 
 const MAX_PLANS = 20;
