@@ -1,0 +1,212 @@
+// The library API, with PostGraphile v4's names and calling conventions so v4 integrations work
+// unchanged: a schema to execute with graphql-js on the caller's client, the per-request
+// transaction with JWT claims applied, and the HTTP routes as middleware for an existing app.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { Pool, type PoolClient } from 'pg';
+import { mergeSettings, settingsFromClaims } from './auth/settings';
+import { verifyToken } from './auth/verify';
+import { defaultOptions, type Options } from './cli/options';
+import { withTransaction } from './db/transaction';
+import { introspect } from './introspection/introspect';
+import { buildGraphQLSchema, type SchemaOptions } from './schema/build';
+import { graphiqlRouter } from './server/graphiql';
+import { graphqlRouter, type HttpHooks } from './server/http';
+import { attachResolvers } from './server/resolvers';
+import { schemaOptions } from './server/server';
+import { createLiveSchema, loadSnapshot } from './server/snapshot';
+import { eventStreamHeaders, startWatchMode, type WatchMode } from './server/watch-mode';
+
+export interface SchemaBuildOptions {
+  /** JSON and JSONB as JSON values rather than JSON text. */
+  dynamicJson?: boolean;
+  /** Signs tokens of the JWT type (v4: `pgJwtSecret` / `jwtSecret`). */
+  pgJwtSecret?: string;
+  jwtSecret?: string;
+  /** `schema.type` of the composite signed into a JWT (v4: `pgJwtTypeIdentifier` / `jwtPgTypeIdentifier`). */
+  pgJwtTypeIdentifier?: string;
+  jwtPgTypeIdentifier?: string;
+  jwtTokenIdentifier?: string;
+  disableDefaultMutations?: boolean;
+  /** Expose fields the roles cannot use (v4's default: true). */
+  ignoreRBAC?: boolean;
+  ignoreRbac?: boolean;
+  simpleCollections?: 'omit' | 'both' | 'only';
+  /** Accepted for v4 compatibility; function argument nullability is not changed by it. */
+  pgStrictFunctions?: boolean;
+}
+
+async function withPool<T>(connection: string | Pool, fn: (pool: Pool) => Promise<T>): Promise<T> {
+  if (typeof connection !== 'string') return fn(connection);
+  const pool = new Pool({ connectionString: connection, max: 1, application_name: 'forum-dev' });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+const schemaList = (schemas: string | string[]) => (Array.isArray(schemas) ? schemas : [schemas]);
+
+/**
+ * A graphql-js schema with resolvers: execute it with `graphql({ schema, source, contextValue:
+ * { pgClient } })`, where `pgClient` is a connected client whose transaction and settings the
+ * caller owns (see `withPostGraphileContext`).
+ */
+export async function createPostGraphileSchema(
+  connection: string | Pool, schemas: string | string[], options: SchemaBuildOptions = {},
+): Promise<GraphQLSchema> {
+  const built: SchemaOptions = {
+    schemas: schemaList(schemas),
+    jwtTokenIdentifier: options.pgJwtTypeIdentifier ?? options.jwtPgTypeIdentifier ?? options.jwtTokenIdentifier,
+    disableDefaultMutations: !!options.disableDefaultMutations,
+    ignoreRbac: options.ignoreRBAC ?? options.ignoreRbac ?? true,
+    dynamicJson: !!options.dynamicJson,
+    simpleCollections: options.simpleCollections,
+  };
+  const model = await withPool(connection, (pool) => introspect(pool, built.schemas));
+  const schema = buildGraphQLSchema(model, built);
+  return attachResolvers(schema, model, { dynamicJson: built.dynamicJson, jwtSecret: options.pgJwtSecret ?? options.jwtSecret });
+}
+
+export interface PostGraphileContextOptions {
+  pgPool: Pool;
+  jwtToken?: string;
+  jwtSecret?: string;
+  jwtPublicKey?: string;
+  jwtVerifyAlgorithms?: string[];
+  /** Accepted `aud` values; v4's default is `['postgraphile']`, `[]` turns the check off. */
+  jwtAudiences?: string[];
+  /** Path to the role claim; defaults to `['role']`. */
+  jwtRole?: string[];
+  pgDefaultRole?: string;
+  /** Extra transaction-local settings (a `role` here replaces the JWT's). */
+  pgSettings?: Record<string, unknown>;
+}
+
+export interface PostGraphileContext {
+  pgClient: PoolClient;
+  pgRole?: string;
+  jwtClaims: Record<string, unknown> | null;
+}
+
+/**
+ * As v4: verifies the token, opens one transaction with role and claims set locally, calls back
+ * with `{ pgClient }`, then commits (or rolls back when the callback throws). A token that fails
+ * verification throws an Error whose `statusCode` is 401 (expired) or 403.
+ */
+export async function withPostGraphileContext<T>(
+  options: PostGraphileContextOptions, callback: (context: PostGraphileContext) => Promise<T>,
+): Promise<T> {
+  let claims: Record<string, unknown> | null = null;
+  if (options.jwtToken) {
+    const auth = verifyToken(options.jwtToken, {
+      jwtSecret: options.jwtSecret, jwtPublicKey: options.jwtPublicKey, jwtVerifyAlgorithms: options.jwtVerifyAlgorithms,
+      jwtAudiences: options.jwtAudiences, jwtRole: options.jwtRole,
+    });
+    if (!auth.ok) throw Object.assign(new Error(auth.message), { statusCode: auth.status });
+    claims = auth.claims;
+  }
+  const base = settingsFromClaims(claims ?? {}, { defaultRole: options.pgDefaultRole, jwtRole: options.jwtRole });
+  const settings = options.pgSettings ? mergeSettings(base, options.pgSettings) : base;
+  const pgRole = settings.find(([k]) => k === 'role')?.[1];
+  return withTransaction(options.pgPool, settings, (pgClient) => callback({ pgClient, pgRole, jwtClaims: claims }));
+}
+
+/** v4's middleware option names, accepted beside ours. */
+export interface PostGraphileV4Options {
+  pgDefaultRole?: string;
+  jwtPgTypeIdentifier?: string;
+  pgJwtTypeIdentifier?: string;
+  pgJwtSecret?: string;
+  /** v4's name for `watch`. */
+  watchPg?: boolean;
+  enableCors?: boolean;
+  ignoreRBAC?: boolean;
+  /** Extra transaction settings: an object, or a function of the request. */
+  pgSettings?: Record<string, unknown> | ((req: Request) => Record<string, unknown> | Promise<Record<string, unknown>>);
+}
+
+export type MiddlewareOptions = Partial<Options> & PostGraphileV4Options;
+
+export interface PostGraphileMiddleware {
+  (req: Request, res: Response, next: NextFunction): void;
+  /** Resolves once the schema is loaded (rejects if it could not be). */
+  ready(): Promise<void>;
+  /** Stops watch mode and ends the pool when it was opened here. */
+  release(): Promise<void>;
+}
+
+/** Our Options from v4's names and ours; ours win where both are given. */
+export function middlewareOptions(connection: string | undefined, schemas: string | string[], o: MiddlewareOptions): Options {
+  const v4: Partial<Options> = {};
+  if (o.pgDefaultRole !== undefined) v4.defaultRole = o.pgDefaultRole;
+  const jwtType = o.pgJwtTypeIdentifier ?? o.jwtPgTypeIdentifier;
+  if (jwtType !== undefined) v4.jwtTokenIdentifier = jwtType;
+  if (o.pgJwtSecret !== undefined) v4.jwtSecret = o.pgJwtSecret;
+  if (o.watchPg !== undefined) v4.watch = o.watchPg;
+  if (o.enableCors !== undefined) v4.cors = o.enableCors;
+  if (o.ignoreRBAC !== undefined) v4.ignoreRbac = o.ignoreRBAC;
+  const ours: Partial<Options> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && (k in defaultOptions || isOptionalKey(k))) (ours as any)[k] = v;
+  return { ...defaultOptions, ...v4, ...ours, connection, schemas: schemaList(schemas) };
+}
+
+// Options fields that have no default value (so are not keys of `defaultOptions`).
+const optionalKeys = new Set(['connection', 'ownerConnection', 'defaultRole', 'jwtSecret', 'jwtPublicKey', 'jwtTokenIdentifier',
+  'jwtVerifyAlgorithms', 'jwtAudiences', 'exportSchemaGraphql', 'exportSchemaJson']);
+const isOptionalKey = (k: string) => optionalKeys.has(k);
+
+/**
+ * v4's `postgraphile(connection, schemas, options)` for an existing express (or connect) app:
+ * `app.use(postgraphile(...))` serves the GraphQL route and GraphiQL. Requests that arrive while
+ * the schema is still loading wait for it. Subscriptions over WebSocket need the HTTP server, so
+ * they are only available through `createServer`.
+ */
+export function postgraphile(connection: string | Pool, schemas: string | string[] = 'public', options: MiddlewareOptions = {}): PostGraphileMiddleware {
+  const connectionString = typeof connection === 'string' ? connection : undefined;
+  const full = middlewareOptions(connectionString, schemas, options);
+  const ownPool = typeof connection === 'string';
+  const pool = typeof connection === 'string' ? new Pool({ connectionString: connection, application_name: 'forum-dev' }) : connection;
+  const log = full.disableQueryLog ? undefined : (line: string) => console.log(line);
+  if (ownPool) pool.on('error', (e) => log?.(`database connection lost: ${e.message}`));
+  const { pgSettings } = options;
+  let hooks: HttpHooks = {
+    log,
+    pgSettings: typeof pgSettings === 'function' ? pgSettings : pgSettings ? () => pgSettings : undefined,
+  };
+  let watch: WatchMode | undefined;
+
+  const router = (async () => {
+    const live = createLiveSchema(await loadSnapshot(pool, schemaOptions(full), 1));
+    const r = express.Router();
+    if (full.watch) {
+      if (!connectionString && !full.ownerConnection) throw new Error('watchPg needs a connection string (or ownerConnection) to listen for schema changes');
+      watch = await startWatchMode({ options: { ...full, connection: connectionString ?? full.ownerConnection }, pool, live, log: log ?? (() => {}) });
+      r.use(watch.router);
+      hooks = { ...hooks, responseHeaders: eventStreamHeaders(full) };
+    }
+    r.use(graphqlRouter(live, pool, full, hooks));
+    if (full.graphiql) {
+      r.use(graphiqlRouter({
+        graphqlRoute: full.graphqlRoute, graphiqlRoute: full.graphiqlRoute, watch: full.watch,
+        streamRoute: full.watch ? `${full.graphqlRoute}/stream` : undefined,
+        devTokens: full.watch && !!full.jwtSecret,
+      }));
+    }
+    return r;
+  })();
+  // Reported to requests (and `ready()`), never as an unhandled rejection.
+  router.catch(() => {});
+
+  const middleware = ((req: Request, res: Response, next: NextFunction) => {
+    router.then((r) => r(req, res, next), next);
+  }) as PostGraphileMiddleware;
+  middleware.ready = () => router.then(() => undefined);
+  middleware.release = async () => {
+    await router.catch(() => undefined);
+    await watch?.close();
+    if (ownPool) await pool.end();
+  };
+  return middleware;
+}
