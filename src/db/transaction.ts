@@ -2,6 +2,7 @@
 // transaction-local settings so they can never leak to the next user of the connection.
 import type { Pool, PoolClient } from 'pg';
 import { settingsStatement, type Setting } from '../auth/settings';
+import { queryPrepared } from './prepared';
 
 export async function withTransaction<T>(
   pool: Pool, settings: Setting[], fn: (client: PoolClient) => Promise<T>,
@@ -13,7 +14,7 @@ export async function withTransaction<T>(
     if (settings.length) {
       const st = settingsStatement(settings);
       try {
-        await client.query(st.text, st.values);
+        await queryPrepared(client, st.text, st.values);
       } catch (e) {
         throw new SettingsError(e as Error & { code?: string });
       }

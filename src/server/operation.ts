@@ -8,6 +8,7 @@ import {
 import { getVariableValues } from 'graphql/execution/values';
 import type { Pool, PoolClient } from 'pg';
 import type { Setting } from '../auth/settings';
+import { queryPrepared } from '../db/prepared';
 import { SettingsError, withTransaction } from '../db/transaction';
 import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
 import { compileMutationField, type CompiledMutation } from '../sql/mutation';
@@ -174,7 +175,7 @@ async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode
   }
   let data: string;
   try {
-    data = await withTransaction(opts.pool, opts.settings, async (client) => (await client.query(statement.text, statement.values)).rows[0].data);
+    data = await withTransaction(opts.pool, opts.settings, async (client) => (await queryPrepared(client, statement.text, statement.values)).rows[0].data);
   } catch (e) {
     if (e instanceof SettingsError) throw e;
     if (good.size <= 1) {
@@ -223,7 +224,7 @@ async function perField(client: PoolClient, input: Input, keys: Set<string>, err
     const st = compileQuery(input, new Set([key]));
     await client.query('savepoint forum_dev_field');
     try {
-      const row = (await client.query(st.text, st.values)).rows[0].data;
+      const row = (await queryPrepared(client, st.text, st.values)).rows[0].data;
       parts[key] = JSON.parse(row)[key];
       await client.query('release savepoint forum_dev_field');
     } catch (e) {

@@ -3,6 +3,7 @@
 // builds the payload JSON from that row.
 import { GraphQLInputObjectType, GraphQLObjectType, getNamedType, type GraphQLInputType } from 'graphql';
 import type { PoolClient } from 'pg';
+import { queryPrepared } from '../db/prepared';
 import type { Model, PgAttribute, PgClass, PgType } from '../introspection/model';
 import type { FieldPlan, MutationPlan } from '../schema/plans';
 
@@ -95,7 +96,7 @@ export function compileMutationField(c: Compiler, model: Model, f: CollectedFiel
   const verb = m.kind === 'create' ? 'created' : m.kind === 'update' ? 'updated' : 'deleted';
   return {
     async run(client) {
-      const { rows } = await client.query(writeSql.text, writeSql.values);
+      const { rows } = await queryPrepared(client, writeSql.text, writeSql.values);
       if (rows.length === 0) {
         const v = m.kind === 'update' ? 'update' : 'delete';
         throw new Error(`No values were ${verb} in collection '${nodeAlias(table)}' because no values you can ${v} were found matching these criteria.`);
@@ -144,7 +145,7 @@ async function payload(
     ? sql` from (select (${rowText}::text::${typeRef(c.lookupType(typeId))}).*) as ${r}`
     : sql``;
   const st = compile(sql`select (${jsonObject(pairs)})::text as payload${from}`);
-  const { rows } = await client.query(st.text, st.values);
+  const { rows } = await queryPrepared(client, st.text, st.values);
   return rows[0].payload;
 }
 
@@ -191,7 +192,7 @@ function procMutation(
       const isJwt = !!(resultField && getNamedType(resultField.field!.type).name === 'JwtToken');
       if (isJwt) {
         const st = compile(sql`select case when num_nonnulls(__v) = 0 then null else to_json(__v)::text end as claims from (select ${call} as __v) as __s`);
-        const { rows } = await client.query(st.text, st.values);
+        const { rows } = await queryPrepared(client, st.text, st.values);
         const claims = rows[0].claims ? JSON.parse(rows[0].claims) : null;
         if (claims && !signJwt) throw new Error('This server has no JWT secret, so it cannot sign the token this function returns.');
         const token = claims ? signJwt!(claims) : null;
@@ -199,7 +200,7 @@ function procMutation(
       }
       if (cls && cls.classKind !== 'c' && !m.returnsSet) {
         const st = compile(sql`select case when num_nonnulls(__v) = 0 then null else __v::text end as row from (select ${call} as __v) as __s`);
-        const { rows } = await client.query(st.text, st.values);
+        const { rows } = await queryPrepared(client, st.text, st.values);
         return payload(c, model, ret.id, cls, rows[0].row, payloadType, f, clientMutationId, client);
       }
       if (m.record) {
@@ -211,7 +212,7 @@ function procMutation(
           ? sql`(select coalesce(json_agg(${obj}), '[]'::json) from ${call} as ${a})`
           : sql`(select ${obj} from ${call} as ${a})`;
         const st = compile(sql`select (${value})::text as value`);
-        const { rows } = await client.query(st.text, st.values);
+        const { rows } = await queryPrepared(client, st.text, st.values);
         return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client, rows[0].value === null ? sql`null::json` : sql`${rows[0].value}::json`);
       }
       // Scalars, composites and sets: compute the value once, then select it in the payload.
@@ -220,7 +221,7 @@ function procMutation(
         ? sql`(select coalesce(json_agg(${resultField ? valueExpr(c, sql`${v}.__x`, ret, { ...resultField, field: { ...resultField.field!, type: getNamedType(resultField.field!.type) as any } }) : sql`null`} order by ${v}.__o), '[]'::json) from ${call} with ordinality as ${v}(__x, __o))`
         : resultField ? valueExpr(c, call, ret, resultField) : sql`null`;
       const st = compile(sql`select (${value})::text as value`);
-      const { rows } = await client.query(st.text, st.values);
+      const { rows } = await queryPrepared(client, st.text, st.values);
       return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client, rows[0].value === null ? sql`null::json` : sql`${rows[0].value}::json`);
     },
   };
