@@ -10,10 +10,17 @@
 //   the LAST occurrence. So a `role` from the integrator replaces the JWT/default role, while a
 //   `jwt.claims.*` key from the integrator is overridden by the real claim of the same name.
 // - Names and values are always bind parameters of `set_config(name, value, true)`.
+//
+// One deliberate difference: a claim whose name cannot be a setting name (Auth0-style
+// `https://example.com/claims`) is skipped instead of failing the whole request, as v4 and
+// PostgreSQL 15+ would; it can still hold the role via the `jwtRole` path.
 
 import { getPath } from './verify';
 
 export type Setting = [string, string];
+
+/** What PostgreSQL accepts after `jwt.claims.`: one identifier-like part. */
+const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 export interface ClaimSettingsOptions {
   defaultRole?: string;
@@ -30,6 +37,7 @@ export function settingsFromClaims(
   const role = roleFromClaims(claims, opts);
   if (role !== undefined) settings.push(['role', role]);
   for (const key of Object.keys(claims)) {
+    if (!SETTING_NAME.test(key)) continue;
     const raw = claims[key];
     // Raw objects must not reach set_config; v4 stores them as JSON text.
     const value = raw != null && typeof raw === 'object' ? JSON.stringify(raw) : raw;
