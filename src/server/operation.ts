@@ -70,9 +70,20 @@ function prepare(snapshot: Snapshot, query: string): PreparedDocument {
 
 const errorBody = (errors: unknown[]) => JSON.stringify({ errors });
 
+// Network errors name hosts and ports; the client only needs to know the database is away.
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+
+function publicMessage(err: Record<string, any> | null | undefined): string {
+  if (err && CONNECTION_ERRORS.has(err.code)) return 'The database cannot be reached right now; try again shortly.';
+  if (err?.message === 'Connection terminated unexpectedly' || err?.code === '57P01') {
+    return 'The database connection was lost (the server may be restarting); try again shortly.';
+  }
+  return err?.message ?? String(err);
+}
+
 export function formatError(e: unknown, path: Array<string | number> | undefined, opts: RunOptions, nodes?: readonly ASTNode[]): Record<string, unknown> {
   const err = e as Record<string, any>;
-  const out: Record<string, any> = { message: err?.message ?? String(e) };
+  const out: Record<string, any> = { message: publicMessage(err) };
   if (e instanceof GraphQLError && e.locations) out.locations = e.locations;
   else if (nodes?.length) {
     const located = new GraphQLError(out.message, { nodes });
