@@ -64,7 +64,7 @@ async function ddlToServed(server: RunningServer, db: Client, runs: number, tabl
 }
 
 /** 300 tables in schema `wide`, a few columns each, foreign keys between some of them. */
-function wideSchemaSql(tables: number): string {
+export function wideSchemaSql(tables: number): string {
   const out = ['create schema wide;'];
   const name = (i: number) => `wide.entity_${String(i).padStart(3, '0')}`;
   for (let i = 0; i < tables; i++) {

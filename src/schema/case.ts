@@ -48,10 +48,24 @@ function insideUnderscores(fn: (s: string) => string): (s: string) => string {
   };
 }
 
-export const camelCase = insideUnderscores(camelCaseRaw);
+/** Names repeat constantly while a schema is built (and rebuilt in watch mode): remember them. */
+function memo(fn: (s: string) => string): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    let r = seen.get(s);
+    if (r === undefined) {
+      if (seen.size > 50_000) seen.clear();
+      r = fn(s);
+      seen.set(s, r);
+    }
+    return r;
+  };
+}
+
+export const camelCase = memo(insideUnderscores(camelCaseRaw));
 export const upperFirst = insideUnderscores(upperFirstRaw);
-export const upperCamelCase = (s: string) => upperFirst(camelCase(s));
-export const constantCase = insideUnderscores((str) =>
+export const upperCamelCase = memo((s: string) => upperFirst(camelCase(s)));
+export const constantCase = memo(insideUnderscores((str) =>
   str
     .replace(/[^a-zA-Z0-9_]+/g, '_')
     .replace(/[A-Z]+/g, '_$&')
@@ -59,9 +73,9 @@ export const constantCase = insideUnderscores((str) =>
     .replace(/^[^a-zA-Z0-9]+/, '')
     .replace(/^[0-9]/, '_$&')
     .toUpperCase(),
-);
-export const pluralize = (s: string) => pluralizeLib(s);
-export const singularize = (s: string) => pluralizeLib.singular(s);
+));
+export const pluralize = memo((s: string) => pluralizeLib(s));
+export const singularize = memo((s: string) => pluralizeLib.singular(s));
 
 /** A leading digit gets a `_` prefix and leading `__` (reserved for introspection) becomes `_`. */
 export function coerceToGraphQLName(name: string): string {

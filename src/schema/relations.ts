@@ -3,7 +3,7 @@
 import { GraphQLList, GraphQLNonNull, type GraphQLFieldConfigMap } from 'graphql';
 import type { PgAttribute, PgClass, PgConstraint } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { collectionShapes, omitted, type BuildContext } from './context';
+import { cached, collectionShapes, omitted, type BuildContext } from './context';
 import { connectionArgs, listArgs, tableConnectionType } from './connections';
 import { inflect } from './inflection';
 import { isExposedTable, plan } from './tables';
@@ -57,8 +57,21 @@ function isUniqueKey(table: PgClass, keys: PgAttribute[]): boolean {
 
 /** Foreign keys pointing at `cls`, in catalog order (referencing table's oid, then key columns). */
 function referencingConstraints(ctx: BuildContext, cls: PgClass): PgConstraint[] {
-  const all = ctx.model.classes.flatMap((c) => (isExposedTable(ctx, c) ? c.constraints : []))
-    .filter((c) => c.type === 'f' && c.foreignClassId === cls.id && !omitted(c.tags, 'read'));
+  // indexed once per build: scanning every table for every table is quadratic
+  const byTarget = cached(ctx, 'fkByTarget', () => {
+    const index = new Map<string, PgConstraint[]>();
+    for (const c of ctx.model.classes) {
+      if (!isExposedTable(ctx, c)) continue;
+      for (const con of c.constraints) {
+        if (con.type !== 'f' || !con.foreignClassId || omitted(con.tags, 'read')) continue;
+        const list = index.get(con.foreignClassId) ?? [];
+        list.push(con);
+        index.set(con.foreignClassId, list);
+      }
+    }
+    return index;
+  });
+  const all = [...(byTarget.get(cls.id) ?? [])];
   const num = (id: string) => (/^\d+$/.test(id) ? Number(id) : Number.MAX_SAFE_INTEGER);
   const cmpArr = (a: number[] | null, b: number[] | null) => (a ?? []).join(',').localeCompare((b ?? []).join(','));
   return all.sort((a, b) => num(a.classId) - num(b.classId) || cmpArr(a.keyAttributeNums, b.keyAttributeNums)

@@ -1,6 +1,6 @@
 // The live schema: one immutable snapshot (model, GraphQL schema, document cache) swapped
 // atomically. A request holds the snapshot it started with until it finishes.
-import type { GraphQLSchema } from 'graphql';
+import { validateSchema, type GraphQLSchema } from 'graphql';
 import type { Pool } from 'pg';
 import { introspect } from '../introspection/introspect';
 import type { Model } from '../introspection/model';
@@ -15,8 +15,12 @@ export interface Snapshot {
   readonly documents: Map<string, any>;
 }
 
+/** Builds and validates (once, here) the schema; an invalid one throws and is never served. */
 export function makeSnapshot(model: Model, options: SchemaOptions, generation: number): Snapshot {
-  return { generation, model, options, schema: buildGraphQLSchema(model, options), documents: new Map() };
+  const schema = buildGraphQLSchema(model, options);
+  const errors = validateSchema(schema);
+  if (errors.length) throw new Error(`The GraphQL schema is invalid: ${errors.map((e) => e.message).join('; ')}`);
+  return { generation, model, options, schema, documents: new Map() };
 }
 
 export async function loadSnapshot(pool: Pool, options: SchemaOptions, generation: number): Promise<Snapshot> {

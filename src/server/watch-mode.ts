@@ -120,9 +120,10 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
       // Equal catalog answer, equal schema: e.g. DDL on objects the API does not expose.
       if (model.hash === prev.model.hash || closed) return;
       const next = makeSnapshot(model, schemaOptions(options), prev.generation + 1);
-      const changes = diffSchemas(prev.schema, next.schema);
       live.swap(next);
+      // Describing the change is for people; it happens after new requests already see it.
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const changes = diffSchemas(prev.schema, next.schema);
       log(formatReloadLine(changes, ddl, ms));
       send('change', next.generation, {
         generation: next.generation,
