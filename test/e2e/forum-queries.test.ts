@@ -6,33 +6,23 @@
 //   UPDATE_JSON=1 npm test -- test/e2e/forum-queries.test.ts   rewrite the .json files from v4
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kind, parse, validate, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { compileQuery } from '../../src/sql/compile';
 import { startV4, type V4Server } from '../helpers/v4';
-import { createForumDb, forumV4Flags, root, startOurs, type ForumDb, type OurServer } from './setup';
+import {
+  createForumDb, fixtureNames, forumV4Flags, loadFixture, recorded, root, startOurs, type ForumDb, type OurServer, type QueryFixture,
+} from './setup';
 
 const dir = join(root, 'test/fixtures/queries');
-const names = readdirSync(dir).filter((f) => f.endsWith('.graphql')).map((f) => f.slice(0, -'.graphql'.length)).sort();
+const names = fixtureNames(dir);
 
 // Engine differences from v4 found by these fixtures, kept visible until fixed.
 const known: Record<string, string> = {};
 
-interface Fixture {
-  query: string;
-  variables: Record<string, unknown>;
-}
-
-function loadFixture(name: string): Fixture {
-  const query = readFileSync(join(dir, `${name}.graphql`), 'utf8');
-  const m = /^# variables: (.*)$/m.exec(query);
-  return { query, variables: m ? JSON.parse(m[1]) : {} };
-}
-
 /** Our one statement for the operation, as the server compiles it. */
-function ourSql(ours: OurServer, f: Fixture): string {
+function ourSql(ours: OurServer, f: QueryFixture): string {
   const { schema, model } = ours.server.live.current();
   const document = parse(f.query);
   const errors = validate(schema, document);
@@ -65,20 +55,20 @@ test('the query fixtures exist', () => assert.ok(names.length >= 20, `${names.le
 
 for (const name of names) {
   test(`query ${name} answers like PostGraphile v4`, { todo: known[name] }, async () => {
-    const f = loadFixture(name);
+    const f = loadFixture(dir, name);
     const [a, e] = await Promise.all([ours.graphql(f.query, f.variables), v4.graphql(f.query, f.variables)]);
     assert.equal(e.status, 200, JSON.stringify(e.body));
     assert.equal(e.body.errors, undefined, `v4 reported errors: ${JSON.stringify(e.body.errors)}`);
 
     const jsonFile = join(dir, `${name}.json`);
-    if (process.env.UPDATE_JSON || !existsSync(jsonFile)) writeFileSync(jsonFile, `${JSON.stringify(e.body, null, 2)}\n`);
-    assert.deepEqual(e.body, JSON.parse(readFileSync(jsonFile, 'utf8')), 'v4 no longer answers as recorded');
+    const json = recorded(jsonFile, `${JSON.stringify(e.body, null, 2)}\n`, !!process.env.UPDATE_JSON, true)!;
+    assert.deepEqual(e.body, JSON.parse(json), 'v4 no longer answers as recorded');
 
     const sqlFile = join(dir, `${name}.sql`);
     const text = ourSql(ours, f);
-    if (process.env.UPDATE_SQL) writeFileSync(sqlFile, text);
-    assert.ok(existsSync(sqlFile), `${sqlFile} is missing (run with UPDATE_SQL=1)`);
-    assert.equal(text, readFileSync(sqlFile, 'utf8'), 'the generated SQL changed (run with UPDATE_SQL=1 if intended)');
+    const sql = recorded(sqlFile, text, !!process.env.UPDATE_SQL);
+    assert.ok(sql !== undefined, `${sqlFile} is missing (run with UPDATE_SQL=1)`);
+    assert.equal(text, sql, 'the generated SQL changed (run with UPDATE_SQL=1 if intended)');
 
     assert.equal(a.status, e.status);
     assert.deepEqual(a.body, e.body);

@@ -1,6 +1,8 @@
 // Shared setup for the end-to-end tests: fresh forum databases, our server, and a small
 // HTTP client that parses responses (JSON whitespace differs from v4, so compare parsed data).
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { PoolClient } from 'pg';
 import { defaultOptions, type Options } from '../../src/cli/options';
 import { createServer, type RunningServer } from '../../src/server/server';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
@@ -56,6 +58,72 @@ export async function startOurs(connection: string, extra: Partial<Options> = {}
   });
   const url = `${server.url}/graphql`;
   return { server, url, graphql: (q, v, h) => post(url, JSON.stringify({ query: q, variables: v }), h), close: () => server.close() };
+}
+
+/** Options for a reference database served as-is: its schemas, no roles and no JWT. */
+export function plainOptions(schemas: string[]): Partial<Options> {
+  return { schemas, defaultRole: undefined, jwtSecret: undefined, jwtTokenIdentifier: undefined };
+}
+
+export interface QueryFixture {
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+/** The `<name>.graphql` files of a fixture folder, by name without extension, sorted. */
+export function fixtureNames(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.graphql')).map((f) => f.slice(0, -'.graphql'.length)).sort();
+}
+
+/** A query file; variables come from a `# variables: {...}` line. */
+export function loadFixture(dir: string, name: string): QueryFixture {
+  const query = readFileSync(join(dir, `${name}.graphql`), 'utf8');
+  const m = /^# variables: (.*)$/m.exec(query);
+  return { query, variables: m ? JSON.parse(m[1]) : {} };
+}
+
+/**
+ * The recorded content of `file`, (re)written from `actual` first when `update` is set or when
+ * the file is missing and `create` is set. Undefined when the file does not exist.
+ */
+export function recorded(file: string, actual: string, update: boolean, create = false): string | undefined {
+  if (update || (create && !existsSync(file))) writeFileSync(file, actual);
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
+export interface StatementLog {
+  /** The statements run since the last call, without transaction control. */
+  take(): string[];
+}
+
+const transactionControl = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
+
+/** Records the statements a server runs on pooled connections (what it sent, as it sent it). */
+export function recordStatements(server: RunningServer): StatementLog {
+  let log: string[] = [];
+  const seen = new WeakSet<PoolClient>();
+  const pool = server.pool;
+  const connect = pool.connect.bind(pool) as () => Promise<PoolClient>;
+  (pool as { connect: () => Promise<PoolClient> }).connect = async () => {
+    const client = await connect();
+    if (!seen.has(client)) {
+      seen.add(client);
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as { query: unknown }).query = (...args: unknown[]) => {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+        if (text && !transactionControl.test(text)) log.push(text);
+        return query(...args);
+      };
+    }
+    return client;
+  };
+  return {
+    take: () => {
+      const out = log;
+      log = [];
+      return out;
+    },
+  };
 }
 
 /** POST a raw body to a GraphQL endpoint; the body is parsed when it is JSON. */
