@@ -26,6 +26,15 @@ export function requestSettings(claims: Record<string, unknown>, options: AuthOp
   return extra ? mergeSettings(base, extra) : base;
 }
 
+/** True when the Accept header asks for application/graphql-response+json before plain JSON. */
+export function prefersGraphQLResponse(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const spec = accept.indexOf('application/graphql-response+json');
+  if (spec < 0) return false;
+  const plain = accept.search(/application\/json(?!\w)/);
+  return plain < 0 || spec < plain;
+}
+
 export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, hooks: HttpHooks = {}) {
   const router = express.Router();
   const json = express.json({ limit: options.bodySizeLimit, type: ['application/json', 'application/graphql-response+json'] });
@@ -35,8 +44,10 @@ export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, ho
 
   const handle = async (req: Request, res: Response, body: GraphQLRequest, queriesOnly: boolean) => {
     const started = process.hrtime.bigint();
+    // The GraphQL-over-HTTP media type gets the spec's status codes; plain JSON gets v4's.
+    const specMedia = prefersGraphQLResponse(req.headers.accept);
     const send = (status: number, text: string) => {
-      res.status(status).set('Content-Type', 'application/json; charset=utf-8');
+      res.status(status).set('Content-Type', `${specMedia ? 'application/graphql-response+json' : 'application/json'}; charset=utf-8`);
       if (hooks.responseHeaders) res.set(hooks.responseHeaders);
       res.send(text);
     };
@@ -57,7 +68,7 @@ export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, ho
       });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       hooks.log?.(`${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${ms.toFixed(1)} ms ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
-      send(r.status, r.body);
+      send(specMedia ? r.status : r.compatStatus, r.body);
     } catch (e) {
       hooks.log?.(`internal error: ${(e as Error).message}`);
       send(500, JSON.stringify({ errors: [{ message: 'Internal server error.' }] }));

@@ -14,6 +14,7 @@ import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/comp
 import { compileMutationField, type CompiledMutation } from '../sql/mutation';
 import type { CollectedField } from '../sql/selection';
 import { collectFields } from '../sql/selection';
+import { finishJsonText, reviveJsonText } from '../sql/json-text';
 import type { Snapshot } from './snapshot';
 
 export interface GraphQLRequest {
@@ -33,7 +34,13 @@ export interface RunOptions {
 }
 
 export interface RunResult {
+  /** The status GraphQL-over-HTTP gives for `application/graphql-response+json`. */
   status: number;
+  /**
+   * The status for plain `application/json`, as PostGraphile v4 answers: variable and
+   * unknown-operation errors there are 200 (parse and validation errors stay 400).
+   */
+  compatStatus: number;
   body: string;
   operationName: string | null;
   operationType: string | null;
@@ -104,8 +111,8 @@ export function formatError(e: unknown, path: Array<string | number> | undefined
 }
 
 export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): Promise<RunResult> {
-  const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0): RunResult => ({
-    status, body, operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
+  const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0, compatStatus = status): RunResult => ({
+    status, compatStatus, body: finishJsonText(body), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
   });
   if (typeof req.query !== 'string' || req.query.trim() === '') {
     return result(400, errorBody([{ message: 'Must provide a query string.' }]), null, 1);
@@ -124,7 +131,7 @@ export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts
   const op = opName ? ops.find((o) => o.name?.value === opName) : ops.length === 1 ? ops[0] : undefined;
   if (!op) {
     const message = opName ? `Unknown operation named "${opName}".` : 'Must provide operation name if query contains multiple operations.';
-    return result(400, errorBody([{ message }]), null, 1);
+    return result(400, errorBody([{ message }]), null, 1, opName ? 200 : 400);
   }
   if (op.operation === 'subscription') {
     return result(405, errorBody([{ message: 'Subscriptions are served over WebSocket (graphql-ws) at this same URL.' }]), op, 1);
@@ -133,7 +140,7 @@ export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts
     return result(405, errorBody([{ message: 'Mutations must use POST.' }]), op, 1);
   }
   const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], (req.variables ?? {}) as Record<string, unknown>);
-  if (coerced.errors) return result(400, errorBody(coerced.errors.map((e) => e.toJSON())), op, coerced.errors.length);
+  if (coerced.errors) return result(400, errorBody(coerced.errors.map((e) => e.toJSON())), op, coerced.errors.length, 200);
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const d of prepared.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
 
@@ -236,7 +243,7 @@ async function perField(client: PoolClient, input: Input, keys: Set<string>, err
     await client.query('savepoint forum_dev_field');
     try {
       const row = (await queryPrepared(client, st.text, st.values)).rows[0].data;
-      parts[key] = JSON.parse(row)[key];
+      parts[key] = JSON.parse(row, reviveJsonText)[key];
       await client.query('release savepoint forum_dev_field');
     } catch (e) {
       await client.query('rollback to savepoint forum_dev_field');
@@ -252,7 +259,7 @@ function assemble(keys: string[], dataJson: string, meta: Record<string, unknown
   let data = dataJson;
   if (metaKeys.size || !complete) {
     // Rare path (introspection mixed with data, or fields that failed to compile): merge in order.
-    const parsed = JSON.parse(dataJson);
+    const parsed = JSON.parse(dataJson, reviveJsonText);
     const merged: Record<string, unknown> = {};
     for (const k of keys) merged[k] = metaKeys.has(k) ? meta[k] : (parsed[k] ?? null);
     data = JSON.stringify(merged);

@@ -3,6 +3,7 @@
 // caller owns the transaction and its settings. Each Query root field compiles to one statement
 // (the same SQL the HTTP server runs for the whole operation) and every nested field just reads
 // its response key from that JSON; mutations run as on HTTP, inside a savepoint.
+import { reviveJsonText } from '../sql/json-text';
 import {
   isInterfaceType, isObjectType, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLResolveInfo,
   type GraphQLSchema,
@@ -83,7 +84,7 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
     const client = pgClientOf(context);
     const st = compileQuery(inputOf(info), new Set([key]));
     const { rows } = await client.query(st.text, st.values);
-    return JSON.parse(rows[0].data)[key];
+    return JSON.parse(rows[0].data, reviveJsonText)[key];
   };
 
   const query = schema.getQueryType();
@@ -113,7 +114,7 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
         try {
           const json = await compiled.run(client, signJwt);
           await client.query('release savepoint graphql_mutation');
-          return JSON.parse(json);
+          return JSON.parse(json, reviveJsonText);
         } catch (e) {
           await client.query('rollback to savepoint graphql_mutation');
           throw e;

@@ -1,191 +1,137 @@
-// Connections in SQL with v4's paging semantics: cursors are base64 JSON of the order values plus
-// the primary key (`["headline_asc",["Hello",1]]`), or `["natural", n]` for function results and
-// tables without a primary key. One page query fetches one row more than asked, which answers
-// hasNextPage/hasPreviousPage without a second scan.
-import { GraphQLObjectType, getNamedType } from 'graphql';
+// Connections and simple lists in SQL, with v4's paging semantics (see ordering.ts for cursors).
+// One page query fetches one row more than asked, which answers hasNextPage/hasPreviousPage
+// without a second scan; nodes, edges and pageInfo are aggregates over that page.
+import { GraphQLObjectType, getNamedType, getNullableType, isListType, type SelectionSetNode } from 'graphql';
 import type { PgAttribute, PgClass, PgProc, PgType } from '../introspection/model';
 import type { OrderByValue } from '../schema/plans';
 import { sql, type SQL } from './fragment';
 import {
-  aliasRef, pageRowRef, base64Json, jsonObject, rowObject, valueExpr, type Compiler,
-} from './rows';
+  CursorError, cursorCondition, cursorPosition, cursorValues, keyedCursorExpr, orderSql,
+  positionalCursorExpr, resolveOrdering, specExpr, type Ordering,
+} from './ordering';
+import { jsonObject, pageRowRef, rowObject, valueExpr, type Compiler } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
 import { inputExpr } from './values';
+
+export { CursorError };
 
 export interface ConnectionSource {
   source: SQL;
   alias: SQL;
+  /** the table or composite each row is; null for scalar function results */
   table: PgClass | null;
   where: SQL[];
-  /** Function results: ordered as the function returns them. */
+  /** function results: positioned as the function returns them */
   natural: boolean;
   nodeType: PgType;
 }
 
-export class CursorError extends Error {}
-
-function decodeCursor(cursor: string): unknown[] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64').toString('utf8'));
-    if (Array.isArray(v)) return v;
-  } catch { /* fall through */ }
-  throw new CursorError('Invalid cursor: it was not issued by this API.');
+interface PagingArgs {
+  first: number | null;
+  last: number | null;
+  offset: number;
+  before: string | null;
+  after: string | null;
+  orderBy: OrderByValue[];
+  condition: Record<string, unknown> | null;
 }
 
-/** One sort key: a column, or a computed column (`@sortable` function) called with the row. */
-interface OrderSpec { attr?: PgAttribute; proc?: PgProc; ascending: boolean }
-
-function specExpr(a: SQL, s: OrderSpec): SQL {
-  return s.attr ? sql`${a}.${sql.ident(s.attr.name)}` : sql`${sql.ident(s.proc!.namespaceName, s.proc!.name)}(${a})`;
+interface Page {
+  sql: SQL;
+  alias: SQL;
+  cursor: SQL;
+  hasNext: SQL;
+  hasPrev: SQL;
+  limit: number | null;
+  reverse: boolean;
 }
 
-function specTypeId(s: OrderSpec): string {
-  return s.attr ? s.attr.typeId : s.proc!.returnTypeId;
-}
-
-export function compileConnection(c: Compiler, src: ConnectionSource, f: CollectedField): SQL {
-  const args = argumentValues(c, f);
-  const { first, last, offset, before, after, orderBy, condition } = args as {
-    first?: number | null; last?: number | null; offset?: number | null; before?: string | null;
-    after?: string | null; orderBy?: OrderByValue[] | null; condition?: Record<string, unknown> | null;
-  };
-  for (const [name, v] of [['first', first], ['last', last], ['offset', offset]] as const) {
+function pagingArgs(c: Compiler, f: CollectedField): PagingArgs {
+  const a = argumentValues(c, f) as Partial<PagingArgs>;
+  for (const name of ['first', 'last', 'offset'] as const) {
+    const v = a[name];
     if (v != null && v < 0) throw new CursorError(`\`${name}\` must be a non-negative integer.`);
   }
-  if (first != null && last != null) throw new CursorError('Please provide only one of `first` or `last`, not both.');
-  if (last != null && offset != null && offset > 0) throw new CursorError('Combining `offset` with `last` is not supported.');
+  if (a.first != null && a.last != null) throw new CursorError('Please provide only one of `first` or `last`, not both.');
+  if (a.last != null && a.offset) throw new CursorError('Combining `offset` with `last` is not supported.');
+  return {
+    first: a.first ?? null, last: a.last ?? null, offset: a.offset ?? 0, before: a.before ?? null,
+    after: a.after ?? null, orderBy: (a.orderBy ?? []).filter(Boolean), condition: a.condition ?? null,
+  };
+}
 
+function conditionSql(c: Compiler, src: ConnectionSource, f: CollectedField, condition: Record<string, unknown> | null): SQL[] {
+  if (!condition || !src.table) return [];
+  const arg = f.field!.args.find((x) => x.name === 'condition');
+  const fields = arg ? (getNamedType(arg.type) as import('graphql').GraphQLInputObjectType).getFields() : {};
+  const out: SQL[] = [];
+  for (const [name, value] of Object.entries(condition)) {
+    const meta = fields[name]?.extensions?.forumDev as { attr?: PgAttribute; proc?: PgProc; type: PgType } | undefined;
+    if (value === undefined || !meta) continue;
+    const lhs = specExpr(src.alias, { attr: meta.attr, proc: meta.proc, ascending: true });
+    out.push(value === null ? sql`${lhs} is null` : sql`${lhs} = ${inputExpr(value, meta.type, c.lookupType)}`);
+  }
+  return out;
+}
+
+const whereClause = (conds: SQL[]) => (conds.length ? sql`where ${sql.join(conds, ' and ')}` : sql``);
+
+/** Keyed paging: cursors hold sort values, pages are WHERE conditions on them. */
+function keyedPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering, args: PagingArgs, withCursor: boolean): Page {
   const a = src.alias;
-  const row = src.table ? aliasRef(a, src.table) : null;
-  const where: SQL[] = [...src.where];
-  if (condition && src.table) {
-    for (const [field, value] of Object.entries(condition)) {
-      if (value === undefined) continue;
-      const plan = conditionField(f, field);
-      if (!plan) continue;
-      const lhs = specExpr(a, { attr: plan.attr, proc: plan.proc, ascending: true });
-      where.push(value === null ? sql`${lhs} is null` : sql`${lhs} = ${inputExpr(value, plan.type, c.lookupType)}`);
-    }
-  }
-
-  // Order: explicit orderBy values, then the primary key for uniqueness (v4 does the same).
-  const orders = (orderBy ?? []).filter(Boolean);
-  const pkSpecs: OrderSpec[] = src.table?.primaryKey
-    ? src.table.primaryKey.keyAttributeNums.map((n) => ({ attr: src.table!.attributes.find((x) => x.num === n)!, ascending: true }))
-    : [];
-  let specs: OrderSpec[] = orders.flatMap((o) => o.specs.map((s) => ({ attr: s.attr, proc: s.proc, ascending: s.ascending })));
-  let cursorPrefix = orders.filter((o) => o.specs.length > 0).map((o) => o.cursorName);
-  const unique = orders.some((o) => o.unique);
-  let natural = src.natural && specs.length === 0;
-  if (!natural && !unique) {
-    if (pkSpecs.length) {
-      if (specs.length === 0) cursorPrefix = ['primary_key_asc'];
-      specs = [...specs, ...pkSpecs];
-    } else natural = true;
-  }
-  if (natural) { specs = []; cursorPrefix = ['natural']; }
-
-  const whereSql = where.length ? sql`where ${sql.join(where, ' and ')}` : sql``;
-  const totalFrom = sql`from ${src.source} as ${a} ${whereSql}`;
-
-  const selected = collectFields(c, getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f));
-  const needsRows = selected.some((s) => s.name !== 'totalCount' && s.name !== '__typename');
-  const connType = getNamedType(f.field!.type) as GraphQLObjectType;
-
-  const limit = first ?? last ?? null;
-  const reverse = last != null;
   const page = c.alias();
-  const orderSql = (rev: boolean, alias: SQL) => sql.join(specs.map((s) => {
-    const asc = rev ? !s.ascending : s.ascending;
-    return sql`${specExpr(alias, s)} ${sql.raw(asc ? 'asc' : 'desc')}`;
-  }), ', ');
-
-  let pageSql: SQL;
-  let cursorExpr: SQL;
+  const bound = (cursor: string, isAfter: boolean) => cursorCondition(c, a, ordering.specs, cursorValues(ordering, cursor), isAfter);
+  const pageWhere = [...where];
+  if (args.after) pageWhere.push(bound(args.after, true));
+  if (args.before) pageWhere.push(bound(args.before, false));
+  const reverse = args.last != null;
+  const limit = args.first ?? args.last;
+  const order = orderSql(ordering.specs, a, reverse);
+  // sort values ride along only when a cursor is asked for
+  const keys = withCursor ? ordering.specs.map((s, i) => sql`, ${specExpr(a, s)} as ${sql.raw(`__o${i}`)}`) : [];
+  const text = sql`select ${a}.*${sql.join(keys, '')}, row_number() over (order by ${order}) - ${args.offset}::int8 as __n from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
+  const cursor = keyedCursorExpr(ordering.prefix, ordering.specs.map((_, i) => sql`${page}.${sql.raw(`__o${i}`)}`));
+  const outside = (cursor: string, isAfter: boolean) =>
+    sql`exists(select 1 from ${src.source} as ${a} where ${sql.join([...where, sql`not (${bound(cursor, isAfter)})`], ' and ')})`;
   let hasNext: SQL = sql`false`;
   let hasPrev: SQL = sql`false`;
-  const zero = limit === 0;
-  if (natural) {
-    const afterN = after ? naturalIndex(decodeCursor(after)) : 0;
-    const beforeN = before ? naturalIndex(decodeCursor(before)) : null;
-    const idx = src.natural ? sql`${a}.ordinality` : sql`row_number() over ()`;
-    const inner = sql`select ${a}.*, ${idx} as __idx from ${src.source} ${src.natural ? sql`with ordinality` : sql``} as ${a} ${whereSql}`;
-    const bounds = [sql`__w.__idx > ${afterN}::int8`];
-    if (beforeN != null) bounds.push(sql`__w.__idx < ${beforeN}::int8`);
-    pageSql = sql`select __w.*, row_number() over (order by __w.__idx ${sql.raw(reverse ? 'desc' : 'asc')}) - ${offset ?? 0}::int8 as __n from (${inner}) as __w where ${sql.join(bounds, ' and ')} order by __w.__idx ${sql.raw(reverse ? 'desc' : 'asc')} limit ${limit == null ? null : limit + 1}::int8 offset ${offset ?? 0}::int8`;
-    cursorExpr = base64Json(sql`'["natural",' || ${page}.__idx::text || ']'`);
-    if (!zero) {
-      if (first != null) hasNext = sql`count(*) filter (where true) > ${first}::int8`;
-      else if (reverse || beforeN == null) hasNext = sql`false`;
-      else hasNext = sql`exists(select 1 from (${inner}) as __x where __x.__idx >= ${beforeN}::int8)`;
-      if (last != null) hasPrev = sql`count(*) > ${last}::int8`;
-      else hasPrev = sql`${afterN + (offset ?? 0) > 0}::boolean`;
-    }
-  } else {
-    const bound = (cursor: string, isAfter: boolean) => {
-      const decoded = decodeCursor(cursor);
-      const values = decoded[decoded.length - 1];
-      const prefix = decoded.slice(0, -1);
-      if (!Array.isArray(values) || values.length !== specs.length || JSON.stringify(prefix) !== JSON.stringify(cursorPrefix)) {
-        throw new CursorError('Invalid cursor: it does not belong to this ordering of this collection.');
-      }
-      return cursorCondition(c, a, specs, values, isAfter);
-    };
-    const pageWhere = [...where];
-    if (after) pageWhere.push(bound(after, true));
-    if (before) pageWhere.push(bound(before, false));
-    const pw = pageWhere.length ? sql`where ${sql.join(pageWhere, ' and ')}` : sql``;
-    // sort key values ride along only when a cursor is asked for
-    const keys = wantsCursor(c, selected) ? specs.map((sp, i) => sql`, ${specExpr(a, sp)} as ${sql.raw(`__o${i}`)}`) : [];
-    pageSql = sql`select ${a}.*${sql.join(keys, '')}, row_number() over (order by ${orderSql(reverse, a)}) - ${offset ?? 0}::int8 as __n from ${src.source} as ${a} ${pw} order by ${orderSql(reverse, a)} limit ${limit == null ? null : limit + 1}::int8 offset ${offset ?? 0}::int8`;
-    const parts = specs.map((_, i) => sql`coalesce(to_json(${page}.${sql.raw(`__o${i}`)})::text, 'null')`);
-    cursorExpr = base64Json(sql`${sql.literal(JSON.stringify(cursorPrefix).slice(0, -1) + ',[')} || ${sql.join(parts, " || ',' || ")} || ']]'`);
-    if (!zero) {
-      if (first != null) hasNext = sql`count(*) > ${first}::int8`;
-      else if (before && !reverse) hasNext = sql`exists(select 1 from ${src.source} as ${a} where ${sql.join([...where, sql`not (${bound(before, false)})`], ' and ')})`;
-      else if (before && reverse) hasNext = sql`exists(select 1 from ${src.source} as ${a} where ${sql.join([...where, sql`not (${bound(before, false)})`], ' and ')})`;
-      if ((offset ?? 0) > 0) hasPrev = sql`true`;
-      else if (last != null) hasPrev = sql`count(*) > ${last}::int8`;
-      else if (after) hasPrev = sql`exists(select 1 from ${src.source} as ${a} where ${sql.join([...where, sql`not (${bound(after, true)})`], ' and ')})`;
-    }
+  if (limit !== 0) {
+    if (args.first != null) hasNext = sql`count(*) > ${args.first}::int8`;
+    else if (args.before) hasNext = outside(args.before, false);
+    if (args.offset > 0) hasPrev = sql`true`;
+    else if (args.last != null) hasPrev = sql`count(*) > ${args.last}::int8`;
+    else if (args.after) hasPrev = outside(args.after, true);
   }
+  return { sql: text, alias: page, cursor, hasNext, hasPrev, limit, reverse };
+}
 
-  // Window functions count before OFFSET applies, so __n was shifted back by the offset above.
-  const inPage = limit == null ? sql`true` : sql`${page}.__n <= ${limit}::int8`;
-  const outOrder = sql`${page}.__n ${sql.raw(reverse ? 'desc' : 'asc')}`;
-  const nodeJson = (sets: readonly import('graphql').SelectionSetNode[], nf: CollectedField) => row
-    ? rowObject(c, pageRowRef(page, src.table!), getNamedType(nf.field!.type) as GraphQLObjectType, sets)
-    : valueExpr(c, scalarColumn(page, src), src.nodeType, nf);
-  const pairs: Array<[string, SQL]> = [];
-  for (const s of selected) {
-    if (s.name === '__typename') pairs.push([s.key, sql.literal(connType.name)]);
-    else if (s.name === 'totalCount') pairs.push([s.key, sql`(select count(*) ${totalFrom})::int`]);
-    else if (s.name === 'nodes') {
-      pairs.push([s.key, sql`coalesce(json_agg(${nodeJson(subSelections(s), s)} order by ${outOrder}) filter (where ${inPage}), '[]'::json)`]);
-    } else if (s.name === 'edges') {
-      const edgeType = getNamedType(s.field!.type) as GraphQLObjectType;
-      const edgePairs: Array<[string, SQL]> = [];
-      for (const e of collectFields(c, edgeType, subSelections(s))) {
-        if (e.name === '__typename') edgePairs.push([e.key, sql.literal(edgeType.name)]);
-        else if (e.name === 'cursor') edgePairs.push([e.key, cursorExpr]);
-        else if (e.name === 'node') edgePairs.push([e.key, nodeJson(subSelections(e), e)]);
-      }
-      pairs.push([s.key, sql`coalesce(json_agg(${jsonObject(edgePairs)} order by ${outOrder}) filter (where ${inPage}), '[]'::json)`]);
-    } else if (s.name === 'pageInfo') {
-      const piType = getNamedType(s.field!.type) as GraphQLObjectType;
-      const piPairs: Array<[string, SQL]> = [];
-      for (const p of collectFields(c, piType, subSelections(s))) {
-        if (p.name === '__typename') piPairs.push([p.key, sql.literal('PageInfo')]);
-        else if (p.name === 'hasNextPage') piPairs.push([p.key, hasNext]);
-        else if (p.name === 'hasPreviousPage') piPairs.push([p.key, hasPrev]);
-        else if (p.name === 'startCursor') piPairs.push([p.key, sql`(array_agg(${cursorExpr} order by ${outOrder}) filter (where ${inPage}))[1]`]);
-        else if (p.name === 'endCursor') piPairs.push([p.key, sql`(array_agg(${cursorExpr} order by ${page}.__n ${sql.raw(reverse ? 'asc' : 'desc')}) filter (where ${inPage}))[1]`]);
-      }
-      pairs.push([s.key, jsonObject(piPairs)]);
-    }
+/** Positional paging: rows are numbered in their order and cursors hold those numbers. */
+function positionalPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering, args: PagingArgs): Page {
+  const a = src.alias;
+  const page = c.alias();
+  if (args.last != null && ordering.specs.length === 0) throw new CursorError('Cannot do last of an unordered set');
+  const afterN = args.after ? cursorPosition(ordering, args.after) : 0;
+  const beforeN = args.before ? cursorPosition(ordering, args.before) : null;
+  const own = src.natural ? sql`${a}.ordinality` : null;
+  const position = ordering.specs.length
+    ? sql`row_number() over (order by ${orderSql(ordering.specs, a, false)}${own ? sql`, ${own}` : sql``})`
+    : own ?? sql`row_number() over ()`;
+  const numbered = sql`select ${a}.*, ${position} as __idx from ${src.source} ${src.natural ? sql`with ordinality` : sql``} as ${a} ${whereClause(where)}`;
+  const reverse = args.last != null;
+  const limit = args.first ?? args.last;
+  const dir = sql.raw(reverse ? 'desc' : 'asc');
+  const bounds = [sql`__w.__idx > ${afterN}::int8`];
+  if (beforeN != null) bounds.push(sql`__w.__idx < ${beforeN}::int8`);
+  const text = sql`select __w.*, row_number() over (order by __w.__idx ${dir}) - ${args.offset}::int8 as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')} order by __w.__idx ${dir} limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
+  let hasNext: SQL = sql`false`;
+  let hasPrev: SQL = sql`false`;
+  if (limit !== 0) {
+    if (args.first != null) hasNext = sql`count(*) > ${args.first}::int8`;
+    else if (!reverse && beforeN != null) hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${beforeN}::int8)`;
+    if (args.last != null) hasPrev = sql`count(*) > ${args.last}::int8`;
+    else hasPrev = sql`${afterN + args.offset > 0}::boolean`;
   }
-  if (!needsRows) return jsonObject(pairs);
-  return sql`(select ${jsonObject(pairs)} from (${pageSql}) as ${page})`;
+  return { sql: text, alias: page, cursor: positionalCursorExpr(ordering.prefix, sql`${page}.__idx`), hasNext, hasPrev, limit, reverse };
 }
 
 function wantsCursor(c: Compiler, selected: CollectedField[]): boolean {
@@ -196,45 +142,54 @@ function wantsCursor(c: Compiler, selected: CollectedField[]): boolean {
   });
 }
 
-function scalarColumn(page: SQL, src: ConnectionSource): SQL {
-  // `f() with ordinality as a` names the value column after the alias itself.
-  const aliasText = src.alias.chunks[0] as string;
-  return sql`${page}.${sql.raw(aliasText)}`;
-}
+export function compileConnection(c: Compiler, src: ConnectionSource, f: CollectedField): SQL {
+  const args = pagingArgs(c, f);
+  const where = [...src.where, ...conditionSql(c, src, f, args.condition)];
+  const ordering = resolveOrdering(src.table?.classKind === 'c' ? null : src.table, args.orderBy, src.natural);
+  const list = isListType(getNullableType(f.field!.type));
+  const selected = list ? [] : collectFields(c, getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f));
+  const page = ordering.mode === 'keyed'
+    ? keyedPage(c, src, where, ordering, args, wantsCursor(c, selected))
+    : positionalPage(c, src, where, ordering, args);
+  const p = page.alias;
+  const inPage = page.limit == null ? sql`true` : sql`${p}.__n <= ${page.limit}::int8`;
+  const outOrder = sql`${p}.__n ${sql.raw(page.reverse ? 'desc' : 'asc')}`;
+  const nodeJson = (nf: CollectedField, sets: readonly SelectionSetNode[]) => src.table
+    ? rowObject(c, pageRowRef(p, src.table), getNamedType(nf.field!.type) as GraphQLObjectType, sets)
+    // `f() with ordinality as a` names a scalar result's column after the alias itself
+    : valueExpr(c, sql`${p}.${src.alias}`, src.nodeType, nf);
+  const agg = (item: SQL) => sql`coalesce(json_agg(${item} order by ${outOrder}) filter (where ${inPage}), '[]'::json)`;
 
-function naturalIndex(decoded: unknown[]): number {
-  if (decoded[0] !== 'natural' || typeof decoded[1] !== 'number' || !Number.isInteger(decoded[1])) {
-    throw new CursorError('Invalid cursor: it does not belong to this collection.');
-  }
-  return decoded[1];
-}
+  if (list) return sql`(select ${agg(nodeJson(f, subSelections(f)))} from (${page.sql}) as ${p})`;
 
-function conditionField(f: CollectedField, name: string): { attr?: PgAttribute; proc?: PgProc; type: PgType } | undefined {
-  const arg = f.field!.args.find((x) => x.name === 'condition');
-  const input = arg && (getNamedType(arg.type) as import('graphql').GraphQLInputObjectType);
-  return input?.getFields()[name]?.extensions?.forumDev as { attr?: PgAttribute; proc?: PgProc; type: PgType } | undefined;
-}
-
-/** Rows strictly after (or before) the cursor position in the given order, nulls as Postgres sorts them. */
-function cursorCondition(c: Compiler, a: SQL, specs: OrderSpec[], values: unknown[], isAfter: boolean): SQL {
-  const ors: SQL[] = [];
-  for (let i = 0; i < specs.length; i++) {
-    const eqs = specs.slice(0, i).map((s, j) => {
-      const col = specExpr(a, s);
-      return values[j] === null ? sql`${col} is null` : sql`${col} = ${inputExpr(values[j], c.lookupType(specTypeId(s)), c.lookupType)}`;
-    });
-    const s = specs[i];
-    const col = specExpr(a, s);
-    const v = values[i];
-    // ascending sorts nulls last, descending nulls first
-    const forward = isAfter === s.ascending;
-    let cmp: SQL;
-    if (v === null) cmp = forward ? sql`false` : sql`${col} is not null`;
-    else {
-      const val = inputExpr(v, c.lookupType(specTypeId(s)), c.lookupType);
-      cmp = forward ? sql`(${col} > ${val} or ${col} is null)` : sql`${col} < ${val}`;
+  const connType = getNamedType(f.field!.type) as GraphQLObjectType;
+  const pairs: Array<[string, SQL]> = [];
+  for (const s of selected) {
+    if (s.name === '__typename') pairs.push([s.key, sql.literal(connType.name)]);
+    else if (s.name === 'totalCount') pairs.push([s.key, sql`(select count(*) from ${src.source} as ${src.alias} ${whereClause(where)})::int`]);
+    else if (s.name === 'nodes') pairs.push([s.key, agg(nodeJson(s, subSelections(s)))]);
+    else if (s.name === 'edges') {
+      const edgeType = getNamedType(s.field!.type) as GraphQLObjectType;
+      const edge: Array<[string, SQL]> = [];
+      for (const e of collectFields(c, edgeType, subSelections(s))) {
+        if (e.name === '__typename') edge.push([e.key, sql.literal(edgeType.name)]);
+        else if (e.name === 'cursor') edge.push([e.key, page.cursor]);
+        else if (e.name === 'node') edge.push([e.key, nodeJson(e, subSelections(e))]);
+      }
+      pairs.push([s.key, agg(jsonObject(edge))]);
+    } else if (s.name === 'pageInfo') {
+      const info: Array<[string, SQL]> = [];
+      for (const x of collectFields(c, getNamedType(s.field!.type) as GraphQLObjectType, subSelections(s))) {
+        if (x.name === '__typename') info.push([x.key, sql.literal('PageInfo')]);
+        else if (x.name === 'hasNextPage') info.push([x.key, page.hasNext]);
+        else if (x.name === 'hasPreviousPage') info.push([x.key, page.hasPrev]);
+        else if (x.name === 'startCursor') info.push([x.key, sql`(array_agg(${page.cursor} order by ${outOrder}) filter (where ${inPage}))[1]`]);
+        else if (x.name === 'endCursor') info.push([x.key, sql`(array_agg(${page.cursor} order by ${p}.__n ${sql.raw(page.reverse ? 'asc' : 'desc')}) filter (where ${inPage}))[1]`]);
+      }
+      pairs.push([s.key, jsonObject(info)]);
     }
-    ors.push(eqs.length ? sql`(${sql.join(eqs, ' and ')} and ${cmp})` : cmp);
   }
-  return sql`(${sql.join(ors, ' or ')})`;
+  const needsRows = selected.some((s) => s.name !== 'totalCount' && s.name !== '__typename');
+  if (!needsRows) return jsonObject(pairs);
+  return sql`(select ${jsonObject(pairs)} from (${page.sql}) as ${p})`;
 }

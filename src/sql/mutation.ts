@@ -5,13 +5,14 @@ import { GraphQLInputObjectType, GraphQLObjectType, getNamedType, type GraphQLIn
 import type { PoolClient } from 'pg';
 import { queryPrepared } from '../db/prepared';
 import type { Model, PgAttribute, PgClass, PgType } from '../introspection/model';
-import type { FieldPlan, MutationPlan } from '../schema/plans';
+import type { FieldPlan, MutationPlan, OrderByValue } from '../schema/plans';
+import { keyedCursorExpr, resolveOrdering, specExpr } from './ordering';
 
 import { decodeNodeId, nodeAlias } from '../schema/node';
 import { rootObject } from './compile';
 import { compile, sql, type SQL } from './fragment';
 import {
-  aliasRef, base64Json, fieldPlan, jsonObject, nodeIdExpr, procArgsSql, rowObject, valueExpr, type Compiler,
+  aliasRef, fieldPlan, inputValue, jsonObject, nodeIdExpr, procArgsSql, rowObject, valueExpr, type Compiler,
 } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
 import { inputExpr, outputExpr, typeRef } from './values';
@@ -29,20 +30,9 @@ function columnValues(c: Compiler, inputTypeOf: GraphQLInputType, value: Record<
   for (const [name, v] of Object.entries(value)) {
     const meta = fields[name]?.extensions?.forumDev as { attr: PgAttribute; type: PgType } | undefined;
     if (!meta || v === undefined) continue;
-    out.push([meta.attr, compositeAware(c, v, meta.type, fields[name].type)]);
+    out.push([meta.attr, inputValue(c, v, meta.type)]);
   }
   return out;
-}
-
-/** Composite-typed inputs become row constructors; everything else a cast bind parameter. */
-function compositeAware(c: Compiler, v: unknown, type: PgType, gType: GraphQLInputType): SQL {
-  if (v !== null && type.classId && !type.isPgArray) {
-    const cls = c.classById(type.classId);
-    const vals = new Map(columnValues(c, gType, v as Record<string, unknown>).map(([a, s]) => [a.num, s]));
-    const items = cls.attributes.map((a) => vals.get(a.num) ?? sql`null::${typeRef(c.lookupType(a.typeId))}`);
-    return sql`row(${sql.join(items, ', ')})::${typeRef(type)}`;
-  }
-  return inputExpr(v, type, c.lookupType);
 }
 
 function keyWhere(c: Compiler, table: PgClass, plan: MutationPlan & { kind: 'update' | 'delete' }, input: Record<string, any>, f: CollectedField): SQL {
@@ -150,19 +140,12 @@ async function payload(
 }
 
 function edgeObject(c: Compiler, row: ReturnType<typeof aliasRef>, s: CollectedField): SQL {
-  const { orderBy } = argumentValues(c, s) as { orderBy?: Array<{ specs: Array<{ attr?: PgAttribute }>; cursorName: string; unique: boolean }> };
-  const table = row.cls;
-  const pk = (table.primaryKey?.keyAttributeNums ?? []).map((n) => table.attributes.find((a) => a.num === n)!);
-  const orders = (orderBy ?? []).filter((o) => o.specs.length);
-  let cols = orders.flatMap((o) => o.specs.map((x) => x.attr!).filter(Boolean));
-  let prefix = orders.map((o) => o.cursorName);
-  if (!orders.some((o) => o.unique)) {
-    if (!cols.length) prefix = ['primary_key_asc'];
-    cols = [...cols, ...pk];
-  }
-  const parts = cols.map((a) => sql`coalesce(to_json(${row.column(a.name)})::text, 'null')`);
-  // Without an order or a primary key there is no position to point at.
-  const cursor = cols.length === 0 ? sql`null::text` : base64Json(sql`${sql.literal(JSON.stringify(prefix).slice(0, -1) + ',[')} || ${sql.join(parts, " || ',' || ")} || ']]'`);
+  const { orderBy } = argumentValues(c, s) as { orderBy?: OrderByValue[] };
+  const ordering = resolveOrdering(row.cls, orderBy ?? [], false);
+  // A positional order has no position for a single changed row: no cursor, as in v4.
+  const cursor = ordering.mode === 'keyed'
+    ? keyedCursorExpr(ordering.prefix, ordering.specs.map((sp) => specExpr(row.whole, sp)))
+    : sql`null::text`;
   const edgeType = getNamedType(s.field!.type) as GraphQLObjectType;
   const pairs: Array<[string, SQL]> = [];
   for (const e of collectFields(c, edgeType, subSelections(s))) {
@@ -203,14 +186,15 @@ function procMutation(
         const { rows } = await queryPrepared(client, st.text, st.values);
         return payload(c, model, ret.id, cls, rows[0].row, payloadType, f, clientMutationId, client);
       }
-      if (m.record) {
-        // OUT parameters: the function in FROM names the record's columns.
+      const rowsOf = m.record ?? (m.returnsSet ? cls : null);
+      if (rowsOf) {
+        // OUT parameters and sets of rows: the function in FROM names the columns.
         const item = resultField ? (getNamedType(resultField.field!.type) as GraphQLObjectType) : null;
         const a = sql.raw('__o');
-        const obj = item ? rowObject(c, aliasRef(a, m.record), item, subSelections(resultField!)) : sql`null`;
+        const obj = item ? rowObject(c, aliasRef(a, rowsOf), item, subSelections(resultField!)) : sql`null`;
         const value = m.returnsSet
-          ? sql`(select coalesce(json_agg(${obj}), '[]'::json) from ${call} as ${a})`
-          : sql`(select ${obj} from ${call} as ${a})`;
+          ? sql`(select coalesce(json_agg(${obj} order by ${a}.ordinality), '[]'::json) from ${call} with ordinality as ${a})`
+          : sql`(select ${obj} from ${call} as ${a} where not (${a} is null))`;
         const st = compile(sql`select (${value})::text as value`);
         const { rows } = await queryPrepared(client, st.text, st.values);
         return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client, rows[0].value === null ? sql`null::json` : sql`${rows[0].value}::json`);

@@ -7,10 +7,13 @@ import {
 import type { PgClass, PgType } from '../introspection/model';
 import type { FieldPlan } from '../schema/plans';
 import { nodeAlias } from '../schema/node';
+import { inflect } from '../schema/inflection';
 import { sql, type SQL } from './fragment';
 import { argumentValues, collectFields, subSelections, type CollectedField, type ExecContext } from './selection';
+import type { SelectionSetNode } from 'graphql';
 import { inputExpr, outputExpr, typeRef } from './values';
 import { compileConnection } from './connection';
+import { base64Text } from './ordering';
 
 export interface Compiler extends ExecContext {
   lookupType: (id: string) => PgType;
@@ -52,14 +55,11 @@ export function jsonObject(pairs: Array<[string, SQL]>): SQL {
   return sql`(${sql.join(parts, ' || ')} || '}')::json`;
 }
 
-export function base64Json(textExpr: SQL): SQL {
-  return sql`translate(encode(convert_to(${textExpr}, 'utf8'), 'base64'), E'\\n', '')`;
-}
 
 export function nodeIdExpr(c: Compiler, row: RowRef): SQL {
   const pk = row.cls.primaryKey!.keyAttributeNums.map((n) => row.cls.attributes.find((a) => a.num === n)!);
   const parts = pk.map((a) => sql`to_json(${outputExpr(row.column(a.name), c.lookupType(a.typeId), c.lookupType, c.output)})::text`);
-  return base64Json(sql`${sql.literal(`[${JSON.stringify(nodeAlias(row.cls))}`)} || ${sql.join(parts.map((p) => sql`',' || ${p}`), ' || ')} || ']'`);
+  return base64Text(sql`${sql.literal(`[${JSON.stringify(nodeAlias(row.cls))}`)} || ${sql.join(parts.map((p) => sql`',' || ${p}`), ' || ')} || ']'`);
 }
 
 export function rowObject(c: Compiler, row: RowRef, type: GraphQLObjectType, sets: readonly import('graphql').SelectionSetNode[]): SQL {
@@ -118,15 +118,50 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
     const v = c.alias();
     return sql`(select case when num_nonnulls(${v}.__v) = 0 then null else ${rowObject(c, { column: (n) => sql`(${v}.__v).${sql.ident(n)}`, whole: sql`${v}.__v`, cls }, named, subSelections(f))} end from (select ${expr} as __v) as ${v})`;
   }
-  if (named instanceof GraphQLObjectType && type.isPgArray && type.arrayItemTypeId) {
-    // arrays of ranges, intervals, points: convert each element, keep only the selected keys
-    return outputExpr(expr, type, c.lookupType, c.output);
+  const json = outputExpr(expr, type, c.lookupType, c.output);
+  // Intervals, points and ranges are built whole; the response carries only what was selected.
+  if (named instanceof GraphQLObjectType) return pickJson(c, json, gType, subSelections(f));
+  return json;
+}
+
+/** Keeps only the selected keys (recursively, through lists) of a JSON value built in SQL. */
+function pickJson(c: Compiler, json: SQL, gType: GraphQLOutputType, sets: readonly SelectionSetNode[]): SQL {
+  const t = isNonNullType(gType) ? gType.ofType : gType;
+  const v = c.alias();
+  if (isListType(t)) {
+    const item = pickJson(c, sql`${v}.__e`, t.ofType, sets);
+    return sql`(case when json_typeof(${json}) = 'array' then (select coalesce(json_agg(${item} order by ${v}.__o), '[]'::json) from json_array_elements(${json}) with ordinality as ${v}(__e, __o)) end)`;
   }
-  return outputExpr(expr, type, c.lookupType, c.output);
+  const type = t as GraphQLObjectType;
+  const pairs: Array<[string, SQL]> = collectFields(c, type, sets).map((f) => {
+    if (f.name === '__typename') return [f.key, sql.literal(type.name)];
+    const inner = sql`${v}.__j -> ${sql.literal(f.name)}`;
+    return [f.key, getNamedType(f.field!.type) instanceof GraphQLObjectType ? pickJson(c, inner, f.field!.type, subSelections(f)) : inner];
+  });
+  return sql`(select case when ${v}.__j is null or json_typeof(${v}.__j) = 'null' then null else ${jsonObject(pairs)} end from (select ${json} as __j) as ${v})`;
 }
 
 function isListTypeDeep(t: GraphQLOutputType): boolean {
   return isListType(isNonNullType(t) ? t.ofType : t);
+}
+
+/**
+ * A GraphQL input value as SQL of the given type: composite values (`PairInput`) become row
+ * constructors, field by field in column order; everything else a cast bind parameter.
+ */
+export function inputValue(c: Compiler, value: unknown, type: PgType): SQL {
+  if (value == null) return sql`null::${typeRef(type)}`;
+  if (type.classId && !type.isPgArray && typeof value === 'object') {
+    const cls = c.classById(type.classId);
+    const v = value as Record<string, unknown>;
+    const items = cls.attributes.map((a) => inputValue(c, v[inflect.column(a)], c.lookupType(a.typeId)));
+    return sql`row(${sql.join(items, ', ')})::${typeRef(type)}`;
+  }
+  if (type.isPgArray && type.arrayItemTypeId && Array.isArray(value)) {
+    const item = c.lookupType(type.arrayItemTypeId);
+    if (item.classId) return sql`array[${sql.join(value.map((x) => inputValue(c, x, item)), ', ')}]::${typeRef(type)}`;
+  }
+  return inputExpr(value, type, c.lookupType);
 }
 
 /**
@@ -147,7 +182,7 @@ export function procArgsSql(c: Compiler, p: FieldPlan & { kind: 'proc' }, args: 
     const a = p.args[i];
     const value = args[a.name];
     if (i + 1 > requiredCount && haveNames && value == null) continue;
-    const valueSql = inputExpr(value ?? null, a.type, c.lookupType);
+    const valueSql = inputValue(c, value ?? null, a.type);
     if (i + 1 > requiredCount && haveNames) {
       if (pgNames[i]) out.unshift(sql`${sql.ident(pgNames[i])} := ${valueSql}`);
       else {
@@ -165,14 +200,16 @@ export function procExpr(c: Compiler, p: FieldPlan & { kind: 'proc' }, f: Collec
   const call = sql`${fn}(${procArgsSql(c, p, args, row ? row.whole : undefined)})`;
   if (p.returnsSet) {
     const a = c.alias();
+    const rows = p.table ?? p.record ?? (p.returnType.classId ? c.classById(p.returnType.classId) : null);
     return compileConnection(c, {
-      source: call, alias: a, table: p.table ?? p.record ?? null, where: [], natural: true, nodeType: p.returnType,
+      source: call, alias: a, table: rows, where: [], natural: true, nodeType: p.returnType,
     }, f);
   }
   if (p.record) {
     // OUT parameters: the function in FROM names the record's columns.
     const a = c.alias();
-    return sql`(select ${rowObject(c, aliasRef(a, p.record), getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f))} from ${call} as ${a})`;
+    // a record whose every value is null is no record (v4 answers null)
+    return sql`(select ${rowObject(c, aliasRef(a, p.record), getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f))} from ${call} as ${a} where not (${a} is null))`;
   }
   return valueExpr(c, call, p.returnType, f);
 }

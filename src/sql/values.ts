@@ -25,7 +25,10 @@ export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: Ou
   switch (type.id) {
     case '20': case '1700': return sql`(${expr})::text`;
     case '790': return sql`(${expr})::numeric::float8`;
-    case '114': case '3802': return opts.dynamicJson ? sql`(${expr})::json` : sql`(${expr})::text`;
+    case '114': case '3802':
+      // JSON text must be compact like v4's; see json-text.ts
+      return opts.dynamicJson ? sql`(${expr})::json`
+        : sql`(case when (${expr}) is null then null else json_build_object(${sql.raw("E'\\u0001json'")}, (${expr})::json) end)`;
     case '1186': return intervalExpr(expr);
     case '600': return sql`(case when ${expr} is null then null else json_build_object('x', (${expr})[0], 'y', (${expr})[1]) end)`;
     default: break;

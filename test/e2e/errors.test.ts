@@ -59,11 +59,26 @@ test('an unknown field is a 400', async () => {
   await stillAnswers();
 });
 
-test('a variable of the wrong type is a 400', async () => {
-  const r = await ours.graphql('query($id: Int!) { personById(id: $id) { id } }', { id: 'one' });
-  assert.equal(r.status, 400);
-  assert.match(firstError(r.body).message, /\$id/);
+test('a variable of the wrong type: 400 for the GraphQL-over-HTTP media type, 200 for plain JSON as in v4', async () => {
+  const query = 'query($id: Int!) { personById(id: $id) { id } }';
+  const spec = await ours.graphql(query, { id: 'one' }, { accept: 'application/graphql-response+json' });
+  assert.equal(spec.status, 400);
+  assert.match(firstError(spec.body).message, /\$id/);
+  const plain = await ours.graphql(query, { id: 'one' }, { accept: 'application/json' });
+  assert.equal(plain.status, 200);
+  assert.match(firstError(plain.body).message, /\$id/);
+  assert.equal((plain.body as { data?: unknown }).data, undefined, 'no execution happened');
   await stillAnswers();
+});
+
+test('the response media type follows the Accept header', async () => {
+  const spec = await fetch(ours.url, {
+    method: 'POST', body: JSON.stringify({ query: '{ __typename }' }),
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9' },
+  });
+  assert.match(spec.headers.get('content-type') ?? '', /^application\/graphql-response\+json/);
+  const plain = await fetch(ours.url, { method: 'POST', body: JSON.stringify({ query: '{ __typename }' }), headers: { 'content-type': 'application/json' } });
+  assert.match(plain.headers.get('content-type') ?? '', /^application\/json/);
 });
 
 test('a forged cursor is a GraphQL error, not an SQL error', async () => {

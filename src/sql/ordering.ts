@@ -1,0 +1,128 @@
+// How a collection is ordered and where a cursor points in it, with v4's cursor formats:
+// - keyed: `["headline_asc",["Hello",1]]` — the order's sort values, made unique by the primary
+//   key; pages are found with WHERE conditions on those values;
+// - positional: `["natural",3]` or `["message_desc",3]` — a row's position, for function results
+//   and tables without a primary key, where nothing makes an order unique.
+import type { PgAttribute, PgClass, PgProc } from '../introspection/model';
+import type { OrderByValue } from '../schema/plans';
+import { sql, type SQL } from './fragment';
+import type { Compiler } from './rows';
+import { inputExpr } from './values';
+
+export class CursorError extends Error {}
+
+/** One sort key: a column, or a computed column (`@sortable` function) called with the row. */
+export interface OrderSpec { attr?: PgAttribute; proc?: PgProc; ascending: boolean }
+
+export interface Ordering {
+  specs: OrderSpec[];
+  /** The names that open each cursor. */
+  prefix: string[];
+  /** keyed: sort values identify a row; positional: only its position does. */
+  mode: 'keyed' | 'positional';
+}
+
+export function specExpr(a: SQL, s: OrderSpec): SQL {
+  return s.attr ? sql`${a}.${sql.ident(s.attr.name)}` : sql`${sql.ident(s.proc!.namespaceName, s.proc!.name)}(${a})`;
+}
+
+function specTypeId(s: OrderSpec): string {
+  return s.attr ? s.attr.typeId : s.proc!.returnTypeId;
+}
+
+export function orderSql(specs: OrderSpec[], a: SQL, reverse: boolean): SQL {
+  return sql.join(specs.map((s) => sql`${specExpr(a, s)} ${sql.raw((reverse ? !s.ascending : s.ascending) ? 'asc' : 'desc')}`), ', ');
+}
+
+/**
+ * The explicit orderBy values, then the primary key so ties break the same way every time (as
+ * v4 does). Without a primary key (and for function results left in their own order) the order
+ * is positional.
+ */
+export function resolveOrdering(table: PgClass | null, orderBy: OrderByValue[], functionResult: boolean): Ordering {
+  const orders = orderBy.filter((o) => o.specs.length > 0);
+  const specs: OrderSpec[] = orders.flatMap((o) => o.specs.map((s) => ({ attr: s.attr, proc: s.proc, ascending: s.ascending })));
+  const prefix = orders.map((o) => o.cursorName);
+  if (orders.some((o) => o.unique)) return { specs, prefix, mode: 'keyed' };
+  const pk = table?.primaryKey
+    ? table.primaryKey.keyAttributeNums.map((n) => ({ attr: table.attributes.find((a) => a.num === n)!, ascending: true }))
+    : [];
+  if (pk.length && !(functionResult && specs.length === 0)) {
+    return { specs: [...specs, ...pk], prefix: specs.length ? prefix : ['primary_key_asc'], mode: 'keyed' };
+  }
+  return { specs, prefix: prefix.length ? prefix : ['natural'], mode: 'positional' };
+}
+
+export function decodeCursor(cursor: string): unknown[] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64').toString('utf8'));
+    if (Array.isArray(v)) return v;
+  } catch { /* fall through */ }
+  throw new CursorError('Invalid cursor: it was not issued by this API.');
+}
+
+function foreignCursor(): CursorError {
+  return new CursorError('Invalid cursor: it does not belong to this ordering of this collection.');
+}
+
+/** The row position a positional cursor holds. */
+export function cursorPosition(ordering: Ordering, cursor: string): number {
+  const decoded = decodeCursor(cursor);
+  const n = decoded[decoded.length - 1];
+  if (typeof n !== 'number' || !Number.isInteger(n) || JSON.stringify(decoded.slice(0, -1)) !== JSON.stringify(ordering.prefix)) {
+    throw foreignCursor();
+  }
+  return n;
+}
+
+/** The sort values a keyed cursor holds. */
+export function cursorValues(ordering: Ordering, cursor: string): unknown[] {
+  const decoded = decodeCursor(cursor);
+  const values = decoded[decoded.length - 1];
+  if (!Array.isArray(values) || values.length !== ordering.specs.length
+    || JSON.stringify(decoded.slice(0, -1)) !== JSON.stringify(ordering.prefix)) {
+    throw foreignCursor();
+  }
+  return values;
+}
+
+/** SQL for a keyed cursor: base64 of `[...prefix, [sort values]]`, built from the page row. */
+export function keyedCursorExpr(prefix: string[], valueColumns: SQL[]): SQL {
+  const parts = valueColumns.map((col) => sql`coalesce(to_json(${col})::text, 'null')`);
+  return base64Text(sql`${sql.literal(JSON.stringify(prefix).slice(0, -1) + ',[')} || ${sql.join(parts, " || ',' || ")} || ']]'`);
+}
+
+export function positionalCursorExpr(prefix: string[], position: SQL): SQL {
+  return base64Text(sql`${sql.literal(JSON.stringify(prefix).slice(0, -1) + ',')} || ${position}::text || ']'`);
+}
+
+export function base64Text(textExpr: SQL): SQL {
+  return sql`translate(encode(convert_to(${textExpr}, 'utf8'), 'base64'), E'\\n', '')`;
+}
+
+/**
+ * Rows strictly after (or before) the cursor's position, with nulls where Postgres sorts them
+ * (last when ascending, first when descending), so rows with null sort values are paged through
+ * like any other.
+ */
+export function cursorCondition(c: Compiler, a: SQL, specs: OrderSpec[], values: unknown[], isAfter: boolean): SQL {
+  const ors: SQL[] = [];
+  for (let i = 0; i < specs.length; i++) {
+    const eqs = specs.slice(0, i).map((s, j) => {
+      const col = specExpr(a, s);
+      return values[j] === null ? sql`${col} is null` : sql`${col} = ${inputExpr(values[j], c.lookupType(specTypeId(s)), c.lookupType)}`;
+    });
+    const s = specs[i];
+    const col = specExpr(a, s);
+    const v = values[i];
+    const forward = isAfter === s.ascending;
+    let cmp: SQL;
+    if (v === null) cmp = forward ? sql`false` : sql`${col} is not null`;
+    else {
+      const val = inputExpr(v, c.lookupType(specTypeId(s)), c.lookupType);
+      cmp = forward ? sql`(${col} > ${val} or ${col} is null)` : sql`${col} < ${val}`;
+    }
+    ors.push(eqs.length ? sql`(${sql.join(eqs, ' and ')} and ${cmp})` : cmp);
+  }
+  return sql`(${sql.join(ors, ' or ')})`;
+}
