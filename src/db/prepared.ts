@@ -8,8 +8,17 @@ import type { ClientBase, QueryResult } from 'pg';
 const MAX_PREPARED = 100;
 const registry = new WeakMap<ClientBase, Map<string, true>>();
 
+// Hashing the text on every request shows up in profiles; the same texts come back constantly.
+const names = new Map<string, string>();
+
 function statementName(text: string): string {
-  return `fd_${createHash('sha1').update(text).digest('base64url')}`;
+  let name = names.get(text);
+  if (name === undefined) {
+    if (names.size > 5_000) names.clear();
+    name = `fd_${createHash('sha1').update(text).digest('base64url')}`;
+    names.set(text, name);
+  }
+  return name;
 }
 
 export async function queryPrepared(client: ClientBase, text: string, values: unknown[]): Promise<QueryResult> {

@@ -174,6 +174,7 @@ async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode
   // Compile errors (bad cursor, bad nodeId) are per field, as v4 reports them; the common case
   // compiles once, and a failure is narrowed down field by field.
   const errors: unknown[] = [];
+  const nodesOf = (key: string) => fields.find((f) => f.key === key)?.nodes;
   const dataKeys = fields.filter((f) => !isMetaField(f.name)).map((f) => f.key);
   let good = new Set(dataKeys);
   let statement: ReturnType<typeof compileQuery>;
@@ -186,22 +187,25 @@ async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode
         compileQuery(input, new Set([key]));
         good.add(key);
       } catch (e) {
-        errors.push(formatError(e, [key], opts, fields.find((f) => f.key === key)?.nodes));
+        errors.push(formatError(e, [key], opts, nodesOf(key)));
       }
     }
     statement = compileQuery(input, good);
   }
-  let data: string;
+  let data = '{}';
   try {
-    data = await withTransaction(opts.pool, opts.settings, async (client) => (await queryPrepared(client, statement.text, statement.values)).rows[0].data);
+    if (good.size) {
+      data = await withTransaction(opts.pool, opts.settings, async (client) => (await queryPrepared(client, statement.text, statement.values)).rows[0].data);
+    }
   } catch (e) {
     if (e instanceof SettingsError) throw e;
-    if (good.size <= 1) {
-      errors.push(formatError(e, good.size ? [[...good][0]] : undefined, opts));
-      data = JSON.stringify(Object.fromEntries([...good].map((k) => [k, null])));
+    if (good.size === 1) {
+      const [key] = good;
+      errors.push(formatError(e, [key], opts, nodesOf(key)));
+      data = JSON.stringify({ [key]: null });
     } else {
       // Find which root fields failed by running each on its own, as v4 would report them.
-      data = await withTransaction(opts.pool, opts.settings, (client) => perField(client, input, good, errors, opts));
+      data = await withTransaction(opts.pool, opts.settings, (client) => perField(client, input, good, errors, opts, nodesOf));
     }
   }
   const metaKeys = new Set(meta.map((f) => f.key));
@@ -236,7 +240,10 @@ function cachedCompile(input: Input, keys: Set<string>): ReturnType<typeof compi
   return compiled;
 }
 
-async function perField(client: PoolClient, input: Input, keys: Set<string>, errors: unknown[], opts: RunOptions): Promise<string> {
+async function perField(
+  client: PoolClient, input: Input, keys: Set<string>, errors: unknown[], opts: RunOptions,
+  nodesOf: (key: string) => readonly ASTNode[] | undefined,
+): Promise<string> {
   const parts: Record<string, unknown> = {};
   for (const key of keys) {
     const st = compileQuery(input, new Set([key]));
@@ -248,7 +255,7 @@ async function perField(client: PoolClient, input: Input, keys: Set<string>, err
     } catch (e) {
       await client.query('rollback to savepoint forum_dev_field');
       parts[key] = null;
-      errors.push(formatError(e, [key], opts));
+      errors.push(formatError(e, [key], opts, nodesOf(key)));
     }
   }
   return JSON.stringify(parts);

@@ -10,7 +10,7 @@ import { compileConnection } from './connection';
 import { compile, sql, type CompiledSQL, type SQL } from './fragment';
 import { aliasRef, fieldPlan, jsonObject, procExpr, rowObject, type Compiler } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
-import { inputExpr, type OutputOptions } from './values';
+import { inputExpr, plausibleValue, type OutputOptions } from './values';
 
 export interface OperationInput {
   schema: GraphQLSchema;
@@ -61,6 +61,9 @@ export function tableByNodeAlias(model: Model, alias: string, schemas: Set<strin
 function rowByKeys(c: Compiler, table: PgClass, values: unknown[], f: CollectedField, type: GraphQLObjectType): SQL {
   const keys = table.primaryKey!.keyAttributeNums.map((num) => table.attributes.find((x) => x.num === num)!);
   if (values.length !== keys.length) return sql`null::json`;
+  if (keys.some((k, i) => !plausibleValue(values[i], c.lookupType(k.typeId)))) {
+    throw new Error('Invalid nodeId: it is not a node identifier issued by this API.');
+  }
   const a = c.alias();
   const where = keys.map((k, i) => sql`${a}.${sql.ident(k.name)} = ${inputExpr(values[i], c.lookupType(k.typeId), c.lookupType)}`);
   return sql`(select ${rowObject(c, aliasRef(a, table), type, subSelections(f))} from ${sql.ident(table.namespaceName, table.name)} as ${a} where ${sql.join(where, ' and ')})`;

@@ -15,7 +15,7 @@ import {
   aliasRef, fieldPlan, inputValue, jsonObject, nodeIdExpr, procArgsSql, rowObject, valueExpr, type Compiler,
 } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
-import { inputExpr, outputExpr, typeRef } from './values';
+import { inputExpr, outputExpr, plausibleValue, typeRef } from './values';
 
 export interface CompiledMutation {
   run(client: PoolClient, signJwt?: (claims: Record<string, unknown>) => string): Promise<string>;
@@ -41,7 +41,8 @@ function keyWhere(c: Compiler, table: PgClass, plan: MutationPlan & { kind: 'upd
   if (plan.by === 'nodeId') {
     const decoded = decodeNodeId(input.nodeId);
     keys = table.primaryKey!.keyAttributeNums.map((n) => table.attributes.find((a) => a.num === n)!);
-    if (decoded.alias !== nodeAlias(table) || decoded.keys.length !== keys.length) {
+    if (decoded.alias !== nodeAlias(table) || decoded.keys.length !== keys.length
+      || keys.some((k, i) => !plausibleValue(decoded.keys[i], c.lookupType(k.typeId)))) {
       throw new Error(`Mismatched type in nodeId: expected a \`${nodeAlias(table)}\` id.`);
     }
     values = decoded.keys;

@@ -7,7 +7,7 @@ import type { PgAttribute, PgClass, PgProc } from '../introspection/model';
 import type { OrderByValue } from '../schema/plans';
 import { sql, type SQL } from './fragment';
 import type { Compiler } from './rows';
-import { inputExpr } from './values';
+import { inputExpr, plausibleValue } from './values';
 
 export class CursorError extends Error {}
 
@@ -106,6 +106,9 @@ export function base64Text(textExpr: SQL): SQL {
  * like any other.
  */
 export function cursorCondition(c: Compiler, a: SQL, specs: OrderSpec[], values: unknown[], isAfter: boolean): SQL {
+  specs.forEach((s, i) => {
+    if (!plausibleValue(values[i], c.lookupType(specTypeId(s)))) throw foreignCursor();
+  });
   const ors: SQL[] = [];
   for (let i = 0; i < specs.length; i++) {
     const eqs = specs.slice(0, i).map((s, j) => {

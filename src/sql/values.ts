@@ -74,6 +74,20 @@ function intervalExpr(expr: SQL): SQL {
     'years', extract(year from ${expr})::int) end)`;
 }
 
+/**
+ * Whether a value decoded from a cursor or nodeId can be of this type at all, so a forged one
+ * gets a clear error instead of reaching Postgres.
+ */
+export function plausibleValue(value: unknown, type: PgType): boolean {
+  if (value === null) return true;
+  switch (type.category) {
+    case 'N': return typeof value === 'number' || (typeof value === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(value));
+    case 'B': return typeof value === 'boolean';
+    case 'S': case 'D': case 'E': case 'U': case 'I': case 'T': return typeof value === 'string';
+    default: return true;
+  }
+}
+
 /** A GraphQL input value as SQL: a bind parameter cast to the column or argument type. */
 export function inputExpr(value: unknown, type: PgType, lookup: TypeLookup): SQL {
   if (value === null || value === undefined) return sql`null::${typeRef(type)}`;
