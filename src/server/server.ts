@@ -123,7 +123,7 @@ export async function createServer(options: Options, hooks: HttpHooks = {}, deps
     ? createNotifyHub({ connection: options.connection, log: hooks.log })
     : undefined;
   const subscriptions = hub
-    ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log })
+    ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log, pgSettings: hooks.pgSettings })
     : undefined;
   const addr = httpServer.address() as { port: number; address: string };
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;

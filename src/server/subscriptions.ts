@@ -11,7 +11,7 @@ import type { Setting } from '../auth/settings';
 import { signJwtToken } from '../auth/sign';
 import { authenticateRequest } from '../auth/verify';
 import type { Options } from '../cli/options';
-import { requestSettings } from './http';
+import { requestSettings, type HttpHooks } from './http';
 import { subscribeListen } from './listen';
 import { createLiveQueries, isLiveOperation, type LiveQueries } from './live-queries';
 import type { NotifyHub } from './notify-hub';
@@ -27,6 +27,8 @@ export interface SubscriptionServerOptions {
   options: Options;
   hub: NotifyHub;
   log?: (line: string) => void;
+  /** The integrator's per-request settings (as for HTTP), called with the upgrade request. */
+  pgSettings?: HttpHooks['pgSettings'];
 }
 
 export interface SubscriptionServer {
@@ -87,7 +89,7 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
 
   const server = useServer({
     isProd: false,
-    onConnect(ctx) {
+    async onConnect(ctx) {
       const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
       const header = params.authorization ?? params.Authorization;
       const auth = authenticateRequest(header == null ? undefined : String(header), verify);
@@ -95,7 +97,14 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
         o.log?.(`websocket ${auth.status} rejected token (${auth.message})`);
         return false;
       }
-      ctx.extra.auth = { claims: auth.claims, settings: requestSettings(auth.claims, options) };
+      let extra: Record<string, unknown> | undefined;
+      try {
+        extra = o.pgSettings ? await o.pgSettings(ctx.extra.request as unknown as Parameters<NonNullable<HttpHooks['pgSettings']>>[0]) : undefined;
+      } catch (e) {
+        o.log?.(`websocket pgSettings hook failed: ${(e as Error).message}`);
+        return false;
+      }
+      ctx.extra.auth = { claims: auth.claims, settings: requestSettings(auth.claims, options, extra) };
       return true;
     },
     onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {

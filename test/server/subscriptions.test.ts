@@ -10,6 +10,8 @@ process.env.TEST_DATABASE_URL ??= 'postgres://postgres:postgres@127.0.0.1:54329/
 // eslint-disable-next-line import/first
 import { defaultOptions } from '../../src/cli/options';
 import { createServer, type RunningServer } from '../../src/server/server';
+import { makeSnapshot } from '../../src/server/snapshot';
+import { introspect } from '../../src/introspection/introspect';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 
 const root = resolve(__dirname, '..', '..');
@@ -86,16 +88,32 @@ describe('graphql-ws subscriptions server', () => {
       simpleSubscriptions: true,
       port: 0,
       host: '127.0.0.1',
+    }, {
+      // the integrator's settings hook sees the WebSocket upgrade request, as it sees HTTP ones
+      pgSettings: (req) => ({ 'myapp.tenant': new URL(req.url ?? '/', 'http://x').searchParams.get('tenant') ?? 'none' }),
     });
     wsUrl = `${server.url.replace('http', 'ws')}/graphql`;
     notifier = new Client({ connectionString: adminDbUrl });
     await notifier.connect();
+    await notifier.query(`create function forum_example.current_tenant() returns text language sql stable
+      as $$ select current_setting('myapp.tenant', true) $$;
+      grant execute on function forum_example.current_tenant() to forum_example_anonymous`);
+    // the function was added after start (no watch mode here): load it into the schema
+    const current = server.live.current();
+    server.live.swap(makeSnapshot(await introspect(server.pool, ['forum_example']), current.options, current.generation + 1));
   });
   after(async () => {
     for (const c of clients) await c.dispose();
     await notifier?.end();
     await server?.close();
     await dropDatabase(dbName);
+  });
+
+  it('applies the pgSettings hook to socket operations', async () => {
+    const c = createClient({ url: `${wsUrl}?tenant=acme`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    clients.push(c);
+    const r = await collect(c, '{ currentTenant }').nth(1);
+    assert.deepEqual(r, { data: { currentTenant: 'acme' } });
   });
 
   it('runs a query over the socket', async () => {
