@@ -15,7 +15,32 @@ export function reviveJsonText(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Replaces JSON-text markers in a response body; bodies without any are returned as they are. */
+/** Replaces JSON-text markers in a response body, and drops the spacing Postgres puts in. */
 export function finishJsonText(text: string): string {
-  return text.includes(MARKER) ? JSON.stringify(JSON.parse(text, reviveJsonText)) : text;
+  return text.includes(MARKER) ? JSON.stringify(JSON.parse(text, reviveJsonText)) : compactJson(text);
+}
+
+/**
+ * Postgres's json_build_object and json_agg write `{"a" : 1}` and `[1, \n 2]`; v4 (and most
+ * servers) send `{"a":1}`. One pass over the text drops whitespace outside strings, without
+ * parsing it into values.
+ */
+export function compactJson(text: string): string {
+  let out = '';
+  let start = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \\ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+    } else if (ch === 34) {
+      inString = true;
+    } else if (ch === 32 || ch === 10 || ch === 13 || ch === 9) {
+      out += text.slice(start, i);
+      while (i + 1 < text.length && ((ch2) => ch2 === 32 || ch2 === 10 || ch2 === 13 || ch2 === 9)(text.charCodeAt(i + 1))) i++;
+      start = i + 1;
+    }
+  }
+  return start === 0 ? text : out + text.slice(start);
 }

@@ -75,6 +75,17 @@ for (const name of names) {
   });
 }
 
+test('responses are byte for byte the same as v4\'s', async () => {
+  const raw = async (url: string, f: { query: string; variables: Record<string, unknown> }) => (await fetch(url, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: f.query, variables: f.variables }),
+  })).text();
+  for (const name of names) {
+    const f = loadFixture(dir, name);
+    const [a, e] = await Promise.all([raw(ours.url, f), raw(v4.url, f)]);
+    assert.equal(a, e, name);
+  }
+});
+
 test('cursors are stable across requests and accepted back', async () => {
   const q = '{ allPosts(orderBy: HEADLINE_ASC) { edges { cursor node { id } } } }';
   const [a1, a2, e] = await Promise.all([ours.graphql(q), ours.graphql(q), v4.graphql(q)]);
