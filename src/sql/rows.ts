@@ -2,7 +2,7 @@
 // json_build_object(...) expression, with relations and computed columns as correlated
 // subqueries, so a whole query tree is one statement.
 import {
-  GraphQLObjectType, getNamedType, isListType, isNonNullType, type GraphQLOutputType,
+  GraphQLObjectType, getNamedType, isListType, isNonNullType, type GraphQLOutputType, type SelectionSetNode,
 } from 'graphql';
 import type { PgClass, PgType } from '../introspection/model';
 import type { FieldPlan } from '../schema/plans';
@@ -10,18 +10,17 @@ import { nodeAlias } from '../schema/node';
 import { inflect } from '../schema/inflection';
 import { sql, type SQL } from './fragment';
 import { argumentValues, collectFields, subSelections, type CollectedField, type ExecContext } from './selection';
-import type { SelectionSetNode } from 'graphql';
-import { inputExpr, outputExpr, typeRef } from './values';
+import { inputExpr, outputExpr, typeRef, type OutputOptions } from './values';
 import { compileConnection } from './connection';
 import { base64Text } from './ordering';
 
 export interface Compiler extends ExecContext {
   lookupType: (id: string) => PgType;
-  output: import('./values').OutputOptions;
+  output: OutputOptions;
   classById: (id: string) => PgClass;
   alias: () => SQL;
   /** Compiles a root-level (Query) selection; used by `query` fields. */
-  rootObject: (sets: readonly import('graphql').SelectionSetNode[]) => SQL;
+  rootObject: (sets: readonly SelectionSetNode[]) => SQL;
 }
 
 /** How to reach a row's columns: a FROM alias, or a composite value expression. */
@@ -46,13 +45,20 @@ export function fieldPlan(f: CollectedField): FieldPlan | undefined {
   return f.field?.extensions?.forumDev as FieldPlan | undefined;
 }
 
-/** JSON object text from key/value pairs; json_build_object takes at most 100 arguments. */
+const buildObject = (pairs: Array<[string, SQL]>) =>
+  sql`json_build_object(${sql.join(pairs.map(([k, v]) => sql`${sql.literal(k)}, ${v}`), ', ')})`;
+
+/**
+ * A JSON object from key/value pairs, keys in order. json_build_object takes at most 100
+ * arguments, so larger objects are built in chunks whose texts are joined without their braces.
+ */
 export function jsonObject(pairs: Array<[string, SQL]>): SQL {
-  if (pairs.length <= 50) {
-    return sql`json_build_object(${sql.join(pairs.map(([k, v]) => sql`${sql.literal(k)}, ${v}`), ', ')})`;
+  if (pairs.length <= 50) return buildObject(pairs);
+  const chunks: SQL[] = [];
+  for (let i = 0; i < pairs.length; i += 50) {
+    chunks.push(sql`(select substr(__c.t, 2, length(__c.t) - 2) from (select ${buildObject(pairs.slice(i, i + 50))}::text as t) as __c)`);
   }
-  const parts = pairs.map(([k, v], i) => sql`${sql.literal(`${i ? ',' : '{'}${JSON.stringify(k)}:`)} || coalesce(to_json(${v})::text, 'null')`);
-  return sql`(${sql.join(parts, ' || ')} || '}')::json`;
+  return sql`('{' || ${sql.join(chunks, " || ',' || ")} || '}')::json`;
 }
 
 
@@ -62,7 +68,7 @@ export function nodeIdExpr(c: Compiler, row: RowRef): SQL {
   return base64Text(sql`${sql.literal(`[${JSON.stringify(nodeAlias(row.cls))}`)} || ${sql.join(parts.map((p) => sql`',' || ${p}`), ' || ')} || ']'`);
 }
 
-export function rowObject(c: Compiler, row: RowRef, type: GraphQLObjectType, sets: readonly import('graphql').SelectionSetNode[]): SQL {
+export function rowObject(c: Compiler, row: RowRef, type: GraphQLObjectType, sets: readonly SelectionSetNode[]): SQL {
   const pairs: Array<[string, SQL]> = [];
   for (const f of collectFields(c, type, sets)) {
     pairs.push([f.key, rowField(c, row, type, f)]);
