@@ -21,7 +21,11 @@ function statementName(text: string): string {
   return name;
 }
 
-export async function queryPrepared(client: ClientBase, text: string, values: unknown[]): Promise<QueryResult> {
+/**
+ * Queries by name. Everything is issued at once, in order (no await in between), so callers can
+ * pipeline several statements: node-postgres sends queued queries in the order they were made.
+ */
+export function queryPrepared(client: ClientBase, text: string, values: unknown[]): Promise<QueryResult> {
   let prepared = registry.get(client);
   if (!prepared) registry.set(client, (prepared = new Map()));
   const name = statementName(text);
@@ -30,7 +34,7 @@ export async function queryPrepared(client: ClientBase, text: string, values: un
   } else if (prepared.size >= MAX_PREPARED) {
     const oldest = prepared.keys().next().value as string;
     prepared.delete(oldest);
-    await client.query(`deallocate ${oldest}`);
+    client.query(`deallocate ${oldest}`).catch(() => undefined);
     // node-postgres remembers what it prepared; forget it so it prepares again if needed.
     const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown> } }).connection?.parsedStatements;
     if (parsed) delete parsed[oldest];

@@ -35,6 +35,48 @@ export async function withTransaction<T>(
   }
 }
 
+/**
+ * One read statement in its own transaction with the request's settings, sent as one pipeline:
+ * begin, settings, the statement and commit go out together, so the whole request costs one
+ * round trip to Postgres when the pool's clients pipeline (createServer's do). Resolves to the
+ * statement's first row.
+ */
+export async function queryWithSettings(
+  pool: Pool, settings: Setting[], text: string, values: unknown[],
+): Promise<Record<string, any>> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    if (!settings.length) return (await queryPrepared(client, text, values)).rows[0];
+    const st = settingsStatement(settings);
+    // Issued without waiting, in order; a failure aborts the transaction and the commit then
+    // ends it (Postgres answers COMMIT in an aborted transaction with ROLLBACK).
+    const [begin, applied, main, commit] = await Promise.allSettled([
+      client.query('begin'),
+      queryPrepared(client, st.text, st.values),
+      queryPrepared(client, text, values),
+      client.query('commit'),
+    ]);
+    if (begin.status === 'rejected') throw begin.reason;
+    if (applied.status === 'rejected') throw new SettingsError(applied.reason as Error & { code?: string });
+    if (main.status === 'rejected') throw main.reason;
+    if (commit.status === 'rejected') throw commit.reason;
+    return main.value.rows[0];
+  } catch (e) {
+    // Whatever happened, leave no transaction open on a connection going back to the pool.
+    if ((client as unknown as { _txStatus?: string })._txStatus !== 'I') {
+      try {
+        await client.query('rollback');
+      } catch {
+        broken = true;
+      }
+    }
+    throw e;
+  } finally {
+    client.release(broken ? true : undefined);
+  }
+}
+
 /** The request's role or settings could not be applied (e.g. a role the server cannot become). */
 export class SettingsError extends Error {
   readonly status: number;

@@ -9,7 +9,7 @@ import { getVariableValues } from 'graphql/execution/values';
 import type { Pool, PoolClient } from 'pg';
 import type { Setting } from '../auth/settings';
 import { queryPrepared } from '../db/prepared';
-import { SettingsError, withTransaction } from '../db/transaction';
+import { SettingsError, queryWithSettings, withTransaction } from '../db/transaction';
 import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
 import { compileMutationField, type CompiledMutation } from '../sql/mutation';
 import type { CollectedField } from '../sql/selection';
@@ -195,7 +195,7 @@ async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode
   let data = '{}';
   try {
     if (good.size) {
-      data = await withTransaction(opts.pool, opts.settings, async (client) => (await queryPrepared(client, statement.text, statement.values)).rows[0].data);
+      data = (await queryWithSettings(opts.pool, opts.settings, statement.text, statement.values)).data;
     }
   } catch (e) {
     if (e instanceof SettingsError) throw e;

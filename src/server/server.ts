@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import express from 'express';
 import { graphqlSync, getIntrospectionQuery, printSchema, type GraphQLSchema } from 'graphql';
-import { Pool } from 'pg';
+import { Pool, type PoolConfig } from 'pg';
 import type { Options } from '../cli/options';
 import { graphiqlRouter } from './graphiql';
 import { graphqlRouter, type HttpHooks } from './http';
@@ -58,7 +58,8 @@ export interface ServerDeps {
 export async function createServer(options: Options, hooks: HttpHooks = {}, deps: ServerDeps = {}): Promise<RunningServer> {
   if (!options.connection) throw new Error('No connection string: pass --connection or set DATABASE_URL.');
   const ownPool = !deps.pool;
-  const pool = deps.pool ?? new Pool({ connectionString: options.connection, application_name: 'forum-dev' });
+  // Pipelining lets a query's begin, settings, statement and commit share one round trip.
+  const pool = deps.pool ?? new Pool({ connectionString: options.connection, application_name: 'forum-dev', pipeline: true } as PoolConfig);
   // An idle client that errors (e.g. the database restarted) must not crash the process.
   pool.on('error', (e) => hooks.log?.(`database connection lost: ${e.message}`));
   let snapshot;

@@ -211,11 +211,13 @@ export function procExpr(c: Compiler, p: FieldPlan & { kind: 'proc' }, f: Collec
       source: call, alias: a, table: rows, where: [], natural: true, nodeType: p.returnType,
     }, f);
   }
-  if (p.record) {
-    // OUT parameters: the function in FROM names the record's columns.
+  // Rows (a table's, a composite's, OUT parameters') come from the function in FROM, where
+  // Postgres can inline a SQL function into the query instead of calling it per row.
+  const rows = p.record ?? p.table ?? (p.returnType.classId && !p.returnType.isPgArray ? c.classById(p.returnType.classId) : null);
+  if (rows) {
     const a = c.alias();
-    // a record whose every value is null is no record (v4 answers null)
-    return sql`(select ${rowObject(c, aliasRef(a, p.record), getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f))} from ${call} as ${a} where not (${a} is null))`;
+    // a row whose every value is null is no row (v4 answers null)
+    return sql`(select ${rowObject(c, aliasRef(a, rows), getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f))} from ${call} as ${a} where not (${a} is null))`;
   }
   return valueExpr(c, call, p.returnType, f);
 }
