@@ -10,15 +10,14 @@ export async function withTransaction<T>(
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('begin');
-    if (settings.length) {
-      const st = settingsStatement(settings);
-      try {
-        await queryPrepared(client, st.text, st.values);
-      } catch (e) {
-        throw new SettingsError(e as Error & { code?: string });
-      }
-    }
+    // begin and the settings travel together (one round trip when the client pipelines)
+    const st = settings.length ? settingsStatement(settings) : null;
+    const [begun, applied] = await Promise.allSettled([
+      client.query('begin'),
+      st ? queryPrepared(client, st.text, st.values) : null,
+    ]);
+    if (begun.status === 'rejected') throw begun.reason;
+    if (applied.status === 'rejected') throw new SettingsError(applied.reason as Error & { code?: string });
     const result = await fn(client);
     await client.query('commit');
     return result;

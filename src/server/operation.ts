@@ -297,9 +297,15 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions) {
         parts.push(`${JSON.stringify(f.key)}:null`);
         continue;
       }
-      await client.query('savepoint graphql_mutation');
+      // the savepoint and the field's first statement go out together
+      const [saved, ran] = await Promise.allSettled([
+        client.query('savepoint graphql_mutation'),
+        compiled.run(client, opts.signJwt),
+      ]);
       try {
-        const json = await compiled.run(client, opts.signJwt);
+        if (saved.status === 'rejected') throw saved.reason;
+        if (ran.status === 'rejected') throw ran.reason;
+        const json = ran.value;
         await client.query('release savepoint graphql_mutation');
         parts.push(`${JSON.stringify(f.key)}:${json}`);
       } catch (e) {
