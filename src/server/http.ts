@@ -84,7 +84,13 @@ export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, ho
     void handle(req, res, body as GraphQLRequest, false);
   });
   router.get(options.graphqlRoute, (req, res, next) => {
-    if (typeof req.query.query !== 'string') return next();
+    if (typeof req.query.query !== 'string') {
+      if (req.accepts(['json', 'html']) === 'html' && options.graphiql) return res.redirect(options.graphiqlRoute);
+      res.status(405).set('Allow', 'GET, POST').json({
+        errors: [{ message: 'Send GraphQL requests with POST, or with GET and a `query` parameter.' }],
+      });
+      return undefined;
+    }
     let variables: unknown;
     try {
       variables = typeof req.query.variables === 'string' ? JSON.parse(req.query.variables) : undefined;

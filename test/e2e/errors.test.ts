@@ -136,3 +136,16 @@ test('a check constraint violation carries its code and path', async () => {
   assert.deepEqual(r.body.data, { createPost: null });
   await stillAnswers();
 });
+
+test('GET: queries run, mutations and bare GETs are refused clearly, browsers go to GraphiQL', async () => {
+  const q = await fetch(`${ours.url}?query=${encodeURIComponent('{ postById(id: 1) { id } }')}`);
+  assert.deepEqual(await q.json(), { data: { postById: { id: 1 } } });
+  const m = await fetch(`${ours.url}?query=${encodeURIComponent('mutation { __typename }')}`);
+  assert.equal(m.status, 405);
+  const bare = await fetch(ours.url, { headers: { accept: 'application/json' } });
+  assert.equal(bare.status, 405);
+  assert.match(firstError(await bare.json()).message, /POST/);
+  const browser = await fetch(ours.url, { headers: { accept: 'text/html' }, redirect: 'manual' });
+  assert.equal(browser.status, 302);
+  assert.equal(browser.headers.get('location'), '/graphiql');
+});
