@@ -1,0 +1,39 @@
+// Options that change the schema give the same schema as v4 with the same flags, on the forum
+// example: --no-ignore-rbac, --disable-default-mutations, --simple-collections both.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { printSchema } from 'graphql';
+import type { Options } from '../../src/cli/options';
+import { compareSdl, loadDbComments } from '../helpers/compare-schema';
+import { exportV4Schema } from '../helpers/v4';
+import { createForumDb, forumV4Flags, startOurs, type ForumDb } from './setup';
+
+let db: ForumDb;
+before(async () => {
+  db = await createForumDb('options');
+});
+after(async () => {
+  await db?.drop();
+});
+
+const cases: Array<[string, string[], Partial<Options>]> = [
+  ['--no-ignore-rbac', ['--no-ignore-rbac'], { ignoreRbac: false }],
+  ['--disable-default-mutations', ['--disable-default-mutations'], { disableDefaultMutations: true }],
+  ['--simple-collections both', ['--simple-collections', 'both'], { simpleCollections: 'both' }],
+  ['--simple-collections only', ['--simple-collections', 'only'], { simpleCollections: 'only' }],
+];
+
+for (const [name, flags, options] of cases) {
+  test(`schema with ${name} matches v4's`, async () => {
+    const expected = await exportV4Schema({ connection: db.url, schemas: ['forum_example'], flags: [...forumV4Flags, ...flags] });
+    const ours = await startOurs(db.url, options);
+    try {
+      const differences = compareSdl(expected, printSchema(ours.server.live.current().schema), {
+        dbDescriptions: await loadDbComments(db.adminUrl, ['forum_example']),
+      });
+      assert.deepEqual(differences, []);
+    } finally {
+      await ours.close();
+    }
+  });
+}
