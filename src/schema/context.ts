@@ -108,6 +108,7 @@ function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
   if (ctx.jwtType && type.id === ctx.jwtType.id) return ctx.scalars.JwtToken;
   const builtin = builtinForOid(type.id, ctx.scalars);
   if (builtin) return builtin.output;
+  if (isHstore(ctx, type)) return ctx.scalars.KeyValueHash;
   if (type.type === 'e') return enumType(ctx, type);
   if (type.type === 'r') return rangeTypes(ctx, type).output;
   if (type.type === 'd' && type.domainBaseTypeId) {
@@ -134,6 +135,7 @@ function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
 function makeInputType(ctx: BuildContext, type: PgType): GraphQLInputType | null {
   const builtin = builtinForOid(type.id, ctx.scalars);
   if (builtin) return builtin.input;
+  if (isHstore(ctx, type)) return ctx.scalars.KeyValueHash;
   if (type.type === 'r') return rangeTypes(ctx, type).input;
   if (type.type === 'd' && type.domainBaseTypeId) {
     const base = getType(ctx, type.domainBaseTypeId);
@@ -159,6 +161,12 @@ function makeInputType(ctx: BuildContext, type: PgType): GraphQLInputType | null
   if (cls) return ctx.rowInputType(cls);
   const out = outputType(ctx, type);
   return isInputType(out) ? out : null;
+}
+
+/** The hstore extension's type (v4 maps it to `KeyValueHash`). */
+function isHstore(ctx: BuildContext, type: PgType): boolean {
+  return type.name === 'hstore' && type.type === 'b'
+    && ctx.model.extensions.some((e) => e.name === 'hstore' && e.namespaceId === type.namespaceId);
 }
 
 function enumType(ctx: BuildContext, type: PgType): GraphQLEnumType {

@@ -36,6 +36,26 @@ function dynamicJsonScalar() {
   });
 }
 
+function isKeyValueHash(v: unknown): boolean {
+  return v === null || (typeof v === 'object' && !Array.isArray(v)
+    && Object.values(v as object).every((x) => x === null || typeof x === 'string'));
+}
+
+/** hstore, as v4 exposes it: a JSON object whose values are strings or null. */
+function keyValueHashScalar() {
+  const check = (v: unknown) => {
+    if (!isKeyValueHash(v)) throw new TypeError('KeyValueHash values must be objects whose values are strings or null.');
+    return v;
+  };
+  return new GraphQLScalarType({
+    name: 'KeyValueHash',
+    description: 'A set of key/value pairs: a JSON object whose keys are strings and whose values are strings or null.',
+    serialize: (v) => v,
+    parseValue: check,
+    parseLiteral: (ast, variables) => check(valueFromASTUntyped(ast, variables)),
+  });
+}
+
 export function makeScalars(dynamicJson = false) {
   const s = {
     Cursor: stringScalar('Cursor', 'An opaque position in a connection, used with `before` and `after` to page through it.'),
@@ -60,6 +80,7 @@ export function makeScalars(dynamicJson = false) {
     RegNamespace: stringScalar('RegNamespace', 'The name of a database schema (an object identifier type).'),
     RegConfig: stringScalar('RegConfig', 'A text search configuration (an object identifier type).'),
     RegDictionary: stringScalar('RegDictionary', 'A text search dictionary (an object identifier type).'),
+    KeyValueHash: keyValueHashScalar(),
     JwtToken: stringScalar('JwtToken', 'A signed JSON Web Token (RFC 7519) carrying claims about who holds it.'),
   };
   const intervalFields = () => ({

@@ -31,8 +31,12 @@ export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: Ou
         : sql`(case when (${expr}) is null then null else json_build_object(${sql.raw("E'\\u0001json'")}, (${expr})::json) end)`;
     case '1186': return intervalExpr(expr);
     case '600': return sql`(case when ${expr} is null then null else json_build_object('x', (${expr})[0], 'y', (${expr})[1]) end)`;
+    case '21': case '23': case '700': case '701': return expr;
     default: break;
   }
+  // Other numeric base types (oid, …) are BigFloat, sent as strings like numeric.
+  if (type.category === 'N' && type.type === 'b') return sql`(${expr})::text`;
+  if (isHstoreType(type)) return sql`(${expr})::json`;
   if (type.type === 'e') {
     const cases = (type.enumVariants ?? []).map((label) => sql`when ${sql.literal(label)} then ${sql.literal(inflect.enumValue(label))}`);
     return sql`(case (${expr})::text ${sql.join(cases, ' ')} end)`;
@@ -55,9 +59,15 @@ export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: Ou
   return expr;
 }
 
+export function isHstoreType(type: PgType): boolean {
+  return type.name === 'hstore' && type.type === 'b';
+}
+
 function isPassThrough(type: PgType, lookup: TypeLookup, opts: OutputOptions): boolean {
   if ((type.id === '114' || type.id === '3802') && opts.dynamicJson) return true;
   if (['20', '1700', '790', '114', '3802', '1186', '600'].includes(type.id)) return false;
+  if (type.category === 'N' && type.type === 'b' && !['21', '23', '700', '701'].includes(type.id)) return false;
+  if (isHstoreType(type)) return false;
   if (type.type === 'e' || type.type === 'r' || type.type === 'c') return false;
   if (type.type === 'd' && type.domainBaseTypeId) return isPassThrough(lookup(type.domainBaseTypeId), lookup, opts);
   if (type.isPgArray && type.arrayItemTypeId) return isPassThrough(lookup(type.arrayItemTypeId), lookup, opts);
@@ -103,6 +113,10 @@ export function inputExpr(value: unknown, type: PgType, lookup: TypeLookup): SQL
   }
   if (type.id === '114' || type.id === '3802') {
     return sql`${typeof value === 'string' ? value : JSON.stringify(value)}::${typeRef(type)}`;
+  }
+  if (isHstoreType(type) && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, string | null>);
+    return sql`${sql.ident(type.namespaceName, 'hstore')}(${entries.map(([k]) => k)}::text[], ${entries.map(([, v]) => v)}::text[])`;
   }
   if (type.type === 'e') {
     const label = (type.enumVariants ?? []).find((l) => inflect.enumValue(l) === value) ?? String(value);

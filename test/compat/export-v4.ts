@@ -38,6 +38,7 @@ export const references: Reference[] = [
   { name: 'smart', sqlFiles: [schemaFile('smart')], schemas: ['smart'], flags: [] },
   { name: 'inflection', sqlFiles: [schemaFile('inflection')], schemas: ['inflection'], flags: [] },
   { name: 'functions', sqlFiles: [schemaFile('functions')], schemas: ['functions'], flags: [] },
+  { name: 'extensions', sqlFiles: [schemaFile('extensions')], schemas: ['extensions'], flags: [] },
 ];
 
 async function exportOne(ref: Reference): Promise<void> {
