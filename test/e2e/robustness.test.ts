@@ -107,3 +107,21 @@ test('concurrent writes and reads, some failing, leave consistent data', async (
   const long = await ours.graphql(`{ allPosts(condition: {headline: "${'x'.repeat(300)}"}) { totalCount } }`);
   assert.equal(long.body.data.allPosts.totalCount, 0, 'nothing of a failed field was written');
 });
+
+test('DDL under prepared statements never surfaces as "cached plan must not change result type"', async () => {
+  const { Client } = await import('pg');
+  const admin = new Client({ connectionString: db.adminUrl });
+  await admin.connect();
+  try {
+    const q = '{ allPosts(first: 2) { nodes { id headline personByAuthorId { fullName } } } }';
+    // every pooled connection prepares the statement
+    const before = await Promise.all(Array.from({ length: 12 }, () => ours.graphql(q)));
+    for (const r of before) assert.equal(r.body.errors, undefined);
+    await admin.query('alter table forum_example.post add column extra int; alter table forum_example.person add column nickname text');
+    await admin.query('alter table forum_example.post alter column headline type varchar(300)');
+    const after = await Promise.all(Array.from({ length: 12 }, () => ours.graphql(q)));
+    for (const r of after) assert.deepEqual(r.body, before[0].body);
+  } finally {
+    await admin.end();
+  }
+});
