@@ -109,7 +109,7 @@ function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
   const builtin = builtinForOid(type.id, ctx.scalars);
   if (builtin) return builtin.output;
   if (isHstore(ctx, type)) return ctx.scalars.KeyValueHash;
-  if (type.type === 'e') return enumType(ctx, type);
+  if (type.type === 'e') return enumType(type);
   if (type.type === 'r') return rangeTypes(ctx, type).output;
   if (type.type === 'd' && type.domainBaseTypeId) {
     const base = outputType(ctx, getType(ctx, type.domainBaseTypeId));
@@ -169,7 +169,7 @@ function isHstore(ctx: BuildContext, type: PgType): boolean {
     && ctx.model.extensions.some((e) => e.name === 'hstore' && e.namespaceId === type.namespaceId);
 }
 
-function enumType(ctx: BuildContext, type: PgType): GraphQLEnumType {
+function enumType(type: PgType): GraphQLEnumType {
   return new GraphQLEnumType({
     name: inflect.enumType(type),
     description: type.description ?? undefined,

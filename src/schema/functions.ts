@@ -61,12 +61,12 @@ const isOutputMode = (mode: string | undefined) => mode === 'o' || mode === 'b' 
 export function procReturn(ctx: BuildContext, proc: PgProc): ProcReturn {
   const type = getType(ctx, proc.returnTypeId);
   const cls = classOfType(ctx, type);
-  const record = type.id === '2249' ? cached(ctx, `record:${proc.id}`, () => recordClass(ctx, proc)) : null;
+  const record = type.id === '2249' ? cached(ctx, `record:${proc.id}`, () => recordClass(proc)) : null;
   return { type, returnsSet: proc.returnsSet, table: cls && isTable(cls) ? cls : null, record };
 }
 
 /** The record a function with OUT/TABLE parameters returns, described as a composite class. */
-function recordClass(ctx: BuildContext, proc: PgProc): PgClass {
+function recordClass(proc: PgProc): PgClass {
   const attributes: PgAttribute[] = [];
   let outIndex = 0;
   proc.argTypeIds.forEach((typeId, i) => {

@@ -7,9 +7,8 @@ import {
 } from 'graphql';
 import type { PgAttribute, PgClass, PgProc } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { cached, collectionShapes, inputType, omitted, outputType, type BuildContext } from './context';
+import { cached, collectionShapes, inputType, omitted, type BuildContext } from './context';
 import { orderByType, tableConnectionType } from './connections';
-import { camelCase } from './case';
 import { inflect } from './inflection';
 import type { FieldPlan, MutationPlan } from './plans';
 import { forwardRelations } from './relations';

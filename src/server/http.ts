@@ -83,7 +83,7 @@ export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, ho
     }
     void handle(req, res, body as GraphQLRequest, false);
   });
-  router.get(options.graphqlRoute, (req, res, next) => {
+  router.get(options.graphqlRoute, (req, res) => {
     if (typeof req.query.query !== 'string') {
       if (req.accepts(['json', 'html']) === 'html' && options.graphiql) return res.redirect(options.graphiqlRoute);
       res.status(405).set('Allow', 'GET, POST').json({

@@ -88,7 +88,7 @@ function describeFields(
   input: boolean,
   out: SchemaChange[],
 ): void {
-  for (const [fname, o] of Object.entries(oldFields)) {
+  for (const fname of Object.keys(oldFields)) {
     if (!newFields[fname]) out.push({ text: `- ${name}.${fname}`, breaking: true });
   }
   for (const [fname, n] of Object.entries(newFields)) {
