@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { buildSchema, graphql, type GraphQLSchema } from 'graphql';
 import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
+// graphql-ws ships `use/ws` only through package exports, which this TypeScript setup does not read.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/dist/use/ws');
 import { chromium, type Page } from 'playwright-core';
 import { graphiqlRouter } from '../../src/server/graphiql';
 
