@@ -37,6 +37,11 @@ export function createLiveThrottle(opts: LiveThrottleOptions = {}): LiveThrottle
 
   function start(key: string, st: KeyState): void {
     st.timer = null;
+    // Timers may fire a little early by this clock (libuv rounds to milliseconds): wait the rest.
+    if (performance.now() < st.lastStart + minInterval) {
+      arm(key, st);
+      return;
+    }
     st.running = true;
     st.pending = false;
     st.lastStart = performance.now();
