@@ -279,7 +279,7 @@ describe('notify hub', () => {
     const line =
       `1000 subscribers, ${total.length} notifies: notify-to-last-delivery median ${tt.median.toFixed(2)} ms, ` +
       `p99 ${tt.p99.toFixed(2)} ms; first-to-last delivery median ${ff.median.toFixed(3)} ms, p99 ${ff.p99.toFixed(3)} ms`;
+    // Speed targets live in bench/subscriptions.ts; here the timing is only reported.
     t.diagnostic(line);
-    assert.ok(tt.p99 < 250, line);
   });
 });
