@@ -104,17 +104,45 @@ function eventDocument(op: OperationDefinitionNode, fragments: Record<string, Fr
   };
 }
 
+/** The two query texts an event may need (with and without a related node), printed once. */
+interface EventQueries { withNode: string | null; withoutNode: string | null }
+
+function eventQueries(op: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, fields: FieldNode[]): EventQueries {
+  const text = (withNode: boolean) => {
+    const doc = eventDocument(op, fragments, fields, withNode);
+    return doc ? print(doc) : null;
+  };
+  return { withNode: text(true), withoutNode: text(false) };
+}
+
+// Subscribers asking the same thing of the same event, as the same role with the same claims,
+// share one execution: a NOTIFY to 1,000 anonymous subscribers runs one query, not 1,000.
+const inflight = new Map<string, Promise<string>>();
+
+function runShared(ctx: ListenContext, query: string, variables: Record<string, unknown>): Promise<string> {
+  const snapshot = ctx.live.current();
+  const key = JSON.stringify([snapshot.generation, query, variables, ctx.run.settings]);
+  let p = inflight.get(key);
+  if (!p) {
+    p = runOperation(snapshot, { query, variables }, ctx.run).then((r) => r.body);
+    inflight.set(key, p);
+    // Shared only while it runs: a later event runs afresh.
+    const forget = () => inflight.delete(key);
+    p.then(forget, forget);
+  }
+  return p;
+}
+
 async function resolveEvent(
-  ctx: ListenContext, op: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>,
-  listenKey: string, fields: FieldNode[], payload: string | null,
+  ctx: ListenContext, queries: EventQueries, listenKey: string, fields: FieldNode[], payload: string | null,
 ): Promise<ExecutionResult> {
   const nodeId = relatedNodeId(payload);
-  const doc = eventDocument(op, fragments, fields, nodeId !== null);
+  const query = nodeId !== null ? queries.withNode : queries.withoutNode;
   let data: Record<string, unknown> = {};
   let errors: Array<Record<string, unknown>> = [];
-  if (doc) {
-    const r = await runOperation(ctx.live.current(), { query: print(doc), variables: { ...ctx.variables, [NODE_VAR]: nodeId } }, ctx.run);
-    const parsed = JSON.parse(r.body) as { data?: Record<string, unknown> | null; errors?: Array<Record<string, unknown>> };
+  if (query) {
+    const body = await runShared(ctx, query, { ...ctx.variables, [NODE_VAR]: nodeId });
+    const parsed = JSON.parse(body) as { data?: Record<string, unknown> | null; errors?: Array<Record<string, unknown>> };
     data = parsed.data ?? {};
     errors = (parsed.errors ?? []).map((e) => ({ ...e, path: [listenKey, ...((e.path as unknown[]) ?? [])] }));
   }
@@ -150,6 +178,7 @@ export async function subscribeListen(args: ExecutionArgs, ctx: ListenContext): 
   }
   const listenKey = root.alias?.value ?? root.name.value;
   const fields = root.selectionSet ? flatFields(root.selectionSet, fragments) : [];
+  const queries = eventQueries(op, fragments, fields);
 
   const queue: Item[] = [];
   let wake: (() => void) | null = null;
@@ -194,7 +223,7 @@ export async function subscribeListen(args: ExecutionArgs, ctx: ListenContext): 
         if (item) {
           let value: ExecutionResult;
           try {
-            value = await resolveEvent(ctx, op, fragments, listenKey, fields, item.payload);
+            value = await resolveEvent(ctx, queries, listenKey, fields, item.payload);
           } catch (e) {
             value = fail((e as Error).message);
           }

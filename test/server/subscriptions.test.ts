@@ -141,6 +141,40 @@ describe('graphql-ws subscriptions server', () => {
     s.dispose();
   });
 
+  it('identical subscribers share one query per event', async () => {
+    let statements = 0;
+    const pool = server.pool as unknown as { connect: () => Promise<{ query: (...a: unknown[]) => unknown }> };
+    const connect = pool.connect.bind(pool);
+    const wrapped = new WeakSet<object>();
+    pool.connect = async () => {
+      const c = await connect();
+      if (wrapped.has(c)) return c;
+      wrapped.add(c);
+      const query = c.query.bind(c);
+      c.query = (...a: unknown[]) => {
+        const text = typeof a[0] === 'string' ? a[0] : (a[0] as { text?: string })?.text;
+        if (text && /node|json_build_object/.test(text)) statements++;
+        return query(...a);
+      };
+      return c;
+    };
+    try {
+      const subs = Array.from({ length: 5 }, () => collect(client(), `subscription { listen(topic: "shared") {
+        relatedNode { ... on Post { headline } } } }`));
+      await listening('postgraphile:shared');
+      // let all five finish subscribing before the event
+      await new Promise((r) => setTimeout(r, 100));
+      await notifier.query(`select pg_notify('postgraphile:shared', '{"__node__": ["posts", 2]}')`);
+      for (const sub of subs) {
+        assert.deepEqual(await sub.nth(1), { data: { listen: { relatedNode: { headline: 'Row Level Security' } } } });
+        sub.dispose();
+      }
+      assert.equal(statements, 1, 'five subscribers, one event: one query');
+    } finally {
+      pool.connect = connect;
+    }
+  });
+
   it('initialEvent fires once at the start, before any NOTIFY', async () => {
     const s = collect(client(), 'subscription($t: String!) { l: listen(topic: $t, initialEvent: true) { __typename relatedNodeId query { postById(id: 2) { id } } } }', { t: 'initial' });
     assert.deepEqual(await s.nth(1), { data: { l: { __typename: 'ListenPayload', relatedNodeId: null, query: { postById: { id: 2 } } } } });
