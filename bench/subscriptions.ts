@@ -20,7 +20,11 @@ import { startEmbedded, type Embedded } from '../test/helpers/embedded';
 
 const SUBSCRIBERS = Number(process.env.SUBSCRIBERS ?? 1000);
 const NOTIFIES = Number(process.env.NOTIFIES ?? 20);
-const QUERY = 'subscription { listen(topic: "bench") { relatedNodeId } }';
+// BENCH_SELECTION=query adds a `query { … }` selection, so each event also runs SQL (one
+// statement per event: identical subscribers share it).
+const QUERY = process.env.BENCH_SELECTION === 'query'
+  ? 'subscription { listen(topic: "bench") { relatedNodeId query { allPosts(first: 3) { nodes { headline } } } } }'
+  : 'subscription { listen(topic: "bench") { relatedNodeId } }';
 const root = join(__dirname, '..');
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -106,6 +110,7 @@ async function main(): Promise<void> {
   try {
     const url = await createDatabase(dbName, [join(root, 'examples/forum/schema.sql'), join(root, 'examples/forum/data.sql')]);
     console.log(`# PostgreSQL: ${new URL(url).host}; node ${process.version}; ${SUBSCRIBERS} subscribers, ${NOTIFIES} NOTIFYs`);
+    console.log(`# selection: ${QUERY}`);
     server = await createServer({
       ...defaultOptions, connection: url, schemas: ['forum_example'], simpleSubscriptions: true,
       host: '127.0.0.1', port: 0, disableQueryLog: true,
