@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { ClientBase, QueryResult } from 'pg';
 
-const MAX_PREPARED = 100;
+export const MAX_PREPARED = 100;
 const registry = new WeakMap<ClientBase, Map<string, true>>();
 
 // Hashing the text on every request shows up in profiles; the same texts come back constantly.
@@ -34,7 +34,8 @@ export function queryPrepared(client: ClientBase, text: string, values: unknown[
   } else if (prepared.size >= MAX_PREPARED) {
     const oldest = prepared.keys().next().value as string;
     prepared.delete(oldest);
-    client.query(`deallocate ${oldest}`).catch(() => undefined);
+    // (names are base64url, so quoted: `-` is not an identifier character)
+    client.query(`deallocate "${oldest}"`).catch(() => undefined);
     // node-postgres remembers what it prepared; forget it so it prepares again if needed.
     const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown> } }).connection?.parsedStatements;
     if (parsed) delete parsed[oldest];
