@@ -149,3 +149,14 @@ test('GET: queries run, mutations and bare GETs are refused clearly, browsers go
   assert.equal(browser.status, 302);
   assert.equal(browser.headers.get('location'), '/graphiql');
 });
+
+test('a root field failing inside Postgres fails alone; the other root fields keep their data', async () => {
+  const r = await ours.graphql('{ a: allPosts(condition: {createdAt: "garbage"}) { totalCount } b: allPeople { totalCount } c: postById(id: 1) { headline } }');
+  assert.equal(r.status, 200);
+  const e = firstError(r.body);
+  assert.equal(e.extensions?.code, '22007');
+  assert.deepEqual(e.path, ['a']);
+  assert.equal((r.body as any).errors.length, 1);
+  // v4 reports "current transaction is aborted" for b and c; we run them on their own.
+  assert.deepEqual((r.body as any).data, { a: null, b: { totalCount: 3 }, c: { headline: 'Hello, world!' } });
+});
