@@ -115,11 +115,15 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
   const gType = f.field!.type;
   const named = getNamedType(gType);
   const plan = (named.extensions as any)?.forumDev;
-  if (named instanceof GraphQLObjectType && (plan?.kind === 'row' || plan?.kind === 'composite') && type.classId) {
-    const cls = c.classById(type.classId);
+  const itemType = type.isPgArray && type.arrayItemTypeId ? c.lookupType(type.arrayItemTypeId) : null;
+  const classId = type.classId ?? itemType?.classId;
+  if (named instanceof GraphQLObjectType && (plan?.kind === 'row' || plan?.kind === 'composite') && classId) {
+    const cls = c.classById(classId);
     if (isListTypeDeep(gType) && type.isPgArray) {
+      // Elements by subscript, not unnest: unnest would spread each composite into columns and
+      // lose the difference between a null element and one whose fields are all null.
       const a = c.alias();
-      return sql`(case when (${expr}) is null then null else (select coalesce(json_agg(case when num_nonnulls(${a}.__e) = 0 then null else ${rowObject(c, { column: (n) => sql`(${a}.__e).${sql.ident(n)}`, whole: sql`${a}.__e`, cls }, named, subSelections(f))} end order by ${a}.__o), '[]'::json) from unnest(${expr}) with ordinality as ${a}(__e, __o)) end)`;
+      return sql`(case when (${expr}) is null then null else (select coalesce(json_agg(case when num_nonnulls(${a}.__e) = 0 then null else ${rowObject(c, { column: (n) => sql`(${a}.__e).${sql.ident(n)}`, whole: sql`${a}.__e`, cls }, named, subSelections(f))} end order by ${a}.__o), '[]'::json) from (select (${expr})[__s] as __e, __s as __o from generate_subscripts(${expr}, 1) as __s) as ${a}) end)`;
     }
     const v = c.alias();
     return sql`(select case when num_nonnulls(${v}.__v) = 0 then null else ${rowObject(c, { column: (n) => sql`(${v}.__v).${sql.ident(n)}`, whole: sql`${v}.__v`, cls }, named, subSelections(f))} end from (select ${expr} as __v) as ${v})`;

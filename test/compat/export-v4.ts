@@ -39,6 +39,7 @@ export const references: Reference[] = [
   { name: 'inflection', sqlFiles: [schemaFile('inflection')], schemas: ['inflection'], flags: [] },
   { name: 'functions', sqlFiles: [schemaFile('functions')], schemas: ['functions'], flags: [] },
   { name: 'extensions', sqlFiles: [schemaFile('extensions')], schemas: ['extensions'], flags: [] },
+  { name: 'arrays', sqlFiles: [schemaFile('arrays')], schemas: ['arrays'], flags: [] },
 ];
 
 async function exportOne(ref: Reference): Promise<void> {
