@@ -1,6 +1,6 @@
 // Assembles the running server: pool, first schema snapshot, express app (GraphQL, GraphiQL),
 // schema exports, and watch mode when asked. `startServer` is what the CLI calls.
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import express from 'express';
 import { graphqlSync, getIntrospectionQuery, printSchema, type GraphQLSchema } from 'graphql';
@@ -42,11 +42,18 @@ export function schemaOptions(options: Options): SchemaOptions {
   };
 }
 
+/** Writes next to the file, then renames: tools watching the file never see half of it. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
 export async function exportSchema(schema: GraphQLSchema, options: Options): Promise<void> {
-  if (options.exportSchemaGraphql) await writeFile(options.exportSchemaGraphql, `${printSchema(schema)}\n`);
+  if (options.exportSchemaGraphql) await writeAtomically(options.exportSchemaGraphql, `${printSchema(schema)}\n`);
   if (options.exportSchemaJson) {
     const result = graphqlSync({ schema, source: getIntrospectionQuery() });
-    await writeFile(options.exportSchemaJson, `${JSON.stringify(result, null, 2)}\n`);
+    await writeAtomically(options.exportSchemaJson, `${JSON.stringify(result, null, 2)}\n`);
   }
 }
 
