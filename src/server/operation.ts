@@ -14,7 +14,7 @@ import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/comp
 import { compileMutationField, type CompiledMutation } from '../sql/mutation';
 import type { CollectedField } from '../sql/selection';
 import { collectFields } from '../sql/selection';
-import { finishJsonText, reviveJsonText } from '../sql/json-text';
+import { finishJsonText } from '../sql/json-text';
 import type { Snapshot } from './snapshot';
 
 export interface GraphQLRequest {
@@ -112,7 +112,7 @@ export function formatError(e: unknown, path: Array<string | number> | undefined
 
 export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): Promise<RunResult> {
   const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0, compatStatus = status): RunResult => ({
-    status, compatStatus, body: finishJsonText(body), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
+    status, compatStatus, body: finishJsonText(body, opts.signJwt), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
   });
   if (typeof req.query !== 'string' || req.query.trim() === '') {
     return result(400, errorBody([{ message: 'Must provide a query string.' }]), null, 1);
@@ -250,7 +250,7 @@ async function perField(
     await client.query('savepoint forum_dev_field');
     try {
       const row = (await queryPrepared(client, st.text, st.values)).rows[0].data;
-      parts[key] = JSON.parse(row, reviveJsonText)[key];
+      parts[key] = JSON.parse(row)[key];
       await client.query('release savepoint forum_dev_field');
     } catch (e) {
       await client.query('rollback to savepoint forum_dev_field');
@@ -266,7 +266,7 @@ function assemble(keys: string[], dataJson: string, meta: Record<string, unknown
   let data = dataJson;
   if (metaKeys.size || !complete) {
     // Rare path (introspection mixed with data, or fields that failed to compile): merge in order.
-    const parsed = JSON.parse(dataJson, reviveJsonText);
+    const parsed = JSON.parse(dataJson);
     const merged: Record<string, unknown> = {};
     for (const k of keys) merged[k] = metaKeys.has(k) ? meta[k] : (parsed[k] ?? null);
     data = JSON.stringify(merged);

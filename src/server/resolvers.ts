@@ -3,7 +3,7 @@
 // caller owns the transaction and its settings. Each Query root field compiles to one statement
 // (the same SQL the HTTP server runs for the whole operation) and every nested field just reads
 // its response key from that JSON; mutations run as on HTTP, inside a savepoint.
-import { reviveJsonText } from '../sql/json-text';
+import { reviver } from '../sql/json-text';
 import {
   isInterfaceType, isObjectType, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLResolveInfo,
   type GraphQLSchema,
@@ -76,6 +76,11 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
     return value;
   };
 
+  const signerFor = (context: unknown) => {
+    const secret = (context as ResolverContext | null)?.jwtSecret ?? output.jwtSecret;
+    return secret ? (claims: Record<string, unknown>) => signJwtToken(claims, { jwtSecret: secret }) : undefined;
+  };
+
   const queryField: GraphQLFieldResolver<unknown, unknown> = async (parent, _args, context, info) => {
     const key = info.path.key as string;
     // Nested `query { … }` (Query.query, mutation payloads): the parent's JSON already has it.
@@ -84,7 +89,7 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
     const client = pgClientOf(context);
     const st = compileQuery(inputOf(info), new Set([key]));
     const { rows } = await client.query(st.text, st.values);
-    return JSON.parse(rows[0].data, reviveJsonText)[key];
+    return JSON.parse(rows[0].data, reviver(signerFor(context)))[key];
   };
 
   const query = schema.getQueryType();
@@ -107,14 +112,13 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
           field: info.parentType.getFields()[info.fieldName] as CollectedField['field'],
         };
         const compiled = compileMutationField(makeCompiler(inputOf(info)), model, f);
-        const secret = (context as ResolverContext | null)?.jwtSecret ?? output.jwtSecret;
-        const signJwt = secret ? (claims: Record<string, unknown>) => signJwtToken(claims, { jwtSecret: secret }) : undefined;
+        const signJwt = signerFor(context);
         // As v4: each mutation in its own savepoint, so a failed one leaves nothing behind.
         await client.query('savepoint graphql_mutation');
         try {
           const json = await compiled.run(client, signJwt);
           await client.query('release savepoint graphql_mutation');
-          return JSON.parse(json, reviveJsonText);
+          return JSON.parse(json, reviver(signJwt));
         } catch (e) {
           await client.query('rollback to savepoint graphql_mutation');
           throw e;

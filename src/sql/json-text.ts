@@ -6,18 +6,40 @@
 /** The marker's only key; a control character keeps it apart from real data. */
 export const JSON_TEXT_KEY = '\u0001json';
 const MARKER = '"\\u0001json"';
+/** Marks a jwt_token composite (as a JSON object of its attributes) that is still to be signed. */
+export const JWT_KEY = '\u0001jwt';
+const JWT_MARKER = '"\\u0001jwt"';
 
-export function reviveJsonText(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === JSON_TEXT_KEY) return JSON.stringify((value as Record<string, unknown>)[JSON_TEXT_KEY]);
-  }
-  return value;
+export type JwtSigner = (claims: Record<string, unknown>) => string;
+
+function marked(value: unknown, key: string): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === key;
 }
 
-/** Replaces JSON-text markers in a response body, and drops the spacing Postgres puts in. */
-export function finishJsonText(text: string): string {
-  return text.includes(MARKER) ? JSON.stringify(JSON.parse(text, reviveJsonText)) : compactJson(text);
+/** A JSON.parse reviver for bodies with markers; JWTs are signed with `sign` (or left null). */
+export function reviver(sign?: JwtSigner): (key: string, value: unknown) => unknown {
+  return (_key, value) => {
+    if (marked(value, JSON_TEXT_KEY)) return JSON.stringify(value[JSON_TEXT_KEY]);
+    if (marked(value, JWT_KEY)) {
+      const claims = value[JWT_KEY] as Record<string, unknown> | null;
+      // a composite whose attributes are all null is no token, as in v4
+      if (!claims || Object.values(claims).every((v) => v === null)) return null;
+      if (!sign) throw new Error('This server has no JWT secret, so it cannot sign the token a field returns.');
+      return sign(claims);
+    }
+    return value;
+  };
+}
+
+export const reviveJsonText = reviver();
+
+/** Replaces markers (JSON text, JWTs) in a response body, and drops the spacing Postgres puts in. */
+export function finishJsonText(text: string, sign?: JwtSigner): string {
+  return text.includes(MARKER) || text.includes(JWT_MARKER)
+    ? JSON.stringify(JSON.parse(text, reviver(sign)))
+    : compactJson(text);
 }
 
 /**

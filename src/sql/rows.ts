@@ -128,6 +128,10 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
     const v = c.alias();
     return sql`(select case when num_nonnulls(${v}.__v) = 0 then null else ${rowObject(c, { column: (n) => sql`(${v}.__v).${sql.ident(n)}`, whole: sql`${v}.__v`, cls }, named, subSelections(f))} end from (select ${expr} as __v) as ${v})`;
   }
+  // jwt_token composites become signed tokens; the signing happens in Node (see json-text.ts).
+  if (named.name === 'JwtToken' && (type.classId || type.type === 'c')) {
+    return sql`(case when num_nonnulls(${expr}) = 0 then null else json_build_object(${sql.raw("E'\\u0001jwt'")}, to_json(${expr})) end)`;
+  }
   const json = outputExpr(expr, type, c.lookupType, c.output);
   // Intervals, points and ranges are built whole; the response carries only what was selected.
   if (named instanceof GraphQLObjectType) return pickJson(c, json, gType, subSelections(f));
@@ -218,7 +222,8 @@ export function procExpr(c: Compiler, p: FieldPlan & { kind: 'proc' }, f: Collec
   // Rows (a table's, a composite's, OUT parameters') come from the function in FROM, where
   // Postgres can inline a SQL function into the query instead of calling it per row.
   const rows = p.record ?? p.table ?? (p.returnType.classId && !p.returnType.isPgArray ? c.classById(p.returnType.classId) : null);
-  if (rows) {
+  // (a jwt_token composite is a JwtToken scalar, not an object: it goes to valueExpr below)
+  if (rows && getNamedType(f.field!.type) instanceof GraphQLObjectType) {
     const a = c.alias();
     // a row whose every value is null is no row (v4 answers null)
     return sql`(select ${rowObject(c, aliasRef(a, rows), getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f))} from ${call} as ${a} where not (${a} is null))`;
