@@ -9,7 +9,8 @@ import type { Model, PgAttribute, PgClass, PgConstraint, PgProc, PgType, Tags } 
 type Raw = Record<string, any>;
 
 export async function introspect(db: Pool | ClientBase, schemas: string[]): Promise<Model> {
-  const { rows } = await db.query(introspectionSql, [schemas]);
+  // Named, so each connection plans it once; watch mode introspects again after every change.
+  const { rows } = await db.query({ name: 'forum_dev_introspection', text: introspectionSql, values: [schemas] });
   const model = buildModel(rows[0].introspection as string, schemas);
   await addEnumTables(db, model);
   return model;

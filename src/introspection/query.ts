@@ -107,8 +107,7 @@ with
         cross join lateral (values
           (nullif(typ.typbasetype, 0)),
           (nullif(typ.typelem, 0)),
-          (nullif(typ.typarray, 0)),
-          ((select rngsubtype from pg_catalog.pg_range where rngtypid = typ.oid))
+          (case when typ.typtype = 'r' then (select rngsubtype from pg_catalog.pg_range where rngtypid = typ.oid) end)
         ) x(dep)
         where x.dep is not null
     )
