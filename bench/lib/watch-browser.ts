@@ -6,7 +6,8 @@
 // introspection response and turns `schemaApplied` into a setter, so each time the page applies
 // a schema we note when, and which introspection text it was built from.
 import type { Client } from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../test/helpers/browser';
 
 export type BrowserResult = { times: number[]; freshLoads: number; freshOk: number; freshTimes: number[] };
 
@@ -72,11 +73,7 @@ export async function browserBench(opts: {
   runs: number;
   freshLoads: number;
 }): Promise<BrowserResult> {
-  const browser = await chromium.launch({
-    executablePath: opts.executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium(opts.executablePath);
   try {
     const page = await openPage(browser, opts.pageUrl);
     await page.waitForFunction(() => (window as any).__forumDev.schemaApplied >= 1 && (window as any).__forumDev.streamOpen);

@@ -11,10 +11,10 @@ import { WebSocketServer } from 'ws';
 // graphql-ws ships `use/ws` only through package exports, which this TypeScript setup does not read.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/dist/use/ws');
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/browser';
 import { graphiqlRouter } from '../../src/server/graphiql';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 const SDL_V1 = `
   enum PostsOrderBy { NATURAL CREATED_AT_DESC }
@@ -161,11 +161,7 @@ test('GraphiQL page: offline assets, queries, live schema, headers, identity, su
     return;
   }
   const fx = await startServer();
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium(CHROMIUM);
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     const problems: string[] = [];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/browser';
 process.env.TEST_DATABASE_URL ??= 'postgres://postgres:postgres@127.0.0.1:54329/postgres';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { defaultOptions, type Options } from '../../src/cli/options';
@@ -263,17 +263,12 @@ test('a role that cannot create event triggers gets one warning and polling', as
 });
 
 test('GraphiQL shows a DDL change live', async (t) => {
-  const CHROMIUM = '/usr/bin/chromium';
   if (!existsSync(CHROMIUM)) {
     t.skip(`no chromium at ${CHROMIUM}`);
     return;
   }
   const s = await createServer(options({ graphiql: true, watchSql: [] }), { log: () => undefined });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium(CHROMIUM);
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     await page.goto(`${s.url}/graphiql`);
