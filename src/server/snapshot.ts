@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { introspect } from '../introspection/introspect';
 import type { Model } from '../introspection/model';
 import { buildGraphQLSchema, type SchemaOptions } from '../schema/build';
+import { inflect } from '../schema/inflection';
 
 export interface Snapshot {
   readonly generation: number;
@@ -17,10 +18,40 @@ export interface Snapshot {
 
 /** Builds and validates (once, here) the schema; an invalid one throws and is never served. */
 export function makeSnapshot(model: Model, options: SchemaOptions, generation: number): Snapshot {
-  const schema = buildGraphQLSchema(model, options);
+  let schema: GraphQLSchema;
+  try {
+    schema = buildGraphQLSchema(model, options);
+  } catch (e) {
+    throw new Error(withSources(model, (e as Error).message));
+  }
   const errors = validateSchema(schema);
-  if (errors.length) throw new Error(`The GraphQL schema is invalid: ${errors.map((e) => e.message).join('; ')}`);
+  if (errors.length) {
+    throw new Error(withSources(model, `The GraphQL schema is invalid: ${errors.map((e) => e.message).join('; ')}`));
+  }
   return { generation, model, options, schema, documents: new Map() };
+}
+
+/**
+ * Two database objects inflected to one GraphQL type name: say which, so the user knows what to
+ * rename (or tag with `@name`).
+ */
+function withSources(model: Model, message: string): string {
+  const m = message.match(/multiple types named "([^"]+)"/);
+  if (!m) return message;
+  const namesOf = (c: Model['classes'][number]) => {
+    const t = inflect.tableType(c);
+    return [t, inflect.connection(t), inflect.edge(t), inflect.orderByType(t), inflect.conditionType(t),
+      inflect.inputType(t), inflect.patchType(t), inflect.createInputType(c), inflect.createPayloadType(c),
+      inflect.updatePayloadType(c), inflect.deletePayloadType(c), inflect.updateNodeInputType(c), inflect.deleteNodeInputType(c)];
+  };
+  const sources = [
+    ...model.classes.filter((c) => namesOf(c).includes(m[1])).map((c) => `${c.namespaceName}.${c.name}`),
+    ...model.types.filter((t) => (t.type === 'e' || t.type === 'd') && (inflect.enumType(t) === m[1] || inflect.domainType(t) === m[1]))
+      .map((t) => `${t.namespaceName}.${t.name}`),
+  ];
+  return sources.length > 1
+    ? `${message} It comes from ${sources.join(' and ')}; rename one, or give it another name with a \`@name\` smart comment.`
+    : message;
 }
 
 export async function loadSnapshot(pool: Pool, options: SchemaOptions, generation: number): Promise<Snapshot> {

@@ -182,6 +182,20 @@ test('a rolled-back transaction changes nothing', async () => {
   await served('{ allPeople { totalCount } }');
 });
 
+test('a name clash keeps the last good schema and names the tables involved', async () => {
+  const generation = server.live.current().generation;
+  await db.query('create table forum_example.posts (id serial primary key)');
+  const line = await waitFor(() => logs.find((l) => l.includes('multiple types named')), 3000, 'the failed reload');
+  assert.match(line, /forum_example\.post and forum_example\.posts/);
+  assert.match(line, /still serving the previous schema/);
+  assert.equal(server.live.current().generation, generation);
+  await served('{ allPosts { totalCount } }');
+  // Fixed: the catalog is back to what is served (no new generation needed); the next change reloads.
+  await db.query('drop table forum_example.posts');
+  await db.query('alter table forum_example.post add column after_clash int');
+  await served('{ allPosts { nodes { afterClash } } }');
+});
+
 test('losing every server connection (as on a restart): the watcher reconnects and DDL still reloads', async () => {
   const ours = `select pid, application_name from pg_stat_activity
     where datname = current_database() and pid <> pg_backend_pid() and application_name like 'forum-dev%'`;
