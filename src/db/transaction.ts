@@ -4,65 +4,16 @@ import type { Pool, PoolClient } from 'pg';
 import { settingsStatement, type Setting } from '../auth/settings';
 import { queryPrepared } from './prepared';
 
-export async function withTransaction<T>(
-  pool: Pool, settings: Setting[], fn: (client: PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    // begin and the settings travel together (one round trip when the client pipelines)
-    const st = settings.length ? settingsStatement(settings) : null;
-    const [begun, applied] = await Promise.allSettled([
-      client.query('begin'),
-      st ? queryPrepared(client, st.text, st.values) : null,
-    ]);
-    if (begun.status === 'rejected') throw begun.reason;
-    if (applied.status === 'rejected') throw new SettingsError(applied.reason as Error & { code?: string });
-    const result = await fn(client);
-    await client.query('commit');
-    return result;
-  } catch (e) {
-    try {
-      await client.query('rollback');
-    } catch {
-      broken = true;
-    }
-    throw e;
-  } finally {
-    // A connection whose rollback failed is in an unknown state: destroy it instead of reusing.
-    client.release(broken ? true : undefined);
-  }
-}
-
 /**
- * One read statement in its own transaction with the request's settings, sent as one pipeline:
- * begin, settings, the statement and commit go out together, so the whole request costs one
- * round trip to Postgres when the pool's clients pipeline (createServer's do). Resolves to the
- * statement's first row.
+ * Runs `fn` on a pooled connection and always returns it clean: a transaction left open (by an
+ * error) is rolled back, and a connection whose rollback fails is destroyed instead of reused.
  */
-export async function queryWithSettings(
-  pool: Pool, settings: Setting[], text: string, values: unknown[],
-): Promise<Record<string, any>> {
+async function onConnection<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    if (!settings.length) return (await queryPrepared(client, text, values)).rows[0];
-    const st = settingsStatement(settings);
-    // Issued without waiting, in order; a failure aborts the transaction and the commit then
-    // ends it (Postgres answers COMMIT in an aborted transaction with ROLLBACK).
-    const [begin, applied, main, commit] = await Promise.allSettled([
-      client.query('begin'),
-      queryPrepared(client, st.text, st.values),
-      queryPrepared(client, text, values),
-      client.query('commit'),
-    ]);
-    if (begin.status === 'rejected') throw begin.reason;
-    if (applied.status === 'rejected') throw new SettingsError(applied.reason as Error & { code?: string });
-    if (main.status === 'rejected') throw main.reason;
-    if (commit.status === 'rejected') throw commit.reason;
-    return main.value.rows[0];
+    return await fn(client);
   } catch (e) {
-    // Whatever happened, leave no transaction open on a connection going back to the pool.
     if ((client as unknown as { _txStatus?: string })._txStatus !== 'I') {
       try {
         await client.query('rollback');
@@ -74,6 +25,53 @@ export async function queryWithSettings(
   } finally {
     client.release(broken ? true : undefined);
   }
+}
+
+/** `begin` and the settings, sent together (one round trip when the client pipelines). */
+async function begin(client: PoolClient, settings: Setting[]): Promise<void> {
+  const st = settings.length ? settingsStatement(settings) : null;
+  const [begun, applied] = await Promise.allSettled([
+    client.query('begin'),
+    st ? queryPrepared(client, st.text, st.values) : null,
+  ]);
+  if (begun.status === 'rejected') throw begun.reason;
+  if (applied.status === 'rejected') throw new SettingsError(applied.reason as Error & { code?: string });
+}
+
+export function withTransaction<T>(
+  pool: Pool, settings: Setting[], fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  return onConnection(pool, async (client) => {
+    await begin(client, settings);
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  });
+}
+
+/**
+ * One read statement in its own transaction with the request's settings, sent as one pipeline:
+ * begin, settings, the statement and commit go out together, so the whole request costs one
+ * round trip to Postgres when the pool's clients pipeline (createServer's do). Resolves to the
+ * statement's first row.
+ */
+export function queryWithSettings(
+  pool: Pool, settings: Setting[], text: string, values: unknown[],
+): Promise<Record<string, any>> {
+  return onConnection(pool, async (client) => {
+    if (!settings.length) return (await queryPrepared(client, text, values)).rows[0];
+    // Issued without waiting, in order; a failure aborts the transaction and the commit then
+    // ends it (Postgres answers COMMIT in an aborted transaction with ROLLBACK).
+    const [begun, main, commit] = await Promise.allSettled([
+      begin(client, settings),
+      queryPrepared(client, text, values),
+      client.query('commit'),
+    ]);
+    if (begun.status === 'rejected') throw begun.reason;
+    if (main.status === 'rejected') throw main.reason;
+    if (commit.status === 'rejected') throw commit.reason;
+    return main.value.rows[0];
+  });
 }
 
 /** The request's role or settings could not be applied (e.g. a role the server cannot become). */

@@ -4,13 +4,14 @@
 import {
   Kind, getOperationAST, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type FieldNode,
   type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionNode, type SelectionSetNode,
-  GraphQLError, visit,
+  GraphQLError, type VariableDefinitionNode,
 } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import { encodeNodeId } from '../schema/node';
 import { LISTEN_CHANNEL_PREFIX, LISTEN_FIELD } from '../schema/subscriptions';
 import type { NotifyHub } from './notify-hub';
 import { runOperation, type RunOptions } from './operation';
+import { standaloneQuery } from './query-document';
 import type { LiveSchema } from './snapshot';
 
 export interface ListenContext {
@@ -73,35 +74,12 @@ function eventDocument(op: OperationDefinitionNode, fragments: Record<string, Fr
     }
   }
   if (!selections.length) return null;
-  const usedVars = new Set<string>();
-  const usedFragments = new Set<string>();
-  const pending: unknown[] = [...selections];
-  while (pending.length) {
-    visit(pending.pop() as FieldNode, {
-      Variable: (v) => { usedVars.add(v.name.value); },
-      FragmentSpread: (s) => {
-        if (!usedFragments.has(s.name.value) && fragments[s.name.value]) {
-          usedFragments.add(s.name.value);
-          pending.push(fragments[s.name.value]);
-        }
-      },
-    });
-  }
-  const variableDefinitions = (op.variableDefinitions ?? []).filter((d) => usedVars.has(d.variable.name.value));
-  if (usedVars.has(NODE_VAR)) {
-    variableDefinitions.push({
-      kind: Kind.VARIABLE_DEFINITION,
-      variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: NODE_VAR } },
-      type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
-    });
-  }
-  return {
-    kind: Kind.DOCUMENT,
-    definitions: [
-      { kind: Kind.OPERATION_DEFINITION, operation: 'query' as never, variableDefinitions, selectionSet: { kind: Kind.SELECTION_SET, selections } },
-      ...[...usedFragments].map((n) => fragments[n]),
-    ],
+  const nodeVar: VariableDefinitionNode = {
+    kind: Kind.VARIABLE_DEFINITION,
+    variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: NODE_VAR } },
+    type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
   };
+  return standaloneQuery(op, selections, fragments, [nodeVar]);
 }
 
 /** The two query texts an event may need (with and without a related node), printed once. */

@@ -8,10 +8,11 @@
 // that runs once per change and fans the result out; runs are throttled per group and a result
 // is only sent when its text differs from the last one.
 import {
-  GraphQLError, Kind, getOperationAST, print, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult,
+  GraphQLError, Kind, getOperationAST, print, type DocumentNode, type ExecutionArgs, type ExecutionResult,
   type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import { LIVE_FIELD } from '../schema/subscriptions';
+import { standaloneQuery } from './query-document';
 import { installLiveTriggers, LIVE_CHANNEL } from '../watch/live-triggers';
 import { createLiveThrottle } from './live-throttle';
 import { liveTables, tablesRead, type TablesRead } from './live-tables';
@@ -109,31 +110,7 @@ export function isLiveOperation(document: DocumentNode, operationName?: string |
 
 /** `query Name($used…) { <live selection> }` with the fragments it uses: valid on its own. */
 function liveDocument(op: OperationDefinitionNode, field: FieldNode, fragments: Record<string, FragmentDefinitionNode>): DocumentNode {
-  const usedVars = new Set<string>();
-  const usedFragments = new Set<string>();
-  const pending: Array<SelectionSetNode | FragmentDefinitionNode> = [field.selectionSet!];
-  while (pending.length) {
-    visit(pending.pop()!, {
-      Variable: (v) => { usedVars.add(v.name.value); },
-      FragmentSpread: (s) => {
-        if (!usedFragments.has(s.name.value) && fragments[s.name.value]) {
-          usedFragments.add(s.name.value);
-          pending.push(fragments[s.name.value]);
-        }
-      },
-    });
-  }
-  return {
-    kind: Kind.DOCUMENT,
-    definitions: [
-      {
-        kind: Kind.OPERATION_DEFINITION, operation: 'query' as never, name: op.name,
-        variableDefinitions: (op.variableDefinitions ?? []).filter((d) => usedVars.has(d.variable.name.value)),
-        selectionSet: field.selectionSet!,
-      },
-      ...[...usedFragments].sort().map((n) => fragments[n]),
-    ],
-  };
+  return standaloneQuery(op, field.selectionSet!.selections, fragments);
 }
 
 export function createLiveQueries(o: LiveQueriesOptions): LiveQueries {

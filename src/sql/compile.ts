@@ -4,7 +4,8 @@ import {
   GraphQLObjectType, getNamedType, type FragmentDefinitionNode, type GraphQLSchema,
   type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
-import type { Model, PgClass } from '../introspection/model';
+import type { Model, PgAttribute, PgClass } from '../introspection/model';
+import { inflect } from '../schema/inflection';
 import { decodeNodeId, nodeAlias } from '../schema/node';
 import { compileConnection } from './connection';
 import { compile, sql, type CompiledSQL, type SQL } from './fragment';
@@ -58,15 +59,21 @@ export function tableByNodeAlias(model: Model, alias: string, schemas: Set<strin
   return model.classes.find((t) => schemas.has(t.namespaceId) && t.classKind !== 'c' && t.primaryKey && nodeAlias(t) === alias);
 }
 
-function rowByKeys(c: Compiler, table: PgClass, values: unknown[], f: CollectedField, type: GraphQLObjectType): SQL {
+/** One row of `table` by key values (already checked), as the selection's JSON object. */
+function rowByKeys(c: Compiler, table: PgClass, keys: PgAttribute[], values: unknown[], f: CollectedField, type: GraphQLObjectType): SQL {
+  const a = c.alias();
+  const where = keys.map((k, i) => sql`${a}.${sql.ident(k.name)} = ${inputExpr(values[i], c.lookupType(k.typeId), c.lookupType)}`);
+  return sql`(select ${rowObject(c, aliasRef(a, table), type, subSelections(f))} from ${sql.ident(table.namespaceName, table.name)} as ${a} where ${sql.join(where, ' and ')})`;
+}
+
+/** The row a node id names; null when it names no row of `table`, an error when it is forged. */
+function rowByNodeId(c: Compiler, table: PgClass, values: unknown[], f: CollectedField, type: GraphQLObjectType): SQL {
   const keys = table.primaryKey!.keyAttributeNums.map((num) => table.attributes.find((x) => x.num === num)!);
   if (values.length !== keys.length) return sql`null::json`;
   if (keys.some((k, i) => !plausibleValue(values[i], c.lookupType(k.typeId)))) {
     throw new Error('Invalid nodeId: it is not a node identifier issued by this API.');
   }
-  const a = c.alias();
-  const where = keys.map((k, i) => sql`${a}.${sql.ident(k.name)} = ${inputExpr(values[i], c.lookupType(k.typeId), c.lookupType)}`);
-  return sql`(select ${rowObject(c, aliasRef(a, table), type, subSelections(f))} from ${sql.ident(table.namespaceName, table.name)} as ${a} where ${sql.join(where, ' and ')})`;
+  return rowByKeys(c, table, keys, values, f, type);
 }
 
 function rootField(c: Compiler, model: Model, f: CollectedField): SQL {
@@ -82,20 +89,18 @@ function rootField(c: Compiler, model: Model, f: CollectedField): SQL {
       const exposed = new Set(model.namespaces.map((ns) => ns.id));
       const table = tableByNodeAlias(model, alias, exposed);
       if (!table) return sql`null::json`;
-      const type = c.schema.getType(rowTypeName(c, table)) as GraphQLObjectType;
-      return rowByKeys(c, table, keys, f, type);
+      // the row type's name is the table's inflected name, as the schema built it
+      return rowByNodeId(c, table, keys, f, c.schema.getType(inflect.tableType(table)) as GraphQLObjectType);
     }
     case 'rowByNodeId': {
       const { alias, keys } = decodeNodeId(argumentValues(c, f).nodeId);
       if (alias !== nodeAlias(p.table)) return sql`null::json`;
-      return rowByKeys(c, p.table, keys, f, named as GraphQLObjectType);
+      return rowByNodeId(c, p.table, keys, f, named as GraphQLObjectType);
     }
     case 'rowByKeys': {
       const args = argumentValues(c, f);
-      const a = c.alias();
       // arguments are declared in key column order
-      const where = p.keys.map((k, i) => sql`${a}.${sql.ident(k.name)} = ${inputExpr(args[f.field!.args[i].name], c.lookupType(k.typeId), c.lookupType)}`);
-      return sql`(select ${rowObject(c, aliasRef(a, p.table), named as GraphQLObjectType, subSelections(f))} from ${sql.ident(p.table.namespaceName, p.table.name)} as ${a} where ${sql.join(where, ' and ')})`;
+      return rowByKeys(c, p.table, p.keys, p.keys.map((_, i) => args[f.field!.args[i].name]), f, named as GraphQLObjectType);
     }
     case 'allRows':
       return compileConnection(c, {
@@ -107,14 +112,6 @@ function rootField(c: Compiler, model: Model, f: CollectedField): SQL {
     default:
       throw new Error(`Field "${f.name}" cannot be read on Query.`);
   }
-}
-
-function rowTypeName(c: Compiler, table: PgClass): string {
-  for (const t of Object.values(c.schema.getTypeMap())) {
-    const ext = (t.extensions as any)?.forumDev;
-    if (ext?.kind === 'row' && ext.table === table) return t.name;
-  }
-  throw new Error(`No type for ${table.name}`);
 }
 
 /** The whole query operation as one statement returning `data` as JSON text. */

@@ -5,9 +5,6 @@ import { createClient, type Client as WsClient, type ExecutionResult } from 'gra
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import WebSocket from 'ws';
-
-process.env.TEST_DATABASE_URL ??= 'postgres://postgres:postgres@127.0.0.1:54329/postgres';
-// eslint-disable-next-line import/first
 import { defaultOptions } from '../../src/cli/options';
 import { createServer, type RunningServer } from '../../src/server/server';
 import { makeSnapshot } from '../../src/server/snapshot';

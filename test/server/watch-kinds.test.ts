@@ -8,7 +8,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-process.env.TEST_DATABASE_URL ??= 'postgres://postgres:postgres@127.0.0.1:54329/postgres';
 import { createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { defaultOptions } from '../../src/cli/options';
 import { createServer, type RunningServer } from '../../src/server/server';

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import { CHROMIUM, launchChromium } from '../helpers/browser';
-process.env.TEST_DATABASE_URL ??= 'postgres://postgres:postgres@127.0.0.1:54329/postgres';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { defaultOptions, type Options } from '../../src/cli/options';
 import { createServer, type RunningServer } from '../../src/server/server';

@@ -2,17 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
+import { adminUrl, withDatabase } from '../helpers/db';
 import { createLiveThrottle } from '../../src/server/live-throttle';
 import { createNotifyHub, type NotifyHub } from '../../src/server/notify-hub';
 import { installLiveTriggers, liveTriggersSql, LIVE_CHANNEL, type LiveTable } from '../../src/watch/live-triggers';
 
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:54329/postgres';
-
-function dbUrl(name: string): string {
-  const u = new URL(ADMIN_URL);
-  u.pathname = '/' + name;
-  return u.toString();
-}
+const dbUrl = (name: string): string => withDatabase(adminUrl(), name);
 
 async function admin(sql: string): Promise<void> {
   const c = new Client({ connectionString: dbUrl('postgres') });

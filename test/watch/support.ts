@@ -1,11 +1,9 @@
 // Shared pieces of the watch tests: a throwaway database on the test cluster and small waits.
-// Falls back to the development server when not run through `npm test`.
-process.env.TEST_DATABASE_URL ??= 'postgres://postgres:postgres@127.0.0.1:54329/postgres';
 
 import { Client } from 'pg';
-import { createDatabase, dropDatabase, uniqueName, withDatabase } from '../helpers/db';
+import { adminUrl, createDatabase, dropDatabase, uniqueName, withDatabase } from '../helpers/db';
 
-export const adminUrl = (): string => process.env.TEST_DATABASE_URL as string;
+export { adminUrl };
 
 export type TestDb = { name: string; url: string; drop(): Promise<void> };
 
