@@ -1,12 +1,13 @@
 // Shared setup for the end-to-end tests: fresh forum databases, our server, and a small
 // HTTP client that parses responses (JSON whitespace differs from v4, so compare parsed data).
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { PoolClient } from 'pg';
 import { defaultOptions, type Options } from '../../src/cli/options';
 import { createServer, type RunningServer } from '../../src/server/server';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import type { GraphQLResponse } from '../helpers/v4';
+import { assertTimeless } from '../helpers/timeless';
 
 export const root = resolve(__dirname, '..', '..');
 export const forumSql = [join(root, 'examples/forum/schema.sql'), join(root, 'examples/forum/data.sql')];
@@ -87,6 +88,8 @@ export function loadFixture(dir: string, name: string): QueryFixture {
  * the file is missing and `create` is set. Undefined when the file does not exist.
  */
 export function recorded(file: string, actual: string, update: boolean, create = false): string | undefined {
+  // What this run produced must not depend on the day, or the recording fails tomorrow.
+  assertTimeless(actual, relative(root, file));
   if (update || (create && !existsSync(file))) writeFileSync(file, actual);
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
