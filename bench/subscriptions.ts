@@ -13,8 +13,8 @@ import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Client } from 'pg';
-import { defaultOptions } from '../src/cli/options';
-import { createServer, type RunningServer } from '../src/server/server';
+import { defaultOptions } from '../src/options';
+import { createServer, type RunningServer } from '../src/server';
 import { createDatabase, dropDatabase, uniqueName } from '../test/helpers/db';
 import { startEmbedded, type Embedded } from '../test/helpers/embedded';
 

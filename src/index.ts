@@ -4,10 +4,10 @@ export type {
   SchemaBuildOptions, PostGraphileContextOptions, PostGraphileContext, PostGraphileV4Options, MiddlewareOptions,
   PostGraphileMiddleware,
 } from './library';
-export { createServer, startServer } from './server/server';
-export type { RunningServer, ServerDeps } from './server/server';
-export type { HttpHooks } from './server/http';
-export { defaultOptions } from './cli/options';
-export type { Options } from './cli/options';
-export { attachResolvers, NODE_TYPE } from './server/resolvers';
-export type { ResolverContext, ResolverOptions } from './server/resolvers';
+export { createServer, startServer } from './server';
+export type { RunningServer, ServerDeps } from './server';
+export type { HttpHooks } from './http/routes';
+export { defaultOptions } from './options';
+export type { Options } from './options';
+export { attachResolvers, NODE_TYPE } from './execute/resolvers';
+export type { ResolverContext, ResolverOptions } from './execute/resolvers';

@@ -1,21 +1,21 @@
 // The library API, with PostGraphile v4's names and calling conventions so v4 integrations work
 // unchanged: a schema to execute with graphql-js on the caller's client, the per-request
 // transaction with JWT claims applied, and the HTTP routes as middleware for an existing app.
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { Pool, type PoolClient } from 'pg';
 import { mergeSettings, settingsFromClaims } from './auth/settings';
 import { verifyToken } from './auth/verify';
-import { defaultOptions, type Options } from './cli/options';
+import { defaultOptions, resolveOptions, schemaOptions, type Options } from './options';
 import { withTransaction } from './db/transaction';
 import { introspect } from './introspection/introspect';
 import { buildGraphQLSchema, type SchemaOptions } from './schema/build';
-import { graphiqlRouter } from './server/graphiql';
-import { graphqlRouter, type HttpHooks } from './server/http';
-import { attachResolvers } from './server/resolvers';
-import { schemaOptions } from './server/server';
-import { createLiveSchema, loadSnapshot } from './server/snapshot';
-import { eventStreamHeaders, startWatchMode, type WatchMode } from './server/watch-mode';
+import { createDocumentCache } from './execute/documents';
+import { attachResolvers } from './execute/resolvers';
+import { httpRoutes, type HttpRoutes } from './http/app';
+import type { HttpHooks } from './http/routes';
+import { createLiveSchema } from './schema/snapshot';
+import { loadSnapshot, startWatchMode, type WatchMode } from './watch/reload';
 
 export interface SchemaBuildOptions {
   /** JSON and JSONB as JSON values rather than JSON text. */
@@ -149,7 +149,7 @@ export function middlewareOptions(connection: string | undefined, schemas: strin
   if (o.ignoreRBAC !== undefined) v4.ignoreRbac = o.ignoreRBAC;
   const ours: Partial<Options> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined && (k in defaultOptions || isOptionalKey(k))) (ours as any)[k] = v;
-  return { ...defaultOptions, ...v4, ...ours, connection, schemas: schemaList(schemas) };
+  return resolveOptions({ ...defaultOptions, ...v4, ...ours, connection, schemas: schemaList(schemas) });
 }
 
 // Options fields that have no default value (so are not keys of `defaultOptions`).
@@ -171,30 +171,26 @@ export function postgraphile(connection: string | Pool, schemas: string | string
   const log = full.disableQueryLog ? undefined : (line: string) => console.log(line);
   if (ownPool) pool.on('error', (e) => log?.(`database connection lost: ${e.message}`));
   const { pgSettings } = options;
-  let hooks: HttpHooks = {
+  const hooks: HttpHooks = {
     log,
     pgSettings: typeof pgSettings === 'function' ? pgSettings : pgSettings ? () => pgSettings : undefined,
   };
   let watch: WatchMode | undefined;
+  let routes: HttpRoutes | undefined;
 
   const router = (async () => {
     const live = createLiveSchema(await loadSnapshot(pool, schemaOptions(full), 1));
-    const r = express.Router();
+    if (full.watch && !connectionString && !full.ownerConnection) {
+      throw new Error('watchPg needs a connection string (or ownerConnection) to listen for schema changes');
+    }
+    // WebSocket subscriptions need the HTTP server, which a middleware does not own.
+    routes = httpRoutes({ live, pool, options: full, hooks, documents: createDocumentCache(), sockets: false });
     if (full.watch) {
-      if (!connectionString && !full.ownerConnection) throw new Error('watchPg needs a connection string (or ownerConnection) to listen for schema changes');
-      watch = await startWatchMode({ options: { ...full, connection: connectionString ?? full.ownerConnection }, pool, live, log: log ?? (() => {}) });
-      r.use(watch.router);
-      hooks = { ...hooks, responseHeaders: eventStreamHeaders(full) };
+      watch = await startWatchMode({
+        options: { ...full, connection: connectionString ?? full.ownerConnection }, pool, live, log: log ?? (() => {}), announce: routes.announce,
+      });
     }
-    r.use(graphqlRouter(live, pool, full, hooks));
-    if (full.graphiql) {
-      r.use(graphiqlRouter({
-        graphqlRoute: full.graphqlRoute, graphiqlRoute: full.graphiqlRoute, watch: full.watch,
-        streamRoute: full.watch ? `${full.graphqlRoute}/stream` : undefined,
-        devTokens: full.watch && !!full.jwtSecret,
-      }));
-    }
-    return r;
+    return routes.router;
   })();
   // Reported to requests (and `ready()`), never as an unhandled rejection.
   router.catch(() => {});
@@ -206,6 +202,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
   middleware.release = async () => {
     await router.catch(() => undefined);
     await watch?.close();
+    routes?.close();
     if (ownPool) await pool.end();
   };
   return middleware;

@@ -15,9 +15,9 @@
 // `https://example.com/claims`) is skipped instead of failing the whole request, as v4 and
 // PostgreSQL 15+ would; it can still hold the role via the `jwtRole` path.
 
+import { dedupeKeepLast, type Setting } from '../db/settings';
 import { getPath } from './verify';
 
-export type Setting = [string, string];
 
 /** What PostgreSQL accepts after `jwt.claims.`: one identifier-like part. */
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
@@ -85,34 +85,6 @@ export function mergeSettings(
   if (role !== undefined) merged.push(['role', role]);
   for (const setting of base) if (setting[0] !== 'role') merged.push(setting);
   return dedupeKeepLast(merged);
-}
-
-/**
- * One statement applying every setting for the current transaction only. With no settings the
- * text is a bare `select` (a valid no-op); callers normally skip the round trip in that case.
- */
-export function settingsStatement(settings: Setting[]): { text: string; values: string[] } {
-  const unique = dedupeKeepLast(settings);
-  const calls: string[] = [];
-  const values: string[] = [];
-  for (const [name, value] of unique) {
-    values.push(name, value);
-    calls.push(`set_config($${values.length - 1}, $${values.length}, true)`);
-  }
-  return { text: calls.length ? `select ${calls.join(', ')}` : 'select', values };
-}
-
-/** Later settings win; each survivor keeps the position of its last occurrence (as v4). */
-export function dedupeKeepLast(settings: Setting[]): Setting[] {
-  const seen = new Set<string>();
-  const out: Setting[] = [];
-  for (let i = settings.length - 1; i >= 0; i--) {
-    const [key, value] = settings[i];
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.unshift([key, value]);
-  }
-  return out;
 }
 
 function isSettingValue(value: unknown, name: string): value is string | number | boolean {

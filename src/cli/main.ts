@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Options } from './options';
+import type { Options } from '../options';
 import { OptionsError, parseArgs, type ParsedArgs } from './parse';
 import { usage } from './help';
 import { runPsql } from './psql';

@@ -4,7 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaultOptions, type Options } from './options';
+import { defaultOptions, resolveOptions, type Options } from '../options';
 import { findLong, findShort, flagSpecs, type FlagSpec } from './flags';
 
 export class OptionsError extends Error {
@@ -87,7 +87,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     record[key] = value;
     explicit.add(key);
   }
-  if (options.simpleSubscriptions || options.live) options.subscriptions = true;
   for (const key of ['dataDir', 'exportSchemaGraphql', 'exportSchemaJson'] as const) {
     const value = options[key];
     if (value !== undefined) options[key] = path.resolve(cwd, value);
@@ -97,7 +96,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     throw new OptionsError('-X/--no-server needs --export-schema-graphql or --export-schema-json');
   }
   return {
-    options,
+    options: resolveOptions(options),
     help: fromFlags.get('help') === true,
     version: fromFlags.get('version') === true,
     explicit,

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Options } from './options';
+import type { Options } from '../options';
 import { pidAlive, readConnectionInfo } from '../db/embedded';
 
 /** First executable named `name` on PATH, if any. */

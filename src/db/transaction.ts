@@ -1,7 +1,7 @@
 // One request = one transaction on one pooled connection, with role and claims applied as
 // transaction-local settings so they can never leak to the next user of the connection.
 import type { Pool, PoolClient } from 'pg';
-import { settingsStatement, type Setting } from '../auth/settings';
+import { settingsStatement, type Setting } from './settings';
 import { queryPrepared } from './prepared';
 
 /**

@@ -11,8 +11,8 @@ import {
 import {
   mergeSettings,
   settingsFromClaims,
-  settingsStatement,
 } from '../../src/auth/settings';
+import { settingsStatement } from '../../src/db/settings';
 import { isNullJwtComposite, signJwtToken } from '../../src/auth/sign';
 
 const secret = 'a-test-secret-that-is-long-enough';

@@ -4,8 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createForumDb, post, type ForumDb } from '../e2e/setup';
-import { startServer, type RunningServer } from '../../src/server/server';
-import { defaultOptions } from '../../src/cli/options';
+import { startServer, type RunningServer } from '../../src/server';
+import { defaultOptions } from '../../src/options';
 import { bearer, JWT_SECRET, startAuthServer, type AuthServer } from './support';
 
 const PASSWORD = 'sup3r-secret-pw';

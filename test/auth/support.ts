@@ -2,9 +2,9 @@
 // (so it can see every statement the server sends), and token helpers.
 import { Client, Pool, type PoolClient } from 'pg';
 import jwt from 'jsonwebtoken';
-import { defaultOptions, type Options } from '../../src/cli/options';
-import { createServer, type RunningServer } from '../../src/server/server';
-import type { HttpHooks } from '../../src/server/http';
+import { defaultOptions, type Options } from '../../src/options';
+import { createServer, type RunningServer } from '../../src/server';
+import type { HttpHooks } from '../../src/http/routes';
 import { JWT_SECRET, post } from '../e2e/setup';
 import type { GraphQLResponse } from '../helpers/v4';
 

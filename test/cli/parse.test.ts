@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OptionsError, parseArgs, parseDotEnv, parseOptions } from '../../src/cli/parse';
-import { defaultOptions } from '../../src/cli/options';
+import { defaultOptions } from '../../src/options';
 import { flagSpecs } from '../../src/cli/flags';
 
 const root = path.resolve(__dirname, '../..');
@@ -61,7 +61,9 @@ test('long flags, --flag=value and short flags', () => {
   assert.equal(o.exportSchemaGraphql, path.join(empty, 's.graphql'));
   assert.equal(o.exportSchemaJson, path.join(empty, 's.json'));
   assert.equal(o.graphiql, true);
-  assert.equal(o.subscriptions, false);
+  // --watch serves live queries, which need the WebSocket transport.
+  assert.equal(o.live, true);
+  assert.equal(o.subscriptions, true);
 });
 
 test('dotted --jwt-role, graphiql off, subscription implications, -X', () => {

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { printSchema } from 'graphql';
-import type { Options } from '../../src/cli/options';
+import type { Options } from '../../src/options';
 import { compareSdl, loadDbComments } from '../helpers/compare-schema';
 import { exportV4Schema } from '../helpers/v4';
 import { createForumDb, forumV4Flags, startOurs, type ForumDb } from './setup';

@@ -3,8 +3,8 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { PoolClient } from 'pg';
-import { defaultOptions, type Options } from '../../src/cli/options';
-import { createServer, type RunningServer } from '../../src/server/server';
+import { defaultOptions, type Options } from '../../src/options';
+import { createServer, type RunningServer } from '../../src/server';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import type { GraphQLResponse } from '../helpers/v4';
 import { assertTimeless } from '../helpers/timeless';

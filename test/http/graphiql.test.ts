@@ -13,7 +13,7 @@ import { WebSocketServer } from 'ws';
 const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/dist/use/ws');
 import type { Page } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../helpers/browser';
-import { graphiqlRouter } from '../../src/server/graphiql';
+import { graphiqlRouter } from '../../src/http/graphiql';
 
 
 const SDL_V1 = `

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import { freePort } from '../helpers/port';
-import { defaultOptions } from '../../src/cli/options';
-import { createServer, type RunningServer } from '../../src/server/server';
+import { defaultOptions } from '../../src/options';
+import { createServer, type RunningServer } from '../../src/server';
 
 const root = join(__dirname, '..', '..');
 

@@ -2,7 +2,7 @@
 // valid against the new schema. One that asks for fields that are gone is ended with one error
 // result saying so (then `complete`), rather than failing on every later event.
 import { GraphQLError, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import type { LiveSchema } from './snapshot';
+import type { LiveSchema } from '../schema/snapshot';
 
 export interface SubscriptionGuard {
   /** The iterator, ended with an error result if a later schema no longer validates `document`. */

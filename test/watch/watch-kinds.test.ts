@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createDatabase, dropDatabase, uniqueName } from '../helpers/db';
-import { defaultOptions } from '../../src/cli/options';
-import { createServer, type RunningServer } from '../../src/server/server';
+import { defaultOptions } from '../../src/options';
+import { createServer, type RunningServer } from '../../src/server';
 
 const root = join(__dirname, '..', '..');
 const dbName = uniqueName('watchkinds');

@@ -10,9 +10,9 @@ import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import { encodeNodeId } from '../schema/node';
 import { LISTEN_CHANNEL_PREFIX, LISTEN_FIELD } from '../schema/subscriptions';
 import type { NotifyHub } from './notify-hub';
-import { runOperation, type RunOptions } from './operation';
+import { runOperation, type RunOptions } from '../execute/operation';
 import { standaloneQuery } from './query-document';
-import type { LiveSchema } from './snapshot';
+import type { LiveSchema } from '../schema/snapshot';
 
 export interface ListenContext {
   live: LiveSchema;

@@ -5,9 +5,9 @@ import { createClient, type Client as WsClient, type ExecutionResult } from 'gra
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import WebSocket from 'ws';
-import { defaultOptions } from '../../src/cli/options';
-import { createServer, type RunningServer } from '../../src/server/server';
-import { LIVE_CHANNEL } from '../../src/watch/live-triggers';
+import { defaultOptions } from '../../src/options';
+import { createServer, type RunningServer } from '../../src/server';
+import { LIVE_CHANNEL } from '../../src/realtime/live-triggers';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 
 const root = resolve(__dirname, '..', '..');

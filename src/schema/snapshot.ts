@@ -1,11 +1,9 @@
-// The live schema: one immutable snapshot (model, GraphQL schema, document cache) swapped
-// atomically. A request holds the snapshot it started with until it finishes.
+// The live schema: one immutable snapshot (model, options, GraphQL schema) swapped atomically.
+// A request holds the snapshot it started with until it finishes.
 import { validateSchema, type GraphQLSchema } from 'graphql';
-import type { Pool } from 'pg';
-import { introspect } from '../introspection/introspect';
 import type { Model } from '../introspection/model';
-import { buildGraphQLSchema, type SchemaOptions } from '../schema/build';
-import { inflect } from '../schema/inflection';
+import { buildGraphQLSchema, type SchemaOptions } from './build';
+import { inflect } from './inflection';
 
 export interface Snapshot {
   readonly generation: number;
@@ -54,13 +52,10 @@ function withSources(model: Model, message: string): string {
     : message;
 }
 
-export async function loadSnapshot(pool: Pool, options: SchemaOptions, generation: number): Promise<Snapshot> {
-  return makeSnapshot(await introspect(pool, options.schemas), options, generation);
-}
-
 export interface LiveSchema {
   current(): Snapshot;
-  swap(next: Snapshot): void;
+  /** Serves `next` from now on; returns what the listeners threw (the swap stands). */
+  swap(next: Snapshot): Error[];
   onSwap(listener: (next: Snapshot, prev: Snapshot) => void): () => void;
 }
 
@@ -72,7 +67,15 @@ export function createLiveSchema(initial: Snapshot): LiveSchema {
     swap(next) {
       const prev = current;
       current = next;
-      for (const l of listeners) l(next, prev);
+      const errors: Error[] = [];
+      for (const l of listeners) {
+        try {
+          l(next, prev);
+        } catch (e) {
+          errors.push(e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+      return errors;
     },
     onSwap(listener) {
       listeners.add(listener);

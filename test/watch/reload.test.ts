@@ -10,8 +10,8 @@ import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import { CHROMIUM, launchChromium } from '../helpers/browser';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
-import { defaultOptions, type Options } from '../../src/cli/options';
-import { createServer, type RunningServer } from '../../src/server/server';
+import { defaultOptions, type Options } from '../../src/options';
+import { createServer, type RunningServer } from '../../src/server';
 
 const root = join(__dirname, '..', '..');
 const dbName = uniqueName('watchmode');

@@ -5,9 +5,9 @@ import { createClient, type Client as WsClient, type ExecutionResult } from 'gra
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import WebSocket from 'ws';
-import { defaultOptions } from '../../src/cli/options';
-import { createServer, type RunningServer } from '../../src/server/server';
-import { makeSnapshot } from '../../src/server/snapshot';
+import { defaultOptions } from '../../src/options';
+import { createServer, type RunningServer } from '../../src/server';
+import { makeSnapshot } from '../../src/schema/snapshot';
 import { introspect } from '../../src/introspection/introspect';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 

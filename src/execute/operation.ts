@@ -7,7 +7,7 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import type { Pool, PoolClient } from 'pg';
-import type { Setting } from '../auth/settings';
+import type { Setting } from '../db/settings';
 import { queryPrepared } from '../db/prepared';
 import { SettingsError, queryWithSettings, withTransaction } from '../db/transaction';
 import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
@@ -15,7 +15,8 @@ import { compileMutationField, type CompiledMutation } from '../sql/mutation';
 import type { CollectedField } from '../sql/selection';
 import { collectFields } from '../sql/selection';
 import { finishJsonText } from '../sql/json-text';
-import type { Snapshot } from './snapshot';
+import type { Snapshot } from '../schema/snapshot';
+import { cachedPlan, type DocumentCache, type PreparedDocument } from './documents';
 
 export interface GraphQLRequest {
   query?: unknown;
@@ -31,6 +32,8 @@ export interface RunOptions {
   showErrorStack?: boolean;
   /** Only run queries (e.g. HTTP GET); mutations are refused. */
   queriesOnly?: boolean;
+  /** The server's document cache. */
+  documents: DocumentCache;
 }
 
 export interface RunResult {
@@ -45,34 +48,6 @@ export interface RunResult {
   operationName: string | null;
   operationType: string | null;
   errors: number;
-}
-
-interface PreparedDocument {
-  document: DocumentNode;
-  errors: readonly GraphQLError[];
-}
-
-const MAX_DOCUMENTS = 500;
-
-function prepare(snapshot: Snapshot, query: string): PreparedDocument {
-  const hit = snapshot.documents.get(query);
-  if (hit) {
-    snapshot.documents.delete(query);
-    snapshot.documents.set(query, hit);
-    return hit;
-  }
-  let prepared: PreparedDocument;
-  try {
-    const document = parse(query);
-    prepared = { document, errors: validate(snapshot.schema, document) };
-  } catch (e) {
-    prepared = { document: null as unknown as DocumentNode, errors: [e as GraphQLError] };
-  }
-  snapshot.documents.set(query, prepared);
-  if (snapshot.documents.size > MAX_DOCUMENTS) {
-    snapshot.documents.delete(snapshot.documents.keys().next().value as string);
-  }
-  return prepared;
 }
 
 const errorBody = (errors: unknown[]) => JSON.stringify({ errors });
@@ -123,7 +98,7 @@ export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts
   if (req.operationName != null && typeof req.operationName !== 'string') {
     return result(400, errorBody([{ message: 'operationName must be a string.' }]), null, 1);
   }
-  const prepared = prepare(snapshot, req.query);
+  const prepared = opts.documents.prepare(snapshot.generation, snapshot.schema, req.query);
   if (prepared.errors.length) return result(400, errorBody(prepared.errors.map((e) => e.toJSON())), null, prepared.errors.length);
 
   const ops = prepared.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
@@ -151,7 +126,7 @@ export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts
   try {
     const { body, errors } = op.operation === 'mutation'
       ? await runMutation(snapshot, input, opts)
-      : await runQuery(snapshot, input, prepared.document, opts);
+      : await runQuery(snapshot, input, prepared, opts);
     return result(200, body, op, errors);
   } catch (e) {
     if (e instanceof SettingsError) return result(e.status, errorBody([formatError(e, undefined, opts)]), op, 1);
@@ -161,13 +136,13 @@ export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts
 
 type Input = Parameters<typeof compileQuery>[0];
 
-async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode, opts: RunOptions) {
+async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocument, opts: RunOptions) {
   const c = makeCompiler(input);
   const fields = rootFields(c, [input.operation.selectionSet]);
   const meta = fields.filter((f) => isMetaField(f.name));
   let metaData: Record<string, unknown> = {};
   if (meta.length) {
-    const r = await execute({ schema: snapshot.schema, document: metaDocument(document, input.operation, meta), variableValues: input.variables });
+    const r = await execute({ schema: snapshot.schema, document: metaDocument(prepared.document, input.operation, meta), variableValues: input.variables });
     metaData = (r.data ?? {}) as Record<string, unknown>;
     if (meta.length === fields.length) return { body: JSON.stringify(r), errors: r.errors?.length ?? 0 };
   }
@@ -179,7 +154,7 @@ async function runQuery(snapshot: Snapshot, input: Input, document: DocumentNode
   let good = new Set(dataKeys);
   let statement: ReturnType<typeof compileQuery>;
   try {
-    statement = cachedCompile(input, good);
+    statement = cachedPlan(prepared, `${input.operation.name?.value ?? ''}\n${JSON.stringify(input.variables)}`, () => compileQuery(input, good));
   } catch {
     good = new Set();
     for (const key of dataKeys) {
@@ -221,23 +196,6 @@ function metaDocument(document: DocumentNode, op: OperationDefinitionNode, meta:
   const selections = meta.flatMap((f) => f.nodes);
   const only: OperationDefinitionNode = { ...op, selectionSet: { kind: Kind.SELECTION_SET, selections } };
   return { ...document, definitions: [only, ...document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)] };
-}
-
-const MAX_PLANS = 20;
-
-const plansByOperation = new WeakMap<OperationDefinitionNode, Map<string, ReturnType<typeof compileQuery>>>();
-
-/** Compiled statements of an operation (cached with its document), keyed by variable values. */
-function cachedCompile(input: Input, keys: Set<string>): ReturnType<typeof compileQuery> {
-  let plans = plansByOperation.get(input.operation);
-  if (!plans) plansByOperation.set(input.operation, (plans = new Map()));
-  const key = JSON.stringify(input.variables);
-  const hit = plans.get(key);
-  if (hit) return hit;
-  const compiled = compileQuery(input, keys);
-  if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
-  plans.set(key, compiled);
-  return compiled;
 }
 
 async function perField(

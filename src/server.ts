@@ -1,19 +1,18 @@
 // Assembles the running server: pool, first schema snapshot, express app (GraphQL, GraphiQL),
 // schema exports, and watch mode when asked. `startServer` is what the CLI calls.
-import { rename, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import express from 'express';
-import { graphqlSync, getIntrospectionQuery, printSchema, type GraphQLSchema } from 'graphql';
 import { Pool, type PoolConfig } from 'pg';
-import type { Options } from '../cli/options';
-import { graphiqlRouter } from './graphiql';
-import { graphqlRouter, type HttpHooks } from './http';
-import { createLiveSchema, loadSnapshot, type LiveSchema } from './snapshot';
-import { eventStreamHeaders, startWatchMode, type WatchMode } from './watch-mode';
-import { createNotifyHub, type NotifyHub } from './notify-hub';
-import { attachSubscriptions } from './subscriptions';
-import type { LiveQueries } from './live-queries';
-import type { SchemaOptions } from '../schema/build';
+import { createDocumentCache } from './execute/documents';
+import { httpRoutes } from './http/app';
+import type { HttpHooks } from './http/routes';
+import { attachSubscriptions } from './http/websocket';
+import { resolveOptions, schemaOptions, type Options } from './options';
+import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
+import type { LiveQueries } from './realtime/live-queries';
+import { createLiveSchema, type LiveSchema } from './schema/snapshot';
+import { exportSchema } from './watch/export';
+import { loadSnapshot, startWatchMode, type WatchMode } from './watch/reload';
 
 export interface RunningServer {
   url: string;
@@ -28,41 +27,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function schemaOptions(options: Options): SchemaOptions {
-  return {
-    schemas: options.schemas,
-    jwtTokenIdentifier: options.jwtTokenIdentifier,
-    disableDefaultMutations: options.disableDefaultMutations,
-    ignoreRbac: options.ignoreRbac,
-    simpleSubscriptions: options.simpleSubscriptions,
-    // Live queries are on in watch mode, where the schema and data change under the client.
-    live: options.live || options.watch,
-    simpleCollections: options.simpleCollections,
-    dynamicJson: options.dynamicJson,
-  };
-}
-
-/** Writes next to the file, then renames: tools watching the file never see half of it. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
-
-export async function exportSchema(schema: GraphQLSchema, options: Options): Promise<void> {
-  if (options.exportSchemaGraphql) await writeAtomically(options.exportSchemaGraphql, `${printSchema(schema)}\n`);
-  if (options.exportSchemaJson) {
-    const result = graphqlSync({ schema, source: getIntrospectionQuery() });
-    await writeAtomically(options.exportSchemaJson, `${JSON.stringify(result, null, 2)}\n`);
-  }
-}
-
 export interface ServerDeps {
   /** Use this pool instead of opening one (it is left open on close: the caller owns it). */
   pool?: Pool;
 }
 
-export async function createServer(options: Options, hooks: HttpHooks = {}, deps: ServerDeps = {}): Promise<RunningServer> {
+export async function createServer(given: Options, hooks: HttpHooks = {}, deps: ServerDeps = {}): Promise<RunningServer> {
+  const options = resolveOptions(given);
   if (!options.connection) throw new Error('No connection string: pass --connection or set DATABASE_URL.');
   const ownPool = !deps.pool;
   // Pipelining lets a query's begin, settings, statement and commit share one round trip.
@@ -93,28 +64,19 @@ export async function createServer(options: Options, hooks: HttpHooks = {}, deps
       next();
     });
   }
+  const documents = createDocumentCache();
+  const sockets = options.subscriptions;
+  const routes = httpRoutes({ live, pool, options, hooks, documents, sockets });
   let watch: WatchMode | undefined;
   if (options.watch) {
     try {
-      watch = await startWatchMode({ options, pool, live, log: hooks.log ?? ((line) => console.log(line)) });
+      watch = await startWatchMode({ options, pool, live, log: hooks.log ?? ((line) => console.log(line)), announce: routes.announce });
     } catch (e) {
       if (ownPool) await pool.end().catch(() => {});
       throw e;
     }
-    // Before the GraphQL router, which would otherwise answer `<graphqlRoute>/stream`.
-    app.use(watch.router);
-    hooks = { ...hooks, responseHeaders: { ...hooks.responseHeaders, ...eventStreamHeaders(options) } };
   }
-  app.use(graphqlRouter(live, pool, options, hooks));
-  const wantsSockets = options.subscriptions || options.simpleSubscriptions || options.live || options.watch;
-  if (options.graphiql) {
-    app.use(graphiqlRouter({
-      graphqlRoute: options.graphqlRoute, graphiqlRoute: options.graphiqlRoute, watch: options.watch,
-      streamRoute: options.watch ? `${options.graphqlRoute}/stream` : undefined,
-      subscriptionsUrl: wantsSockets ? options.graphqlRoute : undefined,
-      devTokens: options.watch && !!options.jwtSecret,
-    }));
-  }
+  app.use(routes.router);
   const httpServer = http.createServer(app);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -124,14 +86,15 @@ export async function createServer(options: Options, hooks: HttpHooks = {}, deps
   } catch (e) {
     // e.g. the port is taken: release what was started before saying so
     await watch?.close().catch(() => {});
+    routes.close();
     if (ownPool) await pool.end().catch(() => {});
     throw e;
   }
-  const hub = wantsSockets
+  const hub = sockets
     ? createNotifyHub({ connection: options.connection, log: hooks.log })
     : undefined;
   const subscriptions = hub
-    ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log, pgSettings: hooks.pgSettings })
+    ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log, pgSettings: hooks.pgSettings, documents })
     : undefined;
   const addr = httpServer.address() as { port: number; address: string };
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
@@ -140,6 +103,7 @@ export async function createServer(options: Options, hooks: HttpHooks = {}, deps
     live, pool, httpServer, app, hub, liveQueries: subscriptions?.liveQueries,
     async close() {
       await watch?.close();
+      routes.close();
       await subscriptions?.close();
       await hub?.close();
       await new Promise<void>((resolve) => {

@@ -4,11 +4,13 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { Pool } from 'pg';
 import { authenticateRequest } from '../auth/verify';
-import { mergeSettings, settingsFromClaims, type Setting } from '../auth/settings';
+import { mergeSettings, settingsFromClaims } from '../auth/settings';
+import type { Setting } from '../db/settings';
 import { signJwtToken } from '../auth/sign';
-import type { Options } from '../cli/options';
-import { runOperation, type GraphQLRequest } from './operation';
-import type { LiveSchema } from './snapshot';
+import type { Options } from '../options';
+import type { DocumentCache } from '../execute/documents';
+import { runOperation, type GraphQLRequest } from '../execute/operation';
+import type { LiveSchema } from '../schema/snapshot';
 
 export interface HttpHooks {
   /** Extra transaction settings per request, as v4's `pgSettings`. */
@@ -35,7 +37,7 @@ export function prefersGraphQLResponse(accept: string | undefined): boolean {
   return plain < 0 || spec < plain;
 }
 
-export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, hooks: HttpHooks = {}) {
+export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, hooks: HttpHooks, documents: DocumentCache) {
   const router = express.Router();
   const json = express.json({ limit: options.bodySizeLimit, type: ['application/json', 'application/graphql-response+json'] });
   const signJwt = options.jwtSecret
@@ -63,7 +65,7 @@ export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, ho
       const extra = hooks.pgSettings ? await hooks.pgSettings(req) : undefined;
       const settings = requestSettings(auth.claims, options, extra);
       const r = await runOperation(live.current(), body, {
-        pool, settings, signJwt, queriesOnly,
+        pool, settings, signJwt, queriesOnly, documents,
         extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack,
       });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

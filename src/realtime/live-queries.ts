@@ -13,12 +13,12 @@ import {
 } from 'graphql';
 import { LIVE_FIELD } from '../schema/subscriptions';
 import { standaloneQuery } from './query-document';
-import { installLiveTriggers, LIVE_CHANNEL } from '../watch/live-triggers';
+import { installLiveTriggers, LIVE_CHANNEL } from './live-triggers';
 import { createLiveThrottle } from './live-throttle';
 import { liveTables, tablesRead, type TablesRead } from './live-tables';
 import type { NotifyHub } from './notify-hub';
-import { runOperation, type RunOptions } from './operation';
-import type { LiveSchema } from './snapshot';
+import { runOperation, type RunOptions } from '../execute/operation';
+import type { LiveSchema } from '../schema/snapshot';
 
 export interface LiveQueriesOptions {
   live: LiveSchema;

@@ -7,17 +7,18 @@ import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } 
 import { handleProtocols, type ServerOptions, type SubscribePayload } from 'graphql-ws';
 import type { Pool } from 'pg';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Setting } from '../auth/settings';
+import type { Setting } from '../db/settings';
 import { signJwtToken } from '../auth/sign';
 import { authenticateRequest } from '../auth/verify';
-import type { Options } from '../cli/options';
-import { requestSettings, type HttpHooks } from './http';
-import { subscribeListen } from './listen';
-import { createLiveQueries, isLiveOperation, type LiveQueries } from './live-queries';
-import type { NotifyHub } from './notify-hub';
-import { runOperation, type RunOptions } from './operation';
-import type { LiveSchema, Snapshot } from './snapshot';
-import { createSubscriptionGuard } from './subscription-guard';
+import type { Options } from '../options';
+import { requestSettings, type HttpHooks } from './routes';
+import { subscribeListen } from '../realtime/listen';
+import { createLiveQueries, isLiveOperation, type LiveQueries } from '../realtime/live-queries';
+import type { NotifyHub } from '../realtime/notify-hub';
+import type { DocumentCache } from '../execute/documents';
+import { runOperation, type RunOptions } from '../execute/operation';
+import type { LiveSchema, Snapshot } from '../schema/snapshot';
+import { createSubscriptionGuard } from '../realtime/subscription-guard';
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -29,6 +30,8 @@ export interface SubscriptionServerOptions {
   log?: (line: string) => void;
   /** The integrator's per-request settings (as for HTTP), called with the upgrade request. */
   pgSettings?: HttpHooks['pgSettings'];
+  /** The server's document cache, shared with HTTP. */
+  documents: DocumentCache;
 }
 
 export interface SubscriptionServer {
@@ -68,7 +71,7 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
   const signJwt = options.jwtSecret
     ? (claims: Record<string, unknown>) => signJwtToken(claims, { jwtSecret: options.jwtSecret })
     : undefined;
-  const liveQueries = options.live || options.watch
+  const liveQueries = options.live
     ? createLiveQueries({
       live, hub, ownerConnection: options.ownerConnection ?? options.connection, intervalMs: options.liveIntervalMs, log: o.log,
     })
@@ -120,7 +123,7 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       const contextValue: OperationContext = {
         snapshot, payload, auth: ctx.extra.auth!,
         run: {
-          pool, settings: ctx.extra.auth!.settings, signJwt,
+          pool, settings: ctx.extra.auth!.settings, signJwt, documents: o.documents,
           extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack,
         },
       };

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { adminUrl, withDatabase } from '../helpers/db';
-import { createNotifyHub, type NotifyHub } from '../../src/server/notify-hub';
+import { createNotifyHub, type NotifyHub } from '../../src/realtime/notify-hub';
 
 const dbUrl = (name: string): string => withDatabase(adminUrl(), name);
 

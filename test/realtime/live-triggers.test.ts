@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { adminUrl, withDatabase } from '../helpers/db';
-import { createLiveThrottle } from '../../src/server/live-throttle';
-import { createNotifyHub, type NotifyHub } from '../../src/server/notify-hub';
-import { installLiveTriggers, liveTriggersSql, LIVE_CHANNEL, type LiveTable } from '../../src/watch/live-triggers';
+import { createLiveThrottle } from '../../src/realtime/live-throttle';
+import { createNotifyHub, type NotifyHub } from '../../src/realtime/notify-hub';
+import { installLiveTriggers, liveTriggersSql, LIVE_CHANNEL, type LiveTable } from '../../src/realtime/live-triggers';
 
 const dbUrl = (name: string): string => withDatabase(adminUrl(), name);
 

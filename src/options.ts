@@ -1,5 +1,7 @@
 // The one typed Options object every stage reads. Flags, environment variables and `.env`
-// resolve to this (see ./parse.ts); the library API accepts the same shape.
+// resolve to this (see cli/parse.ts); the library API accepts the same shape. Implications
+// between options are worked out once, in resolveOptions, and each stage gets its projection.
+import type { SchemaOptions } from './schema/build';
 
 export interface Options {
   /** Main connection string; undefined means "start the embedded database". */
@@ -77,3 +79,28 @@ export const defaultOptions: Options = {
   retryOnInitFail: false,
   dataDir: '.forum-dev',
 };
+
+/**
+ * Applies the implications between options, once: watch mode serves live queries (the schema and
+ * data change under the client), and live queries or `listen` need the WebSocket transport.
+ * Idempotent, so the CLI and the server can both call it.
+ */
+export function resolveOptions(options: Options): Options {
+  const live = options.live || options.watch;
+  return { ...options, live, subscriptions: options.subscriptions || options.simpleSubscriptions || live };
+}
+
+/** What the schema stage needs of the options. */
+export function schemaOptions(options: Options): SchemaOptions {
+  const o = resolveOptions(options);
+  return {
+    schemas: o.schemas,
+    jwtTokenIdentifier: o.jwtTokenIdentifier,
+    disableDefaultMutations: o.disableDefaultMutations,
+    ignoreRbac: o.ignoreRbac,
+    simpleSubscriptions: o.simpleSubscriptions,
+    live: o.live,
+    simpleCollections: o.simpleCollections,
+    dynamicJson: o.dynamicJson,
+  };
+}

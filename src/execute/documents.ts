@@ -1,0 +1,62 @@
+// Parsed and validated documents, and the statements compiled from them, cached per server for
+// the schema generation being served: a new generation starts an empty cache, so nothing
+// compiled against an older schema is ever reused.
+import { parse, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
+
+const MAX_DOCUMENTS = 500;
+const MAX_PLANS = 20;
+
+export interface PreparedDocument {
+  document: DocumentNode;
+  errors: readonly GraphQLError[];
+  /** Compiled statements of this document, by operation and variable values (bounded). */
+  plans: Map<string, unknown>;
+}
+
+export interface DocumentCache {
+  prepare(generation: number, schema: GraphQLSchema, query: string): PreparedDocument;
+}
+
+export function createDocumentCache(): DocumentCache {
+  let generation = -1;
+  let documents = new Map<string, PreparedDocument>();
+  return {
+    prepare(gen, schema, query) {
+      if (gen !== generation) {
+        // A request still finishing on an older generation must not refill the cache.
+        if (gen < generation) return parseAndValidate(schema, query);
+        generation = gen;
+        documents = new Map();
+      }
+      const hit = documents.get(query);
+      if (hit) {
+        documents.delete(query);
+        documents.set(query, hit);
+        return hit;
+      }
+      const prepared = parseAndValidate(schema, query);
+      documents.set(query, prepared);
+      if (documents.size > MAX_DOCUMENTS) documents.delete(documents.keys().next().value as string);
+      return prepared;
+    },
+  };
+}
+
+function parseAndValidate(schema: GraphQLSchema, query: string): PreparedDocument {
+  try {
+    const document = parse(query);
+    return { document, errors: validate(schema, document), plans: new Map() };
+  } catch (e) {
+    return { document: null as unknown as DocumentNode, errors: [e as GraphQLError], plans: new Map() };
+  }
+}
+
+/** A plan from the document's cache, or `compile()` stored there (oldest evicted first). */
+export function cachedPlan<T>(prepared: PreparedDocument, key: string, compile: () => T): T {
+  const hit = prepared.plans.get(key);
+  if (hit) return hit as T;
+  const plan = compile();
+  if (prepared.plans.size >= MAX_PLANS) prepared.plans.delete(prepared.plans.keys().next().value as string);
+  prepared.plans.set(key, plan);
+  return plan;
+}

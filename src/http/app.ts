@@ -1,0 +1,58 @@
+// Everything served over HTTP, mounted in one place for the server and the library middleware:
+// the change stream and dev-token route (watch mode), the GraphQL route, and GraphiQL.
+import express from 'express';
+import type { Pool } from 'pg';
+import type { DocumentCache } from '../execute/documents';
+import type { Options } from '../options';
+import type { LiveSchema } from '../schema/snapshot';
+import { devTokenRouter } from './dev-token';
+import { createEventStream, eventStreamHeaders } from './events';
+import { graphiqlRouter } from './graphiql';
+import { graphqlRouter, type HttpHooks } from './routes';
+
+export interface HttpRoutesContext {
+  live: LiveSchema;
+  pool: Pool;
+  /** Resolved options (see resolveOptions). */
+  options: Options;
+  hooks: HttpHooks;
+  documents: DocumentCache;
+  /** Whether GraphiQL should connect to the WebSocket transport. */
+  sockets: boolean;
+}
+
+export interface HttpRoutes {
+  router: express.Router;
+  /** Sends a reload event to GraphiQL's change stream (watch mode; otherwise it goes nowhere). */
+  announce(event: string, id: number | undefined, data: unknown): void;
+  close(): void;
+}
+
+export function httpRoutes(ctx: HttpRoutesContext): HttpRoutes {
+  const { options } = ctx;
+  const router = express.Router();
+  let hooks = ctx.hooks;
+  const stream = options.watch ? createEventStream(ctx.live, options.graphqlRoute) : undefined;
+  if (stream) {
+    // Before the GraphQL router, which would otherwise answer `<graphqlRoute>/stream`.
+    router.use(stream.router);
+    if (options.jwtSecret) {
+      router.use(devTokenRouter({ graphqlRoute: options.graphqlRoute, jwtSecret: options.jwtSecret, bodySizeLimit: options.bodySizeLimit }));
+    }
+    hooks = { ...hooks, responseHeaders: { ...hooks.responseHeaders, ...eventStreamHeaders(options.graphqlRoute) } };
+  }
+  router.use(graphqlRouter(ctx.live, ctx.pool, options, hooks, ctx.documents));
+  if (options.graphiql) {
+    router.use(graphiqlRouter({
+      graphqlRoute: options.graphqlRoute, graphiqlRoute: options.graphiqlRoute, watch: options.watch,
+      streamRoute: options.watch ? `${options.graphqlRoute}/stream` : undefined,
+      subscriptionsUrl: ctx.sockets ? options.graphqlRoute : undefined,
+      devTokens: options.watch && !!options.jwtSecret,
+    }));
+  }
+  return {
+    router,
+    announce: (event, id, data) => stream?.send(event, id, data),
+    close: () => stream?.close(),
+  };
+}
