@@ -4,8 +4,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { Pool, type PoolClient } from 'pg';
-import { mergeSettings, settingsFromClaims } from './auth/settings';
-import { verifyToken } from './auth/verify';
+import { createAuth } from './auth/auth';
 import { defaultOptions, resolveOptions, schemaOptions, type Options } from './options';
 import { withTransaction } from './db/transaction';
 import { introspect } from './introspection/introspect';
@@ -14,6 +13,7 @@ import { createDocumentCache } from './execute/documents';
 import { attachResolvers } from './execute/resolvers';
 import { httpRoutes, type HttpRoutes } from './http/app';
 import type { HttpHooks } from './http/routes';
+import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
 import { createLiveSchema } from './schema/snapshot';
 import { loadSnapshot, startWatchMode, type WatchMode } from './watch/reload';
 
@@ -98,17 +98,14 @@ export interface PostGraphileContext {
 export async function withPostGraphileContext<T>(
   options: PostGraphileContextOptions, callback: (context: PostGraphileContext) => Promise<T>,
 ): Promise<T> {
+  const auth = createAuth({ ...options, defaultRole: options.pgDefaultRole });
   let claims: Record<string, unknown> | null = null;
   if (options.jwtToken) {
-    const auth = verifyToken(options.jwtToken, {
-      jwtSecret: options.jwtSecret, jwtPublicKey: options.jwtPublicKey, jwtVerifyAlgorithms: options.jwtVerifyAlgorithms,
-      jwtAudiences: options.jwtAudiences, jwtRole: options.jwtRole,
-    });
-    if (!auth.ok) throw Object.assign(new Error(auth.message), { statusCode: auth.status });
-    claims = auth.claims;
+    const verified = auth.verify(options.jwtToken);
+    if (!verified.ok) throw Object.assign(new Error(verified.message), { statusCode: verified.status });
+    claims = verified.claims;
   }
-  const base = settingsFromClaims(claims ?? {}, { defaultRole: options.pgDefaultRole, jwtRole: options.jwtRole });
-  const settings = options.pgSettings ? mergeSettings(base, options.pgSettings) : base;
+  const settings = auth.settings(claims ?? {}, options.pgSettings);
   const pgRole = settings.find(([k]) => k === 'role')?.[1];
   return withTransaction(options.pgPool, settings, (pgClient) => callback({ pgClient, pgRole, jwtClaims: claims }));
 }
@@ -177,6 +174,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
   };
   let watch: WatchMode | undefined;
   let routes: HttpRoutes | undefined;
+  let hub: NotifyHub | undefined;
 
   const router = (async () => {
     const live = createLiveSchema(await loadSnapshot(pool, schemaOptions(full), 1));
@@ -184,10 +182,12 @@ export function postgraphile(connection: string | Pool, schemas: string | string
       throw new Error('watchPg needs a connection string (or ownerConnection) to listen for schema changes');
     }
     // WebSocket subscriptions need the HTTP server, which a middleware does not own.
-    routes = httpRoutes({ live, pool, options: full, hooks, documents: createDocumentCache(), sockets: false });
+    routes = httpRoutes({ live, pool, options: full, hooks, documents: createDocumentCache(), auth: createAuth(full), sockets: false });
     if (full.watch) {
+      const connection = connectionString ?? full.ownerConnection!;
+      hub = createNotifyHub({ connection, log });
       watch = await startWatchMode({
-        options: { ...full, connection: connectionString ?? full.ownerConnection }, pool, live, log: log ?? (() => {}), announce: routes.announce,
+        options: { ...full, connection }, pool, live, hub, log: log ?? (() => {}), announce: routes.announce,
       });
     }
     return routes.router;
@@ -203,6 +203,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
     await router.catch(() => undefined);
     await watch?.close();
     routes?.close();
+    await hub?.close();
     if (ownPool) await pool.end();
   };
   return middleware;

@@ -81,13 +81,12 @@ export const defaultOptions: Options = {
 };
 
 /**
- * Applies the implications between options, once: watch mode serves live queries (the schema and
- * data change under the client), and live queries or `listen` need the WebSocket transport.
- * Idempotent, so the CLI and the server can both call it.
+ * Applies the implications between options, once: live queries and `listen` need the WebSocket
+ * transport (watch mode adds no root fields: with v4's flags the schema is v4's). Idempotent,
+ * so the CLI and the server can both call it.
  */
 export function resolveOptions(options: Options): Options {
-  const live = options.live || options.watch;
-  return { ...options, live, subscriptions: options.subscriptions || options.simpleSubscriptions || live };
+  return { ...options, subscriptions: options.subscriptions || options.simpleSubscriptions || options.live };
 }
 
 /** What the schema stage needs of the options. */

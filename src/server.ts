@@ -3,6 +3,7 @@
 import http from 'node:http';
 import express from 'express';
 import { Pool, type PoolConfig } from 'pg';
+import { createAuth } from './auth/auth';
 import { createDocumentCache } from './execute/documents';
 import { httpRoutes } from './http/app';
 import type { HttpHooks } from './http/routes';
@@ -66,12 +67,18 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   }
   const documents = createDocumentCache();
   const sockets = options.subscriptions;
-  const routes = httpRoutes({ live, pool, options, hooks, documents, sockets });
+  const auth = createAuth(options);
+  const routes = httpRoutes({ live, pool, options, hooks, documents, auth, sockets });
+  // The one LISTEN connection: subscriptions, live queries and the DDL watcher share it.
+  const hub = sockets || options.watch ? createNotifyHub({ connection: options.connection, log: hooks.log }) : undefined;
   let watch: WatchMode | undefined;
   if (options.watch) {
     try {
-      watch = await startWatchMode({ options, pool, live, log: hooks.log ?? ((line) => console.log(line)), announce: routes.announce });
+      watch = await startWatchMode({
+        options, pool, live, hub: hub!, log: hooks.log ?? ((line) => console.log(line)), announce: routes.announce,
+      });
     } catch (e) {
+      await hub?.close();
       if (ownPool) await pool.end().catch(() => {});
       throw e;
     }
@@ -87,14 +94,12 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
     // e.g. the port is taken: release what was started before saying so
     await watch?.close().catch(() => {});
     routes.close();
+    await hub?.close();
     if (ownPool) await pool.end().catch(() => {});
     throw e;
   }
-  const hub = sockets
-    ? createNotifyHub({ connection: options.connection, log: hooks.log })
-    : undefined;
-  const subscriptions = hub
-    ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log, pgSettings: hooks.pgSettings, documents })
+  const subscriptions = hub && sockets
+    ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log, pgSettings: hooks.pgSettings, documents, auth })
     : undefined;
   const addr = httpServer.address() as { port: number; address: string };
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;

@@ -9,7 +9,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { PoolClient } from 'pg';
-import { signJwtToken } from '../auth/sign';
+import { createAuth } from '../auth/auth';
 import type { Model, PgClass } from '../introspection/model';
 import { decodeNodeId } from '../schema/node';
 import { compileQuery, makeCompiler, tableByNodeAlias, type OperationInput } from '../sql/compile';
@@ -78,7 +78,7 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
 
   const signerFor = (context: unknown) => {
     const secret = (context as ResolverContext | null)?.jwtSecret ?? output.jwtSecret;
-    return secret ? (claims: Record<string, unknown>) => signJwtToken(claims, { jwtSecret: secret }) : undefined;
+    return createAuth({ jwtSecret: secret }).sign;
   };
 
   const queryField: GraphQLFieldResolver<unknown, unknown> = async (parent, _args, context, info) => {

@@ -2,6 +2,7 @@
 // the change stream and dev-token route (watch mode), the GraphQL route, and GraphiQL.
 import express from 'express';
 import type { Pool } from 'pg';
+import type { Auth } from '../auth/auth';
 import type { DocumentCache } from '../execute/documents';
 import type { Options } from '../options';
 import type { LiveSchema } from '../schema/snapshot';
@@ -17,6 +18,7 @@ export interface HttpRoutesContext {
   options: Options;
   hooks: HttpHooks;
   documents: DocumentCache;
+  auth: Auth;
   /** Whether GraphiQL should connect to the WebSocket transport. */
   sockets: boolean;
 }
@@ -37,11 +39,11 @@ export function httpRoutes(ctx: HttpRoutesContext): HttpRoutes {
     // Before the GraphQL router, which would otherwise answer `<graphqlRoute>/stream`.
     router.use(stream.router);
     if (options.jwtSecret) {
-      router.use(devTokenRouter({ graphqlRoute: options.graphqlRoute, jwtSecret: options.jwtSecret, bodySizeLimit: options.bodySizeLimit }));
+      router.use(devTokenRouter({ graphqlRoute: options.graphqlRoute, sign: ctx.auth.sign!, bodySizeLimit: options.bodySizeLimit }));
     }
     hooks = { ...hooks, responseHeaders: { ...hooks.responseHeaders, ...eventStreamHeaders(options.graphqlRoute) } };
   }
-  router.use(graphqlRouter(ctx.live, ctx.pool, options, hooks, ctx.documents));
+  router.use(graphqlRouter(ctx.live, ctx.pool, options, hooks, ctx.documents, ctx.auth));
   if (options.graphiql) {
     router.use(graphiqlRouter({
       graphqlRoute: options.graphqlRoute, graphiqlRoute: options.graphiqlRoute, watch: options.watch,

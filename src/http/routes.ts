@@ -3,10 +3,7 @@
 // schema snapshot. Bad input gets a GraphQL-shaped error body; nothing here can crash the process.
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { Pool } from 'pg';
-import { authenticateRequest } from '../auth/verify';
-import { mergeSettings, settingsFromClaims } from '../auth/settings';
-import type { Setting } from '../db/settings';
-import { signJwtToken } from '../auth/sign';
+import type { Auth } from '../auth/auth';
 import type { Options } from '../options';
 import type { DocumentCache } from '../execute/documents';
 import { runOperation, type GraphQLRequest } from '../execute/operation';
@@ -21,13 +18,6 @@ export interface HttpHooks {
   responseHeaders?: Record<string, string>;
 }
 
-export type AuthOptions = Pick<Options, 'jwtSecret' | 'jwtPublicKey' | 'jwtVerifyAlgorithms' | 'jwtAudiences' | 'jwtRole' | 'defaultRole'>;
-
-export function requestSettings(claims: Record<string, unknown>, options: AuthOptions, extra?: Record<string, unknown>): Setting[] {
-  const base = settingsFromClaims(claims, { defaultRole: options.defaultRole, jwtRole: options.jwtRole });
-  return extra ? mergeSettings(base, extra) : base;
-}
-
 /** True when the Accept header asks for application/graphql-response+json before plain JSON. */
 export function prefersGraphQLResponse(accept: string | undefined): boolean {
   if (!accept) return false;
@@ -37,12 +27,10 @@ export function prefersGraphQLResponse(accept: string | undefined): boolean {
   return plain < 0 || spec < plain;
 }
 
-export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, hooks: HttpHooks, documents: DocumentCache) {
+export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, hooks: HttpHooks, documents: DocumentCache, auth: Auth) {
   const router = express.Router();
   const json = express.json({ limit: options.bodySizeLimit, type: ['application/json', 'application/graphql-response+json'] });
-  const signJwt = options.jwtSecret
-    ? (claims: Record<string, unknown>) => signJwtToken(claims, { jwtSecret: options.jwtSecret })
-    : undefined;
+  const signJwt = auth.sign;
 
   const handle = async (req: Request, res: Response, body: GraphQLRequest, queriesOnly: boolean) => {
     const started = process.hrtime.bigint();
@@ -53,17 +41,14 @@ export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, ho
       if (hooks.responseHeaders) res.set(hooks.responseHeaders);
       res.send(text);
     };
-    const auth = authenticateRequest(req.headers.authorization, {
-      jwtSecret: options.jwtSecret, jwtPublicKey: options.jwtPublicKey,
-      jwtVerifyAlgorithms: options.jwtVerifyAlgorithms, jwtAudiences: options.jwtAudiences, jwtRole: options.jwtRole,
-    });
-    if (!auth.ok) {
-      hooks.log?.(`${auth.status} rejected token (${auth.message})`);
-      return send(auth.status, JSON.stringify({ errors: [{ message: auth.message }] }));
+    const verified = auth.authenticate(req.headers.authorization);
+    if (!verified.ok) {
+      hooks.log?.(`${verified.status} rejected token (${verified.message})`);
+      return send(verified.status, JSON.stringify({ errors: [{ message: verified.message }] }));
     }
     try {
       const extra = hooks.pgSettings ? await hooks.pgSettings(req) : undefined;
-      const settings = requestSettings(auth.claims, options, extra);
+      const settings = auth.settings(verified.claims, extra);
       const r = await runOperation(live.current(), body, {
         pool, settings, signJwt, queriesOnly, documents,
         extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack,

@@ -8,11 +8,10 @@ import { handleProtocols, type ServerOptions, type SubscribePayload } from 'grap
 import type { Pool } from 'pg';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Setting } from '../db/settings';
-import { signJwtToken } from '../auth/sign';
-import { authenticateRequest } from '../auth/verify';
+import type { Auth } from '../auth/auth';
 import type { Options } from '../options';
-import { requestSettings, type HttpHooks } from './routes';
-import { subscribeListen } from '../realtime/listen';
+import type { HttpHooks } from './routes';
+import { subscribeListen, type SharedRuns } from '../realtime/listen';
 import { createLiveQueries, isLiveOperation, type LiveQueries } from '../realtime/live-queries';
 import type { NotifyHub } from '../realtime/notify-hub';
 import type { DocumentCache } from '../execute/documents';
@@ -32,6 +31,7 @@ export interface SubscriptionServerOptions {
   pgSettings?: HttpHooks['pgSettings'];
   /** The server's document cache, shared with HTTP. */
   documents: DocumentCache;
+  auth: Auth;
 }
 
 export interface SubscriptionServer {
@@ -64,19 +64,14 @@ const { useServer } = require('graphql-ws/use/ws') as {
 
 export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionServer {
   const { options, live, pool, hub } = o;
-  const verify = {
-    jwtSecret: options.jwtSecret, jwtPublicKey: options.jwtPublicKey,
-    jwtVerifyAlgorithms: options.jwtVerifyAlgorithms, jwtAudiences: options.jwtAudiences, jwtRole: options.jwtRole,
-  };
-  const signJwt = options.jwtSecret
-    ? (claims: Record<string, unknown>) => signJwtToken(claims, { jwtSecret: options.jwtSecret })
-    : undefined;
+  const signJwt = o.auth.sign;
   const liveQueries = options.live
     ? createLiveQueries({
       live, hub, ownerConnection: options.ownerConnection ?? options.connection, intervalMs: options.liveIntervalMs, log: o.log,
     })
     : undefined;
   const guard = createSubscriptionGuard(live);
+  const shared: SharedRuns = new Map();
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (protocols) => handleProtocols(protocols),
@@ -95,7 +90,7 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
     async onConnect(ctx) {
       const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
       const header = params.authorization ?? params.Authorization;
-      const auth = authenticateRequest(header == null ? undefined : String(header), verify);
+      const auth = o.auth.authenticate(header == null ? undefined : String(header));
       if (!auth.ok) {
         o.log?.(`websocket ${auth.status} rejected token (${auth.message})`);
         return false;
@@ -107,7 +102,7 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
         o.log?.(`websocket pgSettings hook failed: ${(e as Error).message}`);
         return false;
       }
-      ctx.extra.auth = { claims: auth.claims, settings: requestSettings(auth.claims, options, extra) };
+      ctx.extra.auth = { claims: auth.claims, settings: o.auth.settings(auth.claims, extra) };
       return true;
     },
     onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {
@@ -147,9 +142,9 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       const variables = c.payload.variables ?? undefined;
       const r = liveQueries && isLiveOperation(args.document, args.operationName)
         ? await liveQueries.subscribe(args, { run: c.run, variables, exp })
-        : await subscribeListen(args, { live, hub, run: c.run, variables, exp });
+        : await subscribeListen(args, { live, hub, run: c.run, variables, exp, shared });
       // Kept running across schema reloads while the document still fits the new schema.
-      return Symbol.asyncIterator in r ? guard.wrap(args.document, r) : r;
+      return 'push' in r ? guard.track(args.document, r) : r;
     },
   }, wss);
 

@@ -12,6 +12,7 @@ import { LISTEN_CHANNEL_PREFIX, LISTEN_FIELD } from '../schema/subscriptions';
 import type { NotifyHub } from './notify-hub';
 import { runOperation, type RunOptions } from '../execute/operation';
 import { standaloneQuery } from './query-document';
+import { createStream, errorResult, type Stream } from './stream';
 import type { LiveSchema } from '../schema/snapshot';
 
 export interface ListenContext {
@@ -22,16 +23,12 @@ export interface ListenContext {
   variables: Record<string, unknown> | undefined;
   /** JWT `exp` (seconds) of the connection's token, if any: the subscription ends then. */
   exp?: number;
+  /** This server's executions in flight. */
+  shared: SharedRuns;
 }
 
 const NODE_VAR = '__forumDevNodeId';
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-type Item = { kind: 'event'; payload: string | null } | { kind: 'expired' };
-
-function fail(message: string): ExecutionResult {
-  return { errors: [new GraphQLError(message)] };
-}
+const fail = errorResult;
 
 /** The fields of a selection set with fragments inlined (one level: the payload object). */
 function flatFields(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, out: FieldNode[] = []): FieldNode[] {
@@ -93,12 +90,16 @@ function eventQueries(op: OperationDefinitionNode, fragments: Record<string, Fra
   return { withNode: text(true), withoutNode: text(false) };
 }
 
-// Subscribers asking the same thing of the same event, as the same role with the same claims,
-// share one execution: a NOTIFY to 1,000 anonymous subscribers runs one query, not 1,000.
-const inflight = new Map<string, Promise<string>>();
+/**
+ * Executions in flight, per server: subscribers asking the same thing of the same event, as the
+ * same role with the same claims, share one (a NOTIFY to 1,000 anonymous subscribers runs one
+ * query, not 1,000).
+ */
+export type SharedRuns = Map<string, Promise<string>>;
 
 function runShared(ctx: ListenContext, query: string, variables: Record<string, unknown>): Promise<string> {
   const snapshot = ctx.live.current();
+  const inflight = ctx.shared;
   const key = JSON.stringify([snapshot.generation, query, variables, ctx.run.settings]);
   let p = inflight.get(key);
   if (!p) {
@@ -138,7 +139,7 @@ async function resolveEvent(
 }
 
 /** graphql-ws's `subscribe` for a `listen` operation: an async iterator of payload results. */
-export async function subscribeListen(args: ExecutionArgs, ctx: ListenContext): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+export async function subscribeListen(args: ExecutionArgs, ctx: ListenContext): Promise<Stream<string | null> | ExecutionResult> {
   const op = getOperationAST(args.document, args.operationName);
   const subscription = args.schema.getSubscriptionType();
   if (!op || !subscription) return fail('No subscription operation to run.');
@@ -158,72 +159,20 @@ export async function subscribeListen(args: ExecutionArgs, ctx: ListenContext): 
   const fields = root.selectionSet ? flatFields(root.selectionSet, fragments) : [];
   const queries = eventQueries(op, fragments, fields);
 
-  const queue: Item[] = [];
-  let wake: (() => void) | null = null;
-  let done = false;
-  let timer: NodeJS.Timeout | null = null;
-  const push = (item: Item) => {
-    queue.push(item);
-    wake?.();
-  };
-  let unsubscribe: () => Promise<void>;
+  let unsubscribe: () => Promise<void> = async () => undefined;
+  const stream = createStream<string | null>({
+    resolve: (payload) => resolveEvent(ctx, queries, listenKey, fields, payload),
+    exp: ctx.exp,
+    onClose: () => unsubscribe(),
+  });
   try {
-    unsubscribe = ctx.hub.subscribe(LISTEN_CHANNEL_PREFIX + String(argv.topic), (payload) => push({ kind: 'event', payload }));
+    unsubscribe = ctx.hub.subscribe(LISTEN_CHANNEL_PREFIX + String(argv.topic), (payload) => stream.push(payload));
   } catch (e) {
+    await stream.return!();
     return fail((e as Error).message);
   }
   // Notifications sent after the client hears back (initial event or not) must be delivered.
   await ctx.hub.ready();
-  if (argv.initialEvent) push({ kind: 'event', payload: null });
-  const arm = () => {
-    if (ctx.exp === undefined) return;
-    const ms = ctx.exp * 1000 - Date.now();
-    if (ms <= 0) push({ kind: 'expired' });
-    else timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
-  };
-  arm();
-
-  const finish = async () => {
-    if (done) return;
-    done = true;
-    if (timer) clearTimeout(timer);
-    wake?.();
-    await unsubscribe();
-  };
-  const iterator: AsyncIterableIterator<ExecutionResult> = {
-    async next() {
-      while (!done) {
-        const item = queue.shift();
-        if (item?.kind === 'expired') {
-          await finish();
-          return { value: fail('jwt expired'), done: false };
-        }
-        if (item) {
-          let value: ExecutionResult;
-          try {
-            value = await resolveEvent(ctx, queries, listenKey, fields, item.payload);
-          } catch (e) {
-            value = fail((e as Error).message);
-          }
-          if (done) break;
-          return { value, done: false };
-        }
-        await new Promise<void>((resolve) => { wake = resolve; });
-        wake = null;
-      }
-      return { value: undefined, done: true };
-    },
-    async return() {
-      await finish();
-      return { value: undefined, done: true };
-    },
-    async throw(e: unknown) {
-      await finish();
-      throw e;
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+  if (argv.initialEvent) stream.push(null);
+  return stream;
 }

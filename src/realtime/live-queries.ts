@@ -8,11 +8,12 @@
 // that runs once per change and fans the result out; runs are throttled per group and a result
 // is only sent when its text differs from the last one.
 import {
-  GraphQLError, Kind, getOperationAST, print, type DocumentNode, type ExecutionArgs, type ExecutionResult,
+  Kind, getOperationAST, print, type DocumentNode, type ExecutionArgs, type ExecutionResult,
   type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
-import { LIVE_FIELD } from '../schema/subscriptions';
+import { LISTEN_FIELD } from '../schema/subscriptions';
 import { standaloneQuery } from './query-document';
+import { createStream, errorResult, type Stream } from './stream';
 import { installLiveTriggers, LIVE_CHANNEL } from './live-triggers';
 import { createLiveThrottle } from './live-throttle';
 import { liveTables, tablesRead, type TablesRead } from './live-tables';
@@ -49,7 +50,7 @@ export interface LiveQueriesDebug {
 }
 
 export interface LiveQueries {
-  subscribe(args: ExecutionArgs, ctx: LiveSubscribeContext): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  subscribe(args: ExecutionArgs, ctx: LiveSubscribeContext): Promise<Stream<ExecutionResult> | ExecutionResult>;
   /** Resolves once change capture is installed (or polling was chosen) for the current schema. */
   ready(): Promise<void>;
   readonly debug: LiveQueriesDebug;
@@ -76,11 +77,7 @@ interface Group {
 
 type ParsedBody = { data?: unknown; errors?: Array<Record<string, unknown>> };
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function fail(message: string): ExecutionResult {
-  return { errors: [new GraphQLError(message)] };
-}
+const fail = errorResult;
 
 function collectFragments(document: DocumentNode): Record<string, FragmentDefinitionNode> {
   const fragments: Record<string, FragmentDefinitionNode> = {};
@@ -102,15 +99,16 @@ export function rootField(set: SelectionSetNode, fragments: Record<string, Fragm
   return undefined;
 }
 
-/** Whether `document`'s chosen operation is a live query. */
+/** Whether `document`'s chosen operation is a live query: any subscription field but `listen`. */
 export function isLiveOperation(document: DocumentNode, operationName?: string | null): boolean {
   const op = getOperationAST(document, operationName ?? undefined);
-  return op?.operation === 'subscription' && rootField(op.selectionSet, collectFragments(document))?.name.value === LIVE_FIELD;
+  const field = op?.operation === 'subscription' ? rootField(op.selectionSet, collectFragments(document)) : undefined;
+  return !!field && field.name.value !== LISTEN_FIELD;
 }
 
-/** `query Name($used…) { <live selection> }` with the fragments it uses: valid on its own. */
+/** `query Name($used…) { <the live field> }` with the fragments it uses: valid on its own. */
 function liveDocument(op: OperationDefinitionNode, field: FieldNode, fragments: Record<string, FragmentDefinitionNode>): DocumentNode {
-  return standaloneQuery(op, field.selectionSet!.selections, fragments);
+  return standaloneQuery(op, [field], fragments);
 }
 
 export function createLiveQueries(o: LiveQueriesOptions): LiveQueries {
@@ -199,13 +197,15 @@ export function createLiveQueries(o: LiveQueriesOptions): LiveQueries {
     syncCapture();
   }
 
-  async function subscribe(args: ExecutionArgs, ctx: LiveSubscribeContext): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  async function subscribe(args: ExecutionArgs, ctx: LiveSubscribeContext): Promise<Stream<ExecutionResult> | ExecutionResult> {
     if (closed) return fail('The server is shutting down.');
     const op = getOperationAST(args.document, args.operationName);
     const fragments = collectFragments(args.document);
     const field = op && rootField(op.selectionSet, fragments);
-    if (!op || !field || field.name.value !== LIVE_FIELD || !field.selectionSet) return fail('Not a live query.');
+    if (!op || !field || field.name.value === LISTEN_FIELD) return fail('Not a live query.');
     const doc = liveDocument(op, field, fragments);
+    // Read as a selection on Query, where the field's plans are.
+    const rootSet: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: [field] };
     const query = print(doc);
     const variables: Record<string, unknown> = {};
     for (const d of (doc.definitions[0] as OperationDefinitionNode).variableDefinitions ?? []) {
@@ -217,8 +217,8 @@ export function createLiveQueries(o: LiveQueriesOptions): LiveQueries {
     const created = !g;
     if (!g) {
       g = {
-        id, query, variables, run: ctx.run, selectionSet: field.selectionSet, fragments: collectFragments(doc),
-        tables: tablesRead(args.schema, field.selectionSet, fragments), subscribers: new Set(),
+        id, query, variables, run: ctx.run, selectionSet: rootSet, fragments: collectFragments(doc),
+        tables: tablesRead(args.schema, rootSet, fragments), subscribers: new Set(),
       };
       groups.set(id, g);
       debug.groups = groups.size;
@@ -227,20 +227,16 @@ export function createLiveQueries(o: LiveQueriesOptions): LiveQueries {
     const key = field.alias?.value ?? field.name.value;
 
     // Only the newest result matters to a live query: a slow reader skips intermediate ones.
-    let pending: ExecutionResult | null = null;
-    let expired = false;
-    let done = false;
-    let wake: (() => void) | null = null;
-    let timer: NodeJS.Timeout | null = null;
+    const stream = createStream<ExecutionResult>({
+      resolve: (result) => result,
+      latestOnly: true,
+      exp: ctx.exp,
+      onClose: () => leave(group, sub),
+    });
     const sub: Subscriber = {
       key,
-      deliver(body) {
-        const errors = body.errors?.map((e) => ({ ...e, path: e.path ? [key, ...(e.path as unknown[])] : undefined }));
-        const result: Record<string, unknown> = 'data' in body ? { data: body.data === null ? null : { [key]: body.data } } : {};
-        if (errors?.length) result.errors = errors;
-        pending = result as ExecutionResult;
-        wake?.();
-      },
+      // The query's answer is the subscription's: same root field, same key.
+      deliver: (body) => stream.push(body as ExecutionResult),
     };
     group.subscribers.add(sub);
     debug.subscribers++;
@@ -249,53 +245,7 @@ export function createLiveQueries(o: LiveQueriesOptions): LiveQueries {
     await o.hub.ready();
     if (group.last) sub.deliver(group.last);
     else if (created) rerun(group);
-
-    const arm = () => {
-      if (ctx.exp === undefined) return;
-      const ms = ctx.exp * 1000 - Date.now();
-      if (ms <= 0) {
-        expired = true;
-        wake?.();
-      } else timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
-    };
-    arm();
-    const finish = () => {
-      if (done) return;
-      done = true;
-      if (timer) clearTimeout(timer);
-      leave(group, sub);
-      wake?.();
-    };
-    const iterator: AsyncIterableIterator<ExecutionResult> = {
-      async next() {
-        while (!done) {
-          if (expired) {
-            finish();
-            return { value: fail('jwt expired'), done: false };
-          }
-          if (pending) {
-            const value = pending;
-            pending = null;
-            return { value, done: false };
-          }
-          await new Promise<void>((resolve) => { wake = resolve; });
-          wake = null;
-        }
-        return { value: undefined, done: true };
-      },
-      async return() {
-        finish();
-        return { value: undefined, done: true };
-      },
-      async throw(e: unknown) {
-        finish();
-        throw e;
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+    return stream;
   }
 
   return {

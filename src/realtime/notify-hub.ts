@@ -20,6 +20,8 @@ export interface NotifyHub {
 export interface NotifyHubOptions {
   connection: string;
   log?: (line: string) => void;
+  /** Shown in pg_stat_activity. Default `forum-dev-notify`. */
+  applicationName?: string;
 }
 
 interface Subscriber {
@@ -108,7 +110,7 @@ export function createNotifyHub(opts: NotifyHubOptions): NotifyHub {
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         if (closed) break;
       }
-      const c = new Client({ connectionString: opts.connection, application_name: NOTIFY_APPLICATION_NAME });
+      const c = new Client({ connectionString: opts.connection, application_name: opts.applicationName ?? NOTIFY_APPLICATION_NAME });
       c.on('error', (err) => lost(c, err));
       c.on('end', () => lost(c));
       c.on('notification', deliver);
@@ -124,6 +126,7 @@ export function createNotifyHub(opts: NotifyHubOptions): NotifyHub {
         await c.end().catch(() => undefined);
         break;
       }
+      if (connectedAt) log('notify: reconnected');
       client = c;
       connectedAt = Date.now();
       delayNextConnect = false;

@@ -1,12 +1,15 @@
 // Subscriptions outlive schema reloads: each keeps running as long as its document is still
 // valid against the new schema. One that asks for fields that are gone is ended with one error
 // result saying so (then `complete`), rather than failing on every later event.
-import { GraphQLError, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { LiveSchema } from '../schema/snapshot';
+import type { Stream } from './stream';
+
+type Failable = Pick<Stream<never>, 'fail' | 'ended'>;
 
 export interface SubscriptionGuard {
-  /** The iterator, ended with an error result if a later schema no longer validates `document`. */
-  wrap(document: DocumentNode, inner: AsyncIterableIterator<ExecutionResult>): AsyncIterableIterator<ExecutionResult>;
+  /** Ends `stream` with an error result if a later schema no longer validates `document`. */
+  track<S extends Failable>(document: DocumentNode, stream: S): S;
   /** Subscriptions currently guarded. */
   readonly size: number;
   close(): void;
@@ -37,65 +40,19 @@ export function createSubscriptionGuard(live: LiveSchema): SubscriptionGuard {
   };
   const stop = live.onSwap((next) => check(next.schema));
 
-  function wrap(document: DocumentNode, inner: AsyncIterableIterator<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
-    let failure: ExecutionResult | null = null;
-    let finished = false;
-    let signal!: () => void;
-    const failed = new Promise<null>((resolve) => { signal = () => resolve(null); });
+  function track<S extends Failable>(document: DocumentNode, stream: S): S {
     const entry: Entry = {
       document,
-      fail(message) {
-        if (failure || finished) return;
-        failure = { errors: [new GraphQLError(message)] };
-        entries.delete(entry);
-        // Stop the source now, so it does no more work on a schema it no longer fits.
-        void Promise.resolve(inner.return?.()).catch(() => undefined);
-        signal();
-      },
+      // Ending the stream stops its source now, so it does no more work on a schema it no longer fits.
+      fail: (message) => stream.fail({ errors: [new GraphQLError(message)] }),
     };
     entries.add(entry);
-    const end = () => {
-      finished = true;
-      entries.delete(entry);
-    };
-    let pending: Promise<IteratorResult<ExecutionResult>> | null = null;
-    const it: AsyncIterableIterator<ExecutionResult> = {
-      async next() {
-        if (!finished && !failure) {
-          pending ??= inner.next();
-          const r = await Promise.race([pending, failed]);
-          if (r) {
-            pending = null;
-            if (r.done) end();
-            return r;
-          }
-        }
-        if (failure && !finished) {
-          end();
-          return { value: failure, done: false };
-        }
-        end();
-        return { value: undefined, done: true };
-      },
-      async return() {
-        end();
-        await inner.return?.();
-        return { value: undefined, done: true };
-      },
-      async throw(e: unknown) {
-        end();
-        await inner.return?.();
-        throw e;
-      },
-      [Symbol.asyncIterator]() {
-        return it;
-      },
-    };
-    return it;
+    void stream.ended.then(() => entries.delete(entry));
+    return stream;
   }
 
   return {
-    wrap,
+    track,
     get size() {
       return entries.size;
     },

@@ -1,14 +1,14 @@
-// v4's simple subscriptions (`--simple-subscriptions`): `listen(topic)` fires on
-// `NOTIFY "postgraphile:<topic>"`. The payload lets the client read anything through `query`,
-// plus the row named by the notification's `__node__` key.
+// v4's subscriptions: `listen(topic)` (`--simple-subscriptions`) fires on
+// `NOTIFY "postgraphile:<topic>"`, its payload reading anything through `query` plus the row
+// named by the notification's `__node__` key; with `--live`, every Query field is also a
+// Subscription field of the same name and arguments, a live query (`subscription { allPosts … }`).
 import {
-  GraphQLBoolean, GraphQLID, GraphQLNonNull, GraphQLObjectType, GraphQLString, type GraphQLInterfaceType,
+  GraphQLBoolean, GraphQLID, GraphQLNonNull, GraphQLObjectType, GraphQLString, type GraphQLFieldConfigArgumentMap,
+  type GraphQLFieldConfigMap, type GraphQLInterfaceType,
 } from 'graphql';
 
 export const LISTEN_FIELD = 'listen';
 export const LISTEN_CHANNEL_PREFIX = 'postgraphile:';
-/** Live queries (`--live`): `subscription { live { …any query… } }` re-sends on data changes. */
-export const LIVE_FIELD = 'live';
 
 export function buildSubscriptionType(
   query: GraphQLObjectType, node: GraphQLInterfaceType, want: { listen: boolean; live: boolean } = { listen: true, live: false },
@@ -28,12 +28,7 @@ export function buildSubscriptionType(
     name: 'Subscription',
     description: 'The root subscription type: contains events and live queries you can subscribe to with the `subscription` operation.',
     fields: () => ({
-      ...(want.live ? {
-        [LIVE_FIELD]: {
-          type: new GraphQLNonNull(query),
-          description: 'A live query: the selection is answered now and again whenever rows of the tables it reads change.',
-        },
-      } : {}),
+      ...(want.live ? liveFields(query) : {}),
       ...(want.listen ? { [LISTEN_FIELD]: {
         type: new GraphQLNonNull(ListenPayload),
         args: {
@@ -47,4 +42,17 @@ export function buildSubscriptionType(
       } } : {}),
     }),
   });
+}
+
+/** Query's fields as live query fields: same names, arguments and types, described `(live)`. */
+function liveFields(query: GraphQLObjectType): GraphQLFieldConfigMap<unknown, unknown> {
+  const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
+  for (const [name, field] of Object.entries(query.getFields())) {
+    const args: GraphQLFieldConfigArgumentMap = {};
+    for (const a of field.args) args[a.name] = { type: a.type, description: a.description, defaultValue: a.defaultValue };
+    fields[name] = {
+      type: field.type, args, description: `${field.description ?? ''} (live)`, deprecationReason: field.deprecationReason,
+    };
+  }
+  return fields;
 }

@@ -1,8 +1,10 @@
 // Tells the server when the database schema changed. `listen` mode reads the event-trigger
-// notifications (see install.ts) on a dedicated connection; `poll` mode, for roles that cannot
-// have event triggers, compares a cheap catalog fingerprint. Both feed one coalescing queue so a
-// migration of many statements causes one reload, and reloads never overlap.
-import { Client } from 'pg';
+// notifications (see install.ts) through the server's one LISTEN connection (the notify hub);
+// `poll` mode, for roles that cannot have event triggers, compares a cheap catalog fingerprint
+// over the pool. Both feed the one coalescing queue in front of the reload, so a migration of
+// many statements causes one reload, and reloads never overlap.
+import type { Pool } from 'pg';
+import type { NotifyHub } from '../realtime/notify-hub';
 import { watchChannel } from './install';
 
 export type DdlEvent = {
@@ -13,7 +15,8 @@ export type DdlEvent = {
 };
 
 export type DdlWatcherOptions = {
-  connection: string;
+  /** Where events come from: notifications through the hub, or fingerprints polled over a pool. */
+  source: { mode: 'listen'; hub: NotifyHub } | { mode: 'poll'; pool: Pool };
   schemas: string[];
   onChange: (events: DdlEvent[]) => Promise<void>;
   log?: (line: string) => void;
@@ -23,9 +26,6 @@ export type DdlWatcherOptions = {
   maxWaitMs?: number;
   /** Poll mode: time between fingerprint queries. Default 1000 ms. */
   pollIntervalMs?: number;
-  mode: 'listen' | 'poll';
-  /** Shown in pg_stat_activity. Default `forum-dev-watch`. */
-  applicationName?: string;
 };
 
 /**
@@ -106,13 +106,15 @@ export function isRelevant(events: DdlEvent[], schemas: string[]): boolean {
   return events.some((e) => e.schema == null || schemas.includes(e.schema));
 }
 
-type Queue = { push(events: DdlEvent[]): void; stop(): Promise<void> };
+type Queue = { push(events: DdlEvent[]): Promise<void>; stop(): Promise<void> };
 
 // Debounced, never-overlapping, never-losing runner around onChange.
 function createQueue(opts: DdlWatcherOptions, log: (line: string) => void): Queue {
   const debounceMs = opts.debounceMs ?? 10;
   const maxWaitMs = opts.maxWaitMs ?? 250;
   let pending: DdlEvent[] = [];
+  // Settled when the batch now pending has run (whoever pushed into it waits for that).
+  let pendingDone: { promise: Promise<void>; resolve: () => void } | undefined;
   let firstAt = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -129,7 +131,9 @@ function createQueue(opts: DdlWatcherOptions, log: (line: string) => void): Queu
     timer = undefined;
     if (stopped || running || pending.length === 0) return;
     const batch = pending;
+    const batchDone = pendingDone;
     pending = [];
+    pendingDone = undefined;
     firstAt = 0;
     running = (async () => {
       try {
@@ -139,27 +143,42 @@ function createQueue(opts: DdlWatcherOptions, log: (line: string) => void): Queu
       }
     })().finally(() => {
       running = undefined;
+      batchDone?.resolve();
       schedule();
     });
   }
 
   return {
     push(events) {
-      if (stopped || events.length === 0) return;
+      if (stopped || events.length === 0) return Promise.resolve();
       if (pending.length === 0) firstAt = Date.now();
       pending.push(...events);
+      if (!pendingDone) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => { resolve = r; });
+        pendingDone = { promise, resolve };
+      }
+      const done = pendingDone.promise;
       schedule();
+      return done;
     },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
+      pendingDone?.resolve();
     },
   };
 }
 
-/** Start watching; call `stop()` to close the connection and wait for a running onChange. */
-export function startDdlWatcher(opts: DdlWatcherOptions): { stop(): Promise<void> } {
+export interface DdlWatcher {
+  /** Queues events as if they had been notified; resolves once the reload that took them ran. */
+  push(events: DdlEvent[]): Promise<void>;
+  /** Stops listening or polling and waits for a running onChange. */
+  stop(): Promise<void>;
+}
+
+export function startDdlWatcher(opts: DdlWatcherOptions): DdlWatcher {
   const log = (line: string): void => {
     try {
       opts.log?.(line);
@@ -168,114 +187,51 @@ export function startDdlWatcher(opts: DdlWatcherOptions): { stop(): Promise<void
     }
   };
   const queue = createQueue(opts, log);
+  const source = opts.source;
+  if (source.mode === 'listen') {
+    // The hub reconnects; notifications sent while it was away are lost, so re-read everything.
+    const unsubscribe = source.hub.subscribe(watchChannel, (payload) => {
+      const events = parseNotification(payload);
+      if (isRelevant(events, opts.schemas)) void queue.push(events);
+    }, () => void queue.push([{ type: 'reconnect' }]));
+    return {
+      push: (events) => queue.push(events),
+      async stop() {
+        await unsubscribe();
+        await queue.stop();
+      },
+    };
+  }
+
+  const pool = source.pool;
   const pollIntervalMs = opts.pollIntervalMs ?? 1000;
   let stopped = false;
-  let client: Client | undefined;
-  let backoff = 100;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let pollTimer: NodeJS.Timeout | undefined;
-  let everConnected = false;
   let fingerprint: string | undefined;
-  let connecting: Promise<void> | undefined;
-  let pendingClient: Client | undefined;
-
-  function dropClient(c: Client, why: string): void {
-    if (client !== c) return;
-    client = undefined;
-    if (pollTimer) clearTimeout(pollTimer);
-    c.removeAllListeners('notification');
-    c.end().catch(() => undefined);
-    if (stopped) return;
-    log(`schema watch connection lost (${why}); reconnecting in ${backoff} ms`);
-    retryLater();
-  }
-
-  function retryLater(): void {
-    if (stopped || retryTimer) return;
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      connecting = connect();
-    }, backoff);
-    backoff = Math.min(backoff * 2, 5000);
-  }
-
-  async function connect(): Promise<void> {
-    const c = new Client({
-      connectionString: opts.connection,
-      application_name: opts.applicationName ?? 'forum-dev-watch',
-      keepAlive: true,
-      connectionTimeoutMillis: 10_000,
-    });
-    pendingClient = c;
-    c.on('error', (err) => dropClient(c, err.message));
-    c.on('end', () => dropClient(c, 'connection ended'));
+  let pollTimer: NodeJS.Timeout | undefined;
+  let polling: Promise<void> | undefined;
+  let failing = false;
+  async function poll(): Promise<void> {
     try {
-      await c.connect();
-      if (opts.mode === 'listen') {
-        c.on('notification', (n) => {
-          if (n.channel !== watchChannel) return;
-          const events = parseNotification(n.payload);
-          if (isRelevant(events, opts.schemas)) queue.push(events);
-        });
-        await c.query(`listen ${watchChannel}`);
-      } else {
-        const { rows } = await c.query<{ fingerprint: string }>(fingerprintSql, [opts.schemas]);
-        // A changed fingerprint across a reconnect still counts as a change.
-        if (fingerprint !== undefined && rows[0].fingerprint !== fingerprint) queue.push([{ type: 'poll' }]);
-        fingerprint = rows[0].fingerprint;
-      }
-    } catch (err) {
-      pendingClient = undefined;
-      c.removeAllListeners('end');
-      c.end().catch(() => undefined);
-      if (stopped) return;
-      log(`schema watch cannot connect (${(err as Error).message}); retrying in ${backoff} ms`);
-      retryLater();
-      return;
-    }
-    pendingClient = undefined;
-    if (stopped) {
-      c.end().catch(() => undefined);
-      return;
-    }
-    client = c;
-    backoff = 100;
-    // Notifications sent while disconnected are gone: re-read everything.
-    if (everConnected && opts.mode === 'listen') queue.push([{ type: 'reconnect' }]);
-    if (everConnected) log('schema watch reconnected');
-    everConnected = true;
-    if (opts.mode === 'poll') pollTimer = setTimeout(() => void poll(c), pollIntervalMs);
-  }
-
-  async function poll(c: Client): Promise<void> {
-    if (stopped || client !== c) return;
-    try {
-      const { rows } = await c.query<{ fingerprint: string }>(fingerprintSql, [opts.schemas]);
+      const { rows } = await pool.query<{ fingerprint: string }>(fingerprintSql, [opts.schemas]);
       const next = rows[0].fingerprint;
-      if (fingerprint !== undefined && next !== fingerprint) queue.push([{ type: 'poll' }]);
+      // A changed fingerprint across an outage still counts as a change.
+      if (fingerprint !== undefined && next !== fingerprint) void queue.push([{ type: 'poll' }]);
       fingerprint = next;
+      if (failing) log('schema poll works again');
+      failing = false;
     } catch (err) {
-      if (!stopped) log(`schema poll failed: ${(err as Error).message}`);
+      if (!stopped && !failing) log(`schema poll failed (retrying every ${pollIntervalMs} ms): ${(err as Error).message}`);
+      failing = true;
     }
-    if (!stopped && client === c) pollTimer = setTimeout(() => void poll(c), pollIntervalMs);
+    if (!stopped) pollTimer = setTimeout(() => { polling = poll(); }, pollIntervalMs);
   }
-
-  connecting = connect();
-
+  polling = poll();
   return {
+    push: (events) => queue.push(events),
     async stop() {
-      if (stopped) return;
       stopped = true;
-      if (retryTimer) clearTimeout(retryTimer);
       if (pollTimer) clearTimeout(pollTimer);
-      pendingClient?.end().catch(() => undefined);
-      await connecting;
-      const c = client;
-      client = undefined;
-      if (c) {
-        c.removeAllListeners('end');
-        await c.end().catch(() => undefined);
-      }
+      await polling;
       await queue.stop();
     },
   };

@@ -4,6 +4,7 @@
 import type { Pool } from 'pg';
 import { introspect } from '../introspection/introspect';
 import type { Options } from '../options';
+import type { NotifyHub } from '../realtime/notify-hub';
 import { makeSnapshot, type LiveSchema, type Snapshot } from '../schema/snapshot';
 import type { SchemaOptions } from '../schema/build';
 import { startDdlWatcher, type DdlEvent } from './ddl-watcher';
@@ -26,6 +27,8 @@ export interface WatchModeContext {
   live: LiveSchema;
   log: (line: string) => void;
   announce: Announce;
+  /** The server's one LISTEN connection. */
+  hub: NotifyHub;
 }
 
 export interface WatchMode {
@@ -49,7 +52,6 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
   const send = ctx.announce;
 
   // --- reloads ---
-  let chain: Promise<void> = Promise.resolve();
   let closed = false;
 
   async function reloadNow(events: DdlEvent[]): Promise<void> {
@@ -81,13 +83,6 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
     }
   }
 
-  // Reloads never overlap, whoever asks for them.
-  const reload = (events: DdlEvent[] = [{ type: 'manual' }]): Promise<void> => {
-    const run = chain.then(() => reloadNow(events));
-    chain = run.catch(() => undefined);
-    return run;
-  };
-
   // --- DDL watcher ---
   const installed = await installWatchFixtures(ownerConnection);
   if (!installed.ok) {
@@ -96,13 +91,14 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
         `polling the catalog every second instead. A superuser can install them once with:\n${installed.sql}`,
     );
   }
+  // Every reload, notified or asked for, goes through the watcher's queue: they never overlap.
   const watcher = startDdlWatcher({
-    connection: ownerConnection,
+    source: installed.ok ? { mode: 'listen', hub: ctx.hub } : { mode: 'poll', pool },
     schemas: options.schemas,
-    mode: installed.ok ? 'listen' : 'poll',
-    onChange: (events) => reload(events),
+    onChange: reloadNow,
     log,
   });
+  const reload = (events: DdlEvent[] = [{ type: 'manual' }]): Promise<void> => watcher.push(events);
 
   // --- SQL files ---
   let sqlFiles: { close(): Promise<void> } | undefined;
@@ -130,7 +126,6 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
       if (closed) return;
       closed = true;
       await Promise.all([watcher.stop(), sqlFiles?.close()]);
-      await chain;
     },
   };
 }

@@ -1,5 +1,5 @@
 // Options that change the schema give the same schema as v4 with the same flags, on the forum
-// example: --no-ignore-rbac, --disable-default-mutations, --simple-collections both.
+// example: --no-ignore-rbac, --disable-default-mutations, --simple-collections, --live, --watch.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { printSchema } from 'graphql';
@@ -21,6 +21,10 @@ const cases: Array<[string, string[], Partial<Options>]> = [
   ['--disable-default-mutations', ['--disable-default-mutations'], { disableDefaultMutations: true }],
   ['--simple-collections both', ['--simple-collections', 'both'], { simpleCollections: 'both' }],
   ['--simple-collections only', ['--simple-collections', 'only'], { simpleCollections: 'only' }],
+  ['--live', ['--live'], { live: true }],
+  ['--subscriptions --live', ['--subscriptions', '--live'], { subscriptions: true, live: true }],
+  // v4 without flags: watch mode adds no root fields to the schema.
+  ['--watch (no root fields of its own)', [], { watch: true }],
 ];
 
 for (const [name, flags, options] of cases) {

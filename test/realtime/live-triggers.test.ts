@@ -236,6 +236,11 @@ describe('live throttle', () => {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   /** A run that records its start time and overlap, taking `ms` to finish. */
+  async function waitUntil(ok: () => boolean): Promise<void> {
+    for (let i = 0; i < 2000 && !ok(); i++) await sleep(5);
+    assert.ok(ok(), 'the expected run never started');
+  }
+
   function recorder(ms = 0) {
     const starts: number[] = [];
     let active = 0;
@@ -272,23 +277,33 @@ describe('live throttle', () => {
     await sleep(250);
     const gaps = r.starts.slice(1).map((s, i) => s - r.starts[i]);
     assert.ok(gaps.every((g) => g >= 100), `gaps ${gaps.map((g) => g.toFixed(1)).join(', ')}`);
-    assert.ok(r.starts.length >= 5 && r.starts.length <= 12, `${r.starts.length} runs in ~1 s`);
+    // At most one run per 100 ms (a loaded machine may run fewer, never more).
+    assert.ok(r.starts.length >= 2 && r.starts.length <= 12, `${r.starts.length} runs in ~1 s`);
     assert.ok(r.starts[r.starts.length - 1] > lastSchedule, 'a run started after the last change');
   });
 
   it('never overlaps runs of one key and schedules exactly one run after changes during a run', async () => {
     const th = createLiveThrottle({ minIntervalMs: 10 });
-    const r = recorder(150);
-    th.schedule('k', r.run);
-    await sleep(30); // first run in progress
+    // Runs finish when the test says so, not after a time: the order of events is what is tested.
+    const events: string[] = [];
+    const gates: Array<() => void> = [];
+    const run = async () => {
+      events.push('start');
+      await new Promise<void>((resolve) => gates.push(resolve));
+      events.push('end');
+    };
+    th.schedule('k', run);
+    await waitUntil(() => gates.length === 1); // the first run is in progress
     for (let i = 0; i < 5; i++) {
-      th.schedule('k', r.run);
+      th.schedule('k', run);
       await sleep(10);
     }
-    await sleep(400);
-    assert.equal(r.starts.length, 2, 'one trailing run for five changes during a run');
-    assert.equal(r.maxActive(), 1);
-    assert.ok(r.starts[1] - r.starts[0] >= 148, 'trailing run started after the first finished');
+    assert.deepEqual(events, ['start'], 'no second run while the first is running');
+    gates[0]();
+    await waitUntil(() => gates.length === 2);
+    gates[1]();
+    await sleep(100);
+    assert.deepEqual(events, ['start', 'end', 'start', 'end'], 'one trailing run for five changes during a run');
   });
 
   it('uses the most recently scheduled function for the trailing run', async () => {

@@ -67,8 +67,8 @@ function collect(c: WsClient, query: string, variables?: Record<string, unknown>
   };
 }
 
-const headlines = (r: Result): string[] => r.data?.live?.allPosts?.nodes?.map((n: { headline: string }) => n.headline) ?? [];
-const POSTS = 'subscription { live { allPosts(orderBy: ID_DESC, first: 3) { nodes { id headline } } } }';
+const headlines = (r: Result): string[] => r.data?.allPosts?.nodes?.map((n: { headline: string }) => n.headline) ?? [];
+const POSTS = 'subscription { allPosts(orderBy: ID_DESC, first: 3) { nodes { id headline } } }';
 
 describe('live queries', () => {
   before(async () => {
@@ -130,17 +130,17 @@ describe('live queries', () => {
     assert.deepEqual(headlines(gone), headlines(first));
     // Unchanged results are not sent again: a no-op update produces nothing new.
     const count = s.results.length;
-    await admin.query('update forum_example.post set headline = headline where id = $1', [first.data!.live.allPosts.nodes[0].id]);
+    await admin.query('update forum_example.post set headline = headline where id = $1', [first.data!.allPosts.nodes[0].id]);
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(s.results.length, count);
     s.dispose();
   });
 
   it('runs with the subscriber\'s role and claims (row-level security)', async () => {
-    const q = 'subscription { mine: live { allSecretNotes(orderBy: ID_ASC) { nodes { personId note } } } }';
+    const q = 'subscription { mine: allSecretNotes(orderBy: ID_ASC) { nodes { personId note } } }';
     const one = collect(client(token({ role: 'forum_example_person', person_id: 1 })), q);
     const two = collect(client(token({ role: 'forum_example_person', person_id: 2 })), q);
-    const notes = (r: Result): string[] => r.data?.mine?.allSecretNotes?.nodes?.map((n: { note: string }) => n.note) ?? [];
+    const notes = (r: Result): string[] => r.data?.mine?.nodes?.map((n: { note: string }) => n.note) ?? [];
     await one.until('person 1 initial', (r) => notes(r).join() === 'one-a');
     await two.until('person 2 initial', (r) => notes(r).join() === 'two-a');
     await admin.query(`insert into forum_example.secret_note (person_id, note) values (2, 'two-b')`);
@@ -149,7 +149,7 @@ describe('live queries', () => {
     await one.until('person 1 sees the new note', (r) => notes(r).join() === 'one-a,one-b');
     for (const r of one.results) {
       assert.equal(r.errors, undefined);
-      for (const n of r.data!.mine.allSecretNotes.nodes) assert.equal(n.personId, 1);
+      for (const n of r.data!.mine.nodes) assert.equal(n.personId, 1);
     }
     one.dispose();
     two.dispose();
@@ -158,11 +158,11 @@ describe('live queries', () => {
   it('runs identical live queries once for all their subscribers, and only for tables they read', async () => {
     const lq = server.liveQueries!.debug;
     await waitFor('no live queries', () => lq.groups === 0);
-    const q = 'subscription { live { allPeople(orderBy: ID_ASC) { nodes { id firstName } } } }';
+    const q = 'subscription { allPeople(orderBy: ID_ASC) { nodes { id firstName } } }';
     const auth = token({ role: 'forum_example_person', person_id: 1 });
     const a = collect(client(auth), q);
     const b = collect(client(auth), q);
-    const name = (r: Result) => r.data?.live?.allPeople?.nodes?.[0]?.firstName;
+    const name = (r: Result) => r.data?.allPeople?.nodes?.[0]?.firstName;
     await a.until('a initial', (r) => name(r) !== undefined);
     await b.until('b initial', (r) => name(r) !== undefined);
     assert.equal(lq.groups, 1);
@@ -220,10 +220,10 @@ describe('live queries', () => {
   });
 
   it('ends subscriptions whose fields a schema reload removed, and keeps the others', async () => {
-    const bodies = collect(client(), 'subscription { live { allPosts(first: 1) { nodes { body } } } }');
+    const bodies = collect(client(), 'subscription { allPosts(first: 1) { nodes { body } } }');
     const heads = collect(client(), POSTS);
     const listen = collect(client(), 'subscription { listen(topic: "reload") { query { allPosts(first: 1) { nodes { body } } } } }');
-    await bodies.until('initial', (r) => Array.isArray(r.data?.live?.allPosts?.nodes));
+    await bodies.until('initial', (r) => Array.isArray(r.data?.allPosts?.nodes));
     await heads.until('initial', (r) => headlines(r).length > 0);
     await waitFor('listening', () => server.hub!.channels.has('postgraphile:reload'));
     const generation = server.live.current().generation;
@@ -245,10 +245,10 @@ describe('live queries', () => {
       grant select on forum_example.fresh to forum_example_anonymous`);
     await waitFor('reload', () => server.live.current().generation > g, 10_000);
     await server.liveQueries!.ready();
-    const fresh = collect(client(), 'subscription { live { allFreshes { nodes { label } } } }');
-    await fresh.until('initial', (r) => Array.isArray(r.data?.live?.allFreshes?.nodes));
+    const fresh = collect(client(), 'subscription { allFreshes { nodes { label } } }');
+    await fresh.until('initial', (r) => Array.isArray(r.data?.allFreshes?.nodes));
     await admin.query(`insert into forum_example.fresh (label) values ('new')`);
-    await fresh.until('insert into the new table', (r) => r.data?.live?.allFreshes?.nodes?.[0]?.label === 'new');
+    await fresh.until('insert into the new table', (r) => r.data?.allFreshes?.nodes?.[0]?.label === 'new');
     heads.dispose();
     fresh.dispose();
   });

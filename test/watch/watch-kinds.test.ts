@@ -4,6 +4,7 @@
 // database (as on a PostgreSQL restart) must not stop the watcher or the API.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { printSchema } from 'graphql';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,7 +168,11 @@ test('drop table ... cascade of a referenced table removes it and its relations'
 
 test('a rolled-back transaction changes nothing', async () => {
   const generation = server.live.current().generation;
-  const exported = readFileSync(exportFile, 'utf8');
+  // The previous test's reload writes its export after the new schema is served: wait for it.
+  const exported = await waitFor(() => {
+    const text = readFileSync(exportFile, 'utf8');
+    return text === `${printSchema(server.live.current().schema)}\n` ? text : undefined;
+  }, 10_000, 'the export of the served schema');
   await db.query('begin');
   await db.query('alter table forum_example.post add column ghost int');
   await db.query('create table forum_example.phantom (id int primary key)');
@@ -200,20 +205,21 @@ test('losing every server connection (as on a restart): the watcher reconnects a
     where datname = current_database() and pid <> pg_backend_pid() and application_name like 'forum-dev%'`;
   await served('{ allPeople { totalCount } }');
   const old = (await db.query<{ pid: number; application_name: string }>(ours)).rows;
-  const oldWatch = old.filter((r) => r.application_name === 'forum-dev-watch').map((r) => r.pid);
+  // The watcher listens on the server's one LISTEN connection.
+  const oldWatch = old.filter((r) => r.application_name === 'forum-dev-notify').map((r) => r.pid);
   assert.equal(oldWatch.length, 1, JSON.stringify(old));
   assert.ok(old.some((r) => r.application_name === 'forum-dev'), 'a pooled connection is open');
   await db.query(`select pg_terminate_backend(pid) from (${ours}) s`);
   // A new LISTEN connection, on a new backend.
   await waitFor(async () => {
-    const { rows } = await db.query<{ pid: number }>(`${ours} and application_name = 'forum-dev-watch'`);
+    const { rows } = await db.query<{ pid: number }>(`${ours} and application_name = 'forum-dev-notify'`);
     return rows.length === 1 && !oldWatch.includes(rows[0].pid) ? true : undefined;
-  }, 5000, 'watch reconnect');
-  assert.ok(logs.some((l) => l.includes('schema watch connection lost')), logs.join('\n'));
+  }, 20_000, 'watch reconnect');
+  assert.ok(logs.some((l) => l.includes('notify: connection lost')), logs.join('\n'));
   // The pool replaced its dead connections.
   const count = await served('{ allPeople { totalCount } }');
   assert.ok(count.allPeople.totalCount > 0);
-  await waitFor(() => (logs.some((l) => l === 'schema watch reconnected') ? true : undefined), 3000, 'reconnected line');
+  await waitFor(() => (logs.some((l) => l === 'notify: reconnected') ? true : undefined), 20_000, 'reconnected line');
   await db.query('alter table forum_example.person add column after_reconnect int');
   await served('{ allPeople(first: 1) { nodes { afterReconnect } } }');
   for (let i = 0; i < 5; i++) assert.equal((await gql('{ allPeople { totalCount } }')).status, 200);

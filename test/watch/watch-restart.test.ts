@@ -119,7 +119,7 @@ test('a PostgreSQL restart: clean GraphQL errors while down, then serving and re
     assert.doesNotMatch(r.body.errors[0].message, /127\.0\.0\.1|ECONNREFUSED/);
     assert.equal(r.body.data?.allPeople ?? null, null);
   }
-  await waitFor(async () => (logs.some((l) => l.includes('schema watch connection lost')) ? true : undefined), 5000, 'lost line');
+  await waitFor(async () => (logs.some((l) => l.includes('notify: connection lost')) ? true : undefined), 20_000, 'lost line');
   // The schema is still the one from before: validation errors still come from it.
   const invalid = await gql('{ allPeople { nodes { noSuchField } } }');
   assert.match(invalid.body.errors?.[0]?.message ?? '', /Cannot query field "noSuchField"/);
@@ -128,7 +128,7 @@ test('a PostgreSQL restart: clean GraphQL errors while down, then serving and re
   running = true;
   const data = await served('{ allPeople { totalCount } }');
   assert.ok(data.allPeople.totalCount > 0);
-  await waitFor(async () => (logs.includes('schema watch reconnected') ? true : undefined), 15_000, 'watch reconnect');
+  await waitFor(async () => (logs.includes('notify: reconnected') ? true : undefined), 30_000, 'watch reconnect');
   assert.equal(server!.live.current().generation, generation, 'a reconnect with no schema change keeps the generation');
 
   await sql('alter table forum_example.post add column after_restart int');

@@ -1,0 +1,39 @@
+// The one way in for every transport (HTTP, WebSocket, the library API, the dev-token route):
+// a request's bearer token is verified, its claims become transaction-local settings, and
+// `jwt_token` results are signed, all from one configuration.
+import type { Setting } from '../db/settings';
+import { mergeSettings, settingsFromClaims } from './settings';
+import { signJwtToken } from './sign';
+import { authenticateRequest, verifyToken, type AuthResult, type VerifyOptions } from './verify';
+
+export interface AuthConfig extends VerifyOptions {
+  defaultRole?: string;
+}
+
+export interface Auth {
+  /** Verifies an `Authorization` header value (none means anonymous), as v4's HTTP handler. */
+  authenticate(authorization: string | string[] | undefined): AuthResult;
+  /** Verifies a bare token (library API, `jwtToken`). */
+  verify(token: string): AuthResult;
+  /** Claims and the integrator's extra settings (v4's `pgSettings`) → the transaction's settings. */
+  settings(claims: Record<string, unknown>, extra?: Record<string, unknown>): Setting[];
+  /** Signs a JWT composite's attributes; undefined when no secret is configured. */
+  sign?: (claims: Record<string, unknown>) => string;
+}
+
+export function createAuth(config: AuthConfig): Auth {
+  const verify: VerifyOptions = {
+    jwtSecret: config.jwtSecret, jwtPublicKey: config.jwtPublicKey, jwtVerifyAlgorithms: config.jwtVerifyAlgorithms,
+    jwtAudiences: config.jwtAudiences, jwtRole: config.jwtRole,
+  };
+  const secret = config.jwtSecret;
+  return {
+    authenticate: (authorization) => authenticateRequest(authorization, verify),
+    verify: (token) => verifyToken(token, verify),
+    settings(claims, extra) {
+      const base = settingsFromClaims(claims, { defaultRole: config.defaultRole, jwtRole: config.jwtRole });
+      return extra ? mergeSettings(base, extra) : base;
+    },
+    sign: secret ? (claims) => signJwtToken(claims, { jwtSecret: secret }) : undefined,
+  };
+}
