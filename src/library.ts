@@ -15,6 +15,7 @@ import { httpRoutes, type HttpRoutes } from './http/app';
 import type { HttpHooks } from './http/routes';
 import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
 import { createLiveSchema } from './schema/snapshot';
+import { exportSchema } from './watch/export';
 import { loadSnapshot, startWatchMode, type WatchMode } from './watch/reload';
 
 export interface SchemaBuildOptions {
@@ -34,7 +35,16 @@ export interface SchemaBuildOptions {
   simpleCollections?: 'omit' | 'both' | 'only';
   /** Accepted for v4 compatibility; function argument nullability is not changed by it. */
   pgStrictFunctions?: boolean;
+  /** v4's `setofFunctionsContainNulls` (default true). */
+  setofFunctionsContainNulls?: boolean;
+  /** Subscription fields: `listen` (v4's simple subscriptions plugin) and live queries. */
+  simpleSubscriptions?: boolean;
+  live?: boolean;
 }
+
+const schemaBuildKeys = new Set(['dynamicJson', 'pgJwtSecret', 'jwtSecret', 'pgJwtTypeIdentifier', 'jwtPgTypeIdentifier',
+  'jwtTokenIdentifier', 'disableDefaultMutations', 'ignoreRBAC', 'ignoreRbac', 'simpleCollections', 'pgStrictFunctions',
+  'setofFunctionsContainNulls', 'simpleSubscriptions', 'live', 'subscriptions']);
 
 async function withPool<T>(connection: string | Pool, fn: (pool: Pool) => Promise<T>): Promise<T> {
   if (typeof connection !== 'string') return fn(connection);
@@ -44,6 +54,13 @@ async function withPool<T>(connection: string | Pool, fn: (pool: Pool) => Promis
   } finally {
     await pool.end();
   }
+}
+
+/** The error for options we do not take: each is named, none is dropped silently. */
+function refusal(fn: string, keys: string[]): Error {
+  const list = keys.map((k) => `\`${k}\``).join(', ');
+  const them = keys.length > 1 ? 'them' : 'it';
+  return new Error(`${fn}(): forum-dev does not support the option${keys.length > 1 ? 's' : ''} ${list}; remove ${them} (see the README for the options it takes).`);
 }
 
 const schemaList = (schemas: string | string[]) => (Array.isArray(schemas) ? schemas : [schemas]);
@@ -56,6 +73,10 @@ const schemaList = (schemas: string | string[]) => (Array.isArray(schemas) ? sch
 export async function createPostGraphileSchema(
   connection: string | Pool, schemas: string | string[], options: SchemaBuildOptions = {},
 ): Promise<GraphQLSchema> {
+  const refused = Object.keys(options).filter((k) => !schemaBuildKeys.has(k) && (options as Record<string, unknown>)[k] !== undefined);
+  if (refused.length) {
+    throw refusal('createPostGraphileSchema', refused);
+  }
   const built: SchemaOptions = {
     schemas: schemaList(schemas),
     jwtTokenIdentifier: options.pgJwtTypeIdentifier ?? options.jwtPgTypeIdentifier ?? options.jwtTokenIdentifier,
@@ -63,6 +84,9 @@ export async function createPostGraphileSchema(
     ignoreRbac: options.ignoreRBAC ?? options.ignoreRbac ?? true,
     dynamicJson: !!options.dynamicJson,
     simpleCollections: options.simpleCollections,
+    setofFunctionsContainNulls: options.setofFunctionsContainNulls,
+    simpleSubscriptions: options.simpleSubscriptions,
+    live: options.live,
   };
   const model = await withPool(connection, (pool) => introspect(pool, built.schemas));
   const schema = buildGraphQLSchema(model, built);
@@ -118,6 +142,10 @@ export interface PostGraphileV4Options {
   pgJwtSecret?: string;
   /** v4's name for `watch`. */
   watchPg?: boolean;
+  /** v4's names for `ownerConnection`, `exportSchemaGraphql` and `exportSchemaJson`. */
+  ownerConnectionString?: string;
+  exportGqlSchemaPath?: string;
+  exportJsonSchemaPath?: string;
   enableCors?: boolean;
   ignoreRBAC?: boolean;
   /** Extra transaction settings: an object, or a function of the request. */
@@ -144,8 +172,21 @@ export function middlewareOptions(connection: string | undefined, schemas: strin
   if (o.watchPg !== undefined) v4.watch = o.watchPg;
   if (o.enableCors !== undefined) v4.cors = o.enableCors;
   if (o.ignoreRBAC !== undefined) v4.ignoreRbac = o.ignoreRBAC;
+  if (o.ownerConnectionString !== undefined) v4.ownerConnection = o.ownerConnectionString;
+  if (o.exportGqlSchemaPath !== undefined) v4.exportSchemaGraphql = o.exportGqlSchemaPath;
+  if (o.exportJsonSchemaPath !== undefined) v4.exportSchemaJson = o.exportJsonSchemaPath;
   const ours: Partial<Options> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined && (k in defaultOptions || isOptionalKey(k))) (ours as any)[k] = v;
+  const refused: string[] = [];
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    if (k in defaultOptions || isOptionalKey(k)) (ours as any)[k] = v;
+    else if (!v4Names.has(k)) refused.push(k);
+  }
+  // An option that is dropped silently (an export never written, a limit never applied) is
+  // worse than one refused: name each one.
+  if (refused.length) {
+    throw refusal('postgraphile', refused);
+  }
   return resolveOptions({ ...defaultOptions, ...v4, ...ours, connection, schemas: schemaList(schemas) });
 }
 
@@ -153,6 +194,10 @@ export function middlewareOptions(connection: string | undefined, schemas: strin
 const optionalKeys = new Set(['connection', 'ownerConnection', 'defaultRole', 'jwtSecret', 'jwtPublicKey', 'jwtTokenIdentifier',
   'jwtVerifyAlgorithms', 'jwtAudiences', 'exportSchemaGraphql', 'exportSchemaJson']);
 const isOptionalKey = (k: string) => optionalKeys.has(k);
+
+// v4's option names that middlewareOptions maps onto ours (or that are handled beside it).
+const v4Names = new Set(['pgDefaultRole', 'jwtPgTypeIdentifier', 'pgJwtTypeIdentifier', 'pgJwtSecret', 'watchPg', 'enableCors',
+  'ignoreRBAC', 'pgSettings', 'ownerConnectionString', 'exportGqlSchemaPath', 'exportJsonSchemaPath']);
 
 /**
  * v4's `postgraphile(connection, schemas, options)` for an existing express (or connect) app:
@@ -178,6 +223,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
 
   const router = (async () => {
     const live = createLiveSchema(await loadSnapshot(pool, schemaOptions(full), 1));
+    await exportSchema(live.current().schema, full);
     if (full.watch && !connectionString && !full.ownerConnection) {
       throw new Error('watchPg needs a connection string (or ownerConnection) to listen for schema changes');
     }

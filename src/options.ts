@@ -35,6 +35,8 @@ export interface Options {
   noServer?: boolean;
   /** When true, fields the roles cannot use are still exposed (v4's default). */
   ignoreRbac: boolean;
+  /** v4's `setofFunctionsContainNulls` (default true; `-N` sets it false). */
+  setofFunctionsContainNulls: boolean;
   cors: boolean;
   /** Body size limit in express/bytes syntax, e.g. `100kB`. */
   bodySizeLimit: string;
@@ -65,6 +67,7 @@ export const defaultOptions: Options = {
   simpleCollections: 'omit',
   dynamicJson: false,
   ignoreRbac: true,
+  setofFunctionsContainNulls: true,
   cors: false,
   bodySizeLimit: '100kB',
   disableQueryLog: false,
@@ -101,5 +104,6 @@ export function schemaOptions(options: Options): SchemaOptions {
     live: o.live,
     simpleCollections: o.simpleCollections,
     dynamicJson: o.dynamicJson,
+    setofFunctionsContainNulls: o.setofFunctionsContainNulls,
   };
 }

@@ -65,6 +65,9 @@ export const flagSpecs: FlagSpec[] = [
     arg: 'omit|both|only', help: 'plain list fields beside (both) or instead of (only) connections (default omit)' },
   { key: 'dynamicJson', long: 'dynamic-json', short: 'j', env: 'FORUM_DEV_DYNAMIC_JSON', kind: 'bool', value: true,
     help: 'JSON and JSONB as JSON values instead of JSON text' },
+  { key: 'setofFunctionsContainNulls', long: 'no-setof-functions-contain-nulls', short: 'N',
+    env: 'FORUM_DEV_SETOF_FUNCTIONS_CONTAIN_NULLS', kind: 'bool', value: false,
+    help: 'rows of set-returning functions are never null: non-null list items and edge nodes' },
   { key: 'ignoreRbac', long: 'no-ignore-rbac', env: 'FORUM_DEV_IGNORE_RBAC', kind: 'bool', value: false,
     help: 'hide what no role may use (env: true/false, default true)' },
   { key: 'exportSchemaGraphql', long: 'export-schema-graphql', env: 'FORUM_DEV_EXPORT_SCHEMA_GRAPHQL',
@@ -104,6 +107,26 @@ export const flagSpecs: FlagSpec[] = [
   { key: 'help', long: 'help', short: 'h', kind: 'bool', value: true, help: 'show this help and exit' },
   { key: 'version', long: 'version', short: 'V', kind: 'bool', value: true, help: 'print the version and exit' },
 ];
+
+/**
+ * PostGraphile v4 flags forum-dev does not take (yet). Each is refused by name, never ignored:
+ * a v4 script that passes one learns at once what differs.
+ */
+export const v4FlagsNotTaken: Record<string, string> = {
+  'classic-ids': 'a', 'no-ignore-indexes': '', 'include-extension-resources': '', 'use-partitioned-parent': '',
+  'legacy-relations': '', 'legacy-json-uuid': '', 'sort-export': '', 'max-pool-size': 'm', timeout: '',
+  'enable-query-batching': '', 'jwt-verify-issuer': '', 'jwt-verify-subject': '', 'jwt-verify-id': '',
+  'jwt-verify-clock-tolerance': '', 'jwt-verify-ignore-expiration': '', 'jwt-verify-ignore-not-before': '',
+  websockets: '', 'websocket-operations': '', 'read-cache': '', 'write-cache': '', 'append-plugins': '',
+  'prepend-plugins': '', 'skip-plugins': '', plugins: '', 'allow-explain': '', 'enhance-graphiql': '',
+};
+
+export function v4FlagRefusal(name: string): string | undefined {
+  const long = v4FlagsNotTaken[name] !== undefined ? name
+    : Object.keys(v4FlagsNotTaken).find((k) => v4FlagsNotTaken[k] !== '' && v4FlagsNotTaken[k] === name);
+  if (!long) return undefined;
+  return `'--${long}' is a PostGraphile v4 option that forum-dev does not support; remove it (see forum-dev --help for what is supported)`;
+}
 
 export function findLong(name: string): FlagSpec | undefined {
   return flagSpecs.find((s) => s.long === name || (s.aliases ?? []).includes(name));

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultOptions, resolveOptions, type Options } from '../options';
-import { findLong, findShort, flagSpecs, type FlagSpec } from './flags';
+import { findLong, findShort, flagSpecs, v4FlagRefusal, type FlagSpec } from './flags';
 
 export class OptionsError extends Error {
   override name = 'OptionsError';
@@ -49,14 +49,14 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
       const eq = arg.indexOf('=');
       const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
       const spec = findLong(name);
-      if (!spec) throw new OptionsError(`unknown option '--${name}'`);
+      if (!spec) throw new OptionsError(v4FlagRefusal(name) ?? `unknown option '--${name}'`);
       const inline = eq === -1 ? undefined : arg.slice(eq + 1);
       i = takeFlag(spec, `--${name}`, inline, argv, i, fromFlags);
     } else if (arg.startsWith('-') && arg.length > 1) {
       // Bundled short flags: `-wS`, and `-p5000` / `-p 5000` for the last one taking a value.
       for (let j = 1; j < arg.length; j++) {
         const spec = findShort(arg[j]);
-        if (!spec) throw new OptionsError(`unknown option '-${arg[j]}'`);
+        if (!spec) throw new OptionsError(v4FlagRefusal(arg[j]) ?? `unknown option '-${arg[j]}'`);
         if (takesValue(spec)) {
           const rest = arg.slice(j + 1);
           i = takeFlag(spec, `-${arg[j]}`, rest === '' ? undefined : rest, argv, i, fromFlags);

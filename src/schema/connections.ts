@@ -8,7 +8,7 @@ import {
 } from 'graphql';
 import type { PgClass, PgProc, PgType } from '../introspection/model';
 import { computedColumnTable } from './functions';
-import { cached, getType, inputType, omitted, type BuildContext } from './context';
+import { cached, getType, inputType, omitted, setofRowItem, type BuildContext } from './context';
 import { inflect } from './inflection';
 import type { OrderByValue } from './plans';
 
@@ -33,12 +33,14 @@ export function connectionType(
   nodePgType: PgType, table: PgClass | null,
 ): GraphQLObjectType {
   return cached(ctx, `conn:${names.connection}`, () => {
+    // Rows (of tables, composite types and records) follow -N; scalar items stay nullable.
+    const item = table ? setofRowItem(ctx, nodeType) : nodeType;
     const edge = new GraphQLObjectType({
       name: names.edge,
       description: `One \`${names.nodeTypeName}\` in a connection, with its cursor.`,
       fields: {
         cursor: { type: ctx.scalars.Cursor, description: 'The position of this item, for `before` and `after`.' },
-        node: { type: nodeType, description: `The \`${names.nodeTypeName}\` itself.` },
+        node: { type: item, description: `The \`${names.nodeTypeName}\` itself.` },
       },
       extensions: { forumDev: { kind: 'edge' } },
     });
@@ -46,7 +48,7 @@ export function connectionType(
       name: names.connection,
       description: `A page of \`${names.nodeTypeName}\` values, with what is needed to page on.`,
       fields: {
-        nodes: { type: new GraphQLNonNull(new GraphQLList(nodeType)), description: `The \`${names.nodeTypeName}\` values on this page.` },
+        nodes: { type: new GraphQLNonNull(new GraphQLList(item)), description: `The \`${names.nodeTypeName}\` values on this page.` },
         edges: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(edge))), description: `The \`${names.nodeTypeName}\` values on this page, each with its cursor.` },
         ...(names.pageInfo === false ? {} : {
           pageInfo: { type: new GraphQLNonNull(pageInfoType(ctx)), description: 'Where this page sits in the whole list.' },

@@ -21,6 +21,13 @@ export interface SchemaOptions {
   dynamicJson?: boolean;
   /** v4's `--simple-collections`: plain list fields beside (`both`) or instead of (`only`) connections. */
   simpleCollections?: 'omit' | 'both' | 'only';
+  /** v4's `setofFunctionsContainNulls` (`-N` turns it off): rows of row-typed sets are never null. */
+  setofFunctionsContainNulls?: boolean;
+}
+
+/** A row-typed set's item type: non-null with `-N, --no-setof-functions-contain-nulls`, as in v4. */
+export function setofRowItem<T extends GraphQLOutputType>(ctx: BuildContext, type: T): T | GraphQLNonNull<T> {
+  return ctx.options.setofFunctionsContainNulls === false ? new GraphQLNonNull(type) : type;
 }
 
 export interface BuildContext {

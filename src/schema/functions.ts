@@ -6,7 +6,9 @@ import {
   type GraphQLFieldConfigMap, type GraphQLOutputType,
 } from 'graphql';
 import type { PgAttribute, PgClass, PgProc, PgType } from '../introspection/model';
-import { cached, classOfType, collectionShapes, getType, inputType, omitted, outputType, type BuildContext } from './context';
+import {
+  cached, classOfType, collectionShapes, getType, inputType, omitted, outputType, setofRowItem, type BuildContext,
+} from './context';
 import { connectionArgs, connectionType, listArgs, tableConnectionType } from './connections';
 import { inflect } from './inflection';
 import type { ProcArg } from './plans';
@@ -166,7 +168,7 @@ export function procListField(ctx: BuildContext, proc: PgProc, computed: PgClass
   const sortable = proc.tags.sortable === true && !!ret.table;
   const filterable = proc.tags.filterable === true && !!ret.table;
   return {
-    type: new GraphQLList(item),
+    type: new GraphQLList(classOfType(ctx, ret.type) ? setofRowItem(ctx, item) : item),
     description: connectionField.description, deprecationReason: connectionField.deprecationReason,
     args: { ...graphqlArgs(ctx, args), ...listArgs(ctx, ret.table, { orderBy: sortable, condition: filterable }) },
     extensions: plan({

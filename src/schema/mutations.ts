@@ -7,7 +7,7 @@ import {
 } from 'graphql';
 import type { PgAttribute, PgClass, PgProc } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { cached, collectionShapes, inputType, omitted, type BuildContext } from './context';
+import { cached, classOfType, collectionShapes, inputType, omitted, setofRowItem, type BuildContext } from './context';
 import { orderByType, tableConnectionType } from './connections';
 import { inflect } from './inflection';
 import type { FieldPlan, MutationPlan } from './plans';
@@ -206,7 +206,7 @@ function procMutationField(ctx: BuildContext, proc: PgProc) {
     const outNames = proc.argNames.filter((_, i) => ['o', 'b', 't'].includes(proc.argModes[i] ?? ''));
     const name = inflect.functionMutationResultFieldName(proc, itemName, ret.returnsSet, ret.record ? [] : outNames);
     rowField = {
-      name, type: (ret.returnsSet ? new GraphQLList(item) : item) as GraphQLOutputType,
+      name, type: (ret.returnsSet ? new GraphQLList(classOfType(ctx, ret.type) ? setofRowItem(ctx, item) : item) : item) as GraphQLOutputType,
       description: undefined as unknown as string,
       plan: (ret.table && !ret.returnsSet ? { kind: 'payloadRow' } : { kind: 'payloadResult', returnType: ret.type, returnsSet: ret.returnsSet }) as FieldPlan,
     };

@@ -210,3 +210,12 @@ test('.env.example documents every variable and parses to valid options', () => 
   assert.equal(o.connection, env.DATABASE_URL);
   assert.equal(o.noServer, true);
 });
+
+test('v4 flags forum-dev does not take are refused by name, long and short', () => {
+  assert.throws(() => parseOptions(['--classic-ids'], {}, empty), /'--classic-ids' is a PostGraphile v4 option that forum-dev does not support/);
+  assert.throws(() => parseOptions(['-a'], {}, empty), /'--classic-ids' is a PostGraphile v4 option/);
+  assert.throws(() => parseOptions(['--no-ignore-indexes'], {}, empty), /'--no-ignore-indexes'/);
+  assert.throws(() => parseOptions(['--bogus-flag'], {}, empty), /unknown option '--bogus-flag'/);
+  assert.equal(parseOptions(['-N'], {}, empty).setofFunctionsContainNulls, false);
+  assert.equal(parseOptions([], {}, empty).setofFunctionsContainNulls, true);
+});

@@ -1,7 +1,10 @@
 // The library API as v4 integrations call it: the schema executed by graphql-js on the caller's
 // client, the per-request context with JWT claims, and the middleware in an existing express app.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import express from 'express';
 import { graphql, type GraphQLSchema } from 'graphql';
@@ -273,4 +276,25 @@ test('postgraphile() reports a schema that cannot load to the request, not the p
   } finally {
     await mw.release();
   }
+});
+
+test('library options forum-dev does not take are refused by name, never dropped', async () => {
+  assert.throws(() => postgraphile(db.adminUrl, schemas, { handleErrors: () => [] } as never), /postgraphile\(\): forum-dev does not support the option `handleErrors`/);
+  assert.throws(() => postgraphile(db.adminUrl, schemas, { sortExport: true, enableQueryBatching: true } as never), /options `sortExport`, `enableQueryBatching`/);
+  await assert.rejects(createPostGraphileSchema(db.adminUrl, schemas, { classicIds: true } as never), /createPostGraphileSchema\(\): forum-dev does not support the option `classicIds`/);
+});
+
+test('v4 library names for owner connection and schema exports are honoured', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lib-export-'));
+  const gql = path.join(dir, 'schema.graphql');
+  const json = path.join(dir, 'schema.json');
+  const mw = postgraphile(db.adminUrl, schemas, { exportGqlSchemaPath: gql, exportJsonSchemaPath: json, ownerConnectionString: db.adminUrl, disableQueryLog: true });
+  try {
+    await mw.ready();
+  } finally {
+    await mw.release();
+  }
+  assert.match(fs.readFileSync(gql, 'utf8'), /type Query/);
+  assert.ok(JSON.parse(fs.readFileSync(json, 'utf8')).data.__schema);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
