@@ -4,6 +4,7 @@ import http from 'node:http';
 import express from 'express';
 import { Pool, type PoolConfig } from 'pg';
 import { createAuth } from './auth/auth';
+import { tracedClient, type StatementListener } from './db/trace';
 import { createDocumentCache } from './execute/documents';
 import { httpRoutes } from './http/app';
 import type { HttpHooks } from './http/routes';
@@ -31,6 +32,8 @@ export interface RunningServer {
 export interface ServerDeps {
   /** Use this pool instead of opening one (it is left open on close: the caller owns it). */
   pool?: Pool;
+  /** Told the text of every statement the server's own pool sends (e.g. to record the SQL). */
+  onStatement?: StatementListener;
 }
 
 export async function createServer(given: Options, hooks: HttpHooks = {}, deps: ServerDeps = {}): Promise<RunningServer> {
@@ -38,7 +41,11 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   if (!options.connection) throw new Error('No connection string: pass --connection or set DATABASE_URL.');
   const ownPool = !deps.pool;
   // Pipelining lets a query's begin, settings, statement and commit share one round trip.
-  const pool = deps.pool ?? new Pool({ connectionString: options.connection, application_name: 'forum-dev', pipeline: true } as PoolConfig);
+  if (deps.pool && deps.onStatement) throw new Error('onStatement needs the server\'s own pool (create yours with tracedClient)');
+  const pool = deps.pool ?? new Pool({
+    connectionString: options.connection, application_name: 'forum-dev', pipeline: true,
+    ...(deps.onStatement ? { Client: tracedClient(deps.onStatement) } : {}),
+  } as PoolConfig);
   // An idle client that errors (e.g. the database restarted) must not crash the process.
   pool.on('error', (e) => hooks.log?.(`database connection lost: ${e.message}`));
   let snapshot;

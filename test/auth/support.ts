@@ -1,6 +1,7 @@
 // Shared setup for the HTTP auth tests: a forum database, our server on a pool the test owns
 // (so it can see every statement the server sends), and token helpers.
-import { Client, Pool, type PoolClient } from 'pg';
+import { Client, Pool } from 'pg';
+import { tracedClient } from '../../src/db/trace';
 import jwt from 'jsonwebtoken';
 import { defaultOptions, type Options } from '../../src/options';
 import { createServer, type RunningServer } from '../../src/server';
@@ -12,19 +13,8 @@ export { JWT_SECRET };
 
 /** A pool whose clients record the text of every statement they send, in order. */
 export function countingPool(connection: string, max: number): { pool: Pool; sent: string[] } {
-  const pool = new Pool({ connectionString: connection, max });
   const sent: string[] = [];
-  const patched = new WeakSet<PoolClient>();
-  pool.on('acquire', (client: PoolClient) => {
-    if (patched.has(client)) return;
-    patched.add(client);
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as any).query = (...args: unknown[]) => {
-      const first = args[0] as string | { text: string };
-      sent.push(typeof first === 'string' ? first : first.text);
-      return query(...args);
-    };
-  });
+  const pool = new Pool({ connectionString: connection, max, Client: tracedClient((text) => sent.push(text)) });
   return { pool, sent };
 }
 

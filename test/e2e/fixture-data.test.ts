@@ -16,7 +16,7 @@ import { references, type Reference } from '../compat/export-v4';
 import { createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { startV4, type V4Server } from '../helpers/v4';
 import {
-  fixtureNames, loadFixture, plainOptions, recordStatements, recorded, root, startOurs,
+  createStatementLog, fixtureNames, loadFixture, plainOptions, recorded, root, startOurs,
   type OurServer, type StatementLog,
 } from './setup';
 
@@ -123,8 +123,9 @@ function fixtureSuite(ref: Reference): void {
   before(async () => {
     dbs = [uniqueName(`e2e_data_${ref.name}`), uniqueName(`e2e_data_${ref.name}_own`)];
     const urls = await Promise.all(dbs.map((db) => createDatabase(db, ref.sqlFiles)));
-    servers = await Promise.all(urls.map((url) => startOurs(url, plainOptions(ref.schemas))));
-    [shared, own] = servers.map((s) => ({ graphql: s.graphql, log: recordStatements(s.server) }));
+    const logs = urls.map(() => createStatementLog());
+    servers = await Promise.all(urls.map((url, i) => startOurs(url, plainOptions(ref.schemas), { onStatement: logs[i].onStatement })));
+    [shared, own] = servers.map((s, i) => ({ graphql: s.graphql, log: logs[i] }));
     v4 = await startV4({ connection: urls[0], schemas: ref.schemas, flags: ref.flags });
   });
 
@@ -141,6 +142,7 @@ function fixtureSuite(ref: Reference): void {
 }
 
 for (const ref of references) {
+  // The forum's queries (same layout) run in forum-queries.test.ts: as the tutorial's login role, with its flags.
   if (ref.name === 'forum') continue;
   if (ref.flags.length) throw new Error(`flags of ${ref.name} are not mapped to options`);
   describe(`data of ${ref.name} answers like PostGraphile v4`, () => fixtureSuite(ref));

@@ -15,7 +15,7 @@ import {
   createForumDb, fixtureNames, forumV4Flags, loadFixture, recorded, root, startOurs, type ForumDb, type OurServer, type QueryFixture,
 } from './setup';
 
-const dir = join(root, 'test/fixtures/queries');
+const dir = join(root, 'test/fixtures/data/forum');
 const names = fixtureNames(dir);
 
 // Engine differences from v4 found by these fixtures, kept visible until fixed.

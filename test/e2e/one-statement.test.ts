@@ -3,7 +3,7 @@
 // (begin, the role/claims settings, commit).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, type PoolClient } from 'pg';
+import { Client } from 'pg';
 import { createForumDb, startOurs, type ForumDb, type OurServer } from './setup';
 
 let db: ForumDb;
@@ -11,21 +11,9 @@ let ours: OurServer;
 let token: string;
 const sent: string[] = [];
 
-const patched = new WeakSet<PoolClient>();
-
 before(async () => {
   db = await createForumDb('one_stmt');
-  ours = await startOurs(db.url);
-  ours.server.pool.on('acquire', (client: PoolClient) => {
-    if (patched.has(client)) return;
-    patched.add(client);
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as any).query = (...args: unknown[]) => {
-      const first = args[0] as string | { text: string };
-      sent.push(typeof first === 'string' ? first : first.text);
-      return query(...args);
-    };
-  });
+  ours = await startOurs(db.url, {}, { onStatement: (text) => sent.push(text) });
   const r = await ours.graphql('mutation { authenticate(input: { email: "sara.powell@example.com", password: "password" }) { jwtToken } }');
   token = r.body.data.authenticate.jwtToken;
   assert.ok(token);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { PoolClient } from 'pg';
 import { defaultOptions, type Options } from '../../src/options';
-import { createServer, type RunningServer } from '../../src/server';
+import { createServer, type RunningServer, type ServerDeps } from '../../src/server';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import type { GraphQLResponse } from '../helpers/v4';
 import { assertTimeless } from '../helpers/timeless';
@@ -45,7 +45,7 @@ export interface OurServer {
   close(): Promise<void>;
 }
 
-export async function startOurs(connection: string, extra: Partial<Options> = {}): Promise<OurServer> {
+export async function startOurs(connection: string, extra: Partial<Options> = {}, deps: ServerDeps = {}): Promise<OurServer> {
   const server = await createServer({
     ...defaultOptions,
     connection,
@@ -56,7 +56,7 @@ export async function startOurs(connection: string, extra: Partial<Options> = {}
     port: 0,
     host: '127.0.0.1',
     ...extra,
-  });
+  }, {}, deps);
   const url = `${server.url}/graphql`;
   return { server, url, graphql: (q, v, h) => post(url, JSON.stringify({ query: q, variables: v }), h), close: () => server.close() };
 }
@@ -101,26 +101,13 @@ export interface StatementLog {
 
 const transactionControl = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
 
-/** Records the statements a server runs on pooled connections (what it sent, as it sent it). */
-export function recordStatements(server: RunningServer): StatementLog {
+/** A log of the statements a server sends (pass `onStatement` to startOurs), without transaction control. */
+export function createStatementLog(): StatementLog & { onStatement: (text: string) => void } {
   let log: string[] = [];
-  const seen = new WeakSet<PoolClient>();
-  const pool = server.pool;
-  const connect = pool.connect.bind(pool) as () => Promise<PoolClient>;
-  (pool as { connect: () => Promise<PoolClient> }).connect = async () => {
-    const client = await connect();
-    if (!seen.has(client)) {
-      seen.add(client);
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as { query: unknown }).query = (...args: unknown[]) => {
-        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-        if (text && !transactionControl.test(text)) log.push(text);
-        return query(...args);
-      };
-    }
-    return client;
-  };
   return {
+    onStatement: (text) => {
+      if (!transactionControl.test(text)) log.push(text);
+    },
     take: () => {
       const out = log;
       log = [];
