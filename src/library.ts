@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { Pool, type PoolClient } from 'pg';
 import { createAuth } from './auth/auth';
+import { guardPool } from './db/pool';
 import { defaultOptions, resolveOptions, schemaOptions, type Options } from './options';
 import { withTransaction } from './db/transaction';
 import { introspect } from './introspection/introspect';
@@ -211,7 +212,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
   const ownPool = typeof connection === 'string';
   const pool = typeof connection === 'string' ? new Pool({ connectionString: connection, application_name: 'forum-dev' }) : connection;
   const log = full.disableQueryLog ? undefined : (line: string) => console.log(line);
-  if (ownPool) pool.on('error', (e) => log?.(`database connection lost: ${e.message}`));
+  if (ownPool) guardPool(pool, log);
   const { pgSettings } = options;
   const hooks: HttpHooks = {
     log,

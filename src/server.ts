@@ -4,6 +4,7 @@ import http from 'node:http';
 import express from 'express';
 import { Pool, type PoolConfig } from 'pg';
 import { createAuth } from './auth/auth';
+import { guardPool } from './db/pool';
 import { tracedClient, type StatementListener } from './db/trace';
 import { createDocumentCache } from './execute/documents';
 import { httpRoutes } from './http/app';
@@ -46,8 +47,8 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
     connectionString: options.connection, application_name: 'forum-dev', pipeline: true,
     ...(deps.onStatement ? { Client: tracedClient(deps.onStatement) } : {}),
   } as PoolConfig);
-  // An idle client that errors (e.g. the database restarted) must not crash the process.
-  pool.on('error', (e) => hooks.log?.(`database connection lost: ${e.message}`));
+  // A client that errors (e.g. the database restarted) must not crash the process.
+  if (ownPool) guardPool(pool, hooks.log);
   let snapshot;
   try {
     snapshot = await loadSnapshot(pool, schemaOptions(options), 1);

@@ -35,7 +35,12 @@ async function begin(client: PoolClient, settings: Setting[]): Promise<void> {
     st ? queryPrepared(client, st.text, st.values) : null,
   ]);
   if (begun.status === 'rejected') throw begun.reason;
-  if (applied.status === 'rejected') throw new SettingsError(applied.reason as Error & { code?: string });
+  if (applied.status === 'rejected') {
+    const reason = applied.reason as Error & { code?: string };
+    // A lost connection is not about the request's settings: report it as what it is.
+    if (isConnectionLoss(reason)) throw reason;
+    throw new SettingsError(reason);
+  }
 }
 
 export function withTransaction<T>(
@@ -72,6 +77,13 @@ export function queryWithSettings(
     if (commit.status === 'rejected') throw commit.reason;
     return main.value.rows[0];
   });
+}
+
+/** The connection went away (the database restarting, a terminated backend, a network error). */
+export function isConnectionLoss(e: Error & { code?: string }): boolean {
+  const code = e.code ?? '';
+  return code.startsWith('08') || code.startsWith('57P') || /^E[A-Z]+$/.test(code)
+    || e.message === 'Connection terminated unexpectedly' || e.message === 'Connection terminated';
 }
 
 /** The request's role or settings could not be applied (e.g. a role the server cannot become). */
