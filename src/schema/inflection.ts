@@ -59,6 +59,8 @@ export const inflect = {
   /** The GraphQL enum value name for a database enum label (v4 constant-cases it). */
   enumValue: (label: string) => constantCase(inflect.enumName(label)),
 
+  /** The first element of a table's node ids: v4 pluralizes the table's own name, tags aside. */
+  nodeAlias: (table: PgClass) => pluralize(table.name),
   tableType: (table: PgClass) => upperCamelCase(singularizedTableName(table)),
   tableFieldName: (table: PgClass) => camelCase(singularizedTableName(table)),
   allRows: (table: PgClass) => camelCase(`all-${pluralize(singularizedTableName(table))}`),

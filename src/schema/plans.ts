@@ -58,6 +58,34 @@ export interface TypePlan {
   connection?: ConnectionPlan;
 }
 
+/** A table whose rows are nodes: what its node ids start with, and its GraphQL row type. */
+export interface NodeType {
+  alias: string;
+  table: PgClass;
+  typeName: string;
+}
+
+/**
+ * The names the schema decided that the SQL stage needs, recorded once per schema on
+ * `schema.extensions.forumDev`, so SQL reads them instead of inflecting again.
+ */
+export interface SchemaPlan {
+  /** Node alias (the first element of a node id) → its table and row type. */
+  nodeByAlias: Map<string, NodeType>;
+  /** A table's node alias by class id; it also names the collection in mutation errors. */
+  aliasByClassId: Map<string, string>;
+  /** Enum type id → Postgres label → GraphQL value name (enum values hold the label). */
+  enumNames: Map<string, Map<string, string>>;
+  /** Class id → the GraphQL input object type that writes a whole value of it. */
+  inputTypeByClassId: Map<string, string>;
+}
+
+/** What an input object field writes: `PersonInput.fullName` → the `full_name` column. */
+export interface InputFieldPlan {
+  attr: PgAttribute;
+  type: PgType;
+}
+
 export interface OrderByValue {
   /** Column expressions with direction; empty for NATURAL. */
   specs: Array<{ attr?: PgAttribute; proc?: PgProc; ascending: boolean }>;

@@ -5,11 +5,12 @@ import {
   type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import type { Model, PgAttribute, PgClass } from '../introspection/model';
-import { inflect } from '../schema/inflection';
-import { decodeNodeId, nodeAlias } from '../schema/node';
 import { compileConnection } from './connection';
 import { compile, sql, type CompiledSQL, type SQL } from './fragment';
-import { aliasRef, fieldPlan, jsonObject, procExpr, rowObject, type Compiler } from './rows';
+import { decodeNodeId } from './node-id';
+import {
+  aliasRef, fieldPlan, jsonObject, nodeAliasOf, procExpr, rowObject, schemaPlan, type Compiler,
+} from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
 import { inputExpr, plausibleValue, type OutputOptions } from './values';
 
@@ -24,9 +25,10 @@ export interface OperationInput {
 
 export function makeCompiler(input: OperationInput): Compiler {
   let n = 0;
+  const plan = schemaPlan(input.schema);
   const c: Compiler = {
-    schema: input.schema, fragments: input.fragments, variables: input.variables,
-    output: input.output ?? {},
+    schema: input.schema, fragments: input.fragments, variables: input.variables, plan,
+    output: { ...input.output, enumNames: plan.enumNames },
     lookupType: (id) => {
       const t = input.model.typeById.get(id);
       if (!t) throw new Error(`Unknown type ${id}`);
@@ -53,10 +55,6 @@ export function rootObject(c: Compiler, model: Model, sets: readonly SelectionSe
     pairs.push([f.key, rootField(c, model, f)]);
   }
   return jsonObject(pairs);
-}
-
-export function tableByNodeAlias(model: Model, alias: string, schemas: Set<string>): PgClass | undefined {
-  return model.classes.find((t) => schemas.has(t.namespaceId) && t.classKind !== 'c' && t.primaryKey && nodeAlias(t) === alias);
 }
 
 /** One row of `table` by key values (already checked), as the selection's JSON object. */
@@ -86,15 +84,13 @@ function rootField(c: Compiler, model: Model, f: CollectedField): SQL {
     case 'queryNodeId': return sql.literal('query');
     case 'node': {
       const { alias, keys } = decodeNodeId(argumentValues(c, f).nodeId);
-      const exposed = new Set(model.namespaces.map((ns) => ns.id));
-      const table = tableByNodeAlias(model, alias, exposed);
-      if (!table) return sql`null::json`;
-      // the row type's name is the table's inflected name, as the schema built it
-      return rowByNodeId(c, table, keys, f, c.schema.getType(inflect.tableType(table)) as GraphQLObjectType);
+      const node = c.plan.nodeByAlias.get(alias);
+      if (!node) return sql`null::json`;
+      return rowByNodeId(c, node.table, keys, f, c.schema.getType(node.typeName) as GraphQLObjectType);
     }
     case 'rowByNodeId': {
       const { alias, keys } = decodeNodeId(argumentValues(c, f).nodeId);
-      if (alias !== nodeAlias(p.table)) return sql`null::json`;
+      if (alias !== nodeAliasOf(c, p.table)) return sql`null::json`;
       return rowByNodeId(c, p.table, keys, f, named as GraphQLObjectType);
     }
     case 'rowByKeys': {

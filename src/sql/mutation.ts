@@ -1,24 +1,37 @@
-// One mutation root field: the write (returning the row as composite text, which keeps the row
-// visible to the payload even when RLS would hide it from a fresh select), then one select that
-// builds the payload JSON from that row.
+// One mutation root field as two statements, run by execute/: the write (returning the row as
+// composite text, which keeps the row visible to the payload even when RLS would hide it from a
+// fresh select) or the function call, then one select that builds the payload JSON from what
+// the first one returned.
 import { GraphQLInputObjectType, GraphQLObjectType, getNamedType, type GraphQLInputType } from 'graphql';
-import type { PoolClient } from 'pg';
-import { queryPrepared } from '../db/prepared';
-import type { Model, PgAttribute, PgClass, PgType } from '../introspection/model';
-import type { FieldPlan, MutationPlan, OrderByValue } from '../schema/plans';
+import type { Model, PgAttribute, PgClass } from '../introspection/model';
+import { OID } from '../introspection/oids';
+import type { FieldPlan, InputFieldPlan, MutationPlan, OrderByValue } from '../schema/plans';
 import { keyedCursorExpr, resolveOrdering, specExpr } from './ordering';
-
-import { decodeNodeId, nodeAlias } from '../schema/node';
 import { rootObject } from './compile';
-import { compile, sql, type SQL } from './fragment';
+import { compile, sql, type CompiledSQL, type SQL } from './fragment';
+import { decodeNodeId } from './node-id';
 import {
-  aliasRef, fieldPlan, inputValue, jsonObject, nodeIdExpr, procArgsSql, rowObject, valueExpr, type Compiler,
+  aliasRef, fieldPlan, inputValue, jsonObject, nodeAliasOf, nodeIdExpr, procArgsSql, rowObject, valueExpr,
+  type Compiler,
 } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
-import { inputExpr, outputExpr, plausibleValue, typeRef } from './values';
+import { inputExpr, plausibleValue, typeRef } from './values';
+
+/** The first row the first statement answered (undefined when it answered none). */
+export type FirstRow = Record<string, unknown> | undefined;
 
 export interface CompiledMutation {
-  run(client: PoolClient, signJwt?: (claims: Record<string, unknown>) => string): Promise<string>;
+  /** The write or the function call. */
+  first: CompiledSQL;
+  /**
+   * False for functions returning void: their one column is not text, so the statement goes
+   * out unnamed (prepared statements here always return one text column).
+   */
+  prepared: boolean;
+  /** The first row's `claims` column is a JWT's claims: sign them and pass the token on. */
+  signs: boolean;
+  /** The select that answers the payload (one `payload` text column) from the first row. */
+  payload(first: FirstRow, token?: string | null): CompiledSQL;
 }
 
 const tableRef = (t: PgClass) => sql.ident(t.namespaceName, t.name);
@@ -28,7 +41,7 @@ function columnValues(c: Compiler, inputTypeOf: GraphQLInputType, value: Record<
   const fields = (getNamedType(inputTypeOf) as GraphQLInputObjectType).getFields();
   const out: Array<[PgAttribute, SQL]> = [];
   for (const [name, v] of Object.entries(value)) {
-    const meta = fields[name]?.extensions?.forumDev as { attr: PgAttribute; type: PgType } | undefined;
+    const meta = fields[name]?.extensions?.forumDev as InputFieldPlan | undefined;
     if (!meta || v === undefined) continue;
     out.push([meta.attr, inputValue(c, v, meta.type)]);
   }
@@ -40,10 +53,11 @@ function keyWhere(c: Compiler, table: PgClass, plan: MutationPlan & { kind: 'upd
   let values: unknown[];
   if (plan.by === 'nodeId') {
     const decoded = decodeNodeId(input.nodeId);
+    const alias = nodeAliasOf(c, table);
     keys = table.primaryKey!.keyAttributeNums.map((n) => table.attributes.find((a) => a.num === n)!);
-    if (decoded.alias !== nodeAlias(table) || decoded.keys.length !== keys.length
+    if (decoded.alias !== alias || decoded.keys.length !== keys.length
       || keys.some((k, i) => !plausibleValue(decoded.keys[i], c.lookupType(k.typeId)))) {
-      throw new Error(`Mismatched type in nodeId: expected a \`${nodeAlias(table)}\` id.`);
+      throw new Error(`Mismatched type in nodeId: expected a \`${alias}\` id.`);
     }
     values = decoded.keys;
   } else {
@@ -83,25 +97,23 @@ export function compileMutationField(c: Compiler, model: Model, f: CollectedFiel
   } else {
     write = sql`delete from ${tableRef(table)} as ${t} where ${keyWhere(c, table, m, input, f)} returning ${t}::text as row`;
   }
-  const writeSql = compile(write);
   const verb = m.kind === 'create' ? 'created' : m.kind === 'update' ? 'updated' : 'deleted';
   return {
-    async run(client) {
-      const { rows } = await queryPrepared(client, writeSql.text, writeSql.values);
-      if (rows.length === 0) {
+    first: compile(write), prepared: true, signs: false,
+    payload(first) {
+      if (!first) {
         const v = m.kind === 'update' ? 'update' : 'delete';
-        throw new Error(`No values were ${verb} in collection '${nodeAlias(table)}' because no values you can ${v} were found matching these criteria.`);
+        throw new Error(`No values were ${verb} in collection '${nodeAliasOf(c, table)}' because no values you can ${v} were found matching these criteria.`);
       }
-      return payload(c, model, table.typeId, table, rows[0].row, payloadType, f, clientMutationId, client);
+      return payload(c, model, table.typeId, table, first.row as string, payloadType, f, clientMutationId);
     },
   };
 }
 
-async function payload(
+function payload(
   c: Compiler, model: Model, typeId: string, table: PgClass | null, rowText: string | null,
-  payloadType: GraphQLObjectType, f: CollectedField, clientMutationId: unknown, client: PoolClient,
-  result?: SQL,
-): Promise<string> {
+  payloadType: GraphQLObjectType, f: CollectedField, clientMutationId: unknown, result?: SQL,
+): CompiledSQL {
   const r = sql.raw('__r');
   const row = table ? aliasRef(r, table) : null;
   const pairs: Array<[string, SQL]> = [];
@@ -135,9 +147,7 @@ async function payload(
   const from = rowText !== null && table
     ? sql` from (select (${rowText}::text::${typeRef(c.lookupType(typeId))}).*) as ${r}`
     : sql``;
-  const st = compile(sql`select (${jsonObject(pairs)})::text as payload${from}`);
-  const { rows } = await queryPrepared(client, st.text, st.values);
-  return rows[0].payload;
+  return compile(sql`select (${jsonObject(pairs)})::text as payload${from}`);
 }
 
 function edgeObject(c: Compiler, row: ReturnType<typeof aliasRef>, s: CollectedField): SQL {
@@ -166,50 +176,45 @@ function procMutation(
   const ret = m.returnType;
   const cls = ret.classId ? c.classById(ret.classId) : null;
   const resultField = collectFields(c, payloadType, subSelections(f)).find((s) => fieldPlan(s)?.kind === 'payloadResult');
-  return {
-    async run(client, signJwt) {
-      if (ret.id === '2278') {
-        const st = compile(sql`select ${call}`);
-        await client.query(st.text, st.values);
-        return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client);
-      }
-      const isJwt = !!(resultField && getNamedType(resultField.field!.type).name === 'JwtToken');
-      if (isJwt) {
-        const st = compile(sql`select case when num_nonnulls(__v) = 0 then null else to_json(__v)::text end as claims from (select ${call} as __v) as __s`);
-        const { rows } = await queryPrepared(client, st.text, st.values);
-        const claims = rows[0].claims ? JSON.parse(rows[0].claims) : null;
-        if (claims && !signJwt) throw new Error('This server has no JWT secret, so it cannot sign the token this function returns.');
-        const token = claims ? signJwt!(claims) : null;
-        return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client, sql`${token}::text`);
-      }
-      if (cls && cls.classKind !== 'c' && !m.returnsSet) {
-        const st = compile(sql`select case when num_nonnulls(__v) = 0 then null else __v::text end as row from (select ${call} as __v) as __s`);
-        const { rows } = await queryPrepared(client, st.text, st.values);
-        return payload(c, model, ret.id, cls, rows[0].row, payloadType, f, clientMutationId, client);
-      }
-      const rowsOf = m.record ?? (m.returnsSet ? cls : null);
-      if (rowsOf) {
-        // OUT parameters and sets of rows: the function in FROM names the columns.
-        const item = resultField ? (getNamedType(resultField.field!.type) as GraphQLObjectType) : null;
-        const a = sql.raw('__o');
-        const obj = item ? rowObject(c, aliasRef(a, rowsOf), item, subSelections(resultField!)) : sql`null`;
-        const value = m.returnsSet
-          ? sql`(select coalesce(json_agg(${obj} order by ${a}.ordinality), '[]'::json) from ${call} with ordinality as ${a})`
-          : sql`(select ${obj} from ${call} as ${a} where not (${a} is null))`;
-        const st = compile(sql`select (${value})::text as value`);
-        const { rows } = await queryPrepared(client, st.text, st.values);
-        return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client, rows[0].value === null ? sql`null::json` : sql`${rows[0].value}::json`);
-      }
-      // Scalars, composites and sets: compute the value once, then select it in the payload.
-      const v = sql.raw('__v');
-      const value = m.returnsSet
-        ? sql`(select coalesce(json_agg(${resultField ? valueExpr(c, sql`${v}.__x`, ret, { ...resultField, field: { ...resultField.field!, type: getNamedType(resultField.field!.type) as any } }) : sql`null`} order by ${v}.__o), '[]'::json) from ${call} with ordinality as ${v}(__x, __o))`
-        : resultField ? valueExpr(c, call, ret, resultField) : sql`null`;
-      const st = compile(sql`select (${value})::text as value`);
-      const { rows } = await queryPrepared(client, st.text, st.values);
-      return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client, rows[0].value === null ? sql`null::json` : sql`${rows[0].value}::json`);
-    },
-  };
+  const done = (result?: SQL) => payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, result);
+  /** A first statement whose `value` column is the result's JSON. */
+  const valued = (value: SQL): CompiledMutation => ({
+    first: compile(sql`select (${value})::text as value`), prepared: true, signs: false,
+    payload: (first) => done(first?.value == null ? sql`null::json` : sql`${first.value}::json`),
+  });
+  if (ret.id === OID.void) {
+    return { first: compile(sql`select ${call}`), prepared: false, signs: false, payload: () => done() };
+  }
+  if (resultField && getNamedType(resultField.field!.type).name === 'JwtToken') {
+    return {
+      first: compile(sql`select case when num_nonnulls(__v) = 0 then null else to_json(__v)::text end as claims from (select ${call} as __v) as __s`),
+      prepared: true, signs: true,
+      payload: (_first, token) => done(sql`${token ?? null}::text`),
+    };
+  }
+  if (cls && cls.classKind !== 'c' && !m.returnsSet) {
+    return {
+      first: compile(sql`select case when num_nonnulls(__v) = 0 then null else __v::text end as row from (select ${call} as __v) as __s`),
+      prepared: true, signs: false,
+      payload: (first) => payload(c, model, ret.id, cls, (first?.row ?? null) as string | null, payloadType, f, clientMutationId),
+    };
+  }
+  const rowsOf = m.record ?? (m.returnsSet ? cls : null);
+  if (rowsOf) {
+    // OUT parameters and sets of rows: the function in FROM names the columns.
+    const item = resultField ? (getNamedType(resultField.field!.type) as GraphQLObjectType) : null;
+    const a = sql.raw('__o');
+    const obj = item ? rowObject(c, aliasRef(a, rowsOf), item, subSelections(resultField!)) : sql`null`;
+    return valued(m.returnsSet
+      ? sql`(select coalesce(json_agg(${obj} order by ${a}.ordinality), '[]'::json) from ${call} with ordinality as ${a})`
+      : sql`(select ${obj} from ${call} as ${a} where not (${a} is null))`);
+  }
+  // Scalars, composites and sets: compute the value once, then select it in the payload.
+  const v = sql.raw('__v');
+  const setItem = () => (resultField
+    ? valueExpr(c, sql`${v}.__x`, ret, { ...resultField, field: { ...resultField.field!, type: getNamedType(resultField.field!.type) as any } })
+    : sql`null`);
+  return valued(m.returnsSet
+    ? sql`(select coalesce(json_agg(${setItem()} order by ${v}.__o), '[]'::json) from ${call} with ordinality as ${v}(__x, __o))`
+    : resultField ? valueExpr(c, call, ret, resultField) : sql`null`);
 }
-
-export { outputExpr };

@@ -2,21 +2,22 @@
 // json_build_object(...) expression, with relations and computed columns as correlated
 // subqueries, so a whole query tree is one statement.
 import {
-  GraphQLObjectType, getNamedType, isListType, isNonNullType, type GraphQLOutputType, type SelectionSetNode,
+  GraphQLInputObjectType, GraphQLObjectType, getNamedType, isListType, isNonNullType, type GraphQLOutputType,
+  type GraphQLSchema, type SelectionSetNode,
 } from 'graphql';
 import type { PgClass, PgType } from '../introspection/model';
-import type { FieldPlan } from '../schema/plans';
-import { nodeAlias } from '../schema/node';
-import { inflect } from '../schema/inflection';
+import type { FieldPlan, InputFieldPlan, SchemaPlan } from '../schema/plans';
 import { sql, type SQL } from './fragment';
 import { argumentValues, collectFields, subSelections, type CollectedField, type ExecContext } from './selection';
-import { inputExpr, outputExpr, typeRef, type OutputOptions } from './values';
+import { inputExpr, outputExpr, typeRef, type OutputContext } from './values';
 import { compileConnection } from './connection';
 import { base64Text } from './ordering';
 
 export interface Compiler extends ExecContext {
   lookupType: (id: string) => PgType;
-  output: OutputOptions;
+  output: OutputContext;
+  /** The names the schema decided (node aliases, enum values, input types). */
+  plan: SchemaPlan;
   classById: (id: string) => PgClass;
   alias: () => SQL;
   /** Compiles a root-level (Query) selection; used by `query` fields. */
@@ -45,6 +46,20 @@ export function fieldPlan(f: CollectedField): FieldPlan | undefined {
   return f.field?.extensions?.forumDev as FieldPlan | undefined;
 }
 
+/** The names a schema built by forum-dev recorded for SQL (see schema/build.ts). */
+export function schemaPlan(schema: GraphQLSchema): SchemaPlan {
+  const plan = schema.extensions.forumDev as SchemaPlan | undefined;
+  if (!plan) throw new Error('This GraphQL schema was not built by forum-dev: it records no database names.');
+  return plan;
+}
+
+/** The first element of a table's node ids, as the schema named it. */
+export function nodeAliasOf(c: Compiler, table: PgClass): string {
+  const alias = c.plan.aliasByClassId.get(table.id);
+  if (alias === undefined) throw new Error(`The table ${table.namespaceName}.${table.name} has no row type in this schema.`);
+  return alias;
+}
+
 const buildObject = (pairs: Array<[string, SQL]>) =>
   sql`json_build_object(${sql.join(pairs.map(([k, v]) => sql`${sql.literal(k)}, ${v}`), ', ')})`;
 
@@ -64,8 +79,16 @@ export function jsonObject(pairs: Array<[string, SQL]>): SQL {
 
 export function nodeIdExpr(c: Compiler, row: RowRef): SQL {
   const pk = row.cls.primaryKey!.keyAttributeNums.map((n) => row.cls.attributes.find((a) => a.num === n)!);
-  const parts = pk.map((a) => sql`to_json(${outputExpr(row.column(a.name), c.lookupType(a.typeId), c.lookupType, c.output)})::text`);
-  return base64Text(sql`${sql.literal(`[${JSON.stringify(nodeAlias(row.cls))}`)} || ${sql.join(parts.map((p) => sql`',' || ${p}`), ' || ')} || ']'`);
+  const parts = pk.map((a) => sql`to_json(${keyExpr(c, row.column(a.name), c.lookupType(a.typeId))})::text`);
+  const open = sql.literal(`[${JSON.stringify(nodeAliasOf(c, row.cls))}`);
+  return base64Text(sql`${open} || ${sql.join(parts.map((p) => sql`',' || ${p}`), ' || ')} || ']'`);
+}
+
+/** A key value as a node id holds it: as output, except that enums keep their label (as in v4). */
+function keyExpr(c: Compiler, expr: SQL, type: PgType): SQL {
+  let base = type;
+  while (base.type === 'd' && base.domainBaseTypeId) base = c.lookupType(base.domainBaseTypeId);
+  return base.type === 'e' ? sql`(${expr})::text` : outputExpr(expr, type, c.lookupType, c.output);
 }
 
 export function rowObject(c: Compiler, row: RowRef, type: GraphQLObjectType, sets: readonly SelectionSetNode[]): SQL {
@@ -128,7 +151,7 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
     const v = c.alias();
     return sql`(select case when num_nonnulls(${v}.__v) = 0 then null else ${rowObject(c, { column: (n) => sql`(${v}.__v).${sql.ident(n)}`, whole: sql`${v}.__v`, cls }, named, subSelections(f))} end from (select ${expr} as __v) as ${v})`;
   }
-  // jwt_token composites become signed tokens; the signing happens in Node (see json-text.ts).
+  // jwt_token composites become signed tokens; the signing happens in Node (see execute/json-text.ts).
   if (named.name === 'JwtToken' && (type.classId || type.type === 'c')) {
     return sql`(case when num_nonnulls(${expr}) = 0 then null else json_build_object(${sql.raw("E'\\u0001jwt'")}, to_json(${expr})) end)`;
   }
@@ -167,8 +190,12 @@ export function inputValue(c: Compiler, value: unknown, type: PgType): SQL {
   if (value == null) return sql`null::${typeRef(type)}`;
   if (type.classId && !type.isPgArray && typeof value === 'object') {
     const cls = c.classById(type.classId);
+    const fieldOf = inputFieldNames(c, cls);
     const v = value as Record<string, unknown>;
-    const items = cls.attributes.map((a) => inputValue(c, v[inflect.column(a)], c.lookupType(a.typeId)));
+    const items = cls.attributes.map((a) => {
+      const field = fieldOf.get(a.name);
+      return inputValue(c, field === undefined ? null : v[field], c.lookupType(a.typeId));
+    });
     return sql`row(${sql.join(items, ', ')})::${typeRef(type)}`;
   }
   if (type.isPgArray && type.arrayItemTypeId && Array.isArray(value)) {
@@ -176,6 +203,16 @@ export function inputValue(c: Compiler, value: unknown, type: PgType): SQL {
     if (item.classId) return sql`array[${sql.join(value.map((x) => inputValue(c, x, item)), ', ')}]::${typeRef(type)}`;
   }
   return inputExpr(value, type, c.lookupType);
+}
+
+/** Column name → the field of the class's input object type that carries it. */
+function inputFieldNames(c: Compiler, cls: PgClass): Map<string, string> {
+  const name = c.plan.inputTypeByClassId.get(cls.id);
+  const type = name === undefined ? undefined : c.schema.getType(name);
+  if (!(type instanceof GraphQLInputObjectType)) {
+    throw new Error(`The type ${cls.namespaceName}.${cls.name} has no input type in this schema.`);
+  }
+  return new Map(Object.values(type.getFields()).map((f) => [(f.extensions.forumDev as InputFieldPlan).attr.name, f.name]));
 }
 
 /**

@@ -2,7 +2,6 @@
 // by Postgres exactly as v4 shapes them (bigint and numeric as strings, JSON as text, enums as
 // GraphQL names, intervals and points as objects), inputs are bind parameters cast to the type.
 import type { PgType } from '../introspection/model';
-import { inflect } from '../schema/inflection';
 import { sql, type SQL } from './fragment';
 
 export type TypeLookup = (id: string) => PgType;
@@ -10,6 +9,11 @@ export type TypeLookup = (id: string) => PgType;
 export interface OutputOptions {
   /** JSON columns as JSON values (v4's `dynamicJson`) instead of JSON text. */
   dynamicJson?: boolean;
+}
+
+/** Output options plus the names the schema gave each enum's labels. */
+export interface OutputContext extends OutputOptions {
+  enumNames: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 export function typeRef(type: PgType): SQL {
@@ -21,12 +25,12 @@ function quoteIfNeeded(name: string): string {
 }
 
 /** SQL that turns `expr` of `type` into the JSON value the GraphQL response carries. */
-export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: OutputOptions = {}): SQL {
+export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: OutputContext): SQL {
   switch (type.id) {
     case '20': case '1700': return sql`(${expr})::text`;
     case '790': return sql`(${expr})::numeric::float8`;
     case '114': case '3802':
-      // JSON text must be compact like v4's; see json-text.ts
+      // JSON text must be compact like v4's; see execute/json-text.ts
       return opts.dynamicJson ? sql`(${expr})::json`
         : sql`(case when (${expr}) is null then null else json_build_object(${sql.raw("E'\\u0001json'")}, (${expr})::json) end)`;
     case '1186': return intervalExpr(expr);
@@ -38,7 +42,9 @@ export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: Ou
   if (type.category === 'N' && type.type === 'b') return sql`(${expr})::text`;
   if (isHstoreType(type)) return sql`(${expr})::json`;
   if (type.type === 'e') {
-    const cases = (type.enumVariants ?? []).map((label) => sql`when ${sql.literal(label)} then ${sql.literal(inflect.enumValue(label))}`);
+    const names = opts.enumNames.get(type.id);
+    if (!names) throw new Error(`The enum ${type.namespaceName}.${type.name} has no GraphQL values in this schema.`);
+    const cases = [...names].map(([label, name]) => sql`when ${sql.literal(label)} then ${sql.literal(name)}`);
     return sql`(case (${expr})::text ${sql.join(cases, ' ')} end)`;
   }
   if (type.type === 'd' && type.domainBaseTypeId) {
@@ -63,7 +69,7 @@ export function isHstoreType(type: PgType): boolean {
   return type.name === 'hstore' && type.type === 'b';
 }
 
-function isPassThrough(type: PgType, lookup: TypeLookup, opts: OutputOptions): boolean {
+function isPassThrough(type: PgType, lookup: TypeLookup, opts: OutputContext): boolean {
   if ((type.id === '114' || type.id === '3802') && opts.dynamicJson) return true;
   if (['20', '1700', '790', '114', '3802', '1186', '600'].includes(type.id)) return false;
   if (type.category === 'N' && type.type === 'b' && !['21', '23', '700', '701'].includes(type.id)) return false;
@@ -119,9 +125,9 @@ export function inputExpr(value: unknown, type: PgType, lookup: TypeLookup): SQL
     return sql`${sql.ident(type.namespaceName, 'hstore')}(${entries.map(([k]) => k)}::text[], ${entries.map(([, v]) => v)}::text[])`;
   }
   if (type.type === 'e') {
-    const label = (type.enumVariants ?? []).find((l) => inflect.enumValue(l) === value) ?? String(value);
+    // the value is the label: GraphQL enum values hold it, cursors and node ids carry it;
     // enum tables (`@enum`) keep their key column's type
-    return sql`${label}::${typeRef(type.domainBaseTypeId ? lookup(type.domainBaseTypeId) : type)}`;
+    return sql`${String(value)}::${typeRef(type.domainBaseTypeId ? lookup(type.domainBaseTypeId) : type)}`;
   }
   if (type.type === 'r' && type.rangeSubTypeId && typeof value === 'object') {
     const r = value as { start?: { value: unknown; inclusive: boolean } | null; end?: { value: unknown; inclusive: boolean } | null };
