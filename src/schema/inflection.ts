@@ -9,14 +9,13 @@ const tagString = (v: unknown): string | undefined => (typeof v === 'string' ? v
 
 export const builtinName = (name: string) => name;
 
-function tableName(table: PgClass, typeOf?: PgType): string {
-  return coerceToGraphQLName(
-    tagString(table.tags.name) ?? tagString(typeOf?.tags.name) ?? table.name,
-  );
+/** A composite's `@name` on its type is already on the class (see introspection). */
+function tableName(table: PgClass): string {
+  return coerceToGraphQLName(tagString(table.tags.name) ?? table.name);
 }
 
-export function singularizedTableName(table: PgClass, typeOf?: PgType): string {
-  return singularize(tableName(table, typeOf)).replace(
+export function singularizedTableName(table: PgClass): string {
+  return singularize(tableName(table)).replace(
     /.(?:(?:[_-]i|I)nput|(?:[_-]p|P)atch)$/,
     '$&_record',
   );
@@ -41,7 +40,6 @@ export const inflect = {
 
   enumType: (type: PgType) => tagString(type.tags.enumName) ?? upperCamelCase(typeBaseName(type)),
   domainType: (type: PgType) => upperCamelCase(typeBaseName(type)),
-  compositeType: (cls: PgClass, type?: PgType) => upperCamelCase(singularizedTableName(cls, type)),
   argument: (name: string | undefined, index: number) =>
     coerceToGraphQLName(camelCase(name || `arg${index}`)),
   orderByEnum: (columnName: string, ascending: boolean) =>
