@@ -29,7 +29,6 @@ export type FieldPlan =
       /** computed column: the row is passed as the first argument */ computed: boolean;
       table: PgClass | null; record: PgClass | null; list: boolean;
     }
-  | { kind: 'compositeAttr'; attr: PgAttribute; type: PgType }
   | { kind: 'mutation'; mutation: MutationPlan }
   | { kind: 'payloadRow' }
   | { kind: 'payloadQuery' }
@@ -37,8 +36,7 @@ export type FieldPlan =
   | { kind: 'payloadDeletedNodeId'; table: PgClass }
   | { kind: 'payloadEdge'; table: PgClass }
   | { kind: 'payloadForward'; forward: FieldPlan & { kind: 'forward' } }
-  | { kind: 'payloadResult'; returnType: PgType; returnsSet: boolean }
-  | { kind: 'jwt'; type: PgType };
+  | { kind: 'payloadResult'; returnType: PgType; returnsSet: boolean };
 
 export type MutationPlan =
   | { kind: 'create'; table: PgClass; inputField: string }

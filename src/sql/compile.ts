@@ -9,7 +9,7 @@ import { compileConnection } from './connection';
 import { compile, sql, type CompiledSQL, type SQL } from './fragment';
 import { decodeNodeId } from './node-id';
 import {
-  aliasRef, fieldPlan, jsonObject, nodeAliasOf, procExpr, rowObject, schemaPlan, type Compiler,
+  aliasRef, fieldPlan, jsonObject, nodeAliasOf, procExpr, rowObject, schemaPlan, unhandled, type Compiler,
 } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
 import { inputExpr, plausibleValue, type OutputOptions } from './values';
@@ -105,9 +105,12 @@ function rootField(c: Compiler, model: Model, f: CollectedField): SQL {
       }, f);
     case 'proc':
       return procExpr(c, p, f, null);
-    default:
+    case 'column': case 'nodeId': case 'forward': case 'backward': case 'mutation': case 'payloadRow':
+    case 'payloadQuery': case 'payloadClientMutationId': case 'payloadDeletedNodeId': case 'payloadEdge':
+    case 'payloadForward': case 'payloadResult':
       throw new Error(`Field "${f.name}" cannot be read on Query.`);
   }
+  return unhandled(p);
 }
 
 /** The whole query operation as one statement returning `data` as JSON text. */

@@ -5,14 +5,14 @@
 import { GraphQLInputObjectType, GraphQLObjectType, getNamedType, type GraphQLInputType } from 'graphql';
 import type { Model, PgAttribute, PgClass } from '../introspection/model';
 import { OID } from '../introspection/oids';
-import type { FieldPlan, InputFieldPlan, MutationPlan, OrderByValue } from '../schema/plans';
+import type { InputFieldPlan, MutationPlan, OrderByValue } from '../schema/plans';
 import { keyedCursorExpr, resolveOrdering, specExpr } from './ordering';
 import { rootObject } from './compile';
 import { compile, sql, type CompiledSQL, type SQL } from './fragment';
 import { decodeNodeId } from './node-id';
 import {
-  aliasRef, fieldPlan, inputValue, jsonObject, nodeAliasOf, nodeIdExpr, procArgsSql, rowObject, valueExpr,
-  type Compiler,
+  aliasRef, fieldPlan, inputValue, jsonObject, nodeAliasOf, nodeIdExpr, procArgsSql, rowObject, unhandled, valueExpr,
+  type Compiler, type RowRef,
 } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
 import { inputExpr, plausibleValue, typeRef } from './values';
@@ -116,41 +116,46 @@ function payload(
 ): CompiledSQL {
   const r = sql.raw('__r');
   const row = table ? aliasRef(r, table) : null;
-  const pairs: Array<[string, SQL]> = [];
-  for (const s of collectFields(c, payloadType, subSelections(f))) {
-    const p = fieldPlan(s) as FieldPlan | undefined;
-    if (s.name === '__typename') { pairs.push([s.key, sql.literal(payloadType.name)]); continue; }
-    switch (p?.kind) {
-      case 'payloadClientMutationId': pairs.push([s.key, sql`${clientMutationId}::text`]); break;
-      case 'payloadQuery': pairs.push([s.key, rootObject(c, model, subSelections(s))]); break;
-      case 'payloadRow':
-        pairs.push([s.key, row && rowText !== null ? rowObject(c, row, getNamedType(s.field!.type) as GraphQLObjectType, subSelections(s)) : sql`null::json`]);
-        break;
-      case 'payloadResult': pairs.push([s.key, result ?? sql`null::json`]); break;
-      case 'payloadDeletedNodeId': pairs.push([s.key, row && rowText !== null ? nodeIdExpr(c, row) : sql`null::text`]); break;
-      case 'payloadForward': {
-        const fw = p.forward;
-        if (!row || rowText === null) { pairs.push([s.key, sql`null::json`]); break; }
-        const a = c.alias();
-        const where = fw.keys.map((k, i) => sql`${a}.${sql.ident(fw.foreignKeys[i].name)} = ${row.column(k.name)}`);
-        pairs.push([s.key, sql`(select ${rowObject(c, aliasRef(a, fw.foreign), getNamedType(s.field!.type) as GraphQLObjectType, subSelections(s))} from ${tableRef(fw.foreign)} as ${a} where ${sql.join(where, ' and ')})`]);
-        break;
-      }
-      case 'payloadEdge': {
-        if (!row || rowText === null) { pairs.push([s.key, sql`null::json`]); break; }
-        pairs.push([s.key, edgeObject(c, row, s)]);
-        break;
-      }
-      default: throw new Error(`Cannot query field "${s.name}" on type "${payloadType.name}".`);
-    }
-  }
+  const changed = row && rowText !== null ? row : null;
+  const pairs: Array<[string, SQL]> = collectFields(c, payloadType, subSelections(f)).map((s) => [s.key,
+    s.name === '__typename' ? sql.literal(payloadType.name) : payloadField(c, model, s, payloadType, changed, clientMutationId, result)]);
   const from = rowText !== null && table
     ? sql` from (select (${rowText}::text::${typeRef(c.lookupType(typeId))}).*) as ${r}`
     : sql``;
   return compile(sql`select (${jsonObject(pairs)})::text as payload${from}`);
 }
 
-function edgeObject(c: Compiler, row: ReturnType<typeof aliasRef>, s: CollectedField): SQL {
+/** One payload field; `row` is the changed row (null when there is none). */
+function payloadField(
+  c: Compiler, model: Model, s: CollectedField, payloadType: GraphQLObjectType, row: RowRef | null,
+  clientMutationId: unknown, result: SQL | undefined,
+): SQL {
+  const p = fieldPlan(s);
+  if (!p) throw new Error(`Cannot query field "${s.name}" on type "${payloadType.name}".`);
+  const objectType = () => getNamedType(s.field!.type) as GraphQLObjectType;
+  switch (p.kind) {
+    case 'payloadClientMutationId': return sql`${clientMutationId}::text`;
+    case 'payloadQuery': return rootObject(c, model, subSelections(s));
+    case 'payloadRow': return row ? rowObject(c, row, objectType(), subSelections(s)) : sql`null::json`;
+    case 'payloadResult': return result ?? sql`null::json`;
+    case 'payloadDeletedNodeId': return row ? nodeIdExpr(c, row) : sql`null::text`;
+    case 'payloadForward': {
+      if (!row) return sql`null::json`;
+      const fw = p.forward;
+      const a = c.alias();
+      const where = fw.keys.map((k, i) => sql`${a}.${sql.ident(fw.foreignKeys[i].name)} = ${row.column(k.name)}`);
+      const obj = rowObject(c, aliasRef(a, fw.foreign), objectType(), subSelections(s));
+      return sql`(select ${obj} from ${tableRef(fw.foreign)} as ${a} where ${sql.join(where, ' and ')})`;
+    }
+    case 'payloadEdge': return row ? edgeObject(c, row, s) : sql`null::json`;
+    case 'column': case 'nodeId': case 'queryRoot': case 'queryNodeId': case 'node': case 'rowByNodeId':
+    case 'rowByKeys': case 'allRows': case 'forward': case 'backward': case 'proc': case 'mutation':
+      throw new Error(`Cannot query field "${s.name}" on type "${payloadType.name}".`);
+  }
+  return unhandled(p);
+}
+
+function edgeObject(c: Compiler, row: RowRef, s: CollectedField): SQL {
   const { orderBy } = argumentValues(c, s) as { orderBy?: OrderByValue[] };
   const ordering = resolveOrdering(row.cls, orderBy ?? [], false);
   // A positional order has no position for a single changed row: no cursor, as in v4.

@@ -46,6 +46,14 @@ export function fieldPlan(f: CollectedField): FieldPlan | undefined {
   return f.field?.extensions?.forumDev as FieldPlan | undefined;
 }
 
+/**
+ * Closes a switch over plan kinds: it compiles only when every kind is handled, so a new kind
+ * is a type error here rather than a runtime surprise.
+ */
+export function unhandled(plan: never): never {
+  throw new Error(`No SQL for the plan kind ${JSON.stringify((plan as { kind?: unknown }).kind)}.`);
+}
+
 /** The names a schema built by forum-dev recorded for SQL (see schema/build.ts). */
 export function schemaPlan(schema: GraphQLSchema): SchemaPlan {
   const plan = schema.extensions.forumDev as SchemaPlan | undefined;
@@ -105,7 +113,6 @@ function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: Collecte
   if (!p || !f.field) throw new Error(`Cannot query field "${f.name}" on type "${type.name}".`);
   switch (p.kind) {
     case 'column':
-    case 'compositeAttr':
       return valueExpr(c, row.column(p.attr.name), p.type, f);
     case 'nodeId':
       return nodeIdExpr(c, row);
@@ -113,13 +120,15 @@ function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: Collecte
       const a = c.alias();
       const target = aliasRef(a, p.foreign);
       const where = p.keys.map((k, i) => sql`${a}.${sql.ident(p.foreignKeys[i].name)} = ${row.column(k.name)}`);
-      return sql`(select ${rowObject(c, target, getNamedType(f.field.type) as GraphQLObjectType, subSelections(f))} from ${sql.ident(p.foreign.namespaceName, p.foreign.name)} as ${a} where ${sql.join(where, ' and ')})`;
+      const obj = rowObject(c, target, getNamedType(f.field.type) as GraphQLObjectType, subSelections(f));
+      return sql`(select ${obj} from ${sql.ident(p.foreign.namespaceName, p.foreign.name)} as ${a} where ${sql.join(where, ' and ')})`;
     }
     case 'backward': {
       const a = c.alias();
       const where = p.keys.map((k, i) => sql`${a}.${sql.ident(k.name)} = ${row.column(p.foreignKeys[i].name)}`);
       if (p.single) {
-        return sql`(select ${rowObject(c, aliasRef(a, p.table), getNamedType(f.field.type) as GraphQLObjectType, subSelections(f))} from ${sql.ident(p.table.namespaceName, p.table.name)} as ${a} where ${sql.join(where, ' and ')} limit 1)`;
+        const obj = rowObject(c, aliasRef(a, p.table), getNamedType(f.field.type) as GraphQLObjectType, subSelections(f));
+        return sql`(select ${obj} from ${sql.ident(p.table.namespaceName, p.table.name)} as ${a} where ${sql.join(where, ' and ')} limit 1)`;
       }
       return compileConnection(c, {
         source: sql.ident(p.table.namespaceName, p.table.name), alias: a, table: p.table, where,
@@ -128,9 +137,12 @@ function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: Collecte
     }
     case 'proc':
       return procExpr(c, p, f, row);
-    default:
+    case 'queryRoot': case 'queryNodeId': case 'node': case 'rowByNodeId': case 'rowByKeys': case 'allRows':
+    case 'mutation': case 'payloadRow': case 'payloadQuery': case 'payloadClientMutationId':
+    case 'payloadDeletedNodeId': case 'payloadEdge': case 'payloadForward': case 'payloadResult':
       throw new Error(`Field "${f.name}" cannot be read here.`);
   }
+  return unhandled(p);
 }
 
 /** A column-like value: scalars converted for output, composite values as nested objects. */
