@@ -1,6 +1,7 @@
 // PostGraphile v4's default inflection: how database names become GraphQL names. Smart
 // comments (`@name`, `@fieldName`, `@foreignFieldName`, …) override as they do in v4.
 import type { PgAttribute, PgClass, PgConstraint, PgProc, PgType } from '../introspection/model';
+import { OID } from '../introspection/oids';
 import {
   camelCase, coerceToGraphQLName, constantCase, pluralize, singularize, upperCamelCase,
 } from './case';
@@ -155,7 +156,7 @@ export const inflect = {
     else if (gqlTypeName === 'Float') name = 'float';
     else if (gqlTypeName === 'Boolean') name = 'boolean';
     else if (gqlTypeName === 'String') name = 'string';
-    else if (proc.returnTypeId === '2249') name = 'result';
+    else if (proc.returnTypeId === OID.record) name = 'result';
     else name = camelCase(gqlTypeName);
     return plural ? pluralize(name) : name;
   },

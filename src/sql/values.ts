@@ -2,6 +2,7 @@
 // by Postgres exactly as v4 shapes them (bigint and numeric as strings, JSON as text, enums as
 // GraphQL names, intervals and points as objects), inputs are bind parameters cast to the type.
 import type { PgType } from '../introspection/model';
+import { OID, isJsonOid } from '../introspection/oids';
 import { sql, type SQL } from './fragment';
 
 export type TypeLookup = (id: string) => PgType;
@@ -27,15 +28,15 @@ function quoteIfNeeded(name: string): string {
 /** SQL that turns `expr` of `type` into the JSON value the GraphQL response carries. */
 export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: OutputContext): SQL {
   switch (type.id) {
-    case '20': case '1700': return sql`(${expr})::text`;
-    case '790': return sql`(${expr})::numeric::float8`;
-    case '114': case '3802':
+    case OID.int8: case OID.numeric: return sql`(${expr})::text`;
+    case OID.money: return sql`(${expr})::numeric::float8`;
+    case OID.json: case OID.jsonb:
       // JSON text must be compact like v4's; see execute/json-text.ts
       return opts.dynamicJson ? sql`(${expr})::json`
         : sql`(case when (${expr}) is null then null else json_build_object(${sql.raw("E'\\u0001json'")}, (${expr})::json) end)`;
-    case '1186': return intervalExpr(expr);
-    case '600': return sql`(case when ${expr} is null then null else json_build_object('x', (${expr})[0], 'y', (${expr})[1]) end)`;
-    case '21': case '23': case '700': case '701': return expr;
+    case OID.interval: return intervalExpr(expr);
+    case OID.point: return sql`(case when ${expr} is null then null else json_build_object('x', (${expr})[0], 'y', (${expr})[1]) end)`;
+    case OID.int2: case OID.int4: case OID.float4: case OID.float8: return expr;
     default: break;
   }
   // Other numeric base types (oid, …) are BigFloat, sent as strings like numeric.
@@ -69,10 +70,14 @@ export function isHstoreType(type: PgType): boolean {
   return type.name === 'hstore' && type.type === 'b';
 }
 
+/** Types outputExpr converts, and the numbers JSON carries as they are. */
+const CONVERTED = new Set<string>([OID.int8, OID.numeric, OID.money, OID.json, OID.jsonb, OID.interval, OID.point]);
+const JSON_NUMBERS = new Set<string>([OID.int2, OID.int4, OID.float4, OID.float8]);
+
 function isPassThrough(type: PgType, lookup: TypeLookup, opts: OutputContext): boolean {
-  if ((type.id === '114' || type.id === '3802') && opts.dynamicJson) return true;
-  if (['20', '1700', '790', '114', '3802', '1186', '600'].includes(type.id)) return false;
-  if (type.category === 'N' && type.type === 'b' && !['21', '23', '700', '701'].includes(type.id)) return false;
+  if (isJsonOid(type.id) && opts.dynamicJson) return true;
+  if (CONVERTED.has(type.id)) return false;
+  if (type.category === 'N' && type.type === 'b' && !JSON_NUMBERS.has(type.id)) return false;
   if (isHstoreType(type)) return false;
   if (type.type === 'e' || type.type === 'r' || type.type === 'c') return false;
   if (type.type === 'd' && type.domainBaseTypeId) return isPassThrough(lookup(type.domainBaseTypeId), lookup, opts);
@@ -107,17 +112,17 @@ export function plausibleValue(value: unknown, type: PgType): boolean {
 /** A GraphQL input value as SQL: a bind parameter cast to the column or argument type. */
 export function inputExpr(value: unknown, type: PgType, lookup: TypeLookup): SQL {
   if (value === null || value === undefined) return sql`null::${typeRef(type)}`;
-  if (type.id === '1186' && typeof value === 'object') {
+  if (type.id === OID.interval && typeof value === 'object') {
     const o = value as Record<string, number | null>;
     const parts = ['seconds', 'minutes', 'hours', 'days', 'months', 'years']
       .filter((k) => o[k]).map((k) => `${o[k]} ${k}`);
     return sql`${parts.join(' ') || '0 seconds'}::interval`;
   }
-  if (type.id === '600' && typeof value === 'object') {
+  if (type.id === OID.point && typeof value === 'object') {
     const p = value as { x: number; y: number };
     return sql`point(${p.x}::float8, ${p.y}::float8)`;
   }
-  if (type.id === '114' || type.id === '3802') {
+  if (isJsonOid(type.id)) {
     return sql`${typeof value === 'string' ? value : JSON.stringify(value)}::${typeRef(type)}`;
   }
   if (isHstoreType(type) && typeof value === 'object') {
