@@ -37,8 +37,6 @@ export function signToken(claims: Record<string, unknown> | null, sign?: JwtSign
   return sign(claims);
 }
 
-export const reviveJsonText = reviver();
-
 /** Replaces markers (JSON text, JWTs) in a response body, and drops the spacing Postgres puts in. */
 export function finishJsonText(text: string, sign?: JwtSigner): string {
   return text.includes(MARKER) || text.includes(JWT_MARKER)

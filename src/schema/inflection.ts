@@ -8,8 +8,6 @@ import {
 
 const tagString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-export const builtinName = (name: string) => name;
-
 /** A composite's `@name` on its type is already on the class (see introspection). */
 function tableName(table: PgClass): string {
   return coerceToGraphQLName(tagString(table.tags.name) ?? table.name);

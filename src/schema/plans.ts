@@ -50,7 +50,7 @@ export type ConnectionPlan = {
 };
 
 export interface TypePlan {
-  kind: 'row' | 'connection' | 'edge' | 'pageInfo' | 'payload' | 'composite' | 'interval' | 'point' | 'range' | 'rangeBound';
+  kind: 'row' | 'connection' | 'edge' | 'pageInfo' | 'payload' | 'composite' | 'interval' | 'point' | 'range' | 'rangeBound' | 'enum';
   table?: PgClass;
   type?: PgType;
   connection?: ConnectionPlan;

@@ -6,7 +6,7 @@ import {
   type GraphQLSchema, type SelectionSetNode,
 } from 'graphql';
 import type { PgClass, PgType } from '../introspection/model';
-import type { FieldPlan, InputFieldPlan, SchemaPlan } from '../schema/plans';
+import type { FieldPlan, InputFieldPlan, SchemaPlan, TypePlan } from '../schema/plans';
 import { sql, type SQL } from './fragment';
 import { argumentValues, collectFields, subSelections, type CollectedField, type ExecContext } from './selection';
 import { inputExpr, outputExpr, typeRef, type OutputContext } from './values';
@@ -149,7 +149,7 @@ function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: Collecte
 export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedField): SQL {
   const gType = f.field!.type;
   const named = getNamedType(gType);
-  const plan = (named.extensions as any)?.forumDev;
+  const plan = named.extensions.forumDev as TypePlan | undefined;
   const itemType = type.isPgArray && type.arrayItemTypeId ? c.lookupType(type.arrayItemTypeId) : null;
   const classId = type.classId ?? itemType?.classId;
   if (named instanceof GraphQLObjectType && (plan?.kind === 'row' || plan?.kind === 'composite') && classId) {
