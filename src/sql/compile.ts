@@ -61,7 +61,8 @@ export function rootObject(c: Compiler, model: Model, sets: readonly SelectionSe
 function rowByKeys(c: Compiler, table: PgClass, keys: PgAttribute[], values: unknown[], f: CollectedField, type: GraphQLObjectType): SQL {
   const a = c.alias();
   const where = keys.map((k, i) => sql`${a}.${sql.ident(k.name)} = ${inputExpr(values[i], c.lookupType(k.typeId), c.lookupType)}`);
-  return sql`(select ${rowObject(c, aliasRef(a, table), type, subSelections(f))} from ${sql.ident(table.namespaceName, table.name)} as ${a} where ${sql.join(where, ' and ')})`;
+  const obj = rowObject(c, aliasRef(a, table), type, subSelections(f));
+  return sql`(select ${obj} from ${sql.ident(table.namespaceName, table.name)} as ${a} where ${sql.join(where, ' and ')})`;
 }
 
 /** The row a node id names; null when it names no row of `table`, an error when it is forged. */

@@ -85,14 +85,16 @@ export function compileMutationField(c: Compiler, model: Model, f: CollectedFiel
   const t = sql.raw('__w');
   if (m.kind === 'create') {
     const cols = columnValues(c, inputType.getFields()[m.inputField].type, input[m.inputField] ?? {});
+    const names = sql.join(cols.map(([a]) => sql.ident(a.name)), ', ');
     write = cols.length
-      ? sql`insert into ${tableRef(table)} as ${t} (${sql.join(cols.map(([a]) => sql.ident(a.name)), ', ')}) values (${sql.join(cols.map(([, v]) => v), ', ')}) returning ${t}::text as row`
+      ? sql`insert into ${tableRef(table)} as ${t} (${names}) values (${sql.join(cols.map(([, v]) => v), ', ')}) returning ${t}::text as row`
       : sql`insert into ${tableRef(table)} as ${t} default values returning ${t}::text as row`;
   } else if (m.kind === 'update') {
     const cols = columnValues(c, inputType.getFields()[m.patchField].type, input[m.patchField] ?? {});
     const where = keyWhere(c, table, m, input, f);
+    const sets = sql.join(cols.map(([a, v]) => sql`${sql.ident(a.name)} = ${v}`), ', ');
     write = cols.length
-      ? sql`update ${tableRef(table)} as ${t} set ${sql.join(cols.map(([a, v]) => sql`${sql.ident(a.name)} = ${v}`), ', ')} where ${where} returning ${t}::text as row`
+      ? sql`update ${tableRef(table)} as ${t} set ${sets} where ${where} returning ${t}::text as row`
       : sql`select ${t}::text as row from ${tableRef(table)} as ${t} where ${where}`;
   } else {
     write = sql`delete from ${tableRef(table)} as ${t} where ${keyWhere(c, table, m, input, f)} returning ${t}::text as row`;
@@ -176,7 +178,10 @@ function procMutation(
   c: Compiler, model: Model, f: CollectedField, m: MutationPlan & { kind: 'proc' },
   input: Record<string, any>, payloadType: GraphQLObjectType, clientMutationId: unknown,
 ): CompiledMutation {
-  const planLike = { kind: 'proc' as const, proc: m.proc, args: m.args, returnType: m.returnType, returnsSet: m.returnsSet, computed: false, table: null, record: m.record, list: false };
+  const planLike = {
+    kind: 'proc' as const, proc: m.proc, args: m.args, returnType: m.returnType, returnsSet: m.returnsSet,
+    computed: false, table: null, record: m.record, list: false,
+  };
   const call = sql`${sql.ident(m.proc.namespaceName, m.proc.name)}(${procArgsSql(c, planLike, input)})`;
   const ret = m.returnType;
   const cls = ret.classId ? c.classById(ret.classId) : null;

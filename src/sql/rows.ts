@@ -158,10 +158,14 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
       // Elements by subscript, not unnest: unnest would spread each composite into columns and
       // lose the difference between a null element and one whose fields are all null.
       const a = c.alias();
-      return sql`(case when (${expr}) is null then null else (select coalesce(json_agg(case when num_nonnulls(${a}.__e) = 0 then null else ${rowObject(c, { column: (n) => sql`(${a}.__e).${sql.ident(n)}`, whole: sql`${a}.__e`, cls }, named, subSelections(f))} end order by ${a}.__o), '[]'::json) from (select (${expr})[__s] as __e, __s as __o from generate_subscripts(${expr}, 1) as __s) as ${a}) end)`;
+      const item = rowObject(c, { column: (n) => sql`(${a}.__e).${sql.ident(n)}`, whole: sql`${a}.__e`, cls }, named, subSelections(f));
+      const elements = sql`(select (${expr})[__s] as __e, __s as __o from generate_subscripts(${expr}, 1) as __s) as ${a}`;
+      const agg = sql`coalesce(json_agg(case when num_nonnulls(${a}.__e) = 0 then null else ${item} end order by ${a}.__o), '[]'::json)`;
+      return sql`(case when (${expr}) is null then null else (select ${agg} from ${elements}) end)`;
     }
     const v = c.alias();
-    return sql`(select case when num_nonnulls(${v}.__v) = 0 then null else ${rowObject(c, { column: (n) => sql`(${v}.__v).${sql.ident(n)}`, whole: sql`${v}.__v`, cls }, named, subSelections(f))} end from (select ${expr} as __v) as ${v})`;
+    const obj = rowObject(c, { column: (n) => sql`(${v}.__v).${sql.ident(n)}`, whole: sql`${v}.__v`, cls }, named, subSelections(f));
+    return sql`(select case when num_nonnulls(${v}.__v) = 0 then null else ${obj} end from (select ${expr} as __v) as ${v})`;
   }
   // jwt_token composites become signed tokens; the signing happens in Node (see execute/json-text.ts).
   if (named.name === 'JwtToken' && (type.classId || type.type === 'c')) {
@@ -179,7 +183,8 @@ function pickJson(c: Compiler, json: SQL, gType: GraphQLOutputType, sets: readon
   const v = c.alias();
   if (isListType(t)) {
     const item = pickJson(c, sql`${v}.__e`, t.ofType, sets);
-    return sql`(case when json_typeof(${json}) = 'array' then (select coalesce(json_agg(${item} order by ${v}.__o), '[]'::json) from json_array_elements(${json}) with ordinality as ${v}(__e, __o)) end)`;
+    const elements = sql`json_array_elements(${json}) with ordinality as ${v}(__e, __o)`;
+    return sql`(case when json_typeof(${json}) = 'array' then (select coalesce(json_agg(${item} order by ${v}.__o), '[]'::json) from ${elements}) end)`;
   }
   const type = t as GraphQLObjectType;
   const pairs: Array<[string, SQL]> = collectFields(c, type, sets).map((f) => {
@@ -275,7 +280,8 @@ export function procExpr(c: Compiler, p: FieldPlan & { kind: 'proc' }, f: Collec
   if (rows && getNamedType(f.field!.type) instanceof GraphQLObjectType) {
     const a = c.alias();
     // a row whose every value is null is no row (v4 answers null)
-    return sql`(select ${rowObject(c, aliasRef(a, rows), getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f))} from ${call} as ${a} where not (${a} is null))`;
+    const obj = rowObject(c, aliasRef(a, rows), getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f));
+    return sql`(select ${obj} from ${call} as ${a} where not (${a} is null))`;
   }
   return valueExpr(c, call, p.returnType, f);
 }

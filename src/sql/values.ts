@@ -53,7 +53,10 @@ export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: Ou
   }
   if (type.type === 'r' && type.rangeSubTypeId) {
     const sub = lookup(type.rangeSubTypeId);
-    const bound = (fn: string, inc: string) => sql`case when ${sql.raw(fn)}(${expr}) is null then null else json_build_object('value', ${outputExpr(sql`${sql.raw(fn)}(${expr})`, sub, lookup, opts)}, 'inclusive', ${sql.raw(inc)}(${expr})) end`;
+    const bound = (fn: string, inc: string) => {
+      const value = outputExpr(sql`${sql.raw(fn)}(${expr})`, sub, lookup, opts);
+      return sql`case when ${sql.raw(fn)}(${expr}) is null then null else json_build_object('value', ${value}, 'inclusive', ${sql.raw(inc)}(${expr})) end`;
+    };
     return sql`(case when (${expr}) is null then null else json_build_object('start', ${bound('lower', 'lower_inc')}, 'end', ${bound('upper', 'upper_inc')}) end)`;
   }
   if (type.isPgArray && type.arrayItemTypeId) {
@@ -61,7 +64,8 @@ export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: Ou
     const inner = outputExpr(sql`__e`, item, lookup, opts);
     if (inner.chunks.length === 1 && inner.chunks[0] === (sql`__e`).chunks[0]) return expr;
     if (isPassThrough(item, lookup, opts)) return expr;
-    return sql`(case when (${expr}) is null then null else (select coalesce(json_agg(${inner} order by __o), '[]'::json) from unnest(${expr}) with ordinality as __u(__e, __o)) end)`;
+    const agg = sql`coalesce(json_agg(${inner} order by __o), '[]'::json)`;
+    return sql`(case when (${expr}) is null then null else (select ${agg} from unnest(${expr}) with ordinality as __u(__e, __o)) end)`;
   }
   return expr;
 }
