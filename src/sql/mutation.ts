@@ -226,6 +226,7 @@ function procMutation(
     : sql`null`);
   return valued(m.returnsSet
     ? sql`(select coalesce(json_agg(${setItem()} order by ${v}.__o), '[]'::json) from ${call} with ordinality as ${v}(__x, __o))`
-    // to_json: a text or bigint result is a JSON string, not bare text
-    : resultField ? sql`to_json(${valueExpr(c, call, ret, resultField)})` : sql`null`);
+    // to_json: a text or bigint result is a JSON string, not bare text; the function runs
+    // whether or not its result is selected
+    : sql`to_json(${resultField ? valueExpr(c, call, ret, resultField) : call})`);
 }
