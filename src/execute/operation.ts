@@ -249,7 +249,7 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions) {
         continue;
       }
       try {
-        const compiled = compileMutationField(c, snapshot.model, f);
+        const compiled = compileMutationField(c, f);
         parts.push(`${JSON.stringify(f.key)}:${await runMutationField(client, compiled, opts.signJwt)}`);
       } catch (e) {
         errors.push(formatError(e, [f.key], opts));

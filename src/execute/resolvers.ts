@@ -119,7 +119,7 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
           key: info.path.key as string, name: info.fieldName, nodes: [...info.fieldNodes],
           field: info.parentType.getFields()[info.fieldName] as CollectedField['field'],
         };
-        const compiled = compileMutationField(makeCompiler(inputOf(info)), model, f);
+        const compiled = compileMutationField(makeCompiler(inputOf(info)), f);
         const signJwt = signerFor(context);
         return JSON.parse(await runMutationField(client, compiled, signJwt), reviver(signJwt));
       };

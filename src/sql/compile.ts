@@ -36,7 +36,7 @@ export function makeCompiler(input: OperationInput): Compiler {
     },
     classById: (id) => input.model.classById.get(id)!,
     alias: () => sql.raw(`__t${++n}`),
-    rootObject: (sets) => rootObject(c, input.model, sets),
+    rootObject: (sets) => rootObject(c, sets),
   };
   return c;
 }
@@ -48,11 +48,11 @@ export function rootFields(c: Compiler, sets: readonly SelectionSetNode[]): Coll
   return collectFields(c, c.schema.getQueryType()!, sets);
 }
 
-export function rootObject(c: Compiler, model: Model, sets: readonly SelectionSetNode[], only?: Set<string>): SQL {
+export function rootObject(c: Compiler, sets: readonly SelectionSetNode[], only?: Set<string>): SQL {
   const pairs: Array<[string, SQL]> = [];
   for (const f of rootFields(c, sets)) {
     if (isMetaField(f.name) || (only && !only.has(f.key))) continue;
-    pairs.push([f.key, rootField(c, model, f)]);
+    pairs.push([f.key, rootField(c, f)]);
   }
   return jsonObject(pairs);
 }
@@ -75,13 +75,13 @@ function rowByNodeId(c: Compiler, table: PgClass, values: unknown[], f: Collecte
   return rowByKeys(c, table, keys, values, f, type);
 }
 
-function rootField(c: Compiler, model: Model, f: CollectedField): SQL {
+function rootField(c: Compiler, f: CollectedField): SQL {
   if (f.name === '__typename') return sql.literal('Query');
   const p = fieldPlan(f);
   if (!p || !f.field) throw new Error(`Cannot query field "${f.name}" on type "Query".`);
   const named = getNamedType(f.field.type);
   switch (p.kind) {
-    case 'queryRoot': return rootObject(c, model, subSelections(f));
+    case 'queryRoot': return rootObject(c, subSelections(f));
     case 'queryNodeId': return sql.literal('query');
     case 'node': {
       const { alias, keys } = decodeNodeId(argumentValues(c, f).nodeId);
@@ -117,6 +117,6 @@ function rootField(c: Compiler, model: Model, f: CollectedField): SQL {
 /** The whole query operation as one statement returning `data` as JSON text. */
 export function compileQuery(input: OperationInput, only?: Set<string>): CompiledSQL {
   const c = makeCompiler(input);
-  const body = rootObject(c, input.model, [input.operation.selectionSet], only);
+  const body = rootObject(c, [input.operation.selectionSet], only);
   return compile(sql`select (${body})::text as data`);
 }

@@ -3,11 +3,10 @@
 // fresh select) or the function call, then one select that builds the payload JSON from what
 // the first one returned.
 import { GraphQLInputObjectType, GraphQLObjectType, getNamedType, type GraphQLInputType } from 'graphql';
-import type { Model, PgAttribute, PgClass } from '../introspection/model';
+import type { PgAttribute, PgClass } from '../introspection/model';
 import { OID } from '../introspection/oids';
 import type { InputFieldPlan, MutationPlan, OrderByValue } from '../schema/plans';
 import { keyedCursorExpr, resolveOrdering, specExpr } from './ordering';
-import { rootObject } from './compile';
 import { compile, sql, type CompiledSQL, type SQL } from './fragment';
 import { decodeNodeId } from './node-id';
 import {
@@ -69,7 +68,7 @@ function keyWhere(c: Compiler, table: PgClass, plan: MutationPlan & { kind: 'upd
   return sql.join(keys.map((k, i) => sql`${sql.ident(k.name)} = ${inputExpr(values[i], c.lookupType(k.typeId), c.lookupType)}`), ' and ');
 }
 
-export function compileMutationField(c: Compiler, model: Model, f: CollectedField): CompiledMutation {
+export function compileMutationField(c: Compiler, f: CollectedField): CompiledMutation {
   const p = fieldPlan(f);
   if (!p || p.kind !== 'mutation') throw new Error(`Cannot query field "${f.name}" on type "Mutation".`);
   const m = p.mutation;
@@ -78,7 +77,7 @@ export function compileMutationField(c: Compiler, model: Model, f: CollectedFiel
   const payloadType = getNamedType(f.field!.type) as GraphQLObjectType;
   const clientMutationId = input.clientMutationId ?? null;
 
-  if (m.kind === 'proc') return procMutation(c, model, f, m, input, payloadType, clientMutationId);
+  if (m.kind === 'proc') return procMutation(c, f, m, input, payloadType, clientMutationId);
 
   const table = m.table;
   let write: SQL;
@@ -107,20 +106,20 @@ export function compileMutationField(c: Compiler, model: Model, f: CollectedFiel
         const v = m.kind === 'update' ? 'update' : 'delete';
         throw new Error(`No values were ${verb} in collection '${nodeAliasOf(c, table)}' because no values you can ${v} were found matching these criteria.`);
       }
-      return payload(c, model, table.typeId, table, first.row as string, payloadType, f, clientMutationId);
+      return payload(c, table.typeId, table, first.row as string, payloadType, f, clientMutationId);
     },
   };
 }
 
 function payload(
-  c: Compiler, model: Model, typeId: string, table: PgClass | null, rowText: string | null,
+  c: Compiler, typeId: string, table: PgClass | null, rowText: string | null,
   payloadType: GraphQLObjectType, f: CollectedField, clientMutationId: unknown, result?: SQL,
 ): CompiledSQL {
   const r = sql.raw('__r');
   const row = table ? aliasRef(r, table) : null;
   const changed = row && rowText !== null ? row : null;
   const pairs: Array<[string, SQL]> = collectFields(c, payloadType, subSelections(f)).map((s) => [s.key,
-    s.name === '__typename' ? sql.literal(payloadType.name) : payloadField(c, model, s, payloadType, changed, clientMutationId, result)]);
+    s.name === '__typename' ? sql.literal(payloadType.name) : payloadField(c, s, payloadType, changed, clientMutationId, result)]);
   const from = rowText !== null && table
     ? sql` from (select (${rowText}::text::${typeRef(c.lookupType(typeId))}).*) as ${r}`
     : sql``;
@@ -129,7 +128,7 @@ function payload(
 
 /** One payload field; `row` is the changed row (null when there is none). */
 function payloadField(
-  c: Compiler, model: Model, s: CollectedField, payloadType: GraphQLObjectType, row: RowRef | null,
+  c: Compiler, s: CollectedField, payloadType: GraphQLObjectType, row: RowRef | null,
   clientMutationId: unknown, result: SQL | undefined,
 ): SQL {
   const p = fieldPlan(s);
@@ -137,7 +136,7 @@ function payloadField(
   const objectType = () => getNamedType(s.field!.type) as GraphQLObjectType;
   switch (p.kind) {
     case 'payloadClientMutationId': return sql`${clientMutationId}::text`;
-    case 'payloadQuery': return rootObject(c, model, subSelections(s));
+    case 'payloadQuery': return c.rootObject(subSelections(s));
     case 'payloadRow': return row ? rowObject(c, row, objectType(), subSelections(s)) : sql`null::json`;
     case 'payloadResult': return result ?? sql`null::json`;
     case 'payloadDeletedNodeId': return row ? nodeIdExpr(c, row) : sql`null::text`;
@@ -175,7 +174,7 @@ function edgeObject(c: Compiler, row: RowRef, s: CollectedField): SQL {
 }
 
 function procMutation(
-  c: Compiler, model: Model, f: CollectedField, m: MutationPlan & { kind: 'proc' },
+  c: Compiler, f: CollectedField, m: MutationPlan & { kind: 'proc' },
   input: Record<string, any>, payloadType: GraphQLObjectType, clientMutationId: unknown,
 ): CompiledMutation {
   const planLike = {
@@ -186,7 +185,7 @@ function procMutation(
   const ret = m.returnType;
   const cls = ret.classId ? c.classById(ret.classId) : null;
   const resultField = collectFields(c, payloadType, subSelections(f)).find((s) => fieldPlan(s)?.kind === 'payloadResult');
-  const done = (result?: SQL) => payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, result);
+  const done = (result?: SQL) => payload(c, ret.id, null, null, payloadType, f, clientMutationId, result);
   /** A first statement whose `value` column is the result's JSON. */
   const valued = (value: SQL): CompiledMutation => ({
     first: compile(sql`select (${value})::text as value`), prepared: true, signs: false,
@@ -206,7 +205,7 @@ function procMutation(
     return {
       first: compile(sql`select case when num_nonnulls(__v) = 0 then null else __v::text end as row from (select ${call} as __v) as __s`),
       prepared: true, signs: false,
-      payload: (first) => payload(c, model, ret.id, cls, (first?.row ?? null) as string | null, payloadType, f, clientMutationId),
+      payload: (first) => payload(c, ret.id, cls, (first?.row ?? null) as string | null, payloadType, f, clientMutationId),
     };
   }
   const rowsOf = m.record ?? (m.returnsSet ? cls : null);
