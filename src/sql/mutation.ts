@@ -80,24 +80,7 @@ export function compileMutationField(c: Compiler, f: CollectedField): CompiledMu
   if (m.kind === 'proc') return procMutation(c, f, m, input, payloadType, clientMutationId);
 
   const table = m.table;
-  let write: SQL;
-  const t = sql.raw('__w');
-  if (m.kind === 'create') {
-    const cols = columnValues(c, inputType.getFields()[m.inputField].type, input[m.inputField] ?? {});
-    const names = sql.join(cols.map(([a]) => sql.ident(a.name)), ', ');
-    write = cols.length
-      ? sql`insert into ${tableRef(table)} as ${t} (${names}) values (${sql.join(cols.map(([, v]) => v), ', ')}) returning ${t}::text as row`
-      : sql`insert into ${tableRef(table)} as ${t} default values returning ${t}::text as row`;
-  } else if (m.kind === 'update') {
-    const cols = columnValues(c, inputType.getFields()[m.patchField].type, input[m.patchField] ?? {});
-    const where = keyWhere(c, table, m, input, f);
-    const sets = sql.join(cols.map(([a, v]) => sql`${sql.ident(a.name)} = ${v}`), ', ');
-    write = cols.length
-      ? sql`update ${tableRef(table)} as ${t} set ${sets} where ${where} returning ${t}::text as row`
-      : sql`select ${t}::text as row from ${tableRef(table)} as ${t} where ${where}`;
-  } else {
-    write = sql`delete from ${tableRef(table)} as ${t} where ${keyWhere(c, table, m, input, f)} returning ${t}::text as row`;
-  }
+  const write = writeStatement(c, m, input, inputType, f);
   const verb = m.kind === 'create' ? 'created' : m.kind === 'update' ? 'updated' : 'deleted';
   return {
     first: compile(write), prepared: true, signs: false,
@@ -109,6 +92,33 @@ export function compileMutationField(c: Compiler, f: CollectedField): CompiledMu
       return payload(c, table.typeId, table, first.row as string, payloadType, f, clientMutationId);
     },
   };
+}
+
+/** The insert, update or delete, returning the changed row as composite text. */
+function writeStatement(
+  c: Compiler, m: Exclude<MutationPlan, { kind: 'proc' }>, input: Record<string, any>,
+  inputType: GraphQLInputObjectType, f: CollectedField,
+): SQL {
+  const table = tableRef(m.table);
+  const t = sql.raw('__w');
+  switch (m.kind) {
+    case 'create': {
+      const cols = columnValues(c, inputType.getFields()[m.inputField].type, input[m.inputField] ?? {});
+      if (!cols.length) return sql`insert into ${table} as ${t} default values returning ${t}::text as row`;
+      const names = sql.join(cols.map(([a]) => sql.ident(a.name)), ', ');
+      return sql`insert into ${table} as ${t} (${names}) values (${sql.join(cols.map(([, v]) => v), ', ')}) returning ${t}::text as row`;
+    }
+    case 'update': {
+      const cols = columnValues(c, inputType.getFields()[m.patchField].type, input[m.patchField] ?? {});
+      const where = keyWhere(c, m.table, m, input, f);
+      if (!cols.length) return sql`select ${t}::text as row from ${table} as ${t} where ${where}`;
+      const sets = sql.join(cols.map(([a, v]) => sql`${sql.ident(a.name)} = ${v}`), ', ');
+      return sql`update ${table} as ${t} set ${sets} where ${where} returning ${t}::text as row`;
+    }
+    case 'delete':
+      return sql`delete from ${table} as ${t} where ${keyWhere(c, m.table, m, input, f)} returning ${t}::text as row`;
+  }
+  return unhandled(m);
 }
 
 function payload(
