@@ -10,6 +10,7 @@ import {
   cached, getType, inputType, nonNull, omitted, outputType, type BuildContext,
 } from './context';
 import { inflect } from './inflection';
+import { makeNodeInterface } from './node';
 import type { FieldPlan, InputFieldPlan } from './plans';
 import { backwardRelationFields, forwardRelationFields } from './relations';
 import { computedColumnFields } from './functions';
@@ -130,9 +131,5 @@ export function patchType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectTy
 }
 
 export function nodeInterface(ctx: BuildContext) {
-  return cached(ctx, 'Node', () => {
-    // Imported lazily: node.ts needs the row types made here.
-    const { makeNodeInterface } = require('./node') as typeof import('./node');
-    return makeNodeInterface();
-  });
+  return cached(ctx, 'Node', makeNodeInterface);
 }
