@@ -11,12 +11,13 @@ import type { Setting } from '../db/settings';
 import { queryPrepared } from '../db/prepared';
 import { SettingsError, queryWithSettings, withTransaction } from '../db/transaction';
 import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
-import { compileMutationField, type CompiledMutation } from '../sql/mutation';
+import { compileMutationField } from '../sql/mutation';
 import type { CollectedField } from '../sql/selection';
 import { collectFields } from '../sql/selection';
-import { finishJsonText } from '../sql/json-text';
+import { finishJsonText } from './json-text';
 import type { Snapshot } from '../schema/snapshot';
 import { cachedPlan, type DocumentCache, type PreparedDocument } from './documents';
+import { runMutationField } from './mutation';
 
 export interface GraphQLRequest {
   query?: unknown;
@@ -247,32 +248,14 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions) {
         parts.push(`${JSON.stringify(f.key)}:"Mutation"`);
         continue;
       }
-      let compiled: CompiledMutation;
       try {
-        compiled = compileMutationField(c, snapshot.model, f);
+        const compiled = compileMutationField(c, f);
+        parts.push(`${JSON.stringify(f.key)}:${await runMutationField(client, compiled, opts.signJwt)}`);
       } catch (e) {
-        errors.push(formatError(e, [f.key], opts));
-        parts.push(`${JSON.stringify(f.key)}:null`);
-        continue;
-      }
-      // the savepoint and the field's first statement go out together
-      const [saved, ran] = await Promise.allSettled([
-        client.query('savepoint graphql_mutation'),
-        compiled.run(client, opts.signJwt),
-      ]);
-      try {
-        if (saved.status === 'rejected') throw saved.reason;
-        if (ran.status === 'rejected') throw ran.reason;
-        const json = ran.value;
-        await client.query('release savepoint graphql_mutation');
-        parts.push(`${JSON.stringify(f.key)}:${json}`);
-      } catch (e) {
-        await client.query('rollback to savepoint graphql_mutation');
         errors.push(formatError(e, [f.key], opts));
         parts.push(`${JSON.stringify(f.key)}:null`);
       }
     }
   });
-  const data = `{${parts.join(',')}}`;
-  return { body: errors.length ? `{"errors":${JSON.stringify(errors)},"data":${data}}` : `{"data":${data}}`, errors: errors.length };
+  return { body: withErrors(`{${parts.join(',')}}`, errors), errors: errors.length };
 }

@@ -3,19 +3,21 @@
 // caller owns the transaction and its settings. Each Query root field compiles to one statement
 // (the same SQL the HTTP server runs for the whole operation) and every nested field just reads
 // its response key from that JSON; mutations run as on HTTP, inside a savepoint.
-import { reviver } from '../sql/json-text';
 import {
-  isInterfaceType, isObjectType, type GraphQLFieldResolver, type GraphQLObjectType, type GraphQLResolveInfo,
-  type GraphQLSchema,
+  getNamedType, isEnumType, isInterfaceType, isObjectType, type GraphQLEnumType, type GraphQLFieldResolver,
+  type GraphQLObjectType, type GraphQLResolveInfo, type GraphQLSchema,
 } from 'graphql';
 import type { PoolClient } from 'pg';
 import { createAuth } from '../auth/auth';
-import type { Model, PgClass } from '../introspection/model';
-import { decodeNodeId } from '../schema/node';
-import { compileQuery, makeCompiler, tableByNodeAlias, type OperationInput } from '../sql/compile';
+import type { Model } from '../introspection/model';
+import { compileQuery, makeCompiler, type OperationInput } from '../sql/compile';
 import { compileMutationField } from '../sql/mutation';
+import { decodeNodeId } from '../sql/node-id';
+import { schemaPlan } from '../sql/rows';
 import type { CollectedField } from '../sql/selection';
 import type { OutputOptions } from '../sql/values';
+import { reviver } from './json-text';
+import { runMutationField } from './mutation';
 
 export interface ResolverOptions extends OutputOptions {
   /** Signs tokens returned by functions of the `jwtTokenIdentifier` type (v4's `jwtSecret`). */
@@ -45,6 +47,18 @@ function pgClientOf(context: unknown): PoolClient {
 const readKey: GraphQLFieldResolver<unknown, unknown> = (parent, _args, _context, info) =>
   parent == null ? null : (parent as Record<string, unknown>)[info.path.key];
 
+/**
+ * SQL answers an enum by its GraphQL name (that is what HTTP responses carry), while graphql-js
+ * serializes an enum from its internal value, the Postgres label: turn names back into labels.
+ */
+function enumLabels(type: GraphQLEnumType, v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => enumLabels(type, x));
+  return typeof v === 'string' ? (type.getValue(v)?.value ?? v) : v;
+}
+
+const readEnum = (type: GraphQLEnumType): GraphQLFieldResolver<unknown, unknown> =>
+  (parent, args, context, info) => enumLabels(type, readKey(parent, args, context, info));
+
 export function attachResolvers(schema: GraphQLSchema, model: Model, output: ResolverOptions = {}): GraphQLSchema {
   const outputOptions: OutputOptions = { dynamicJson: output.dynamicJson };
   const inputOf = (info: GraphQLResolveInfo): OperationInput => ({
@@ -52,18 +66,11 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
     variables: info.variableValues, output: outputOptions,
   });
 
-  // Node ids name a table by its plural alias; the row's GraphQL type is found from that.
-  const typeByTable = new Map<PgClass, string>();
-  for (const t of Object.values(schema.getTypeMap())) {
-    const ext = (t.extensions as { forumDev?: { kind?: string; table?: PgClass } } | undefined)?.forumDev;
-    if (isObjectType(t) && ext?.kind === 'row' && ext.table) typeByTable.set(ext.table, t.name);
-  }
-  const exposed = new Set(model.namespaces.map((ns) => ns.id));
+  // Node ids name a table by its alias; the schema recorded the row type of each.
+  const { nodeByAlias } = schemaPlan(schema);
   const typeNameOfNodeId = (nodeId: unknown): string | undefined => {
     try {
-      const { alias } = decodeNodeId(String(nodeId));
-      const table = tableByNodeAlias(model, alias, exposed);
-      return table ? typeByTable.get(table) : undefined;
+      return nodeByAlias.get(decodeNodeId(String(nodeId)).alias)?.typeName;
     } catch {
       return undefined;
     }
@@ -96,9 +103,10 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
   if (query) {
     for (const field of Object.values(query.getFields())) {
       const isNode = (field.extensions as { forumDev?: { kind?: string } })?.forumDev?.kind === 'node';
+      const named = getNamedType(field.type);
       field.resolve = isNode
         ? async (parent, args, context, info) => tagNode(await queryField(parent, args, context, info), args.nodeId)
-        : queryField;
+        : isEnumType(named) ? async (...a) => enumLabels(named, await queryField(...a)) : queryField;
     }
   }
 
@@ -111,18 +119,9 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
           key: info.path.key as string, name: info.fieldName, nodes: [...info.fieldNodes],
           field: info.parentType.getFields()[info.fieldName] as CollectedField['field'],
         };
-        const compiled = compileMutationField(makeCompiler(inputOf(info)), model, f);
+        const compiled = compileMutationField(makeCompiler(inputOf(info)), f);
         const signJwt = signerFor(context);
-        // As v4: each mutation in its own savepoint, so a failed one leaves nothing behind.
-        await client.query('savepoint graphql_mutation');
-        try {
-          const json = await compiled.run(client, signJwt);
-          await client.query('release savepoint graphql_mutation');
-          return JSON.parse(json, reviver(signJwt));
-        } catch (e) {
-          await client.query('rollback to savepoint graphql_mutation');
-          throw e;
-        }
+        return JSON.parse(await runMutationField(client, compiled, signJwt), reviver(signJwt));
       };
     }
   }
@@ -131,7 +130,10 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__')) continue;
     if (isObjectType(type) && !roots.has(type)) {
-      for (const field of Object.values(type.getFields())) field.resolve = readKey;
+      for (const field of Object.values(type.getFields())) {
+        const named = getNamedType(field.type);
+        field.resolve = isEnumType(named) ? readEnum(named) : readKey;
+      }
     }
     if (isInterfaceType(type) && type.name === 'Node') {
       // `node` tags its row; anything else under `Node` (e.g. ListenPayload.relatedNode) is

@@ -44,7 +44,7 @@ function packageVersion(dir: string): string {
   return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** public/ sits at the package root: two levels above src/server, three above dist/src/server. */
+/** public/ sits at the package root: two levels above src/http, three above dist/src/http. */
 function publicDir(): string {
   let dir = __dirname;
   for (let i = 0; i < 6; i++) {

@@ -114,6 +114,12 @@ export function buildModel(json: string, schemas: string[]): Model {
   });
   const classById = new Map(classes.map((c) => [c.id, c]));
   const typeById = new Map(types.map((t) => [t.id, t]));
+  // A composite type is renamed with `comment on type`, which lands on its pg_type row; v4 names
+  // a class by its own `@name`, else its row type's.
+  for (const c of classes) {
+    const typeName = typeById.get(c.typeId)?.tags.name;
+    if (c.tags.name === undefined && typeName !== undefined) c.tags = { ...c.tags, name: typeName };
+  }
 
   for (const a of raw.attribute as Raw[]) {
     const cls = classById.get(str(a.classId));

@@ -78,8 +78,8 @@ with
     where pro.provariadic = 0
       and pro.prokind = 'f'
       and (pro.proargmodes is null or pro.proargmodes operator(pg_catalog.<@) array['i','o','b','t']::"char"[])
-      and (pro.prorettype <> 2249 or pro.proargmodes && array['o','b','t']::"char"[])
-      and (pro.proallargtypes is null or not (pro.proallargtypes operator(pg_catalog.@>) array[2249::oid]))
+      and (pro.prorettype <> 'pg_catalog.record'::pg_catalog.regtype or pro.proargmodes && array['o','b','t']::"char"[])
+      and (pro.proallargtypes is null or not (pro.proallargtypes operator(pg_catalog.@>) array['pg_catalog.record'::pg_catalog.regtype::oid]))
       and pro.proname not in (
         select typ.typname from pg_catalog.pg_type typ
         where typ.typtype = 'r' and typ.typnamespace = pro.pronamespace)

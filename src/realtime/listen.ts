@@ -7,7 +7,7 @@ import {
   GraphQLError, type VariableDefinitionNode,
 } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
-import { encodeNodeId } from '../schema/node';
+import { encodeNodeId } from '../sql/node-id';
 import { LISTEN_CHANNEL_PREFIX, LISTEN_FIELD } from '../schema/subscriptions';
 import type { NotifyHub } from './notify-hub';
 import { runOperation, type RunOptions } from '../execute/operation';

@@ -6,7 +6,7 @@ import {
 } from 'graphql';
 import type { Model } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { collectionShapes, createContext, inputType, omitted, type SchemaOptions } from './context';
+import { collectionShapes, createContext, inputType, omitted, type BuildContext, type SchemaOptions } from './context';
 import { connectionArgs, listArgs, tableConnectionType } from './connections';
 import { queryProcFields } from './functions';
 import { inflect } from './inflection';
@@ -116,7 +116,26 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
     ? buildSubscriptionType(Query, nodeInterface(ctx), { listen: !!options.simpleSubscriptions, live: !!options.live })
     : undefined;
 
-  return new GraphQLSchema({ query: Query, mutation: Mutation, subscription: Subscription, types: [] });
+  const schema = new GraphQLSchema({
+    query: Query, mutation: Mutation, subscription: Subscription, types: [],
+    extensions: { forumDev: ctx.plan },
+  });
+  recordNodeTypes(ctx, schema);
+  return schema;
+}
+
+/**
+ * Which table a node id names: the first table (in catalog order) with that alias whose row
+ * type the schema holds. Building the schema made every row type, so this runs after it.
+ */
+function recordNodeTypes(ctx: BuildContext, schema: GraphQLSchema): void {
+  for (const t of ctx.model.classes) {
+    const type = ctx.cache.get(`row:${t.id}`) as GraphQLObjectType | undefined;
+    const alias = ctx.plan.aliasByClassId.get(t.id);
+    if (!type || alias === undefined || !hasNodeId(t) || !ctx.exposedNamespaceIds.has(t.namespaceId)) continue;
+    if (schema.getType(type.name) !== type || ctx.plan.nodeByAlias.has(alias)) continue;
+    ctx.plan.nodeByAlias.set(alias, { alias, table: t, typeName: type.name });
+  }
 }
 
 export { lexicographicSortSchema, NODE_ID_DESCRIPTION };

@@ -8,6 +8,7 @@ import {
 } from 'graphql';
 import type { Model, PgClass, PgType } from '../introspection/model';
 import { inflect } from './inflection';
+import type { SchemaPlan } from './plans';
 import { builtinForOid, makeScalars, type Scalars } from './scalars';
 
 export interface SchemaOptions {
@@ -37,6 +38,8 @@ export interface BuildContext {
   exposedNamespaceIds: Set<string>;
   jwtType: PgType | null;
   cache: Map<string, unknown>;
+  /** The names decided so far that SQL needs; becomes `schema.extensions.forumDev`. */
+  plan: SchemaPlan;
   /** Filled by tables.ts; avoids an import cycle between the type mapping and row types. */
   rowType: (cls: PgClass) => GraphQLObjectType;
   rowInputType: (cls: PgClass) => GraphQLInputObjectType;
@@ -51,8 +54,13 @@ export function createContext(model: Model, options: SchemaOptions): BuildContex
         return t;
       })()
     : null;
+  // Every enum's value names, used or not: node ids and cursors may carry any enum's values.
+  const enumNames = new Map(model.types.filter((t) => t.type === 'e').map((t) => [
+    t.id, new Map((t.enumVariants ?? []).map((label) => [label, inflect.enumValue(label)])),
+  ]));
   return {
     model, options, scalars: makeScalars(!!options.dynamicJson), jwtType, cache: new Map(),
+    plan: { nodeByAlias: new Map(), aliasByClassId: new Map(), enumNames, inputTypeByClassId: new Map() },
     exposedNamespaceIds: new Set(model.namespaces.map((n) => n.id)),
     rowType: () => { throw new Error('rowType not ready'); },
     rowInputType: () => { throw new Error('rowInputType not ready'); },
@@ -116,7 +124,7 @@ function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
   const builtin = builtinForOid(type.id, ctx.scalars);
   if (builtin) return builtin.output;
   if (isHstore(ctx, type)) return ctx.scalars.KeyValueHash;
-  if (type.type === 'e') return enumType(type);
+  if (type.type === 'e') return enumType(ctx, type);
   if (type.type === 'r') return rangeTypes(ctx, type).output;
   if (type.type === 'd' && type.domainBaseTypeId) {
     const base = outputType(ctx, getType(ctx, type.domainBaseTypeId));
@@ -176,13 +184,15 @@ function isHstore(ctx: BuildContext, type: PgType): boolean {
     && ctx.model.extensions.some((e) => e.name === 'hstore' && e.namespaceId === type.namespaceId);
 }
 
-function enumType(type: PgType): GraphQLEnumType {
+/** Values hold the Postgres label, so coerced inputs reach SQL as labels. */
+function enumType(ctx: BuildContext, type: PgType): GraphQLEnumType {
+  const names = ctx.plan.enumNames.get(type.id)!;
   return new GraphQLEnumType({
     name: inflect.enumType(type),
     description: type.description ?? undefined,
     values: Object.fromEntries(
-      (type.enumVariants ?? []).map((label, i) => [inflect.enumValue(label), {
-        value: inflect.enumValue(label), description: type.enumDescriptions?.[i] ?? undefined,
+      (type.enumVariants ?? []).map((label, i) => [names.get(label)!, {
+        value: label, description: type.enumDescriptions?.[i] ?? undefined,
       }]),
     ),
     extensions: { forumDev: { kind: 'enum', type } },

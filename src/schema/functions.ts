@@ -6,6 +6,7 @@ import {
   type GraphQLFieldConfigMap, type GraphQLOutputType,
 } from 'graphql';
 import type { PgAttribute, PgClass, PgProc, PgType } from '../introspection/model';
+import { OID } from '../introspection/oids';
 import {
   cached, classOfType, collectionShapes, getType, inputType, omitted, outputType, setofRowItem, type BuildContext,
 } from './context';
@@ -63,7 +64,7 @@ const isOutputMode = (mode: string | undefined) => mode === 'o' || mode === 'b' 
 export function procReturn(ctx: BuildContext, proc: PgProc): ProcReturn {
   const type = getType(ctx, proc.returnTypeId);
   const cls = classOfType(ctx, type);
-  const record = type.id === '2249' ? cached(ctx, `record:${proc.id}`, () => recordClass(proc)) : null;
+  const record = type.id === OID.record ? cached(ctx, `record:${proc.id}`, () => recordClass(proc)) : null;
   return { type, returnsSet: proc.returnsSet, table: cls && isTable(cls) ? cls : null, record };
 }
 
@@ -84,7 +85,7 @@ function recordClass(proc: PgProc): PgClass {
   });
   return {
     id: `record:${proc.id}`, name: proc.name, namespaceId: proc.namespaceId, namespaceName: proc.namespaceName,
-    classKind: 'c', description: null, tags: {}, typeId: '2249', isSelectable: false, isInsertable: false,
+    classKind: 'c', description: null, tags: {}, typeId: OID.record, isSelectable: false, isInsertable: false,
     isUpdatable: false, isDeletable: false, aclSelectable: true, aclInsertable: false, aclUpdatable: false,
     aclDeletable: false, attributes, constraints: [], primaryKey: null,
   };
@@ -116,7 +117,7 @@ export function procField(
   const gArgs = graphqlArgs(ctx, args);
   if (!gArgs) return null;
   const ret = procReturn(ctx, proc);
-  if (ret.type.type === 'p' && ret.type.id !== '2249') return null; // void, trigger, any…
+  if (ret.type.type === 'p' && ret.type.id !== OID.record) return null; // void, trigger, any…
   const base = {
     kind: 'proc' as const, proc, args, returnType: ret.type, returnsSet: ret.returnsSet,
     computed: !!computed, table: ret.table, record: ret.record, list: false,

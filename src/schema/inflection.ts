@@ -1,22 +1,20 @@
 // PostGraphile v4's default inflection: how database names become GraphQL names. Smart
 // comments (`@name`, `@fieldName`, `@foreignFieldName`, …) override as they do in v4.
 import type { PgAttribute, PgClass, PgConstraint, PgProc, PgType } from '../introspection/model';
+import { OID } from '../introspection/oids';
 import {
   camelCase, coerceToGraphQLName, constantCase, pluralize, singularize, upperCamelCase,
 } from './case';
 
 const tagString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-export const builtinName = (name: string) => name;
-
-function tableName(table: PgClass, typeOf?: PgType): string {
-  return coerceToGraphQLName(
-    tagString(table.tags.name) ?? tagString(typeOf?.tags.name) ?? table.name,
-  );
+/** A composite's `@name` on its type is already on the class (see introspection). */
+function tableName(table: PgClass): string {
+  return coerceToGraphQLName(tagString(table.tags.name) ?? table.name);
 }
 
-export function singularizedTableName(table: PgClass, typeOf?: PgType): string {
-  return singularize(tableName(table, typeOf)).replace(
+export function singularizedTableName(table: PgClass): string {
+  return singularize(tableName(table)).replace(
     /.(?:(?:[_-]i|I)nput|(?:[_-]p|P)atch)$/,
     '$&_record',
   );
@@ -41,7 +39,6 @@ export const inflect = {
 
   enumType: (type: PgType) => tagString(type.tags.enumName) ?? upperCamelCase(typeBaseName(type)),
   domainType: (type: PgType) => upperCamelCase(typeBaseName(type)),
-  compositeType: (cls: PgClass, type?: PgType) => upperCamelCase(singularizedTableName(cls, type)),
   argument: (name: string | undefined, index: number) =>
     coerceToGraphQLName(camelCase(name || `arg${index}`)),
   orderByEnum: (columnName: string, ascending: boolean) =>
@@ -59,6 +56,8 @@ export const inflect = {
   /** The GraphQL enum value name for a database enum label (v4 constant-cases it). */
   enumValue: (label: string) => constantCase(inflect.enumName(label)),
 
+  /** The first element of a table's node ids: v4 pluralizes the table's own name, tags aside. */
+  nodeAlias: (table: PgClass) => pluralize(table.name),
   tableType: (table: PgClass) => upperCamelCase(singularizedTableName(table)),
   tableFieldName: (table: PgClass) => camelCase(singularizedTableName(table)),
   allRows: (table: PgClass) => camelCase(`all-${pluralize(singularizedTableName(table))}`),
@@ -155,7 +154,7 @@ export const inflect = {
     else if (gqlTypeName === 'Float') name = 'float';
     else if (gqlTypeName === 'Boolean') name = 'boolean';
     else if (gqlTypeName === 'String') name = 'string';
-    else if (proc.returnTypeId === '2249') name = 'result';
+    else if (proc.returnTypeId === OID.record) name = 'result';
     else name = camelCase(gqlTypeName);
     return plural ? pluralize(name) : name;
   },

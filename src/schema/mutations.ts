@@ -6,6 +6,7 @@ import {
   type GraphQLFieldConfigMap, type GraphQLInputFieldConfigMap, type GraphQLOutputType,
 } from 'graphql';
 import type { PgAttribute, PgClass, PgProc } from '../introspection/model';
+import { OID } from '../introspection/oids';
 import { attributeByNum } from '../introspection/model';
 import { cached, classOfType, collectionShapes, inputType, omitted, setofRowItem, type BuildContext } from './context';
 import { orderByType, tableConnectionType } from './connections';
@@ -196,8 +197,8 @@ function procMutationField(ctx: BuildContext, proc: PgProc) {
     inputFields[a.name] = { type: a.required ? new GraphQLNonNull(t) : t };
   }
   const ret = procReturn(ctx, proc);
-  const isVoid = ret.type.id === '2278';
-  if (ret.type.type === 'p' && !isVoid && ret.type.id !== '2249') return null;
+  const isVoid = ret.type.id === OID.void;
+  if (ret.type.type === 'p' && !isVoid && ret.type.id !== OID.record) return null;
   const fieldName = inflect.functionMutationName(proc);
   let rowField = null;
   if (!isVoid) {

@@ -29,7 +29,6 @@ export type FieldPlan =
       /** computed column: the row is passed as the first argument */ computed: boolean;
       table: PgClass | null; record: PgClass | null; list: boolean;
     }
-  | { kind: 'compositeAttr'; attr: PgAttribute; type: PgType }
   | { kind: 'mutation'; mutation: MutationPlan }
   | { kind: 'payloadRow' }
   | { kind: 'payloadQuery' }
@@ -37,8 +36,7 @@ export type FieldPlan =
   | { kind: 'payloadDeletedNodeId'; table: PgClass }
   | { kind: 'payloadEdge'; table: PgClass }
   | { kind: 'payloadForward'; forward: FieldPlan & { kind: 'forward' } }
-  | { kind: 'payloadResult'; returnType: PgType; returnsSet: boolean }
-  | { kind: 'jwt'; type: PgType };
+  | { kind: 'payloadResult'; returnType: PgType; returnsSet: boolean };
 
 export type MutationPlan =
   | { kind: 'create'; table: PgClass; inputField: string }
@@ -52,10 +50,38 @@ export type ConnectionPlan = {
 };
 
 export interface TypePlan {
-  kind: 'row' | 'connection' | 'edge' | 'pageInfo' | 'payload' | 'composite' | 'interval' | 'point' | 'range' | 'rangeBound';
+  kind: 'row' | 'connection' | 'edge' | 'pageInfo' | 'payload' | 'composite' | 'interval' | 'point' | 'range' | 'rangeBound' | 'enum';
   table?: PgClass;
   type?: PgType;
   connection?: ConnectionPlan;
+}
+
+/** A table whose rows are nodes: what its node ids start with, and its GraphQL row type. */
+export interface NodeType {
+  alias: string;
+  table: PgClass;
+  typeName: string;
+}
+
+/**
+ * The names the schema decided that the SQL stage needs, recorded once per schema on
+ * `schema.extensions.forumDev`, so SQL reads them instead of inflecting again.
+ */
+export interface SchemaPlan {
+  /** Node alias (the first element of a node id) → its table and row type. */
+  nodeByAlias: Map<string, NodeType>;
+  /** A table's node alias by class id; it also names the collection in mutation errors. */
+  aliasByClassId: Map<string, string>;
+  /** Enum type id → Postgres label → GraphQL value name (enum values hold the label). */
+  enumNames: Map<string, Map<string, string>>;
+  /** Class id → the GraphQL input object type that writes a whole value of it. */
+  inputTypeByClassId: Map<string, string>;
+}
+
+/** What an input object field writes: `PersonInput.fullName` → the `full_name` column. */
+export interface InputFieldPlan {
+  attr: PgAttribute;
+  type: PgType;
 }
 
 export interface OrderByValue {

@@ -5,6 +5,7 @@ import {
   GraphQLObjectType, GraphQLScalarType, GraphQLString, Kind, valueFromASTUntyped, type GraphQLInputType,
   type GraphQLOutputType,
 } from 'graphql';
+import { OID } from '../introspection/oids';
 
 function stringScalar(name: string, description: string, check?: (s: string) => void) {
   return new GraphQLScalarType({
@@ -113,38 +114,38 @@ export function makeScalars(dynamicJson = false) {
 
 export type Scalars = ReturnType<typeof makeScalars>;
 
-/** Output and input GraphQL types for a PostgreSQL base type OID, or undefined for a fallback. */
+/** Output and input GraphQL types for a PostgreSQL base type, or undefined for a fallback. */
 export function builtinForOid(
   oid: string, s: Scalars,
 ): { output: GraphQLOutputType; input: GraphQLInputType } | undefined {
   const same = (t: GraphQLScalarType) => ({ output: t, input: t });
   switch (oid) {
-    case '20': return same(s.BigInt);
-    case '21': case '23': return same(GraphQLInt);
-    case '700': case '701': case '790': return same(GraphQLFloat);
-    case '1700': return same(s.BigFloat);
-    case '1186': return { output: s.Interval, input: s.IntervalInput };
-    case '1082': return same(s.Date);
-    case '1114': case '1184': return same(s.Datetime);
-    case '1083': case '1266': return same(s.Time);
-    case '114': case '3802': return same(s.JSON);
-    case '2950': return same(s.UUID);
-    case '1560': case '1562': return same(s.BitString);
-    case '18': case '25': case '1043': return same(GraphQLString);
-    case '600': return { output: s.Point, input: s.PointInput };
-    case '869': return same(s.InternetAddress);
-    case '650': case '829': case '774': return same(GraphQLString);
-    case '24': return same(s.RegProc);
-    case '2202': return same(s.RegProcedure);
-    case '2203': return same(s.RegOper);
-    case '2204': return same(s.RegOperator);
-    case '2205': return same(s.RegClass);
-    case '2206': return same(s.RegType);
-    case '4096': return same(s.RegRole);
-    case '4089': return same(s.RegNamespace);
-    case '3734': return same(s.RegConfig);
-    case '3769': return same(s.RegDictionary);
-    case '16': return same(GraphQLBoolean);
+    case OID.int8: return same(s.BigInt);
+    case OID.int2: case OID.int4: return same(GraphQLInt);
+    case OID.float4: case OID.float8: case OID.money: return same(GraphQLFloat);
+    case OID.numeric: return same(s.BigFloat);
+    case OID.interval: return { output: s.Interval, input: s.IntervalInput };
+    case OID.date: return same(s.Date);
+    case OID.timestamp: case OID.timestamptz: return same(s.Datetime);
+    case OID.time: case OID.timetz: return same(s.Time);
+    case OID.json: case OID.jsonb: return same(s.JSON);
+    case OID.uuid: return same(s.UUID);
+    case OID.bit: case OID.varbit: return same(s.BitString);
+    case OID.char: case OID.text: case OID.varchar: return same(GraphQLString);
+    case OID.point: return { output: s.Point, input: s.PointInput };
+    case OID.inet: return same(s.InternetAddress);
+    case OID.cidr: case OID.macaddr: case OID.macaddr8: return same(GraphQLString);
+    case OID.regproc: return same(s.RegProc);
+    case OID.regprocedure: return same(s.RegProcedure);
+    case OID.regoper: return same(s.RegOper);
+    case OID.regoperator: return same(s.RegOperator);
+    case OID.regclass: return same(s.RegClass);
+    case OID.regtype: return same(s.RegType);
+    case OID.regrole: return same(s.RegRole);
+    case OID.regnamespace: return same(s.RegNamespace);
+    case OID.regconfig: return same(s.RegConfig);
+    case OID.regdictionary: return same(s.RegDictionary);
+    case OID.bool: return same(GraphQLBoolean);
     default: return undefined;
   }
 }

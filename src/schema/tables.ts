@@ -10,7 +10,8 @@ import {
   cached, getType, inputType, nonNull, omitted, outputType, type BuildContext,
 } from './context';
 import { inflect } from './inflection';
-import type { FieldPlan } from './plans';
+import { makeNodeInterface } from './node';
+import type { FieldPlan, InputFieldPlan } from './plans';
 import { backwardRelationFields, forwardRelationFields } from './relations';
 import { computedColumnFields } from './functions';
 
@@ -57,21 +58,28 @@ export function columnField(ctx: BuildContext, attr: PgAttribute): GraphQLFieldC
 }
 
 export function installRowTypes(ctx: BuildContext): void {
-  ctx.rowType = (cls) => cached(ctx, `row:${cls.id}`, () => new GraphQLObjectType({
-    name: inflect.tableType(cls),
-    // `comment on type` lands on the composite's pg_type row, `comment on table` on pg_class.
-    description: cls.description ?? ctx.model.typeById.get(cls.typeId)?.description ?? undefined,
-    interfaces: () => (hasNodeId(cls) ? [nodeInterface(ctx)] : []),
-    fields: () => rowFields(ctx, cls),
-    extensions: { forumDev: { kind: isTable(cls) ? 'row' : 'composite', table: cls } },
-  }));
-  ctx.rowInputType = (cls) => cached(ctx, `rowInput:${cls.id}`, () => new GraphQLInputObjectType({
-    name: inflect.inputType(inflect.tableType(cls)),
-    description: isTable(cls)
-      ? `The fields of a \`${inflect.tableType(cls)}\` to create.`
-      : `An input value of the composite type \`${inflect.tableType(cls)}\`.`,
-    fields: () => inputFields(ctx, cls, isTable(cls) ? 'create' : 'input'),
-  }));
+  ctx.rowType = (cls) => cached(ctx, `row:${cls.id}`, () => {
+    if (isTable(cls)) ctx.plan.aliasByClassId.set(cls.id, inflect.nodeAlias(cls));
+    return new GraphQLObjectType({
+      name: inflect.tableType(cls),
+      // `comment on type` lands on the composite's pg_type row, `comment on table` on pg_class.
+      description: cls.description ?? ctx.model.typeById.get(cls.typeId)?.description ?? undefined,
+      interfaces: () => (hasNodeId(cls) ? [nodeInterface(ctx)] : []),
+      fields: () => rowFields(ctx, cls),
+      extensions: { forumDev: { kind: isTable(cls) ? 'row' : 'composite', table: cls } },
+    });
+  });
+  ctx.rowInputType = (cls) => cached(ctx, `rowInput:${cls.id}`, () => {
+    const name = inflect.inputType(inflect.tableType(cls));
+    ctx.plan.inputTypeByClassId.set(cls.id, name);
+    return new GraphQLInputObjectType({
+      name,
+      description: isTable(cls)
+        ? `The fields of a \`${inflect.tableType(cls)}\` to create.`
+        : `An input value of the composite type \`${inflect.tableType(cls)}\`.`,
+      fields: () => inputFields(ctx, cls, isTable(cls) ? 'create' : 'input'),
+    });
+  });
 }
 
 function rowFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unknown, unknown> {
@@ -108,7 +116,7 @@ function inputFields(ctx: BuildContext, cls: PgClass, mode: 'create' | 'patch' |
     fields[inflect.column(attr)] = {
       type: nonNull(t, required),
       description: attr.description ?? undefined,
-      extensions: { forumDev: { attr, type } },
+      extensions: { forumDev: { attr, type } satisfies InputFieldPlan },
     };
   }
   return fields;
@@ -123,9 +131,5 @@ export function patchType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectTy
 }
 
 export function nodeInterface(ctx: BuildContext) {
-  return cached(ctx, 'Node', () => {
-    // Imported lazily: node.ts needs the row types made here.
-    const { makeNodeInterface } = require('./node') as typeof import('./node');
-    return makeNodeInterface();
-  });
+  return cached(ctx, 'Node', makeNodeInterface);
 }

@@ -5,11 +5,12 @@ import {
   type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import type { Model, PgAttribute, PgClass } from '../introspection/model';
-import { inflect } from '../schema/inflection';
-import { decodeNodeId, nodeAlias } from '../schema/node';
 import { compileConnection } from './connection';
 import { compile, sql, type CompiledSQL, type SQL } from './fragment';
-import { aliasRef, fieldPlan, jsonObject, procExpr, rowObject, type Compiler } from './rows';
+import { decodeNodeId } from './node-id';
+import {
+  aliasRef, fieldPlan, jsonObject, nodeAliasOf, procExpr, rowObject, schemaPlan, unhandled, type Compiler,
+} from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
 import { inputExpr, plausibleValue, type OutputOptions } from './values';
 
@@ -24,9 +25,10 @@ export interface OperationInput {
 
 export function makeCompiler(input: OperationInput): Compiler {
   let n = 0;
+  const plan = schemaPlan(input.schema);
   const c: Compiler = {
-    schema: input.schema, fragments: input.fragments, variables: input.variables,
-    output: input.output ?? {},
+    schema: input.schema, fragments: input.fragments, variables: input.variables, plan,
+    output: { ...input.output, enumNames: plan.enumNames },
     lookupType: (id) => {
       const t = input.model.typeById.get(id);
       if (!t) throw new Error(`Unknown type ${id}`);
@@ -34,7 +36,7 @@ export function makeCompiler(input: OperationInput): Compiler {
     },
     classById: (id) => input.model.classById.get(id)!,
     alias: () => sql.raw(`__t${++n}`),
-    rootObject: (sets) => rootObject(c, input.model, sets),
+    rootObject: (sets) => rootObject(c, sets),
   };
   return c;
 }
@@ -46,24 +48,21 @@ export function rootFields(c: Compiler, sets: readonly SelectionSetNode[]): Coll
   return collectFields(c, c.schema.getQueryType()!, sets);
 }
 
-export function rootObject(c: Compiler, model: Model, sets: readonly SelectionSetNode[], only?: Set<string>): SQL {
+export function rootObject(c: Compiler, sets: readonly SelectionSetNode[], only?: Set<string>): SQL {
   const pairs: Array<[string, SQL]> = [];
   for (const f of rootFields(c, sets)) {
     if (isMetaField(f.name) || (only && !only.has(f.key))) continue;
-    pairs.push([f.key, rootField(c, model, f)]);
+    pairs.push([f.key, rootField(c, f)]);
   }
   return jsonObject(pairs);
-}
-
-export function tableByNodeAlias(model: Model, alias: string, schemas: Set<string>): PgClass | undefined {
-  return model.classes.find((t) => schemas.has(t.namespaceId) && t.classKind !== 'c' && t.primaryKey && nodeAlias(t) === alias);
 }
 
 /** One row of `table` by key values (already checked), as the selection's JSON object. */
 function rowByKeys(c: Compiler, table: PgClass, keys: PgAttribute[], values: unknown[], f: CollectedField, type: GraphQLObjectType): SQL {
   const a = c.alias();
   const where = keys.map((k, i) => sql`${a}.${sql.ident(k.name)} = ${inputExpr(values[i], c.lookupType(k.typeId), c.lookupType)}`);
-  return sql`(select ${rowObject(c, aliasRef(a, table), type, subSelections(f))} from ${sql.ident(table.namespaceName, table.name)} as ${a} where ${sql.join(where, ' and ')})`;
+  const obj = rowObject(c, aliasRef(a, table), type, subSelections(f));
+  return sql`(select ${obj} from ${sql.ident(table.namespaceName, table.name)} as ${a} where ${sql.join(where, ' and ')})`;
 }
 
 /** The row a node id names; null when it names no row of `table`, an error when it is forged. */
@@ -76,25 +75,23 @@ function rowByNodeId(c: Compiler, table: PgClass, values: unknown[], f: Collecte
   return rowByKeys(c, table, keys, values, f, type);
 }
 
-function rootField(c: Compiler, model: Model, f: CollectedField): SQL {
+function rootField(c: Compiler, f: CollectedField): SQL {
   if (f.name === '__typename') return sql.literal('Query');
   const p = fieldPlan(f);
   if (!p || !f.field) throw new Error(`Cannot query field "${f.name}" on type "Query".`);
   const named = getNamedType(f.field.type);
   switch (p.kind) {
-    case 'queryRoot': return rootObject(c, model, subSelections(f));
+    case 'queryRoot': return rootObject(c, subSelections(f));
     case 'queryNodeId': return sql.literal('query');
     case 'node': {
       const { alias, keys } = decodeNodeId(argumentValues(c, f).nodeId);
-      const exposed = new Set(model.namespaces.map((ns) => ns.id));
-      const table = tableByNodeAlias(model, alias, exposed);
-      if (!table) return sql`null::json`;
-      // the row type's name is the table's inflected name, as the schema built it
-      return rowByNodeId(c, table, keys, f, c.schema.getType(inflect.tableType(table)) as GraphQLObjectType);
+      const node = c.plan.nodeByAlias.get(alias);
+      if (!node) return sql`null::json`;
+      return rowByNodeId(c, node.table, keys, f, c.schema.getType(node.typeName) as GraphQLObjectType);
     }
     case 'rowByNodeId': {
       const { alias, keys } = decodeNodeId(argumentValues(c, f).nodeId);
-      if (alias !== nodeAlias(p.table)) return sql`null::json`;
+      if (alias !== nodeAliasOf(c, p.table)) return sql`null::json`;
       return rowByNodeId(c, p.table, keys, f, named as GraphQLObjectType);
     }
     case 'rowByKeys': {
@@ -109,14 +106,17 @@ function rootField(c: Compiler, model: Model, f: CollectedField): SQL {
       }, f);
     case 'proc':
       return procExpr(c, p, f, null);
-    default:
+    case 'column': case 'nodeId': case 'forward': case 'backward': case 'mutation': case 'payloadRow':
+    case 'payloadQuery': case 'payloadClientMutationId': case 'payloadDeletedNodeId': case 'payloadEdge':
+    case 'payloadForward': case 'payloadResult':
       throw new Error(`Field "${f.name}" cannot be read on Query.`);
   }
+  return unhandled(p);
 }
 
 /** The whole query operation as one statement returning `data` as JSON text. */
 export function compileQuery(input: OperationInput, only?: Set<string>): CompiledSQL {
   const c = makeCompiler(input);
-  const body = rootObject(c, input.model, [input.operation.selectionSet], only);
+  const body = rootObject(c, [input.operation.selectionSet], only);
   return compile(sql`select (${body})::text as data`);
 }

@@ -1,24 +1,36 @@
-// One mutation root field: the write (returning the row as composite text, which keeps the row
-// visible to the payload even when RLS would hide it from a fresh select), then one select that
-// builds the payload JSON from that row.
+// One mutation root field as two statements, run by execute/: the write (returning the row as
+// composite text, which keeps the row visible to the payload even when RLS would hide it from a
+// fresh select) or the function call, then one select that builds the payload JSON from what
+// the first one returned.
 import { GraphQLInputObjectType, GraphQLObjectType, getNamedType, type GraphQLInputType } from 'graphql';
-import type { PoolClient } from 'pg';
-import { queryPrepared } from '../db/prepared';
-import type { Model, PgAttribute, PgClass, PgType } from '../introspection/model';
-import type { FieldPlan, MutationPlan, OrderByValue } from '../schema/plans';
+import type { PgAttribute, PgClass } from '../introspection/model';
+import { OID } from '../introspection/oids';
+import type { InputFieldPlan, MutationPlan, OrderByValue } from '../schema/plans';
 import { keyedCursorExpr, resolveOrdering, specExpr } from './ordering';
-
-import { decodeNodeId, nodeAlias } from '../schema/node';
-import { rootObject } from './compile';
-import { compile, sql, type SQL } from './fragment';
+import { compile, sql, type CompiledSQL, type SQL } from './fragment';
+import { decodeNodeId } from './node-id';
 import {
-  aliasRef, fieldPlan, inputValue, jsonObject, nodeIdExpr, procArgsSql, rowObject, valueExpr, type Compiler,
+  aliasRef, fieldPlan, inputValue, jsonObject, nodeAliasOf, nodeIdExpr, procArgsSql, rowObject, unhandled, valueExpr,
+  type Compiler, type RowRef,
 } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
-import { inputExpr, outputExpr, plausibleValue, typeRef } from './values';
+import { inputExpr, plausibleValue, typeRef } from './values';
+
+/** The first row the first statement answered (undefined when it answered none). */
+export type FirstRow = Record<string, unknown> | undefined;
 
 export interface CompiledMutation {
-  run(client: PoolClient, signJwt?: (claims: Record<string, unknown>) => string): Promise<string>;
+  /** The write or the function call. */
+  first: CompiledSQL;
+  /**
+   * False for functions returning void: their one column is not text, so the statement goes
+   * out unnamed (prepared statements here always return one text column).
+   */
+  prepared: boolean;
+  /** The first row's `claims` column is a JWT's claims: sign them and pass the token on. */
+  signs: boolean;
+  /** The select that answers the payload (one `payload` text column) from the first row. */
+  payload(first: FirstRow, token?: string | null): CompiledSQL;
 }
 
 const tableRef = (t: PgClass) => sql.ident(t.namespaceName, t.name);
@@ -28,7 +40,7 @@ function columnValues(c: Compiler, inputTypeOf: GraphQLInputType, value: Record<
   const fields = (getNamedType(inputTypeOf) as GraphQLInputObjectType).getFields();
   const out: Array<[PgAttribute, SQL]> = [];
   for (const [name, v] of Object.entries(value)) {
-    const meta = fields[name]?.extensions?.forumDev as { attr: PgAttribute; type: PgType } | undefined;
+    const meta = fields[name]?.extensions?.forumDev as InputFieldPlan | undefined;
     if (!meta || v === undefined) continue;
     out.push([meta.attr, inputValue(c, v, meta.type)]);
   }
@@ -40,10 +52,11 @@ function keyWhere(c: Compiler, table: PgClass, plan: MutationPlan & { kind: 'upd
   let values: unknown[];
   if (plan.by === 'nodeId') {
     const decoded = decodeNodeId(input.nodeId);
+    const alias = nodeAliasOf(c, table);
     keys = table.primaryKey!.keyAttributeNums.map((n) => table.attributes.find((a) => a.num === n)!);
-    if (decoded.alias !== nodeAlias(table) || decoded.keys.length !== keys.length
+    if (decoded.alias !== alias || decoded.keys.length !== keys.length
       || keys.some((k, i) => !plausibleValue(decoded.keys[i], c.lookupType(k.typeId)))) {
-      throw new Error(`Mismatched type in nodeId: expected a \`${nodeAlias(table)}\` id.`);
+      throw new Error(`Mismatched type in nodeId: expected a \`${alias}\` id.`);
     }
     values = decoded.keys;
   } else {
@@ -55,7 +68,7 @@ function keyWhere(c: Compiler, table: PgClass, plan: MutationPlan & { kind: 'upd
   return sql.join(keys.map((k, i) => sql`${sql.ident(k.name)} = ${inputExpr(values[i], c.lookupType(k.typeId), c.lookupType)}`), ' and ');
 }
 
-export function compileMutationField(c: Compiler, model: Model, f: CollectedField): CompiledMutation {
+export function compileMutationField(c: Compiler, f: CollectedField): CompiledMutation {
   const p = fieldPlan(f);
   if (!p || p.kind !== 'mutation') throw new Error(`Cannot query field "${f.name}" on type "Mutation".`);
   const m = p.mutation;
@@ -64,83 +77,96 @@ export function compileMutationField(c: Compiler, model: Model, f: CollectedFiel
   const payloadType = getNamedType(f.field!.type) as GraphQLObjectType;
   const clientMutationId = input.clientMutationId ?? null;
 
-  if (m.kind === 'proc') return procMutation(c, model, f, m, input, payloadType, clientMutationId);
+  if (m.kind === 'proc') return procMutation(c, f, m, input, payloadType, clientMutationId);
 
   const table = m.table;
-  let write: SQL;
-  const t = sql.raw('__w');
-  if (m.kind === 'create') {
-    const cols = columnValues(c, inputType.getFields()[m.inputField].type, input[m.inputField] ?? {});
-    write = cols.length
-      ? sql`insert into ${tableRef(table)} as ${t} (${sql.join(cols.map(([a]) => sql.ident(a.name)), ', ')}) values (${sql.join(cols.map(([, v]) => v), ', ')}) returning ${t}::text as row`
-      : sql`insert into ${tableRef(table)} as ${t} default values returning ${t}::text as row`;
-  } else if (m.kind === 'update') {
-    const cols = columnValues(c, inputType.getFields()[m.patchField].type, input[m.patchField] ?? {});
-    const where = keyWhere(c, table, m, input, f);
-    write = cols.length
-      ? sql`update ${tableRef(table)} as ${t} set ${sql.join(cols.map(([a, v]) => sql`${sql.ident(a.name)} = ${v}`), ', ')} where ${where} returning ${t}::text as row`
-      : sql`select ${t}::text as row from ${tableRef(table)} as ${t} where ${where}`;
-  } else {
-    write = sql`delete from ${tableRef(table)} as ${t} where ${keyWhere(c, table, m, input, f)} returning ${t}::text as row`;
-  }
-  const writeSql = compile(write);
+  const write = writeStatement(c, m, input, inputType, f);
   const verb = m.kind === 'create' ? 'created' : m.kind === 'update' ? 'updated' : 'deleted';
   return {
-    async run(client) {
-      const { rows } = await queryPrepared(client, writeSql.text, writeSql.values);
-      if (rows.length === 0) {
+    first: compile(write), prepared: true, signs: false,
+    payload(first) {
+      if (!first) {
         const v = m.kind === 'update' ? 'update' : 'delete';
-        throw new Error(`No values were ${verb} in collection '${nodeAlias(table)}' because no values you can ${v} were found matching these criteria.`);
+        throw new Error(`No values were ${verb} in collection '${nodeAliasOf(c, table)}' because no values you can ${v} were found matching these criteria.`);
       }
-      return payload(c, model, table.typeId, table, rows[0].row, payloadType, f, clientMutationId, client);
+      return payload(c, table.typeId, table, first.row as string, payloadType, f, clientMutationId);
     },
   };
 }
 
-async function payload(
-  c: Compiler, model: Model, typeId: string, table: PgClass | null, rowText: string | null,
-  payloadType: GraphQLObjectType, f: CollectedField, clientMutationId: unknown, client: PoolClient,
-  result?: SQL,
-): Promise<string> {
+/** The insert, update or delete, returning the changed row as composite text. */
+function writeStatement(
+  c: Compiler, m: Exclude<MutationPlan, { kind: 'proc' }>, input: Record<string, any>,
+  inputType: GraphQLInputObjectType, f: CollectedField,
+): SQL {
+  const table = tableRef(m.table);
+  const t = sql.raw('__w');
+  switch (m.kind) {
+    case 'create': {
+      const cols = columnValues(c, inputType.getFields()[m.inputField].type, input[m.inputField] ?? {});
+      if (!cols.length) return sql`insert into ${table} as ${t} default values returning ${t}::text as row`;
+      const names = sql.join(cols.map(([a]) => sql.ident(a.name)), ', ');
+      return sql`insert into ${table} as ${t} (${names}) values (${sql.join(cols.map(([, v]) => v), ', ')}) returning ${t}::text as row`;
+    }
+    case 'update': {
+      const cols = columnValues(c, inputType.getFields()[m.patchField].type, input[m.patchField] ?? {});
+      const where = keyWhere(c, m.table, m, input, f);
+      if (!cols.length) return sql`select ${t}::text as row from ${table} as ${t} where ${where}`;
+      const sets = sql.join(cols.map(([a, v]) => sql`${sql.ident(a.name)} = ${v}`), ', ');
+      return sql`update ${table} as ${t} set ${sets} where ${where} returning ${t}::text as row`;
+    }
+    case 'delete':
+      return sql`delete from ${table} as ${t} where ${keyWhere(c, m.table, m, input, f)} returning ${t}::text as row`;
+  }
+  return unhandled(m);
+}
+
+function payload(
+  c: Compiler, typeId: string, table: PgClass | null, rowText: string | null,
+  payloadType: GraphQLObjectType, f: CollectedField, clientMutationId: unknown, result?: SQL,
+): CompiledSQL {
   const r = sql.raw('__r');
   const row = table ? aliasRef(r, table) : null;
-  const pairs: Array<[string, SQL]> = [];
-  for (const s of collectFields(c, payloadType, subSelections(f))) {
-    const p = fieldPlan(s) as FieldPlan | undefined;
-    if (s.name === '__typename') { pairs.push([s.key, sql.literal(payloadType.name)]); continue; }
-    switch (p?.kind) {
-      case 'payloadClientMutationId': pairs.push([s.key, sql`${clientMutationId}::text`]); break;
-      case 'payloadQuery': pairs.push([s.key, rootObject(c, model, subSelections(s))]); break;
-      case 'payloadRow':
-        pairs.push([s.key, row && rowText !== null ? rowObject(c, row, getNamedType(s.field!.type) as GraphQLObjectType, subSelections(s)) : sql`null::json`]);
-        break;
-      case 'payloadResult': pairs.push([s.key, result ?? sql`null::json`]); break;
-      case 'payloadDeletedNodeId': pairs.push([s.key, row && rowText !== null ? nodeIdExpr(c, row) : sql`null::text`]); break;
-      case 'payloadForward': {
-        const fw = p.forward;
-        if (!row || rowText === null) { pairs.push([s.key, sql`null::json`]); break; }
-        const a = c.alias();
-        const where = fw.keys.map((k, i) => sql`${a}.${sql.ident(fw.foreignKeys[i].name)} = ${row.column(k.name)}`);
-        pairs.push([s.key, sql`(select ${rowObject(c, aliasRef(a, fw.foreign), getNamedType(s.field!.type) as GraphQLObjectType, subSelections(s))} from ${tableRef(fw.foreign)} as ${a} where ${sql.join(where, ' and ')})`]);
-        break;
-      }
-      case 'payloadEdge': {
-        if (!row || rowText === null) { pairs.push([s.key, sql`null::json`]); break; }
-        pairs.push([s.key, edgeObject(c, row, s)]);
-        break;
-      }
-      default: throw new Error(`Cannot query field "${s.name}" on type "${payloadType.name}".`);
-    }
-  }
+  const changed = row && rowText !== null ? row : null;
+  const pairs: Array<[string, SQL]> = collectFields(c, payloadType, subSelections(f)).map((s) => [s.key,
+    s.name === '__typename' ? sql.literal(payloadType.name) : payloadField(c, s, payloadType, changed, clientMutationId, result)]);
   const from = rowText !== null && table
     ? sql` from (select (${rowText}::text::${typeRef(c.lookupType(typeId))}).*) as ${r}`
     : sql``;
-  const st = compile(sql`select (${jsonObject(pairs)})::text as payload${from}`);
-  const { rows } = await queryPrepared(client, st.text, st.values);
-  return rows[0].payload;
+  return compile(sql`select (${jsonObject(pairs)})::text as payload${from}`);
 }
 
-function edgeObject(c: Compiler, row: ReturnType<typeof aliasRef>, s: CollectedField): SQL {
+/** One payload field; `row` is the changed row (null when there is none). */
+function payloadField(
+  c: Compiler, s: CollectedField, payloadType: GraphQLObjectType, row: RowRef | null,
+  clientMutationId: unknown, result: SQL | undefined,
+): SQL {
+  const p = fieldPlan(s);
+  if (!p) throw new Error(`Cannot query field "${s.name}" on type "${payloadType.name}".`);
+  const objectType = () => getNamedType(s.field!.type) as GraphQLObjectType;
+  switch (p.kind) {
+    case 'payloadClientMutationId': return sql`${clientMutationId}::text`;
+    case 'payloadQuery': return c.rootObject(subSelections(s));
+    case 'payloadRow': return row ? rowObject(c, row, objectType(), subSelections(s)) : sql`null::json`;
+    case 'payloadResult': return result ?? sql`null::json`;
+    case 'payloadDeletedNodeId': return row ? nodeIdExpr(c, row) : sql`null::text`;
+    case 'payloadForward': {
+      if (!row) return sql`null::json`;
+      const fw = p.forward;
+      const a = c.alias();
+      const where = fw.keys.map((k, i) => sql`${a}.${sql.ident(fw.foreignKeys[i].name)} = ${row.column(k.name)}`);
+      const obj = rowObject(c, aliasRef(a, fw.foreign), objectType(), subSelections(s));
+      return sql`(select ${obj} from ${tableRef(fw.foreign)} as ${a} where ${sql.join(where, ' and ')})`;
+    }
+    case 'payloadEdge': return row ? edgeObject(c, row, s) : sql`null::json`;
+    case 'column': case 'nodeId': case 'queryRoot': case 'queryNodeId': case 'node': case 'rowByNodeId':
+    case 'rowByKeys': case 'allRows': case 'forward': case 'backward': case 'proc': case 'mutation':
+      throw new Error(`Cannot query field "${s.name}" on type "${payloadType.name}".`);
+  }
+  return unhandled(p);
+}
+
+function edgeObject(c: Compiler, row: RowRef, s: CollectedField): SQL {
   const { orderBy } = argumentValues(c, s) as { orderBy?: OrderByValue[] };
   const ordering = resolveOrdering(row.cls, orderBy ?? [], false);
   // A positional order has no position for a single changed row: no cursor, as in v4.
@@ -158,58 +184,58 @@ function edgeObject(c: Compiler, row: ReturnType<typeof aliasRef>, s: CollectedF
 }
 
 function procMutation(
-  c: Compiler, model: Model, f: CollectedField, m: MutationPlan & { kind: 'proc' },
+  c: Compiler, f: CollectedField, m: MutationPlan & { kind: 'proc' },
   input: Record<string, any>, payloadType: GraphQLObjectType, clientMutationId: unknown,
 ): CompiledMutation {
-  const planLike = { kind: 'proc' as const, proc: m.proc, args: m.args, returnType: m.returnType, returnsSet: m.returnsSet, computed: false, table: null, record: m.record, list: false };
+  const planLike = {
+    kind: 'proc' as const, proc: m.proc, args: m.args, returnType: m.returnType, returnsSet: m.returnsSet,
+    computed: false, table: null, record: m.record, list: false,
+  };
   const call = sql`${sql.ident(m.proc.namespaceName, m.proc.name)}(${procArgsSql(c, planLike, input)})`;
   const ret = m.returnType;
   const cls = ret.classId ? c.classById(ret.classId) : null;
   const resultField = collectFields(c, payloadType, subSelections(f)).find((s) => fieldPlan(s)?.kind === 'payloadResult');
-  return {
-    async run(client, signJwt) {
-      if (ret.id === '2278') {
-        const st = compile(sql`select ${call}`);
-        await client.query(st.text, st.values);
-        return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client);
-      }
-      const isJwt = !!(resultField && getNamedType(resultField.field!.type).name === 'JwtToken');
-      if (isJwt) {
-        const st = compile(sql`select case when num_nonnulls(__v) = 0 then null else to_json(__v)::text end as claims from (select ${call} as __v) as __s`);
-        const { rows } = await queryPrepared(client, st.text, st.values);
-        const claims = rows[0].claims ? JSON.parse(rows[0].claims) : null;
-        if (claims && !signJwt) throw new Error('This server has no JWT secret, so it cannot sign the token this function returns.');
-        const token = claims ? signJwt!(claims) : null;
-        return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client, sql`${token}::text`);
-      }
-      if (cls && cls.classKind !== 'c' && !m.returnsSet) {
-        const st = compile(sql`select case when num_nonnulls(__v) = 0 then null else __v::text end as row from (select ${call} as __v) as __s`);
-        const { rows } = await queryPrepared(client, st.text, st.values);
-        return payload(c, model, ret.id, cls, rows[0].row, payloadType, f, clientMutationId, client);
-      }
-      const rowsOf = m.record ?? (m.returnsSet ? cls : null);
-      if (rowsOf) {
-        // OUT parameters and sets of rows: the function in FROM names the columns.
-        const item = resultField ? (getNamedType(resultField.field!.type) as GraphQLObjectType) : null;
-        const a = sql.raw('__o');
-        const obj = item ? rowObject(c, aliasRef(a, rowsOf), item, subSelections(resultField!)) : sql`null`;
-        const value = m.returnsSet
-          ? sql`(select coalesce(json_agg(${obj} order by ${a}.ordinality), '[]'::json) from ${call} with ordinality as ${a})`
-          : sql`(select ${obj} from ${call} as ${a} where not (${a} is null))`;
-        const st = compile(sql`select (${value})::text as value`);
-        const { rows } = await queryPrepared(client, st.text, st.values);
-        return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client, rows[0].value === null ? sql`null::json` : sql`${rows[0].value}::json`);
-      }
-      // Scalars, composites and sets: compute the value once, then select it in the payload.
-      const v = sql.raw('__v');
-      const value = m.returnsSet
-        ? sql`(select coalesce(json_agg(${resultField ? valueExpr(c, sql`${v}.__x`, ret, { ...resultField, field: { ...resultField.field!, type: getNamedType(resultField.field!.type) as any } }) : sql`null`} order by ${v}.__o), '[]'::json) from ${call} with ordinality as ${v}(__x, __o))`
-        : resultField ? valueExpr(c, call, ret, resultField) : sql`null`;
-      const st = compile(sql`select (${value})::text as value`);
-      const { rows } = await queryPrepared(client, st.text, st.values);
-      return payload(c, model, ret.id, null, null, payloadType, f, clientMutationId, client, rows[0].value === null ? sql`null::json` : sql`${rows[0].value}::json`);
-    },
-  };
+  const done = (result?: SQL) => payload(c, ret.id, null, null, payloadType, f, clientMutationId, result);
+  /** A first statement whose `value` column is the result's JSON. */
+  const valued = (value: SQL): CompiledMutation => ({
+    first: compile(sql`select (${value})::text as value`), prepared: true, signs: false,
+    payload: (first) => done(first?.value == null ? sql`null::json` : sql`${first.value}::json`),
+  });
+  if (ret.id === OID.void) {
+    return { first: compile(sql`select ${call}`), prepared: false, signs: false, payload: () => done() };
+  }
+  if (resultField && getNamedType(resultField.field!.type).name === 'JwtToken') {
+    return {
+      first: compile(sql`select case when num_nonnulls(__v) = 0 then null else to_json(__v)::text end as claims from (select ${call} as __v) as __s`),
+      prepared: true, signs: true,
+      payload: (_first, token) => done(sql`${token ?? null}::text`),
+    };
+  }
+  if (cls && cls.classKind !== 'c' && !m.returnsSet) {
+    return {
+      first: compile(sql`select case when num_nonnulls(__v) = 0 then null else __v::text end as row from (select ${call} as __v) as __s`),
+      prepared: true, signs: false,
+      payload: (first) => payload(c, ret.id, cls, (first?.row ?? null) as string | null, payloadType, f, clientMutationId),
+    };
+  }
+  const rowsOf = m.record ?? (m.returnsSet ? cls : null);
+  if (rowsOf) {
+    // OUT parameters and sets of rows: the function in FROM names the columns.
+    const item = resultField ? (getNamedType(resultField.field!.type) as GraphQLObjectType) : null;
+    const a = sql.raw('__o');
+    const obj = item ? rowObject(c, aliasRef(a, rowsOf), item, subSelections(resultField!)) : sql`null`;
+    return valued(m.returnsSet
+      ? sql`(select coalesce(json_agg(${obj} order by ${a}.ordinality), '[]'::json) from ${call} with ordinality as ${a})`
+      : sql`(select ${obj} from ${call} as ${a} where not (${a} is null))`);
+  }
+  // Scalars, composites and sets: compute the value once, then select it in the payload.
+  const v = sql.raw('__v');
+  const setItem = () => (resultField
+    ? valueExpr(c, sql`${v}.__x`, ret, { ...resultField, field: { ...resultField.field!, type: getNamedType(resultField.field!.type) as any } })
+    : sql`null`);
+  return valued(m.returnsSet
+    ? sql`(select coalesce(json_agg(${setItem()} order by ${v}.__o), '[]'::json) from ${call} with ordinality as ${v}(__x, __o))`
+    // to_json: a text or bigint result is a JSON string, not bare text; the function runs
+    // whether or not its result is selected
+    : sql`to_json(${resultField ? valueExpr(c, call, ret, resultField) : call})`);
 }
-
-export { outputExpr };

@@ -2,21 +2,22 @@
 // json_build_object(...) expression, with relations and computed columns as correlated
 // subqueries, so a whole query tree is one statement.
 import {
-  GraphQLObjectType, getNamedType, isListType, isNonNullType, type GraphQLOutputType, type SelectionSetNode,
+  GraphQLInputObjectType, GraphQLObjectType, getNamedType, isListType, isNonNullType, type GraphQLOutputType,
+  type GraphQLSchema, type SelectionSetNode,
 } from 'graphql';
 import type { PgClass, PgType } from '../introspection/model';
-import type { FieldPlan } from '../schema/plans';
-import { nodeAlias } from '../schema/node';
-import { inflect } from '../schema/inflection';
+import type { FieldPlan, InputFieldPlan, SchemaPlan, TypePlan } from '../schema/plans';
 import { sql, type SQL } from './fragment';
 import { argumentValues, collectFields, subSelections, type CollectedField, type ExecContext } from './selection';
-import { inputExpr, outputExpr, typeRef, type OutputOptions } from './values';
+import { inputExpr, outputExpr, typeRef, type OutputContext } from './values';
 import { compileConnection } from './connection';
 import { base64Text } from './ordering';
 
 export interface Compiler extends ExecContext {
   lookupType: (id: string) => PgType;
-  output: OutputOptions;
+  output: OutputContext;
+  /** The names the schema decided (node aliases, enum values, input types). */
+  plan: SchemaPlan;
   classById: (id: string) => PgClass;
   alias: () => SQL;
   /** Compiles a root-level (Query) selection; used by `query` fields. */
@@ -45,6 +46,28 @@ export function fieldPlan(f: CollectedField): FieldPlan | undefined {
   return f.field?.extensions?.forumDev as FieldPlan | undefined;
 }
 
+/**
+ * Closes a switch over plan kinds: it compiles only when every kind is handled, so a new kind
+ * is a type error here rather than a runtime surprise.
+ */
+export function unhandled(plan: never): never {
+  throw new Error(`No SQL for the plan kind ${JSON.stringify((plan as { kind?: unknown }).kind)}.`);
+}
+
+/** The names a schema built by forum-dev recorded for SQL (see schema/build.ts). */
+export function schemaPlan(schema: GraphQLSchema): SchemaPlan {
+  const plan = schema.extensions.forumDev as SchemaPlan | undefined;
+  if (!plan) throw new Error('This GraphQL schema was not built by forum-dev: it records no database names.');
+  return plan;
+}
+
+/** The first element of a table's node ids, as the schema named it. */
+export function nodeAliasOf(c: Compiler, table: PgClass): string {
+  const alias = c.plan.aliasByClassId.get(table.id);
+  if (alias === undefined) throw new Error(`The table ${table.namespaceName}.${table.name} has no row type in this schema.`);
+  return alias;
+}
+
 const buildObject = (pairs: Array<[string, SQL]>) =>
   sql`json_build_object(${sql.join(pairs.map(([k, v]) => sql`${sql.literal(k)}, ${v}`), ', ')})`;
 
@@ -64,8 +87,16 @@ export function jsonObject(pairs: Array<[string, SQL]>): SQL {
 
 export function nodeIdExpr(c: Compiler, row: RowRef): SQL {
   const pk = row.cls.primaryKey!.keyAttributeNums.map((n) => row.cls.attributes.find((a) => a.num === n)!);
-  const parts = pk.map((a) => sql`to_json(${outputExpr(row.column(a.name), c.lookupType(a.typeId), c.lookupType, c.output)})::text`);
-  return base64Text(sql`${sql.literal(`[${JSON.stringify(nodeAlias(row.cls))}`)} || ${sql.join(parts.map((p) => sql`',' || ${p}`), ' || ')} || ']'`);
+  const parts = pk.map((a) => sql`to_json(${keyExpr(c, row.column(a.name), c.lookupType(a.typeId))})::text`);
+  const open = sql.literal(`[${JSON.stringify(nodeAliasOf(c, row.cls))}`);
+  return base64Text(sql`${open} || ${sql.join(parts.map((p) => sql`',' || ${p}`), ' || ')} || ']'`);
+}
+
+/** A key value as a node id holds it: as output, except that enums keep their label (as in v4). */
+function keyExpr(c: Compiler, expr: SQL, type: PgType): SQL {
+  let base = type;
+  while (base.type === 'd' && base.domainBaseTypeId) base = c.lookupType(base.domainBaseTypeId);
+  return base.type === 'e' ? sql`(${expr})::text` : outputExpr(expr, type, c.lookupType, c.output);
 }
 
 export function rowObject(c: Compiler, row: RowRef, type: GraphQLObjectType, sets: readonly SelectionSetNode[]): SQL {
@@ -82,7 +113,6 @@ function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: Collecte
   if (!p || !f.field) throw new Error(`Cannot query field "${f.name}" on type "${type.name}".`);
   switch (p.kind) {
     case 'column':
-    case 'compositeAttr':
       return valueExpr(c, row.column(p.attr.name), p.type, f);
     case 'nodeId':
       return nodeIdExpr(c, row);
@@ -90,13 +120,15 @@ function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: Collecte
       const a = c.alias();
       const target = aliasRef(a, p.foreign);
       const where = p.keys.map((k, i) => sql`${a}.${sql.ident(p.foreignKeys[i].name)} = ${row.column(k.name)}`);
-      return sql`(select ${rowObject(c, target, getNamedType(f.field.type) as GraphQLObjectType, subSelections(f))} from ${sql.ident(p.foreign.namespaceName, p.foreign.name)} as ${a} where ${sql.join(where, ' and ')})`;
+      const obj = rowObject(c, target, getNamedType(f.field.type) as GraphQLObjectType, subSelections(f));
+      return sql`(select ${obj} from ${sql.ident(p.foreign.namespaceName, p.foreign.name)} as ${a} where ${sql.join(where, ' and ')})`;
     }
     case 'backward': {
       const a = c.alias();
       const where = p.keys.map((k, i) => sql`${a}.${sql.ident(k.name)} = ${row.column(p.foreignKeys[i].name)}`);
       if (p.single) {
-        return sql`(select ${rowObject(c, aliasRef(a, p.table), getNamedType(f.field.type) as GraphQLObjectType, subSelections(f))} from ${sql.ident(p.table.namespaceName, p.table.name)} as ${a} where ${sql.join(where, ' and ')} limit 1)`;
+        const obj = rowObject(c, aliasRef(a, p.table), getNamedType(f.field.type) as GraphQLObjectType, subSelections(f));
+        return sql`(select ${obj} from ${sql.ident(p.table.namespaceName, p.table.name)} as ${a} where ${sql.join(where, ' and ')} limit 1)`;
       }
       return compileConnection(c, {
         source: sql.ident(p.table.namespaceName, p.table.name), alias: a, table: p.table, where,
@@ -105,16 +137,19 @@ function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: Collecte
     }
     case 'proc':
       return procExpr(c, p, f, row);
-    default:
+    case 'queryRoot': case 'queryNodeId': case 'node': case 'rowByNodeId': case 'rowByKeys': case 'allRows':
+    case 'mutation': case 'payloadRow': case 'payloadQuery': case 'payloadClientMutationId':
+    case 'payloadDeletedNodeId': case 'payloadEdge': case 'payloadForward': case 'payloadResult':
       throw new Error(`Field "${f.name}" cannot be read here.`);
   }
+  return unhandled(p);
 }
 
 /** A column-like value: scalars converted for output, composite values as nested objects. */
 export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedField): SQL {
   const gType = f.field!.type;
   const named = getNamedType(gType);
-  const plan = (named.extensions as any)?.forumDev;
+  const plan = named.extensions.forumDev as TypePlan | undefined;
   const itemType = type.isPgArray && type.arrayItemTypeId ? c.lookupType(type.arrayItemTypeId) : null;
   const classId = type.classId ?? itemType?.classId;
   if (named instanceof GraphQLObjectType && (plan?.kind === 'row' || plan?.kind === 'composite') && classId) {
@@ -123,12 +158,16 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
       // Elements by subscript, not unnest: unnest would spread each composite into columns and
       // lose the difference between a null element and one whose fields are all null.
       const a = c.alias();
-      return sql`(case when (${expr}) is null then null else (select coalesce(json_agg(case when num_nonnulls(${a}.__e) = 0 then null else ${rowObject(c, { column: (n) => sql`(${a}.__e).${sql.ident(n)}`, whole: sql`${a}.__e`, cls }, named, subSelections(f))} end order by ${a}.__o), '[]'::json) from (select (${expr})[__s] as __e, __s as __o from generate_subscripts(${expr}, 1) as __s) as ${a}) end)`;
+      const item = rowObject(c, { column: (n) => sql`(${a}.__e).${sql.ident(n)}`, whole: sql`${a}.__e`, cls }, named, subSelections(f));
+      const elements = sql`(select (${expr})[__s] as __e, __s as __o from generate_subscripts(${expr}, 1) as __s) as ${a}`;
+      const agg = sql`coalesce(json_agg(case when num_nonnulls(${a}.__e) = 0 then null else ${item} end order by ${a}.__o), '[]'::json)`;
+      return sql`(case when (${expr}) is null then null else (select ${agg} from ${elements}) end)`;
     }
     const v = c.alias();
-    return sql`(select case when num_nonnulls(${v}.__v) = 0 then null else ${rowObject(c, { column: (n) => sql`(${v}.__v).${sql.ident(n)}`, whole: sql`${v}.__v`, cls }, named, subSelections(f))} end from (select ${expr} as __v) as ${v})`;
+    const obj = rowObject(c, { column: (n) => sql`(${v}.__v).${sql.ident(n)}`, whole: sql`${v}.__v`, cls }, named, subSelections(f));
+    return sql`(select case when num_nonnulls(${v}.__v) = 0 then null else ${obj} end from (select ${expr} as __v) as ${v})`;
   }
-  // jwt_token composites become signed tokens; the signing happens in Node (see json-text.ts).
+  // jwt_token composites become signed tokens; the signing happens in Node (see execute/json-text.ts).
   if (named.name === 'JwtToken' && (type.classId || type.type === 'c')) {
     return sql`(case when num_nonnulls(${expr}) = 0 then null else json_build_object(${sql.raw("E'\\u0001jwt'")}, to_json(${expr})) end)`;
   }
@@ -144,7 +183,8 @@ function pickJson(c: Compiler, json: SQL, gType: GraphQLOutputType, sets: readon
   const v = c.alias();
   if (isListType(t)) {
     const item = pickJson(c, sql`${v}.__e`, t.ofType, sets);
-    return sql`(case when json_typeof(${json}) = 'array' then (select coalesce(json_agg(${item} order by ${v}.__o), '[]'::json) from json_array_elements(${json}) with ordinality as ${v}(__e, __o)) end)`;
+    const elements = sql`json_array_elements(${json}) with ordinality as ${v}(__e, __o)`;
+    return sql`(case when json_typeof(${json}) = 'array' then (select coalesce(json_agg(${item} order by ${v}.__o), '[]'::json) from ${elements}) end)`;
   }
   const type = t as GraphQLObjectType;
   const pairs: Array<[string, SQL]> = collectFields(c, type, sets).map((f) => {
@@ -167,8 +207,12 @@ export function inputValue(c: Compiler, value: unknown, type: PgType): SQL {
   if (value == null) return sql`null::${typeRef(type)}`;
   if (type.classId && !type.isPgArray && typeof value === 'object') {
     const cls = c.classById(type.classId);
+    const fieldOf = inputFieldNames(c, cls);
     const v = value as Record<string, unknown>;
-    const items = cls.attributes.map((a) => inputValue(c, v[inflect.column(a)], c.lookupType(a.typeId)));
+    const items = cls.attributes.map((a) => {
+      const field = fieldOf.get(a.name);
+      return inputValue(c, field === undefined ? null : v[field], c.lookupType(a.typeId));
+    });
     return sql`row(${sql.join(items, ', ')})::${typeRef(type)}`;
   }
   if (type.isPgArray && type.arrayItemTypeId && Array.isArray(value)) {
@@ -176,6 +220,16 @@ export function inputValue(c: Compiler, value: unknown, type: PgType): SQL {
     if (item.classId) return sql`array[${sql.join(value.map((x) => inputValue(c, x, item)), ', ')}]::${typeRef(type)}`;
   }
   return inputExpr(value, type, c.lookupType);
+}
+
+/** Column name → the field of the class's input object type that carries it. */
+function inputFieldNames(c: Compiler, cls: PgClass): Map<string, string> {
+  const name = c.plan.inputTypeByClassId.get(cls.id);
+  const type = name === undefined ? undefined : c.schema.getType(name);
+  if (!(type instanceof GraphQLInputObjectType)) {
+    throw new Error(`The type ${cls.namespaceName}.${cls.name} has no input type in this schema.`);
+  }
+  return new Map(Object.values(type.getFields()).map((f) => [(f.extensions.forumDev as InputFieldPlan).attr.name, f.name]));
 }
 
 /**
@@ -226,7 +280,8 @@ export function procExpr(c: Compiler, p: FieldPlan & { kind: 'proc' }, f: Collec
   if (rows && getNamedType(f.field!.type) instanceof GraphQLObjectType) {
     const a = c.alias();
     // a row whose every value is null is no row (v4 answers null)
-    return sql`(select ${rowObject(c, aliasRef(a, rows), getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f))} from ${call} as ${a} where not (${a} is null))`;
+    const obj = rowObject(c, aliasRef(a, rows), getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f));
+    return sql`(select ${obj} from ${call} as ${a} where not (${a} is null))`;
   }
   return valueExpr(c, call, p.returnType, f);
 }

@@ -2,7 +2,7 @@
 // by Postgres exactly as v4 shapes them (bigint and numeric as strings, JSON as text, enums as
 // GraphQL names, intervals and points as objects), inputs are bind parameters cast to the type.
 import type { PgType } from '../introspection/model';
-import { inflect } from '../schema/inflection';
+import { OID, isJsonOid } from '../introspection/oids';
 import { sql, type SQL } from './fragment';
 
 export type TypeLookup = (id: string) => PgType;
@@ -10,6 +10,11 @@ export type TypeLookup = (id: string) => PgType;
 export interface OutputOptions {
   /** JSON columns as JSON values (v4's `dynamicJson`) instead of JSON text. */
   dynamicJson?: boolean;
+}
+
+/** Output options plus the names the schema gave each enum's labels. */
+export interface OutputContext extends OutputOptions {
+  enumNames: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 export function typeRef(type: PgType): SQL {
@@ -21,24 +26,26 @@ function quoteIfNeeded(name: string): string {
 }
 
 /** SQL that turns `expr` of `type` into the JSON value the GraphQL response carries. */
-export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: OutputOptions = {}): SQL {
+export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: OutputContext): SQL {
   switch (type.id) {
-    case '20': case '1700': return sql`(${expr})::text`;
-    case '790': return sql`(${expr})::numeric::float8`;
-    case '114': case '3802':
-      // JSON text must be compact like v4's; see json-text.ts
+    case OID.int8: case OID.numeric: return sql`(${expr})::text`;
+    case OID.money: return sql`(${expr})::numeric::float8`;
+    case OID.json: case OID.jsonb:
+      // JSON text must be compact like v4's; see execute/json-text.ts
       return opts.dynamicJson ? sql`(${expr})::json`
         : sql`(case when (${expr}) is null then null else json_build_object(${sql.raw("E'\\u0001json'")}, (${expr})::json) end)`;
-    case '1186': return intervalExpr(expr);
-    case '600': return sql`(case when ${expr} is null then null else json_build_object('x', (${expr})[0], 'y', (${expr})[1]) end)`;
-    case '21': case '23': case '700': case '701': return expr;
+    case OID.interval: return intervalExpr(expr);
+    case OID.point: return sql`(case when ${expr} is null then null else json_build_object('x', (${expr})[0], 'y', (${expr})[1]) end)`;
+    case OID.int2: case OID.int4: case OID.float4: case OID.float8: return expr;
     default: break;
   }
   // Other numeric base types (oid, …) are BigFloat, sent as strings like numeric.
   if (type.category === 'N' && type.type === 'b') return sql`(${expr})::text`;
   if (isHstoreType(type)) return sql`(${expr})::json`;
   if (type.type === 'e') {
-    const cases = (type.enumVariants ?? []).map((label) => sql`when ${sql.literal(label)} then ${sql.literal(inflect.enumValue(label))}`);
+    const names = opts.enumNames.get(type.id);
+    if (!names) throw new Error(`The enum ${type.namespaceName}.${type.name} has no GraphQL values in this schema.`);
+    const cases = [...names].map(([label, name]) => sql`when ${sql.literal(label)} then ${sql.literal(name)}`);
     return sql`(case (${expr})::text ${sql.join(cases, ' ')} end)`;
   }
   if (type.type === 'd' && type.domainBaseTypeId) {
@@ -46,7 +53,10 @@ export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: Ou
   }
   if (type.type === 'r' && type.rangeSubTypeId) {
     const sub = lookup(type.rangeSubTypeId);
-    const bound = (fn: string, inc: string) => sql`case when ${sql.raw(fn)}(${expr}) is null then null else json_build_object('value', ${outputExpr(sql`${sql.raw(fn)}(${expr})`, sub, lookup, opts)}, 'inclusive', ${sql.raw(inc)}(${expr})) end`;
+    const bound = (fn: string, inc: string) => {
+      const value = outputExpr(sql`${sql.raw(fn)}(${expr})`, sub, lookup, opts);
+      return sql`case when ${sql.raw(fn)}(${expr}) is null then null else json_build_object('value', ${value}, 'inclusive', ${sql.raw(inc)}(${expr})) end`;
+    };
     return sql`(case when (${expr}) is null then null else json_build_object('start', ${bound('lower', 'lower_inc')}, 'end', ${bound('upper', 'upper_inc')}) end)`;
   }
   if (type.isPgArray && type.arrayItemTypeId) {
@@ -54,7 +64,8 @@ export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: Ou
     const inner = outputExpr(sql`__e`, item, lookup, opts);
     if (inner.chunks.length === 1 && inner.chunks[0] === (sql`__e`).chunks[0]) return expr;
     if (isPassThrough(item, lookup, opts)) return expr;
-    return sql`(case when (${expr}) is null then null else (select coalesce(json_agg(${inner} order by __o), '[]'::json) from unnest(${expr}) with ordinality as __u(__e, __o)) end)`;
+    const agg = sql`coalesce(json_agg(${inner} order by __o), '[]'::json)`;
+    return sql`(case when (${expr}) is null then null else (select ${agg} from unnest(${expr}) with ordinality as __u(__e, __o)) end)`;
   }
   return expr;
 }
@@ -63,10 +74,14 @@ export function isHstoreType(type: PgType): boolean {
   return type.name === 'hstore' && type.type === 'b';
 }
 
-function isPassThrough(type: PgType, lookup: TypeLookup, opts: OutputOptions): boolean {
-  if ((type.id === '114' || type.id === '3802') && opts.dynamicJson) return true;
-  if (['20', '1700', '790', '114', '3802', '1186', '600'].includes(type.id)) return false;
-  if (type.category === 'N' && type.type === 'b' && !['21', '23', '700', '701'].includes(type.id)) return false;
+/** Types outputExpr converts, and the numbers JSON carries as they are. */
+const CONVERTED = new Set<string>([OID.int8, OID.numeric, OID.money, OID.json, OID.jsonb, OID.interval, OID.point]);
+const JSON_NUMBERS = new Set<string>([OID.int2, OID.int4, OID.float4, OID.float8]);
+
+function isPassThrough(type: PgType, lookup: TypeLookup, opts: OutputContext): boolean {
+  if (isJsonOid(type.id) && opts.dynamicJson) return true;
+  if (CONVERTED.has(type.id)) return false;
+  if (type.category === 'N' && type.type === 'b' && !JSON_NUMBERS.has(type.id)) return false;
   if (isHstoreType(type)) return false;
   if (type.type === 'e' || type.type === 'r' || type.type === 'c') return false;
   if (type.type === 'd' && type.domainBaseTypeId) return isPassThrough(lookup(type.domainBaseTypeId), lookup, opts);
@@ -101,17 +116,17 @@ export function plausibleValue(value: unknown, type: PgType): boolean {
 /** A GraphQL input value as SQL: a bind parameter cast to the column or argument type. */
 export function inputExpr(value: unknown, type: PgType, lookup: TypeLookup): SQL {
   if (value === null || value === undefined) return sql`null::${typeRef(type)}`;
-  if (type.id === '1186' && typeof value === 'object') {
+  if (type.id === OID.interval && typeof value === 'object') {
     const o = value as Record<string, number | null>;
     const parts = ['seconds', 'minutes', 'hours', 'days', 'months', 'years']
       .filter((k) => o[k]).map((k) => `${o[k]} ${k}`);
     return sql`${parts.join(' ') || '0 seconds'}::interval`;
   }
-  if (type.id === '600' && typeof value === 'object') {
+  if (type.id === OID.point && typeof value === 'object') {
     const p = value as { x: number; y: number };
     return sql`point(${p.x}::float8, ${p.y}::float8)`;
   }
-  if (type.id === '114' || type.id === '3802') {
+  if (isJsonOid(type.id)) {
     return sql`${typeof value === 'string' ? value : JSON.stringify(value)}::${typeRef(type)}`;
   }
   if (isHstoreType(type) && typeof value === 'object') {
@@ -119,9 +134,9 @@ export function inputExpr(value: unknown, type: PgType, lookup: TypeLookup): SQL
     return sql`${sql.ident(type.namespaceName, 'hstore')}(${entries.map(([k]) => k)}::text[], ${entries.map(([, v]) => v)}::text[])`;
   }
   if (type.type === 'e') {
-    const label = (type.enumVariants ?? []).find((l) => inflect.enumValue(l) === value) ?? String(value);
+    // the value is the label: GraphQL enum values hold it, cursors and node ids carry it;
     // enum tables (`@enum`) keep their key column's type
-    return sql`${label}::${typeRef(type.domainBaseTypeId ? lookup(type.domainBaseTypeId) : type)}`;
+    return sql`${String(value)}::${typeRef(type.domainBaseTypeId ? lookup(type.domainBaseTypeId) : type)}`;
   }
   if (type.type === 'r' && type.rangeSubTypeId && typeof value === 'object') {
     const r = value as { start?: { value: unknown; inclusive: boolean } | null; end?: { value: unknown; inclusive: boolean } | null };

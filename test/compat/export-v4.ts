@@ -40,6 +40,7 @@ export const references: Reference[] = [
   { name: 'functions', sqlFiles: [schemaFile('functions')], schemas: ['functions'], flags: [] },
   { name: 'extensions', sqlFiles: [schemaFile('extensions')], schemas: ['extensions'], flags: [] },
   { name: 'arrays', sqlFiles: [schemaFile('arrays')], schemas: ['arrays'], flags: [] },
+  { name: 'renamed', sqlFiles: [schemaFile('renamed')], schemas: ['renamed'], flags: [] },
 ];
 
 async function exportOne(ref: Reference): Promise<void> {

@@ -174,6 +174,16 @@ test('scalars come out as the HTTP server sends them, with and without dynamicJs
   }
 });
 
+test('enum values go in and come out by their GraphQL names through graphql-js', async () => {
+  const source = `query ($mood: Mood!) {
+    byVariable: allThings(condition: { mood: $mood }) { nodes { mood } }
+    byLiteral: allThings(condition: { mood: HAPPY }) { totalCount }
+  }`;
+  const r = await inTransaction((pgClient) => graphql({ schema, source, variableValues: { mood: 'NOT_SURE' }, contextValue: { pgClient } }));
+  assert.equal(r.errors, undefined, String(r.errors));
+  assert.deepEqual(plain(r.data), { byVariable: { nodes: [{ mood: 'NOT_SURE' }] }, byLiteral: { totalCount: 0 } });
+});
+
 function token(claims: Record<string, unknown>, options: jwt.SignOptions = {}): string {
   return jwt.sign(claims, JWT_SECRET, { audience: 'postgraphile', ...options });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compile, quoteIdent, sql } from '../../src/sql/fragment';
-import { compactJson, finishJsonText } from '../../src/sql/json-text';
+import { compactJson, finishJsonText } from '../../src/execute/json-text';
 
 test('interpolated values are always bind parameters', () => {
   const evil = "'; drop table person; --";

@@ -1,7 +1,9 @@
-// JSON columns are sent as JSON text (v4's default), and v4's text is compact: it is
-// JSON.stringify of the parsed value, whatever spacing the column stored. Postgres cannot
-// produce that text, so such values leave SQL wrapped in a marker object and are turned into
-// text here: only responses that contain a marker are parsed; all others pass untouched.
+// Finishing the JSON text the database answered. JSON columns are sent as JSON text (v4's
+// default), and v4's text is compact: it is JSON.stringify of the parsed value, whatever spacing
+// the column stored. Postgres cannot produce that text, so such values leave SQL wrapped in a
+// marker object and are turned into text here: only responses that contain a marker are parsed;
+// all others pass untouched. JWTs are signed here too, the one place that signs a token a
+// query or mutation returns.
 
 /** The marker's only key; a control character keeps it apart from real data. */
 export const JSON_TEXT_KEY = '\u0001json';
@@ -22,18 +24,18 @@ function marked(value: unknown, key: string): value is Record<string, unknown> {
 export function reviver(sign?: JwtSigner): (key: string, value: unknown) => unknown {
   return (_key, value) => {
     if (marked(value, JSON_TEXT_KEY)) return JSON.stringify(value[JSON_TEXT_KEY]);
-    if (marked(value, JWT_KEY)) {
-      const claims = value[JWT_KEY] as Record<string, unknown> | null;
-      // a composite whose attributes are all null is no token, as in v4
-      if (!claims || Object.values(claims).every((v) => v === null)) return null;
-      if (!sign) throw new Error('This server has no JWT secret, so it cannot sign the token a field returns.');
-      return sign(claims);
-    }
+    if (marked(value, JWT_KEY)) return signToken(value[JWT_KEY] as Record<string, unknown> | null, sign);
     return value;
   };
 }
 
-export const reviveJsonText = reviver();
+/** A jwt_token value as the token the API answers. */
+export function signToken(claims: Record<string, unknown> | null, sign?: JwtSigner): string | null {
+  // a composite whose attributes are all null is no token, as in v4
+  if (!claims || Object.values(claims).every((v) => v === null)) return null;
+  if (!sign) throw new Error('This server has no JWT secret, so it cannot sign the token this API returns.');
+  return sign(claims);
+}
 
 /** Replaces markers (JSON text, JWTs) in a response body, and drops the spacing Postgres puts in. */
 export function finishJsonText(text: string, sign?: JwtSigner): string {
