@@ -10,8 +10,6 @@ export interface Snapshot {
   readonly schema: GraphQLSchema;
   readonly model: Model;
   readonly options: SchemaOptions;
-  /** Parsed and validated documents of this schema generation (bounded, LRU). */
-  readonly documents: Map<string, any>;
 }
 
 /** Builds and validates (once, here) the schema; an invalid one throws and is never served. */
@@ -26,7 +24,7 @@ export function makeSnapshot(model: Model, options: SchemaOptions, generation: n
   if (errors.length) {
     throw new Error(withSources(model, `The GraphQL schema is invalid: ${errors.map((e) => e.message).join('; ')}`));
   }
-  return { generation, model, options, schema, documents: new Map() };
+  return { generation, model, options, schema };
 }
 
 /**
