@@ -31,7 +31,10 @@ async function addEnumTables(db: Pool | ClientBase, model: Model): Promise<void>
     // no ORDER BY: variants keep the table's own row order, as v4 reads them
     return `select ${i} as i, coalesce(json_agg(json_build_array(${q(pk.name)}::text, ${desc ? `${q(desc.name)}::text` : 'null'})), '[]') as rows from ${q(t.namespaceName)}.${q(t.name)}`;
   });
-  const { rows } = await db.query(parts.join(' union all '));
+  const rows = await db.query(parts.join(' union all ')).then((r) => r.rows, (err: Error) => {
+    throw new Error(`Introspection could not read the rows of the enum tables ${tables.map((t) => `"${t.namespaceName}"."${t.name}"`).join(', ')}: `
+      + `${err.message}. Grant the connecting role USAGE on their schema and SELECT on them.`);
+  });
   for (const r of rows) {
     const table = tables[r.i];
     const pk = table.attributes.find((a) => a.num === table.primaryKey!.keyAttributeNums[0])!;

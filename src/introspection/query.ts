@@ -3,9 +3,19 @@
 // extension-owned objects) follow PostGraphile v4 so both expose the same things.
 //
 // $1: exposed schema names (text[]).
+//
+// Privileges (the acl* columns, used with --no-ignore-rbac) are those of the connecting role or
+// of any role it is a member of, inherited or not (an authenticator is typically `noinherit` and
+// switches role per request), as v4 reads them. Only catalog tables and has_*_privilege by oid
+// are used: nothing here needs USAGE on a schema, so any login role can run it.
 
 export const introspectionSql = `
-with
+with recursive
+  accessible_role(id) as (
+      select rol.oid from pg_catalog.pg_roles rol where rol.rolname = current_user
+    union
+      select mem.roleid from pg_catalog.pg_auth_members mem join accessible_role acc on mem.member = acc.id
+  ),
   namespace as (
     select nsp.oid as id, nsp.nspname as name, dsc.description
     from pg_catalog.pg_namespace nsp
@@ -21,10 +31,10 @@ with
       (pg_catalog.pg_relation_is_updatable(rel.oid, true) & 16) = 16 as "isDeletable",
       (pg_catalog.pg_relation_is_updatable(rel.oid, true) & 8) = 8 as "isInsertable",
       (pg_catalog.pg_relation_is_updatable(rel.oid, true) & 4) = 4 as "isUpdatable",
-      pg_catalog.has_table_privilege(rel.oid, 'SELECT') as "aclSelectable",
-      pg_catalog.has_table_privilege(rel.oid, 'INSERT') as "aclInsertable",
-      pg_catalog.has_table_privilege(rel.oid, 'UPDATE') as "aclUpdatable",
-      pg_catalog.has_table_privilege(rel.oid, 'DELETE') as "aclDeletable"
+      exists (select 1 from accessible_role acc where pg_catalog.has_table_privilege(acc.id, rel.oid, 'SELECT')) as "aclSelectable",
+      exists (select 1 from accessible_role acc where pg_catalog.has_table_privilege(acc.id, rel.oid, 'INSERT')) as "aclInsertable",
+      exists (select 1 from accessible_role acc where pg_catalog.has_table_privilege(acc.id, rel.oid, 'UPDATE')) as "aclUpdatable",
+      exists (select 1 from accessible_role acc where pg_catalog.has_table_privilege(acc.id, rel.oid, 'DELETE')) as "aclDeletable"
     from pg_catalog.pg_class rel
     join pg_catalog.pg_namespace nsp on nsp.oid = rel.relnamespace
     left join pg_catalog.pg_description dsc
@@ -45,9 +55,9 @@ with
       att.atttypid as "typeId", nullif(att.atttypmod, -1) as "typeModifier",
       att.attnotnull as "isNotNull", att.atthasdef as "hasDefault",
       att.attidentity as identity, att.attgenerated as generated,
-      pg_catalog.has_column_privilege(att.attrelid, att.attnum, 'SELECT') as "aclSelectable",
-      pg_catalog.has_column_privilege(att.attrelid, att.attnum, 'INSERT') as "aclInsertable",
-      pg_catalog.has_column_privilege(att.attrelid, att.attnum, 'UPDATE') as "aclUpdatable"
+      exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'SELECT')) as "aclSelectable",
+      exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'INSERT')) as "aclInsertable",
+      exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'UPDATE')) as "aclUpdatable"
     from pg_catalog.pg_attribute att
     left join pg_catalog.pg_description dsc
       on dsc.objoid = att.attrelid and dsc.objsubid = att.attnum
@@ -67,7 +77,7 @@ with
       coalesce(pro.proargmodes::text[], array[]::text[]) as "argModes",
       coalesce(pro.proargnames, array[]::text[]) as "argNames",
       pro.pronargs as "inputArgsCount", pro.pronargdefaults as "argDefaultsNum",
-      pg_catalog.has_function_privilege(pro.oid, 'EXECUTE') as "aclExecutable",
+      exists (select 1 from accessible_role acc where pg_catalog.has_function_privilege(acc.id, pro.oid, 'EXECUTE')) as "aclExecutable",
       pro.prosecdef as "securityDefiner",
       lan.lanname as language
     from pg_catalog.pg_proc pro

@@ -1,0 +1,117 @@
+// Every reference schema built as an authenticator role that is neither owner nor superuser, as
+// v4's security docs set one up: `login noinherit`, USAGE on the exposed schema only (and, for
+// the forum, membership of the roles it switches to). A schema it may not use (with an enum
+// table, views, functions, domains) sits beside the exposed ones; the schema must still be v4's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { printSchema } from 'graphql';
+import { references, type Reference } from '../compat/export-v4';
+import { compareSdl, loadDbComments } from '../helpers/compare-schema';
+import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
+import { exportV4Schema } from '../helpers/v4';
+import { forumV4Flags, plainOptions, root, startOurs } from './setup';
+
+const AUTH = 'forum_dev_authenticator';
+const PASSWORD = 'authenticator';
+
+// Objects the authenticator can see in the catalog but may not use.
+const hiddenSql = `
+create schema forum_dev_hidden;
+create table forum_dev_hidden.colour (id text primary key, description text);
+comment on table forum_dev_hidden.colour is E'@enum';
+insert into forum_dev_hidden.colour values ('red', 'Red');
+create table forum_dev_hidden.thing (id int primary key, colour text references forum_dev_hidden.colour);
+create view forum_dev_hidden.thing_view as select * from forum_dev_hidden.thing;
+create type forum_dev_hidden.pair as (a int, b text);
+create domain forum_dev_hidden.positive as int check (value > 0);
+create function forum_dev_hidden.double(x int) returns int language sql immutable as 'select x * 2';
+create function forum_dev_hidden.things() returns setof forum_dev_hidden.thing language sql stable as 'select * from forum_dev_hidden.thing';
+revoke all on schema forum_dev_hidden from public;
+`;
+
+function rolesSql(ref: Reference): string {
+  const schemas = ref.schemas.map((s) => `"${s}"`).join(', ');
+  const list = ref.schemas.map((s) => `'${s}'`).join(', ');
+  const members = ref.name === 'forum' ? `grant forum_example_anonymous, forum_example_person to ${AUTH};` : '';
+  return `
+do $$ begin
+  if not exists (select from pg_roles where rolname = '${AUTH}') then
+    create role ${AUTH} login noinherit password '${PASSWORD}';
+  end if;
+end $$;
+grant usage on schema ${schemas} to ${AUTH};
+${members}
+-- v4 reads enum tables' rows while building, and asks for these grants when it cannot
+do $$ declare r record; begin
+  for r in select c.oid::regclass as rel from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    join pg_description d on d.objoid = c.oid and d.objsubid = 0 and d.classoid = 'pg_class'::regclass
+    where n.nspname in (${list}) and d.description ~ '(^|\n)@enum'
+  loop execute format('grant select on %s to ${AUTH}', r.rel); end loop;
+end $$;
+`;
+}
+
+/** A database of `ref` with the hidden schema and the authenticator; returns both connections. */
+async function setUp(ref: Reference): Promise<{ db: string; admin: string; auth: string; cleanup: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'forum-dev-auth-'));
+  const hidden = join(dir, 'hidden.sql');
+  const roles = join(dir, 'roles.sql');
+  writeFileSync(hidden, hiddenSql);
+  writeFileSync(roles, rolesSql(ref));
+  const db = uniqueName(`e2e_auth_${ref.name}`);
+  try {
+    const admin = await createDatabase(db, [...ref.sqlFiles, hidden, roles]);
+    return { db, admin, auth: connectionAs(admin, AUTH, PASSWORD), cleanup: () => dropDatabase(db) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const ref of references) {
+  test(`schema of ${ref.name} built as a non-superuser authenticator matches v4's`, async () => {
+    const { admin, auth, cleanup } = await setUp(ref);
+    try {
+      const ours = await startOurs(auth, ref.name === 'forum' ? {} : plainOptions(ref.schemas));
+      try {
+        const v4 = readFileSync(join(root, 'test/fixtures/v4', `${ref.name}.graphql`), 'utf8');
+        const diffs = compareSdl(v4, printSchema(ours.server.live.current().schema), {
+          dbDescriptions: await loadDbComments(admin, ref.schemas),
+        });
+        assert.deepEqual(diffs, [], diffs.slice(0, 40).join('\n'));
+      } finally {
+        await ours.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+}
+
+// With --no-ignore-rbac v4 counts the privileges of every role the authenticator is a member of
+// (it switches to them per request), even though a noinherit role does not hold them itself.
+test('--no-ignore-rbac as a noinherit authenticator hides what its roles may not use, as v4', async () => {
+  const forum = references.find((r) => r.name === 'forum')!;
+  const { admin, auth, cleanup } = await setUp(forum);
+  try {
+    const expected = await exportV4Schema({ connection: auth, schemas: forum.schemas, flags: [...forumV4Flags, '--no-ignore-rbac'] });
+    const ours = await startOurs(auth, { ignoreRbac: false });
+    try {
+      const diffs = compareSdl(expected, printSchema(ours.server.live.current().schema), {
+        dbDescriptions: await loadDbComments(admin, forum.schemas),
+      });
+      assert.deepEqual(diffs, [], diffs.slice(0, 40).join('\n'));
+      // what the roles may use is there; what none may (inserting people) is not
+      assert.match(expected, /allPosts/);
+      assert.match(expected, /createPost\(/);
+      assert.doesNotMatch(expected, /createPerson\(/);
+    } finally {
+      await ours.close();
+    }
+  } finally {
+    await cleanup();
+  }
+});
