@@ -64,25 +64,30 @@ function publicMessage(err: Record<string, any> | null | undefined): string {
   return err?.message ?? String(err);
 }
 
+/**
+ * An error as v4 sends it: `message`, `locations`, `path`. Only with `extendedErrors` (v4's
+ * `--extended-errors hint,detail,errcode`) are the database error's fields added, both at the
+ * top and under `extensions.exception`; `showErrorStack` adds the stack.
+ */
 export function formatError(e: unknown, path: Array<string | number> | undefined, opts: RunOptions, nodes?: readonly ASTNode[]): Record<string, unknown> {
   const err = e as Record<string, any>;
-  const out: Record<string, any> = { message: publicMessage(err) };
+  const picked: Record<string, unknown> = {};
+  const isPgError = typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code);
+  if (isPgError) {
+    for (const key of opts.extendedErrors ?? []) {
+      const value = key === 'errcode' ? err.code : err[key];
+      picked[key] = value != null ? String(value) : value;
+    }
+  }
+  const out: Record<string, any> = Object.keys(picked).length ? { ...picked, extensions: { exception: picked } } : {};
+  out.message = publicMessage(err);
   if (e instanceof GraphQLError && e.locations) out.locations = e.locations;
   else if (nodes?.length) {
     const located = new GraphQLError(out.message, { nodes });
     if (located.locations) out.locations = located.locations;
   }
   if (path) out.path = path;
-  const extensions: Record<string, unknown> = {};
-  if (typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) {
-    extensions.code = err.code;
-    for (const key of opts.extendedErrors ?? []) {
-      const value = key === 'errcode' ? err.code : err[key];
-      if (value != null) out[key] = value;
-    }
-  }
-  if (opts.showErrorStack && err?.stack) extensions.stack = String(err.stack).split('\n');
-  if (Object.keys(extensions).length) out.extensions = extensions;
+  if (opts.showErrorStack && err?.stack) out.stack = String(err.stack);
   return out;
 }
 
@@ -252,7 +257,7 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions) {
         const compiled = compileMutationField(c, f);
         parts.push(`${JSON.stringify(f.key)}:${await runMutationField(client, compiled, opts.signJwt)}`);
       } catch (e) {
-        errors.push(formatError(e, [f.key], opts));
+        errors.push(formatError(e, [f.key], opts, f.nodes));
         parts.push(`${JSON.stringify(f.key)}:null`);
       }
     }

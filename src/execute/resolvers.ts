@@ -75,9 +75,11 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
       return undefined;
     }
   };
+  const query = schema.getQueryType();
   const tagNode = (value: unknown, nodeId: unknown): unknown => {
     if (value && typeof value === 'object' && !(NODE_TYPE in value)) {
-      const name = typeNameOfNodeId(nodeId);
+      // `node(nodeId: "query")` is the Query object itself (compile.ts builds its fields)
+      const name = nodeId === 'query' ? query?.name : typeNameOfNodeId(nodeId);
       if (name) Object.defineProperty(value, NODE_TYPE, { value: name });
     }
     return value;
@@ -99,7 +101,6 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
     return JSON.parse(rows[0].data, reviver(signerFor(context)))[key];
   };
 
-  const query = schema.getQueryType();
   if (query) {
     for (const field of Object.values(query.getFields())) {
       const isNode = (field.extensions as { forumDev?: { kind?: string } })?.forumDev?.kind === 'node';

@@ -9,7 +9,7 @@ import {
 import type { Model, PgClass, PgType } from '../introspection/model';
 import { inflect } from './inflection';
 import type { SchemaPlan } from './plans';
-import { builtinForOid, makeScalars, type Scalars } from './scalars';
+import { builtinForOid, jwtScalar, makeScalars, type Scalars } from './scalars';
 
 export interface SchemaOptions {
   schemas: string[];
@@ -120,7 +120,10 @@ export function inputType(ctx: BuildContext, type: PgType): GraphQLInputType | n
 }
 
 function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
-  if (ctx.jwtType && type.id === ctx.jwtType.id) return ctx.scalars.JwtToken;
+  if (ctx.jwtType && type.id === ctx.jwtType.id) {
+    const cls = classOfType(ctx, type);
+    return jwtScalar(cls ? inflect.tableType(cls) : inflect.domainType(type));
+  }
   const builtin = builtinForOid(type.id, ctx.scalars);
   if (builtin) return builtin.output;
   if (isHstore(ctx, type)) return ctx.scalars.KeyValueHash;

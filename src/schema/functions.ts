@@ -77,7 +77,7 @@ function recordClass(proc: PgProc): PgClass {
     const name = proc.argNames[i] || `column${outIndex + 1}`;
     attributes.push({
       classId: `record:${proc.id}`, num: outIndex + 1, name, description: null,
-      tags: { name: inflect.functionOutputFieldName(proc.argNames[i] ?? '', outIndex) },
+      tags: { name: inflect.functionOutputFieldName(proc.argNames[i] ?? '', outIndex + 1) },
       typeId, typeModifier: null, isNotNull: false, hasDefault: false, identity: '', generated: '',
       aclSelectable: true, aclInsertable: false, aclUpdatable: false,
     });

@@ -2,7 +2,7 @@
 // (`xPatch`), `deleteX`/`deleteXById`, and volatile functions (`registerPerson(input: {…})`),
 // each answering with a payload holding the row, `query`, related rows and an edge.
 import {
-  GraphQLID, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLString,
+  GraphQLID, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLString, getNamedType,
   type GraphQLFieldConfigMap, type GraphQLInputFieldConfigMap, type GraphQLOutputType,
 } from 'graphql';
 import type { PgAttribute, PgClass, PgProc } from '../introspection/model';
@@ -203,9 +203,10 @@ function procMutationField(ctx: BuildContext, proc: PgProc) {
   let rowField = null;
   if (!isVoid) {
     const item = procItemType(ctx, proc, ret);
-    const itemName = (item as { name?: string }).name ?? 'result';
     const outNames = proc.argNames.filter((_, i) => ['o', 'b', 't'].includes(proc.argModes[i] ?? ''));
-    const name = inflect.functionMutationResultFieldName(proc, itemName, ret.returnsSet, ret.record ? [] : outNames);
+    // named after the element type, plural for sets and arrays alike (`strings`, `compoundTypes`)
+    const name = inflect.functionMutationResultFieldName(proc, getNamedType(item).name,
+      ret.returnsSet || ret.type.isPgArray, ret.record ? [] : outNames);
     rowField = {
       name, type: (ret.returnsSet ? new GraphQLList(classOfType(ctx, ret.type) ? setofRowItem(ctx, item) : item) : item) as GraphQLOutputType,
       description: undefined as unknown as string,

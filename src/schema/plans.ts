@@ -50,7 +50,7 @@ export type ConnectionPlan = {
 };
 
 export interface TypePlan {
-  kind: 'row' | 'connection' | 'edge' | 'pageInfo' | 'payload' | 'composite' | 'interval' | 'point' | 'range' | 'rangeBound' | 'enum';
+  kind: 'row' | 'connection' | 'edge' | 'pageInfo' | 'payload' | 'composite' | 'interval' | 'point' | 'range' | 'rangeBound' | 'enum' | 'jwt';
   table?: PgClass;
   type?: PgType;
   connection?: ConnectionPlan;

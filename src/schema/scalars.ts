@@ -7,6 +7,15 @@ import {
 } from 'graphql';
 import { OID } from '../introspection/oids';
 
+/**
+ * The scalar the configured JWT composite becomes, named like the composite as v4 names it
+ * (`jwt_token` -> `JwtToken`); its plan marks values to sign, whatever the name.
+ */
+export function jwtScalar(name: string): GraphQLScalarType {
+  const base = stringScalar(name, 'A signed JSON Web Token (RFC 7519) carrying claims about who holds it.');
+  return new GraphQLScalarType({ ...base.toConfig(), extensions: { forumDev: { kind: 'jwt' } } });
+}
+
 function stringScalar(name: string, description: string, check?: (s: string) => void) {
   return new GraphQLScalarType({
     name,
@@ -82,7 +91,6 @@ export function makeScalars(dynamicJson = false) {
     RegConfig: stringScalar('RegConfig', 'A text search configuration (an object identifier type).'),
     RegDictionary: stringScalar('RegDictionary', 'A text search dictionary (an object identifier type).'),
     KeyValueHash: keyValueHashScalar(),
-    JwtToken: stringScalar('JwtToken', 'A signed JSON Web Token (RFC 7519) carrying claims about who holds it.'),
   };
   const intervalFields = () => ({
     seconds: { type: GraphQLFloat, description: 'Seconds, the only field with a fractional part; larger units carry their own counts.' },

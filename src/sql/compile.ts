@@ -12,7 +12,7 @@ import {
   aliasRef, fieldPlan, jsonObject, nodeAliasOf, procExpr, rowObject, schemaPlan, unhandled, type Compiler,
 } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
-import { inputExpr, plausibleValue, type OutputOptions } from './values';
+import { inputExpr, plausibleValue, validKeyValue, type OutputOptions } from './values';
 
 export interface OperationInput {
   schema: GraphQLSchema;
@@ -84,10 +84,24 @@ function rootField(c: Compiler, f: CollectedField): SQL {
     case 'queryRoot': return rootObject(c, subSelections(f));
     case 'queryNodeId': return sql.literal('query');
     case 'node': {
-      const { alias, keys } = decodeNodeId(argumentValues(c, f).nodeId);
-      const node = c.plan.nodeByAlias.get(alias);
+      // As v4: `query` is the Query object itself, and any id that names no row (not an id,
+      // an unknown type, keys of the wrong number or kind) is null, never an error.
+      const nodeId = argumentValues(c, f).nodeId;
+      if (nodeId === 'query') return rootObject(c, subSelections(f));
+      let decoded: { alias: string; keys: unknown[] };
+      try {
+        decoded = decodeNodeId(nodeId);
+      } catch {
+        return sql`null::json`;
+      }
+      const node = c.plan.nodeByAlias.get(decoded.alias);
       if (!node) return sql`null::json`;
-      return rowByNodeId(c, node.table, keys, f, c.schema.getType(node.typeName) as GraphQLObjectType);
+      const table = node.table;
+      const keys = table.primaryKey!.keyAttributeNums.map((num) => table.attributes.find((x) => x.num === num)!);
+      if (decoded.keys.length !== keys.length || keys.some((k, i) => !validKeyValue(decoded.keys[i], c.lookupType(k.typeId), c.lookupType))) {
+        return sql`null::json`;
+      }
+      return rowByKeys(c, table, keys, decoded.keys, f, c.schema.getType(node.typeName) as GraphQLObjectType);
     }
     case 'rowByNodeId': {
       const { alias, keys } = decodeNodeId(argumentValues(c, f).nodeId);

@@ -142,6 +142,12 @@ function wantsCursor(c: Compiler, selected: CollectedField[]): boolean {
   });
 }
 
+/** A list field (`nodes`, a simple collection) as the field of one of its elements. */
+function elementField(f: CollectedField): CollectedField {
+  const t = getNullableType(f.field!.type);
+  return isListType(t) ? { ...f, field: { ...f.field!, type: t.ofType } } : f;
+}
+
 export function compileConnection(c: Compiler, src: ConnectionSource, f: CollectedField): SQL {
   const args = pagingArgs(c, f);
   const where = [...src.where, ...conditionSql(c, src, f, args.condition)];
@@ -157,7 +163,7 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
   const nodeJson = (nf: CollectedField, sets: readonly SelectionSetNode[]) => src.table
     ? rowObject(c, pageRowRef(p, src.table), getNamedType(nf.field!.type) as GraphQLObjectType, sets)
     // `f() with ordinality as a` names a scalar result's column after the alias itself
-    : valueExpr(c, sql`${p}.${src.alias}`, src.nodeType, nf);
+    : valueExpr(c, sql`${p}.${src.alias}`, src.nodeType, elementField(nf));
   const agg = (item: SQL) => sql`coalesce(json_agg(${item} order by ${outOrder}) filter (where ${inPage}), '[]'::json)`;
 
   if (list) return sql`(select ${agg(nodeJson(f, subSelections(f)))} from (${page.sql}) as ${p})`;

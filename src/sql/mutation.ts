@@ -10,8 +10,8 @@ import { keyedCursorExpr, resolveOrdering, specExpr } from './ordering';
 import { compile, sql, type CompiledSQL, type SQL } from './fragment';
 import { decodeNodeId } from './node-id';
 import {
-  aliasRef, fieldPlan, inputValue, jsonObject, nodeAliasOf, nodeIdExpr, procArgsSql, rowObject, unhandled, valueExpr,
-  type Compiler, type RowRef,
+  aliasRef, fieldPlan, inputValue, jsonObject, jwtClaimsExpr, nodeAliasOf, nodeIdExpr, procArgsSql, rowObject, unhandled,
+  valueExpr, type Compiler, type RowRef,
 } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
 import { inputExpr, plausibleValue, typeRef } from './values';
@@ -204,9 +204,10 @@ function procMutation(
   if (ret.id === OID.void) {
     return { first: compile(sql`select ${call}`), prepared: false, signs: false, payload: () => done() };
   }
-  if (resultField && getNamedType(resultField.field!.type).name === 'JwtToken') {
+  // the configured JWT type, whatever its name (a lookalike composite is a plain object)
+  if (resultField && (getNamedType(resultField.field!.type).extensions as any)?.forumDev?.kind === 'jwt') {
     return {
-      first: compile(sql`select case when num_nonnulls(__v) = 0 then null else to_json(__v)::text end as claims from (select ${call} as __v) as __s`),
+      first: compile(sql`select case when num_nonnulls(__v) = 0 then null else ${jwtClaimsExpr(c, sql`__v`, ret)}::text end as claims from (select ${call} as __v) as __s`),
       prepared: true, signs: true,
       payload: (_first, token) => done(sql`${token ?? null}::text`),
     };

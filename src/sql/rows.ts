@@ -6,6 +6,7 @@ import {
   type GraphQLSchema, type SelectionSetNode,
 } from 'graphql';
 import type { PgClass, PgType } from '../introspection/model';
+import { OID } from '../introspection/oids';
 import type { FieldPlan, InputFieldPlan, SchemaPlan, TypePlan } from '../schema/plans';
 import { sql, type SQL } from './fragment';
 import { argumentValues, collectFields, subSelections, type CollectedField, type ExecContext } from './selection';
@@ -87,16 +88,23 @@ export function jsonObject(pairs: Array<[string, SQL]>): SQL {
 
 export function nodeIdExpr(c: Compiler, row: RowRef): SQL {
   const pk = row.cls.primaryKey!.keyAttributeNums.map((n) => row.cls.attributes.find((a) => a.num === n)!);
-  const parts = pk.map((a) => sql`to_json(${keyExpr(c, row.column(a.name), c.lookupType(a.typeId))})::text`);
+  const parts = pk.map((a) => keyJson(c, row.column(a.name), c.lookupType(a.typeId)));
   const open = sql.literal(`[${JSON.stringify(nodeAliasOf(c, row.cls))}`);
   return base64Text(sql`${open} || ${sql.join(parts.map((p) => sql`',' || ${p}`), ' || ')} || ']'`);
 }
 
-/** A key value as a node id holds it: as output, except that enums keep their label (as in v4). */
-function keyExpr(c: Compiler, expr: SQL, type: PgType): SQL {
+/**
+ * A key value as JSON text, as a v4 node id holds it: as output, except that enums keep their
+ * label, and a bigint is a JSON number while JavaScript holds it exactly, a string beyond (so
+ * ids stay the same when a key column grows from int to bigint).
+ */
+function keyJson(c: Compiler, expr: SQL, type: PgType): SQL {
   let base = type;
   while (base.type === 'd' && base.domainBaseTypeId) base = c.lookupType(base.domainBaseTypeId);
-  return base.type === 'e' ? sql`(${expr})::text` : outputExpr(expr, type, c.lookupType, c.output);
+  if (base.id === OID.int8) {
+    return sql`(case when ${expr} between -9007199254740991 and 9007199254740991 then (${expr})::text else to_json((${expr})::text)::text end)`;
+  }
+  return sql`to_json(${base.type === 'e' ? sql`(${expr})::text` : outputExpr(expr, type, c.lookupType, c.output)})::text`;
 }
 
 export function rowObject(c: Compiler, row: RowRef, type: GraphQLObjectType, sets: readonly SelectionSetNode[]): SQL {
@@ -167,14 +175,32 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
     const obj = rowObject(c, { column: (n) => sql`(${v}.__v).${sql.ident(n)}`, whole: sql`${v}.__v`, cls }, named, subSelections(f));
     return sql`(select case when num_nonnulls(${v}.__v) = 0 then null else ${obj} end from (select ${expr} as __v) as ${v})`;
   }
-  // jwt_token composites become signed tokens; the signing happens in Node (see execute/json-text.ts).
-  if (named.name === 'JwtToken' && (type.classId || type.type === 'c')) {
-    return sql`(case when num_nonnulls(${expr}) = 0 then null else json_build_object(${sql.raw("E'\\u0001jwt'")}, to_json(${expr})) end)`;
+  // The configured JWT composite becomes a signed token; the signing happens in Node (see json-text.ts).
+  if (plan?.kind === 'jwt') {
+    const j = c.alias();
+    return sql`(select case when num_nonnulls(${j}.__v) = 0 then null else json_build_object(${sql.raw("E'\\u0001jwt'")}, ${jwtClaimsExpr(c, sql`${j}.__v`, type)}) end from (select ${expr} as __v) as ${j})`;
   }
   const json = outputExpr(expr, type, c.lookupType, c.output);
   // Intervals, points and ranges are built whole; the response carries only what was selected.
   if (named instanceof GraphQLObjectType) return pickJson(c, json, gType, subSelections(f));
   return json;
+}
+
+/**
+ * The claims of a JWT composite value, as v4 reads them: bigint, numeric and the other wide
+ * numbers as exact strings (never JSON numbers), everything else as to_json gives it.
+ */
+export function jwtClaimsExpr(c: Compiler, value: SQL, type: PgType): SQL {
+  const cls = type.classId ? c.classById(type.classId) : null;
+  if (!cls) return sql`to_json(${value})`;
+  return sql`json_build_object(${sql.join(cls.attributes.map((a) => sql`${sql.literal(a.name)}::text, ${claimExpr(c, sql`(${value}).${sql.ident(a.name)}`, c.lookupType(a.typeId))}`), ', ')})`;
+}
+
+function claimExpr(c: Compiler, expr: SQL, type: PgType): SQL {
+  if (type.type === 'd' && type.domainBaseTypeId) return claimExpr(c, expr, c.lookupType(type.domainBaseTypeId));
+  if (type.id === '790') return sql`(${expr})::numeric::text`;
+  if (type.category === 'N' && type.type === 'b' && !['21', '23', '700', '701'].includes(type.id)) return sql`(${expr})::text`;
+  return expr;
 }
 
 /** Keeps only the selected keys (recursively, through lists) of a JSON value built in SQL. */

@@ -41,6 +41,7 @@ export const references: Reference[] = [
   { name: 'extensions', sqlFiles: [schemaFile('extensions')], schemas: ['extensions'], flags: [] },
   { name: 'arrays', sqlFiles: [schemaFile('arrays')], schemas: ['arrays'], flags: [] },
   { name: 'renamed', sqlFiles: [schemaFile('renamed')], schemas: ['renamed'], flags: [] },
+  { name: 'results', sqlFiles: [schemaFile('results')], schemas: ['results'], flags: [] },
 ];
 
 async function exportOne(ref: Reference): Promise<void> {

@@ -120,7 +120,7 @@ test('a forged nodeId is a clear error; a well-formed one of another type is nul
   await stillAnswers();
 });
 
-test('a check constraint violation carries its code and path', async () => {
+test('a check constraint violation carries its path and locations, no extensions (as v4 by default)', async () => {
   const auth = await ours.graphql('mutation { authenticate(input: { email: "sara.powell@example.com", password: "password" }) { jwtToken } }');
   const token = auth.body.data.authenticate.jwtToken;
   const r = await ours.graphql(
@@ -130,8 +130,9 @@ test('a check constraint violation carries its code and path', async () => {
   );
   assert.equal(r.status, 200);
   const e = firstError(r.body);
-  assert.equal(e.extensions?.code, '23514');
+  assert.equal(e.extensions, undefined);
   assert.deepEqual(e.path, ['createPost']);
+  assert.deepEqual(e.locations, [{ line: 1, column: 25 }]);
   assert.match(e.message, /check constraint/);
   assert.deepEqual(r.body.data, { createPost: null });
   await stillAnswers();
@@ -154,7 +155,7 @@ test('a root field failing inside Postgres fails alone; the other root fields ke
   const r = await ours.graphql('{ a: allPosts(condition: {createdAt: "garbage"}) { totalCount } b: allPeople { totalCount } c: postById(id: 1) { headline } }');
   assert.equal(r.status, 200);
   const e = firstError(r.body);
-  assert.equal(e.extensions?.code, '22007');
+  assert.match(e.message, /invalid input syntax for type timestamp/);
   assert.deepEqual(e.path, ['a']);
   assert.equal((r.body as any).errors.length, 1);
   // v4 reports "current transaction is aborted" for b and c; we run them on their own.

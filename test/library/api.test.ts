@@ -146,13 +146,13 @@ test('node(nodeId) resolves its concrete type, fragments and __typename included
 test('a JWT-typed function result is signed with pgJwtSecret', async () => {
   const r = await inTransaction((pgClient) => graphql({
     schema, contextValue: { pgClient },
-    source: 'mutation { authenticate(input: { username: "carol", clientMutationId: "c1" }) { clientMutationId jwtToken query { userById(id: 27) { username } } } }',
+    source: 'mutation { authenticate(input: { username: "carol", clientMutationId: "c1" }) { clientMutationId jwtType query { userById(id: 27) { username } } } }',
   }));
   assert.equal(r.errors, undefined);
   const out = plain(r.data).authenticate;
   assert.equal(out.clientMutationId, 'c1');
   assert.deepEqual(out.query, { userById: { username: 'carol' } });
-  const claims = jwt.verify(out.jwtToken, JWT_SECRET, { audience: 'postgraphile' }) as Record<string, unknown>;
+  const claims = jwt.verify(out.jwtType, JWT_SECRET, { audience: 'postgraphile' }) as Record<string, unknown>;
   assert.equal(claims.role, 'postgraphile_user');
   assert.equal(claims.user_id, 27);
 });
