@@ -2,7 +2,7 @@
 // types (by OID) to them. Descriptions are our own words.
 import {
   GraphQLBoolean, GraphQLFloat, GraphQLInputObjectType, GraphQLInt, GraphQLNonNull,
-  GraphQLObjectType, GraphQLScalarType, GraphQLString, Kind, valueFromASTUntyped, type GraphQLInputType,
+  GraphQLObjectType, GraphQLScalarType, GraphQLString, Kind, valueFromASTUntyped, type GraphQLInputType, type ValueNode,
   type GraphQLOutputType,
 } from 'graphql';
 import { OID } from '../introspection/oids';
@@ -46,15 +46,30 @@ function dynamicJsonScalar() {
   });
 }
 
+// v4 accepts any object (arrays included) whose values are strings or null.
 function isKeyValueHash(v: unknown): boolean {
-  return v === null || (typeof v === 'object' && !Array.isArray(v)
-    && Object.values(v as object).every((x) => x === null || typeof x === 'string'));
+  return v === null || (typeof v === 'object' && Object.values(v as object).every((x) => x === null || typeof x === 'string'));
+}
+
+/** One value of a KeyValueHash literal, as v4 reads it: numbers become their text. */
+function hashValueLiteral(ast: ValueNode, variables: Record<string, unknown> | null | undefined): unknown {
+  switch (ast.kind) {
+    case Kind.INT: case Kind.FLOAT: return String(parseFloat(ast.value));
+    case Kind.STRING: return ast.value;
+    case Kind.NULL: return null;
+    case Kind.VARIABLE: {
+      const value = variables?.[ast.name.value];
+      return value === null || typeof value === 'string' ? value : undefined;
+    }
+    default: return undefined;
+  }
 }
 
 /** hstore, as v4 exposes it: a JSON object whose values are strings or null. */
 function keyValueHashScalar() {
+  const message = 'KeyValueHash values must be objects whose values are strings or null.';
   const check = (v: unknown) => {
-    if (!isKeyValueHash(v)) throw new TypeError('KeyValueHash values must be objects whose values are strings or null.');
+    if (!isKeyValueHash(v)) throw new TypeError(message);
     return v;
   };
   return new GraphQLScalarType({
@@ -62,7 +77,14 @@ function keyValueHashScalar() {
     description: 'A set of key/value pairs: a JSON object whose keys are strings and whose values are strings or null.',
     serialize: (v) => v,
     parseValue: check,
-    parseLiteral: (ast, variables) => check(valueFromASTUntyped(ast, variables)),
+    parseLiteral: (ast, variables) => {
+      if (ast.kind === Kind.NULL) return null;
+      if (ast.kind === Kind.VARIABLE) return check(variables?.[ast.name.value]);
+      if (ast.kind !== Kind.OBJECT) throw new TypeError(message);
+      const value: Record<string, unknown> = Object.create(null);
+      for (const field of ast.fields) value[field.name.value] = hashValueLiteral(field.value, variables);
+      return check(value);
+    },
   });
 }
 
