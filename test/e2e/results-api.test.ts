@@ -85,3 +85,21 @@ for (const flags of [[], ['--extended-errors', extended.join(',')]]) {
     }
   });
 }
+
+test('setof interval elements in simple collections (--simple-collections both) answer as v4', async () => {
+  const query = `{
+    durationsList { years months days hours minutes seconds }
+    allTasksList(orderBy: ID_ASC) { id splitsList { days hours minutes seconds } splitList { hours } }
+  }`;
+  const ours = await startOurs(url, { ...plainOptions(ref.schemas), simpleCollections: 'both' });
+  const v4 = await startV4({ connection: url, schemas: ref.schemas, flags: ['--simple-collections', 'both'] });
+  try {
+    const [mine, theirs] = await Promise.all([ours.graphql(query), v4.graphql(query)]);
+    assert.equal(theirs.body.errors, undefined, JSON.stringify(theirs.body));
+    assert.deepEqual(mine.body, theirs.body);
+    assert.equal(theirs.body.data.durationsList[0].days, 1, 'elements are objects, not null');
+  } finally {
+    await v4.stop();
+    await ours.close();
+  }
+});
