@@ -22,7 +22,9 @@ export async function introspect(db: Pool | ClientBase, schemas: string[]): Prom
  * the tables' rows, so it is a second round trip, made only when such tables exist.
  */
 async function addEnumTables(db: Pool | ClientBase, model: Model): Promise<void> {
-  const tables = model.classes.filter((c) => c.tags.enum !== undefined && c.primaryKey?.keyAttributeNums.length === 1);
+  // only in the exposed schemas, as v4: the role may not even use the others
+  const exposed = exposedNamespaceIds(model);
+  const tables = model.classes.filter((c) => exposed.has(c.namespaceId) && c.tags.enum !== undefined && c.primaryKey?.keyAttributeNums.length === 1);
   if (!tables.length) return;
   const parts = tables.map((t, i) => {
     const pk = t.attributes.find((a) => a.num === t.primaryKey!.keyAttributeNums[0])!;
@@ -192,10 +194,15 @@ function columnNums(cls: PgClass, list: string, what: string): number[] {
   });
 }
 
+const exposedNamespaceIds = (model: Model) => new Set(model.namespaces.map((n) => n.id));
+
 /** `@primaryKey a,b`, `@unique a,b` and `@foreignKey (a) references s.t (b)` smart comments. */
 function addSmartKeys(model: Model): void {
   let fakeId = 0;
+  // As v4: smart keys only on and to classes of the exposed schemas; others are not read at all
+  const exposed = exposedNamespaceIds(model);
   for (const cls of model.classes) {
+    if (!exposed.has(cls.namespaceId)) continue;
     const fake = (type: string, keys: number[], extra: Partial<PgConstraint> = {}): PgConstraint => ({
       id: `fake:${++fakeId}`, name: `fake_${cls.name}_${fakeId}`, type, classId: cls.id,
       foreignClassId: null, description: null, tags: {}, keyAttributeNums: keys,
@@ -221,6 +228,7 @@ function addSmartKeys(model: Model): void {
         : [cls.namespaceName, m[2].replace(/"/g, '')];
       const target = model.classes.find((c) => c.namespaceName === schemaName && c.name === tableName);
       if (!target) throw new Error(`@foreignKey on ${cls.namespaceName}.${cls.name} references unknown ${m[2]}`);
+      if (!exposed.has(target.namespaceId)) continue;
       const foreignNums = m[3]
         ? columnNums(target, m[3], '@foreignKey')
         : (target.constraints.find((k) => k.type === 'p')?.keyAttributeNums ?? []);
