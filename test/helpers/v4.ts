@@ -47,7 +47,7 @@ async function post(url: string, query: string, variables?: Record<string, unkno
   return { status: res.status, body };
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((res) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
