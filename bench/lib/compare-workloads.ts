@@ -61,7 +61,7 @@ export const workloads: Workload[] = [
       select coalesce(json_agg(json_build_object('id', p.id, 'headline', p.headline, 'topic', upper(p.topic::text),
                'author', json_build_object('id', a.id, 'fullName', forum_example.person_full_name(a)))
              order by p.created_at desc, p.id), '[]')
-      from (select * from forum_example.post order by created_at desc, id limit 20) p
+      from (select id, headline, topic, author_id, created_at from forum_example.post order by created_at desc, id limit 20) p
       join forum_example.person a on a.id = p.author_id)))`),
     params: [],
     variables: () => ({}),
