@@ -11,6 +11,8 @@ export interface Options {
   /** Exposed PostgreSQL schemas, in order. */
   schemas: string[];
   defaultRole?: string;
+  /** Most connections in the request pool (v4's `--max-pool-size`; node-postgres' default 10). */
+  maxPoolSize?: number;
   jwtSecret?: string;
   jwtPublicKey?: string;
   /** `schema.type` of the composite that is signed into a JWT. */

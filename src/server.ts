@@ -44,7 +44,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   // Pipelining lets a query's begin, settings, statement and commit share one round trip.
   if (deps.pool && deps.onStatement) throw new Error('onStatement needs the server\'s own pool (create yours with tracedClient)');
   const pool = deps.pool ?? new Pool({
-    connectionString: options.connection, application_name: 'forum-dev', pipeline: true,
+    connectionString: options.connection, application_name: 'forum-dev', pipeline: true, max: options.maxPoolSize,
     ...(deps.onStatement ? { Client: tracedClient(deps.onStatement) } : {}),
   } as PoolConfig);
   // A client that errors (e.g. the database restarted) must not crash the process.

@@ -7,6 +7,7 @@ export type FlagKind =
   | 'repeat' // may be given many times, values accumulate
   | 'bool' // no value; sets the field to `value`
   | 'port' // integer 1..65535
+  | 'count' // integer >= 1
   | 'path' // one value, resolved against cwd
   | 'errorStack'; // v4's `--show-error-stack [json|string]`
 
@@ -35,6 +36,8 @@ export const flagSpecs: FlagSpec[] = [
     help: 'comma-separated PostgreSQL schemas to expose (default public)' },
   { key: 'defaultRole', long: 'default-role', short: 'r', env: 'DEFAULT_ROLE', kind: 'string', arg: 'ROLE',
     help: 'role used for requests without a JWT' },
+  { key: 'maxPoolSize', long: 'max-pool-size', short: 'm', env: 'FORUM_DEV_MAX_POOL_SIZE', kind: 'count', arg: 'N',
+    help: 'most connections in the request pool (default 10)' },
   { key: 'retryOnInitFail', long: 'retry-on-init-fail', env: 'FORUM_DEV_RETRY_ON_INIT_FAIL', kind: 'bool',
     value: true, help: 'keep retrying the initial connection with backoff instead of exiting' },
   { key: 'dataDir', long: 'data-dir', env: 'FORUM_DEV_DATA_DIR', kind: 'path', arg: 'DIR',

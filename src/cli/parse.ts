@@ -168,6 +168,11 @@ function convert(spec: FlagSpec, value: string, where: string): unknown {
       if (port < 1 || port > 65535) throw new OptionsError(`${where} must be an integer 1..65535, not '${value}'`);
       return port;
     }
+    case 'count': {
+      const n = Number(value.trim());
+      if (!/^\d+$/.test(value.trim()) || n < 1) throw new OptionsError(`${where} must be a whole number of at least 1, not '${value}'`);
+      return n;
+    }
     case 'list':
     case 'repeat':
       return validateList(spec, splitList(value), where);

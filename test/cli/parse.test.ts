@@ -32,7 +32,7 @@ test('long flags, --flag=value and short flags', () => {
     '-A', 'a,b', '--jwt-role', 'https://example.com/claims,role', '-p5001', '--host', '0.0.0.0',
     '-wM', '--watch-sql', 'a.sql', '--watch-sql=b', '--no-ignore-rbac', '-o', '-l', '2MB', '-q', '/api',
     '-i', '/ui', '--disable-query-log', '--extended-errors', 'hint,detail,errcode', '--show-error-stack', 'json',
-    '--retry-on-init-fail', '--data-dir', 'var/db', '--export-schema-graphql', 's.graphql', '-x', 's.json',
+    '--retry-on-init-fail', '-m', '4', '--data-dir', 'var/db', '--export-schema-graphql', 's.graphql', '-x', 's.json',
   ], {}, empty);
   assert.equal(o.connection, 'postgres://a@h/db');
   assert.equal(o.ownerConnection, 'postgres://o@h/db');
@@ -57,6 +57,7 @@ test('long flags, --flag=value and short flags', () => {
   assert.deepEqual(o.extendedErrors, ['hint', 'detail', 'errcode']);
   assert.equal(o.showErrorStack, true);
   assert.equal(o.retryOnInitFail, true);
+  assert.equal(o.maxPoolSize, 4);
   assert.equal(o.dataDir, path.join(empty, 'var/db'));
   assert.equal(o.exportSchemaGraphql, path.join(empty, 's.graphql'));
   assert.equal(o.exportSchemaJson, path.join(empty, 's.json'));
@@ -145,6 +146,9 @@ test('unknown flags and bad values throw OptionsError', () => {
     [['--port=50.5'], {}, /1\.\.65535/],
     [['-p', 'abc'], {}, /1\.\.65535/],
     [[], { PORT: '80x' }, /PORT must be an integer/],
+    [['--max-pool-size', '0'], {}, /at least 1, not '0'/],
+    [['-m', '2.5'], {}, /whole number/],
+    [[], { FORUM_DEV_MAX_POOL_SIZE: 'ten' }, /FORUM_DEV_MAX_POOL_SIZE must be a whole number/],
     [[], { FORUM_DEV_WATCH: 'maybe' }, /FORUM_DEV_WATCH must be true or false/],
     [['--graphql', 'api'], {}, /must start with '\/'/],
     [['--extended-errors', 'hint,bogus'], {}, /unknown error field 'bogus'/],

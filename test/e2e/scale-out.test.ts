@@ -37,6 +37,7 @@ function start(): Promise<RunningServer> {
     jwtTokenIdentifier: 'forum_example.jwt_token',
     simpleSubscriptions: true,
     watch: true,
+    maxPoolSize: 4,
     graphiql: false,
     port: 0,
     host: '127.0.0.1',
@@ -85,9 +86,10 @@ describe('two instances on one database', () => {
     await db?.drop();
   });
 
-  it('are separate servers with separate pools', () => {
+  it('are separate servers with separate pools of the size asked for', () => {
     assert.notEqual(servers[0].url, servers[1].url);
     assert.notEqual(servers[0].pool, servers[1].pool);
+    for (const s of servers) assert.equal((s.pool as unknown as { options: { max: number } }).options.max, 4);
   });
 
   it('a DDL change reloads both', async () => {
