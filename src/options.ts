@@ -13,6 +13,12 @@ export interface Options {
   defaultRole?: string;
   /** Most connections in the request pool (v4's `--max-pool-size`; node-postgres' default 10). */
   maxPoolSize?: number;
+  /**
+   * v4's `--cluster-workers`: with 2 or more, the CLI forks that many processes that each serve
+   * HTTP on the shared port; the embedded database stays in the primary. Watch mode and
+   * subscriptions (which LISTEN) are refused there: they belong to one process.
+   */
+  clusterWorkers?: number;
   jwtSecret?: string;
   jwtPublicKey?: string;
   /** `schema.type` of the composite that is signed into a JWT. */

@@ -9,6 +9,7 @@ import { usage } from './help';
 import { runPsql } from './psql';
 import { loadStartServer, type RunningServer, type StartServer } from './start';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded';
+import { isClusterWorker, runClusterWorker, startCluster } from './cluster';
 
 export function packageVersion(): string {
   let dir = __dirname;
@@ -25,6 +26,8 @@ export function packageVersion(): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A --cluster-workers worker gets its options from the primary, already resolved.
+  if (isClusterWorker()) return runClusterWorker(loadStartServer());
   let parsed: ParsedArgs;
   try {
     parsed = parseArgs(argv, process.env, process.cwd());
@@ -64,8 +67,11 @@ export function embeddedOptions(options: Options, explicit: Set<string>, db: Emb
   fill('defaultRole', 'forum_example_anonymous');
   fill('jwtTokenIdentifier', 'forum_example.jwt_token');
   if (!explicit.has('jwtPublicKey')) fill('jwtSecret', db.jwtSecret);
-  fill('subscriptions', true);
-  fill('live', true);
+  // Subscriptions LISTEN in one process: cluster workers serve HTTP only.
+  if ((options.clusterWorkers ?? 1) < 2) {
+    fill('subscriptions', true);
+    fill('live', true);
+  }
   return out;
 }
 
@@ -119,7 +125,14 @@ async function serve(parsed: ParsedArgs): Promise<void> {
       if (stopping) return void (await shutdown(0));
       options = embeddedOptions(options, parsed.explicit, db);
     }
-    const startServer = loadStartServer();
+    const workers = options.noServer ? 1 : options.clusterWorkers ?? 1;
+    const onLost = (message: string) => {
+      if (stopping) return;
+      stopping = true;
+      warn(message);
+      void shutdown(1);
+    };
+    const startServer: StartServer = workers >= 2 ? (o) => startCluster(o, workers, onLost) : loadStartServer();
     server = await startWithRetry(startServer, options.noServer ? { ...options, port: 0 } : options, () => stopping);
     starting = false;
     if (stopping) return void (await shutdown(0));
@@ -143,6 +156,7 @@ async function serve(parsed: ParsedArgs): Promise<void> {
     lines.push(`  Superuser:    psql ${db.superuserConnection}`);
     lines.push(`                (or: npx forum-dev psql)`);
   }
+  if ((options.clusterWorkers ?? 1) >= 2) lines.push(`  Workers:      ${options.clusterWorkers} (node:cluster)`);
   lines.push('', '  Ctrl-C to stop.', '');
   console.log(lines.join('\n'));
 }

@@ -95,6 +95,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
   if (options.noServer && !options.exportSchemaGraphql && !options.exportSchemaJson) {
     throw new OptionsError('-X/--no-server needs --export-schema-graphql or --export-schema-json');
   }
+  if ((options.clusterWorkers ?? 1) >= 2) {
+    const single = (['watch', 'live', 'subscriptions', 'simpleSubscriptions'] as const).filter((k) => options[k]);
+    if (single.length || options.watchSql.length) {
+      throw new OptionsError(`--cluster-workers cannot be combined with ${[...single.map((k) => flagName(k)), ...(options.watchSql.length ? ['--watch-sql'] : [])].join(', ')}: ` +
+        'watch mode and subscriptions LISTEN in one process; run them on an instance without --cluster-workers');
+    }
+  }
   return {
     options: resolveOptions(options),
     help: fromFlags.get('help') === true,
@@ -102,6 +109,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     explicit,
     positional,
   };
+}
+
+function flagName(key: string): string {
+  return `--${flagSpecs.find((f) => f.key === key)!.long}`;
 }
 
 function takesValue(spec: FlagSpec): boolean {
