@@ -168,6 +168,10 @@ function convert(spec: FlagSpec, value: string, where: string): unknown {
       if (port < 1 || port > 65535) throw new OptionsError(`${where} must be an integer 1..65535, not '${value}'`);
       return port;
     }
+    case 'count': {
+      if (!/^\d+$/.test(value.trim())) throw new OptionsError(`${where} must be a whole number (0 turns the limit off), not '${value}'`);
+      return Number(value.trim());
+    }
     case 'list':
     case 'repeat':
       return validateList(spec, splitList(value), where);
