@@ -121,9 +121,9 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       const { document } = prepared;
       const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
       const op = payload.operationName ? ops.find((d) => d.name?.value === payload.operationName) : ops.length === 1 ? ops[0] : undefined;
-      // Queries and mutations are limited again with their variables in runOperation; a
-      // subscription (listen, live) is checked here, before anything subscribes.
-      if (op?.operation === 'subscription') {
+      // Limited with its variables before it runs or subscribes (runOperation checks again,
+      // for HTTP's sake; the check is cheap).
+      if (op) {
         const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors) return coerced.errors;
         const over = checkOperation(snapshot.schema, document, op, coerced.coerced, o.documents.limits);
