@@ -182,7 +182,10 @@ test('a bounded wait for a pooled connection, then a 503 saying the server is bu
   }, {}, { pool });
   try {
     const held = await pool.connect();
+    // (without the bound the request would wait for this release and then answer 200)
+    const release = setTimeout(() => held.release(), 10_000);
     const r = await post(`${server.url}/graphql`, JSON.stringify({ query: '{ allPosts { totalCount } }' }));
+    clearTimeout(release);
     held.release();
     assert.equal(r.status, 503);
     assert.match((r.body as any).errors[0].message, /server is busy.*--pool-wait-timeout/);
