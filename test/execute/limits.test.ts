@@ -4,7 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getIntrospectionQuery } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { Client, Pool } from 'pg';
+import WebSocket from 'ws';
 import { defaultOptions } from '../../src/options';
 import { createForumDb, createStatementLog, post, startOurs, type ForumDb, type OurServer } from '../e2e/setup';
 
@@ -198,14 +200,19 @@ test('a bounded wait for a pooled connection, then a 503 saying the server is bu
   }
 });
 
-test('a client that disconnects has its statement cancelled; the pool stays healthy', async () => {
-  const admin = new Client({ connectionString: db.adminUrl });
-  await admin.connect();
+describe('a client that disconnects has its statement cancelled; the pool stays healthy', () => {
+  let admin: Client;
+  before(async () => {
+    admin = new Client({ connectionString: db.adminUrl });
+    await admin.connect();
+  });
+  after(() => admin.end());
   const running = async () => (await admin.query(
     `select count(*)::int as n from pg_stat_activity where datname = $1 and state = 'active' and query like '%sleepy%' and pid <> pg_backend_pid()`,
     [db.name],
   )).rows[0].n as number;
-  try {
+
+  test('over HTTP', async () => {
     const abort = new AbortController();
     const request = fetch(ours.url, {
       method: 'POST', headers: { 'content-type': 'application/json' }, signal: abort.signal,
@@ -216,9 +223,21 @@ test('a client that disconnects has its statement cancelled; the pool stays heal
     assert.equal(await request, 'aborted');
     await until('the statement is cancelled', async () => (await running()) === 0);
     await answered(ours, '{ allPosts { totalCount } }');
-  } finally {
-    await admin.end();
-  }
+  });
+
+  test('over WebSocket', async () => {
+    const socketServer = await startOurs(db.url, { subscriptions: true });
+    try {
+      const client = createClient({ url: socketServer.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+      client.subscribe({ query: '{ sleepy(seconds: 20) }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+      await until('the statement runs', async () => (await running()) === 1);
+      await client.dispose(); // closes the socket
+      await until('the statement is cancelled', async () => (await running()) === 0);
+      await answered(socketServer, '{ allPosts { totalCount } }');
+    } finally {
+      await socketServer.close();
+    }
+  });
 });
 
 /** Polls `check` until it holds; gives up (failing) well before the 20 s statement would end. */
