@@ -22,7 +22,11 @@ export interface FuzzOptions {
 export interface FuzzCounts {
   documents: number;
   byKind: Record<string, number>;
-  http: { sent: number; status5xx: number; status5xxWithoutErrors: number; notJson: number; unanswered: number };
+  http: {
+    sent: number; status5xx: number; status5xxWithoutErrors: number; notJson: number; unanswered: number;
+    /** How the answers went: data without errors, errors (some refused by a limit). */
+    data: number; errors: number; limited: number;
+  };
   ws: { sent: number; closesByOperations: number; unanswered: number };
   crashes: number;
   unhandledRejections: number;
@@ -33,7 +37,7 @@ export interface FuzzCounts {
 export async function runFuzz(o: FuzzOptions): Promise<FuzzCounts> {
   const counts: FuzzCounts = {
     documents: 0, byKind: {},
-    http: { sent: 0, status5xx: 0, status5xxWithoutErrors: 0, notJson: 0, unanswered: 0 },
+    http: { sent: 0, status5xx: 0, status5xxWithoutErrors: 0, notJson: 0, unanswered: 0, data: 0, errors: 0, limited: 0 },
     ws: { sent: 0, closesByOperations: 0, unanswered: 0 },
     crashes: 0, unhandledRejections: 0, examples: [],
   };
@@ -72,7 +76,13 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzCounts> {
           note('HTTP request not answered', i, r);
           return;
         }
-        const hasErrors = !!res.body && typeof res.body === 'object' && Array.isArray((res.body as { errors?: unknown }).errors);
+        const errors = (res.body as { errors?: Array<{ extensions?: { code?: string } }> } | null)?.errors;
+        const hasErrors = Array.isArray(errors);
+        if (!hasErrors) counts.http.data++;
+        else {
+          counts.http.errors++;
+          if (errors.some((e) => e?.extensions?.code === 'LIMIT_EXCEEDED')) counts.http.limited++;
+        }
         if (typeof res.body !== 'object') {
           counts.http.notJson++;
           note(`HTTP ${res.status} not JSON`, i, r);
