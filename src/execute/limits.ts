@@ -202,6 +202,12 @@ function pageArgument(w: Walk, node: FieldNode): number | undefined {
   let page: number | undefined;
   for (const arg of node.arguments ?? []) {
     if (arg.name.value !== 'first' && arg.name.value !== 'last') continue;
+    // Before variables are known (the per-document check) a variable page counts as one row:
+    // the check with the request's values comes later and decides.
+    if (arg.value.kind === Kind.VARIABLE && w.variables === undefined) {
+      page = Math.max(page ?? 0, 1);
+      continue;
+    }
     const value = argumentValue(arg.value, w.variables);
     if (typeof value !== 'number' || !Number.isFinite(value)) continue;
     const max = w.limits.maxPageSize;

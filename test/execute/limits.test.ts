@@ -79,6 +79,11 @@ describe('each limit refuses over it, with its flag, before any SQL', () => {
     await answered(ours, '{ allPosts(first: 1000) { totalCount } }');
     await refused(ours, '{ allPosts(first: 1001) { totalCount } }', 'maxPageSize', '--max-page-size');
     await refused(ours, 'query($n: Int) { allPosts(last: $n) { totalCount } }', 'maxPageSize', '--max-page-size', { n: 5000 });
+    // the same document is judged by each request's values
+    const paged = 'query($n: Int) { allPeople(first: $n) { nodes { postsByAuthorId(first: $n) { nodes { id headline body topic createdAt } } } } }';
+    await answered(ours, paged, { n: 100 });
+    await refused(ours, paged, 'maxQueryCost', '--max-query-cost', { n: 200 });
+    await answered(ours, paged, { n: 2 });
   });
 
   test('aliases', async () => {
