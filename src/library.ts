@@ -6,7 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import { Pool, type PoolClient } from 'pg';
 import { createAuth } from './auth/auth';
 import { guardPool } from './db/pool';
-import { defaultOptions, resolveOptions, schemaOptions, type Options } from './options';
+import { defaultOptions, limitsOf, resolveOptions, schemaOptions, type Options } from './options';
 import { withTransaction } from './db/transaction';
 import { introspect } from './introspection/introspect';
 import { buildGraphQLSchema, type SchemaOptions } from './schema/build';
@@ -229,7 +229,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
       throw new Error('watchPg needs a connection string (or ownerConnection) to listen for schema changes');
     }
     // WebSocket subscriptions need the HTTP server, which a middleware does not own.
-    routes = httpRoutes({ live, pool, options: full, hooks, documents: createDocumentCache(), auth: createAuth(full), sockets: false });
+    routes = httpRoutes({ live, pool, options: full, hooks, documents: createDocumentCache(limitsOf(full)), auth: createAuth(full), sockets: false });
     if (full.watch) {
       const connection = connectionString ?? full.ownerConnection!;
       hub = createNotifyHub({ connection, log });

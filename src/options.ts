@@ -2,8 +2,10 @@
 // resolve to this (see cli/parse.ts); the library API accepts the same shape. Implications
 // between options are worked out once, in resolveOptions, and each stage gets its projection.
 import type { SchemaOptions } from './schema/build';
+import { defaultLimits, type Limits } from './execute/limits';
 
-export interface Options {
+/** Options; the document limits (depth, cost, page size, ...) are described in execute/limits.ts. */
+export interface Options extends Limits {
   /** Main connection string; undefined means "start the embedded database". */
   connection?: string;
   /** Connection with DDL rights (event triggers, SQL-file watcher). Defaults to `connection`. */
@@ -62,6 +64,10 @@ export interface Options {
   retryOnInitFail: boolean;
   /** Directory for the embedded database and its generated secret. */
   dataDir: string;
+  /** Per-request `statement_timeout` in milliseconds, transaction-local (0: none). */
+  statementTimeout: number;
+  /** Milliseconds a request waits for a pooled connection before a "server is busy" error (0: forever). */
+  poolWaitTimeout: number;
 }
 
 export const defaultOptions: Options = {
@@ -89,6 +95,9 @@ export const defaultOptions: Options = {
   graphiql: true,
   retryOnInitFail: false,
   dataDir: '.forum-dev',
+  ...defaultLimits,
+  statementTimeout: 30_000,
+  poolWaitTimeout: 5_000,
 };
 
 /**
@@ -113,5 +122,14 @@ export function schemaOptions(options: Options): SchemaOptions {
     simpleCollections: o.simpleCollections,
     dynamicJson: o.dynamicJson,
     setofFunctionsContainNulls: o.setofFunctionsContainNulls,
+  };
+}
+
+/** What the document limits need of the options (see execute/limits.ts). */
+export function limitsOf(o: Options): Limits {
+  return {
+    maxDocumentLength: o.maxDocumentLength, maxQueryDepth: o.maxQueryDepth, maxQueryCost: o.maxQueryCost,
+    maxPageSize: o.maxPageSize, maxAliases: o.maxAliases, maxRootFields: o.maxRootFields,
+    disableIntrospection: o.disableIntrospection,
   };
 }

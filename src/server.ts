@@ -10,7 +10,7 @@ import { createDocumentCache } from './execute/documents';
 import { httpRoutes } from './http/app';
 import type { HttpHooks } from './http/routes';
 import { attachSubscriptions } from './http/websocket';
-import { resolveOptions, schemaOptions, type Options } from './options';
+import { limitsOf, resolveOptions, schemaOptions, type Options } from './options';
 import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
 import type { LiveQueries } from './realtime/live-queries';
 import { createLiveSchema, type LiveSchema } from './schema/snapshot';
@@ -73,7 +73,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
       next();
     });
   }
-  const documents = createDocumentCache();
+  const documents = createDocumentCache(limitsOf(options));
   const sockets = options.subscriptions;
   const auth = createAuth(options);
   const routes = httpRoutes({ live, pool, options, hooks, documents, auth, sockets });

@@ -8,6 +8,8 @@ import { authenticateRequest, verifyToken, type AuthResult, type VerifyOptions }
 
 export interface AuthConfig extends VerifyOptions {
   defaultRole?: string;
+  /** The transaction's `statement_timeout` in milliseconds (0 or absent: none). */
+  statementTimeout?: number;
 }
 
 export interface Auth {
@@ -32,7 +34,9 @@ export function createAuth(config: AuthConfig): Auth {
     verify: (token) => verifyToken(token, verify),
     settings(claims, extra) {
       const base = settingsFromClaims(claims, { defaultRole: config.defaultRole, jwtRole: config.jwtRole });
-      return extra ? mergeSettings(base, extra) : base;
+      const merged = extra ? mergeSettings(base, extra) : base;
+      // First, so an integrator's pgSettings may change it.
+      return config.statementTimeout ? [['statement_timeout', String(config.statementTimeout)], ...merged] : merged;
     },
     sign: secret ? (claims) => signJwtToken(claims, { jwtSecret: secret }) : undefined,
   };

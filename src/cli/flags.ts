@@ -8,6 +8,7 @@ export type FlagKind =
   | 'bool' // no value; sets the field to `value`
   | 'port' // integer 1..65535
   | 'count' // integer >= 1
+  | 'limit' // integer >= 0 (0 turns a limit off)
   | 'path' // one value, resolved against cwd
   | 'errorStack'; // v4's `--show-error-stack [json|string]`
 
@@ -108,6 +109,25 @@ export const flagSpecs: FlagSpec[] = [
     kind: 'bool', value: true, help: 'add the `listen` subscription field; implies --subscriptions' },
   { key: 'live', long: 'live', short: 'L', env: 'FORUM_DEV_LIVE', kind: 'bool', value: true,
     help: 'live queries via subscriptions; implies --subscriptions' },
+  // Limits (0 turns a limit off)
+  { key: 'maxDocumentLength', long: 'max-document-length', env: 'FORUM_DEV_MAX_DOCUMENT_LENGTH', kind: 'limit', arg: 'CHARS',
+    help: 'longest GraphQL document, on HTTP and WebSocket (default 100000)' },
+  { key: 'maxQueryDepth', long: 'max-query-depth', env: 'FORUM_DEV_MAX_QUERY_DEPTH', kind: 'limit', arg: 'N',
+    help: 'deepest field nesting, root fields being 1 (default 20)' },
+  { key: 'maxQueryCost', long: 'max-query-cost', env: 'FORUM_DEV_MAX_QUERY_COST', kind: 'limit', arg: 'N',
+    help: 'largest estimated cost: each field once per row it may be read for, a list without first/last as 100 rows (default 100000)' },
+  { key: 'maxPageSize', long: 'max-page-size', env: 'FORUM_DEV_MAX_PAGE_SIZE', kind: 'limit', arg: 'N',
+    help: 'largest first/last argument (default 1000)' },
+  { key: 'maxAliases', long: 'max-aliases', env: 'FORUM_DEV_MAX_ALIASES', kind: 'limit', arg: 'N',
+    help: 'most aliased fields in one operation (default 100)' },
+  { key: 'maxRootFields', long: 'max-root-fields', env: 'FORUM_DEV_MAX_ROOT_FIELDS', kind: 'limit', arg: 'N',
+    help: 'most root fields in one operation (default 50)' },
+  { key: 'disableIntrospection', long: 'disable-introspection', env: 'FORUM_DEV_DISABLE_INTROSPECTION', kind: 'bool',
+    value: true, help: 'refuse __schema and __type queries (production; GraphiQL then cannot load the schema)' },
+  { key: 'statementTimeout', long: 'statement-timeout', env: 'FORUM_DEV_STATEMENT_TIMEOUT', kind: 'limit', arg: 'MS',
+    help: 'per-request statement_timeout in milliseconds (default 30000)' },
+  { key: 'poolWaitTimeout', long: 'pool-wait-timeout', env: 'FORUM_DEV_POOL_WAIT_TIMEOUT', kind: 'limit', arg: 'MS',
+    help: 'longest wait for a database connection before a "server is busy" error (default 5000)' },
   // Meta
   { key: 'help', long: 'help', short: 'h', kind: 'bool', value: true, help: 'show this help and exit' },
   { key: 'version', long: 'version', short: 'V', kind: 'bool', value: true, help: 'print the version and exit' },
@@ -119,7 +139,7 @@ export const flagSpecs: FlagSpec[] = [
  */
 export const v4FlagsNotTaken: Record<string, string> = {
   'classic-ids': 'a', 'no-ignore-indexes': '', 'include-extension-resources': '', 'use-partitioned-parent': '',
-  'legacy-relations': '', 'legacy-json-uuid': '', 'sort-export': '', 'max-pool-size': 'm', timeout: '',
+  'legacy-relations': '', 'legacy-json-uuid': '', 'sort-export': '', timeout: '',
   'enable-query-batching': '', 'jwt-verify-issuer': '', 'jwt-verify-subject': '', 'jwt-verify-id': '',
   'jwt-verify-clock-tolerance': '', 'jwt-verify-ignore-expiration': '', 'jwt-verify-ignore-not-before': '',
   websockets: '', 'websocket-operations': '', 'read-cache': '', 'write-cache': '', 'append-plugins': '',

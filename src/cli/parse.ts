@@ -184,6 +184,10 @@ function convert(spec: FlagSpec, value: string, where: string): unknown {
       if (!/^\d+$/.test(value.trim()) || n < 1) throw new OptionsError(`${where} must be a whole number of at least 1, not '${value}'`);
       return n;
     }
+    case 'limit': {
+      if (!/^\d+$/.test(value.trim())) throw new OptionsError(`${where} must be a whole number (0 turns the limit off), not '${value}'`);
+      return Number(value.trim());
+    }
     case 'list':
     case 'repeat':
       return validateList(spec, splitList(value), where);

@@ -1,16 +1,31 @@
 // One request = one transaction on one pooled connection, with role and claims applied as
 // transaction-local settings so they can never leak to the next user of the connection.
-import type { Pool, PoolClient } from 'pg';
+import { Connection, type Pool, type PoolClient } from 'pg';
 import { settingsStatement, type Setting } from './settings';
 import { queryPrepared } from './prepared';
+
+/** How long to wait for a connection, and a signal that the client went away. */
+export interface ConnectionControl {
+  /** Milliseconds to wait for a pooled connection (0 or absent: as long as it takes). */
+  waitMs?: number;
+  /** Aborted when the requester is gone: the wait ends, a running statement is cancelled. */
+  signal?: AbortSignal;
+}
 
 /**
  * Runs `fn` on a pooled connection and always returns it clean: a transaction left open (by an
  * error) is rolled back, and a connection whose rollback fails is destroyed instead of reused.
+ * A connection whose statement was cancelled is destroyed too: the cancel request travels on
+ * its own socket and could otherwise reach the next user of the connection.
  */
-async function onConnection<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+async function onConnection<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, control: ConnectionControl = {}): Promise<T> {
+  const client = await connect(pool, control);
   let broken = false;
+  const onAbort = () => {
+    broken = true;
+    void cancelBackend(client);
+  };
+  control.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await fn(client);
   } catch (e) {
@@ -23,7 +38,66 @@ async function onConnection<T>(pool: Pool, fn: (client: PoolClient) => Promise<T
     }
     throw e;
   } finally {
+    control.signal?.removeEventListener('abort', onAbort);
     client.release(broken ? true : undefined);
+  }
+}
+
+/** `pool.connect()`, bounded by `waitMs` and the signal; a connection that comes late goes back. */
+async function connect(pool: Pool, { waitMs, signal }: ConnectionControl): Promise<PoolClient> {
+  if (signal?.aborted) throw new ClientGoneError();
+  if (!waitMs && !signal) return pool.connect();
+  const pending = pool.connect();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    if (waitMs) timer = setTimeout(() => reject(new PoolBusyError(waitMs)), waitMs);
+    onAbort = () => reject(new ClientGoneError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([pending, stop]);
+  } catch (e) {
+    pending.then((c) => c.release(), () => undefined);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * Cancels the statement running on `client` with the protocol's cancel request (a separate
+ * socket carrying the backend's id and key: no pool slot, no privilege needed).
+ */
+function cancelBackend(client: PoolClient): Promise<void> {
+  const c = client as unknown as { processID?: number; secretKey?: number; connectionParameters?: { host?: string; port?: number } };
+  const { host = 'localhost', port = 5432 } = c.connectionParameters ?? {};
+  if (c.processID == null || c.secretKey == null) return Promise.resolve();
+  return new Promise((resolve) => {
+    // node-postgres's own cancel path; its typings leave out connect and cancel.
+    const con = new Connection() as Connection & { connect(port: number | string, host?: string): void; cancel(pid: number, key: number): void };
+    const done = () => resolve();
+    con.once('connect', () => con.cancel(c.processID!, c.secretKey!));
+    con.once('end', done);
+    con.once('error', done);
+    if (host.startsWith('/')) con.connect(`${host}/.s.PGSQL.${port}`);
+    else con.connect(port, host);
+  });
+}
+
+/** No pooled connection became free in time: every one is busy with other requests. */
+export class PoolBusyError extends Error {
+  readonly status = 503;
+  constructor(waitMs: number) {
+    super(`The server is busy: no database connection became free within ${waitMs} ms; try again shortly (the wait is set with --pool-wait-timeout).`);
+  }
+}
+
+/** The requester went away (e.g. the HTTP client disconnected); the work was stopped. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('The request was cancelled because the client disconnected.');
   }
 }
 
@@ -44,14 +118,14 @@ async function begin(client: PoolClient, settings: Setting[]): Promise<void> {
 }
 
 export function withTransaction<T>(
-  pool: Pool, settings: Setting[], fn: (client: PoolClient) => Promise<T>,
+  pool: Pool, settings: Setting[], fn: (client: PoolClient) => Promise<T>, control?: ConnectionControl,
 ): Promise<T> {
   return onConnection(pool, async (client) => {
     await begin(client, settings);
     const result = await fn(client);
     await client.query('commit');
     return result;
-  });
+  }, control);
 }
 
 /**
@@ -61,7 +135,7 @@ export function withTransaction<T>(
  * statement's first row.
  */
 export function queryWithSettings(
-  pool: Pool, settings: Setting[], text: string, values: unknown[],
+  pool: Pool, settings: Setting[], text: string, values: unknown[], control?: ConnectionControl,
 ): Promise<Record<string, any>> {
   return onConnection(pool, async (client) => {
     if (!settings.length) return (await queryPrepared(client, text, values)).rows[0];
@@ -76,7 +150,7 @@ export function queryWithSettings(
     if (main.status === 'rejected') throw main.reason;
     if (commit.status === 'rejected') throw commit.reason;
     return main.value.rows[0];
-  });
+  }, control);
 }
 
 /** The connection went away (the database restarting, a terminated backend, a network error). */

@@ -2,6 +2,7 @@
 // the schema generation being served: a new generation starts an empty cache, so nothing
 // compiled against an older schema is ever reused.
 import { parse, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { checkDocument, checkDocumentLength, defaultLimits, type Limits } from './limits';
 
 const MAX_DOCUMENTS = 500;
 const MAX_PLANS = 20;
@@ -14,13 +15,18 @@ export interface PreparedDocument {
 }
 
 export interface DocumentCache {
+  /** Parsed, checked against the limits (before validation, which costs more) and validated. */
   prepare(generation: number, schema: GraphQLSchema, query: string): PreparedDocument;
+  /** The server's limits; `first`/`last` from variables are checked per request with them. */
+  readonly limits: Limits;
 }
 
-export function createDocumentCache(): DocumentCache {
+export function createDocumentCache(limits: Limits = defaultLimits): DocumentCache {
   let generation = -1;
   let documents = new Map<string, PreparedDocument>();
+  const parseAndValidate = (schema: GraphQLSchema, query: string) => prepareDocument(schema, query, limits);
   return {
+    limits,
     prepare(gen, schema, query) {
       if (gen !== generation) {
         // A request still finishing on an older generation must not refill the cache.
@@ -42,10 +48,13 @@ export function createDocumentCache(): DocumentCache {
   };
 }
 
-function parseAndValidate(schema: GraphQLSchema, query: string): PreparedDocument {
+function prepareDocument(schema: GraphQLSchema, query: string, limits: Limits): PreparedDocument {
+  const tooLong = checkDocumentLength(query, limits);
+  if (tooLong.length) return { document: null as unknown as DocumentNode, errors: tooLong, plans: new Map() };
   try {
     const document = parse(query);
-    return { document, errors: validate(schema, document), plans: new Map() };
+    const over = checkDocument(schema, document, limits);
+    return { document, errors: over.length ? over : validate(schema, document), plans: new Map() };
   } catch (e) {
     return { document: null as unknown as DocumentNode, errors: [e as GraphQLError], plans: new Map() };
   }

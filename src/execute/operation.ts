@@ -9,7 +9,7 @@ import { getVariableValues } from 'graphql/execution/values';
 import type { Pool, PoolClient } from 'pg';
 import type { Setting } from '../db/settings';
 import { queryPrepared } from '../db/prepared';
-import { SettingsError, queryWithSettings, withTransaction } from '../db/transaction';
+import { PoolBusyError, SettingsError, queryWithSettings, withTransaction, type ConnectionControl } from '../db/transaction';
 import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
 import { compileMutationField } from '../sql/mutation';
 import type { CollectedField } from '../sql/selection';
@@ -18,6 +18,7 @@ import { finishJsonText } from './json-text';
 import type { Snapshot } from '../schema/snapshot';
 import { cachedPlan, type DocumentCache, type PreparedDocument } from './documents';
 import { runMutationField } from './mutation';
+import { checkOperation } from './limits';
 
 export interface GraphQLRequest {
   query?: unknown;
@@ -33,8 +34,10 @@ export interface RunOptions {
   showErrorStack?: boolean;
   /** Only run queries (e.g. HTTP GET); mutations are refused. */
   queriesOnly?: boolean;
-  /** The server's document cache. */
+  /** The server's document cache (with the server's limits). */
   documents: DocumentCache;
+  /** The bounded wait for a pooled connection, and the requester's "gone" signal. */
+  connection?: ConnectionControl;
 }
 
 export interface RunResult {
@@ -60,6 +63,9 @@ function publicMessage(err: Record<string, any> | null | undefined): string {
   if (err && CONNECTION_ERRORS.has(err.code)) return 'The database cannot be reached right now; try again shortly.';
   if (err?.message === 'Connection terminated unexpectedly' || err?.code === '57P01') {
     return 'The database connection was lost (the server may be restarting); try again shortly.';
+  }
+  if (err?.code === '57014' && /statement timeout/.test(err.message ?? '')) {
+    return 'The query ran longer than the statement timeout and was cancelled; ask for less, or raise the timeout with --statement-timeout.';
   }
   return err?.message ?? String(err);
 }
@@ -122,6 +128,8 @@ export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts
   }
   const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], (req.variables ?? {}) as Record<string, unknown>);
   if (coerced.errors) return result(400, errorBody(coerced.errors.map((e) => e.toJSON())), op, coerced.errors.length, 200);
+  const over = checkOperation(snapshot.schema, prepared.document, op, coerced.coerced, opts.documents.limits);
+  if (over.length) return result(400, errorBody(over.map((e) => e.toJSON())), op, over.length);
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const d of prepared.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
 
@@ -135,7 +143,7 @@ export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts
       : await runQuery(snapshot, input, prepared, opts);
     return result(200, body, op, errors);
   } catch (e) {
-    if (e instanceof SettingsError) return result(e.status, errorBody([formatError(e, undefined, opts)]), op, 1);
+    if (e instanceof SettingsError || e instanceof PoolBusyError) return result(e.status, errorBody([formatError(e, undefined, opts)]), op, 1);
     return result(200, JSON.stringify({ errors: [formatError(e, undefined, opts)], data: null }), op, 1);
   }
 }
@@ -176,17 +184,18 @@ async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocu
   let data = '{}';
   try {
     if (good.size) {
-      data = (await queryWithSettings(opts.pool, opts.settings, statement.text, statement.values)).data;
+      data = (await queryWithSettings(opts.pool, opts.settings, statement.text, statement.values, opts.connection)).data;
     }
   } catch (e) {
-    if (e instanceof SettingsError) throw e;
+    // Cancelled (timeout, client gone) or no connection: running each field again would not help.
+    if (e instanceof SettingsError || e instanceof PoolBusyError || (e as { code?: string }).code === '57014') throw e;
     if (good.size === 1) {
       const [key] = good;
       errors.push(formatError(e, [key], opts, nodesOf(key)));
       data = JSON.stringify({ [key]: null });
     } else {
       // Find which root fields failed by running each on its own, as v4 would report them.
-      data = await withTransaction(opts.pool, opts.settings, (client) => perField(client, input, good, errors, opts, nodesOf));
+      data = await withTransaction(opts.pool, opts.settings, (client) => perField(client, input, good, errors, opts, nodesOf), opts.connection);
     }
   }
   const metaKeys = new Set(meta.map((f) => f.key));
@@ -261,6 +270,6 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions) {
         parts.push(`${JSON.stringify(f.key)}:null`);
       }
     }
-  });
+  }, opts.connection);
   return { body: withErrors(`{${parts.join(',')}}`, errors), errors: errors.length };
 }

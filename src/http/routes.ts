@@ -46,11 +46,17 @@ export function graphqlRouter(live: LiveSchema, pool: Pool, options: Options, ho
       hooks.log?.(`${verified.status} rejected token (${verified.message})`);
       return send(verified.status, JSON.stringify({ errors: [{ message: verified.message }] }));
     }
+    // A client that goes away stops costing anything: its wait or statement is cancelled.
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     try {
       const extra = hooks.pgSettings ? await hooks.pgSettings(req) : undefined;
       const settings = auth.settings(verified.claims, extra);
       const r = await runOperation(live.current(), body, {
         pool, settings, signJwt, queriesOnly, documents,
+        connection: { waitMs: options.poolWaitTimeout, signal: gone.signal },
         extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack,
       });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

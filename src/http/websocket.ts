@@ -3,7 +3,8 @@
 // HTTP header; queries and mutations run exactly as over HTTP, `listen` via the notify hub.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { GraphQLError, Kind, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import { handleProtocols, type ServerOptions, type SubscribePayload } from 'graphql-ws';
 import type { Pool } from 'pg';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -16,6 +17,7 @@ import { createLiveQueries, isLiveOperation, type LiveQueries } from '../realtim
 import type { NotifyHub } from '../realtime/notify-hub';
 import type { DocumentCache } from '../execute/documents';
 import { runOperation, type RunOptions } from '../execute/operation';
+import { checkOperation } from '../execute/limits';
 import type { LiveSchema, Snapshot } from '../schema/snapshot';
 import { createSubscriptionGuard } from '../realtime/subscription-guard';
 
@@ -46,7 +48,7 @@ interface ConnectionAuth {
   settings: Setting[];
 }
 
-type Extra = { socket: WebSocket; request: http.IncomingMessage; auth?: ConnectionAuth };
+type Extra = { socket: WebSocket; request: http.IncomingMessage; auth?: ConnectionAuth; gone?: AbortController };
 
 interface OperationContext {
   snapshot: Snapshot;
@@ -74,6 +76,8 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
   const shared: SharedRuns = new Map();
   const wss = new WebSocketServer({
     noServer: true,
+    // The same bound as an HTTP body (ws's own default is 100 MiB).
+    maxPayload: sizeInBytes(options.bodySizeLimit),
     handleProtocols: (protocols) => handleProtocols(protocols),
   });
 
@@ -103,22 +107,33 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
         return false;
       }
       ctx.extra.auth = { claims: auth.claims, settings: o.auth.settings(auth.claims, extra) };
+      // The socket's operations stop costing anything when it closes.
+      const gone = new AbortController();
+      ctx.extra.socket.once('close', () => gone.abort());
+      ctx.extra.gone = gone;
       return true;
     },
     onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {
       const snapshot = live.current();
-      let document: DocumentNode;
-      try {
-        document = parse(payload.query);
-      } catch (e) {
-        return [e as GraphQLError];
+      // Parsed, limited and validated as over HTTP (and from the same cache).
+      const prepared = o.documents.prepare(snapshot.generation, snapshot.schema, payload.query);
+      if (prepared.errors.length) return prepared.errors;
+      const { document } = prepared;
+      const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      const op = payload.operationName ? ops.find((d) => d.name?.value === payload.operationName) : ops.length === 1 ? ops[0] : undefined;
+      // Limited with its variables before it runs or subscribes (runOperation checks again,
+      // for HTTP's sake; the check is cheap).
+      if (op) {
+        const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], payload.variables ?? {});
+        if (coerced.errors) return coerced.errors;
+        const over = checkOperation(snapshot.schema, document, op, coerced.coerced, o.documents.limits);
+        if (over.length) return over;
       }
-      const errors = validate(snapshot.schema, document);
-      if (errors.length) return errors;
       const contextValue: OperationContext = {
         snapshot, payload, auth: ctx.extra.auth!,
         run: {
           pool, settings: ctx.extra.auth!.settings, signJwt, documents: o.documents,
+          connection: { waitMs: options.poolWaitTimeout, signal: ctx.extra.gone?.signal },
           extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack,
         },
       };
@@ -159,4 +174,13 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       for (const client of wss.clients) client.terminate();
     },
   };
+}
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
+
+/** `100kB`, `5MB` or a plain number of bytes, as the HTTP body limit reads it (1 kB = 1024 B). */
+export function sizeInBytes(size: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?b)?$/i.exec(size.trim());
+  if (!m) throw new Error(`not a size: '${size}'`);
+  return Math.floor(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]);
 }

@@ -225,3 +225,19 @@ test('v4 flags forum-dev does not take are refused by name, long and short', () 
   assert.equal(parseOptions(['-N'], {}, empty).setofFunctionsContainNulls, false);
   assert.equal(parseOptions([], {}, empty).setofFunctionsContainNulls, true);
 });
+
+test('limit flags and their variables: whole numbers, 0 turns a limit off', () => {
+  const o = parseOptions([
+    '--max-query-depth', '5', '--max-query-cost=0', '--max-page-size', '50', '--max-aliases', '7', '--max-root-fields', '3',
+    '--max-document-length', '2000', '--disable-introspection', '--statement-timeout', '250', '--pool-wait-timeout', '0',
+  ], {}, empty);
+  assert.deepEqual(
+    [o.maxQueryDepth, o.maxQueryCost, o.maxPageSize, o.maxAliases, o.maxRootFields, o.maxDocumentLength, o.disableIntrospection, o.statementTimeout, o.poolWaitTimeout],
+    [5, 0, 50, 7, 3, 2000, true, 250, 0],
+  );
+  const d = parseOptions([], {}, empty);
+  assert.deepEqual([d.maxQueryDepth, d.maxPageSize, d.disableIntrospection, d.statementTimeout, d.poolWaitTimeout], [20, 1000, false, 30000, 5000]);
+  assert.equal(parseOptions([], { FORUM_DEV_MAX_QUERY_DEPTH: '9', FORUM_DEV_DISABLE_INTROSPECTION: 'true' }, empty).maxQueryDepth, 9);
+  assert.throws(() => parseOptions(['--max-query-depth', '-1'], {}, empty), /--max-query-depth must be a whole number/);
+  assert.throws(() => parseOptions([], { FORUM_DEV_STATEMENT_TIMEOUT: '5s' }, empty), /FORUM_DEV_STATEMENT_TIMEOUT must be a whole number/);
+});

@@ -99,7 +99,8 @@ export interface StatementLog {
   take(): string[];
 }
 
-const transactionControl = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
+// The settings statement (role, claims, statement_timeout) frames the request's statement too.
+const transactionControl = /^\s*((begin|commit|rollback|savepoint|release)\b|select set_config\()/i;
 
 /** A log of the statements a server sends (pass `onStatement` to startOurs), without transaction control. */
 export function createStatementLog(): StatementLog & { onStatement: (text: string) => void } {

@@ -271,6 +271,28 @@ test('postgraphile() middleware serves GraphQL and GraphiQL inside an existing e
   }
 });
 
+test('postgraphile() takes the limits as options', async () => {
+  const mw = postgraphile(db.appUrl, ['users_schema', 'posts_schema'], {
+    pgDefaultRole: 'postgraphile_user', disableQueryLog: true, maxQueryDepth: 3, maxPageSize: 2, disableIntrospection: true,
+  });
+  const app = express().use(mw);
+  try {
+    await withApp(app, async (url) => {
+      const limitOf = async (query: string) => {
+        const r = await postJson(url, { query });
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        return (r.body as any).errors[0].extensions.limit;
+      };
+      assert.equal(await limitOf('{ allPosts { nodes { author: userByAuthorId { id } } } }'), 'maxQueryDepth');
+      assert.equal(await limitOf('{ allPosts(first: 3) { totalCount } }'), 'maxPageSize');
+      assert.equal(await limitOf('{ __schema { queryType { name } } }'), 'disableIntrospection');
+      assert.deepEqual(await postJson(url, { query: '{ allPosts(first: 2) { nodes { title } } }' }), { status: 200, body: { data: { allPosts: { nodes: [] } } } });
+    });
+  } finally {
+    await mw.release();
+  }
+});
+
 test('postgraphile() reports a schema that cannot load to the request, not the process', async () => {
   const mw = postgraphile(db.adminUrl, ['users_schema'], { jwtTokenIdentifier: 'users_schema.no_such_type', disableQueryLog: true });
   await assert.rejects(mw.ready(), /no_such_type/);
