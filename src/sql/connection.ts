@@ -77,7 +77,7 @@ function conditionSql(c: Compiler, src: ConnectionSource, f: CollectedField, con
 const whereClause = (conds: SQL[]) => (conds.length ? sql`where ${sql.join(conds, ' and ')}` : sql``);
 
 /** Keyed paging: cursors hold sort values, pages are WHERE conditions on them. */
-function keyedPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering, args: PagingArgs, withCursor: boolean): Page {
+function keyedPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering, args: PagingArgs): Page {
   const a = src.alias;
   const page = c.alias();
   const bound = (cursor: string, isAfter: boolean) => cursorCondition(c, a, ordering.specs, cursorValues(ordering, cursor), isAfter);
@@ -87,9 +87,14 @@ function keyedPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: O
   const reverse = args.last != null;
   const limit = args.first ?? args.last;
   const order = orderSql(ordering.specs, a, reverse);
-  // sort values ride along only when a cursor is asked for
-  const keys = withCursor ? ordering.specs.map((s, i) => sql`, ${specExpr(a, s)} as ${sql.raw(`__o${i}`)}`) : [];
-  const text = sql`select ${a}.*${sql.join(keys, '')}, row_number() over (order by ${order}) - ${args.offset}::int8 as __n from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
+  // The sort values ride along (for cursors and to number the page). The page is numbered
+  // outside the `limit`: a window function over the sorted set would make Postgres sort every
+  // row instead of keeping only the top `limit` rows, as `order by ... limit n` alone does.
+  const keys = ordering.specs.map((s, i) => sql`, ${specExpr(a, s)} as ${sql.raw(`__o${i}`)}`);
+  const k = c.alias();
+  const pageOrder = sql.join(ordering.specs.map((s, i) => sql`${k}.${sql.raw(`__o${i}`)} ${sql.raw((reverse ? !s.ascending : s.ascending) ? 'asc' : 'desc')}`), ', ');
+  const sorted = sql`select ${a}.*${sql.join(keys, '')} from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
+  const text = sql`select ${k}.*, row_number() over (order by ${pageOrder}) as __n from (${sorted}) as ${k}`;
   const cursor = keyedCursorExpr(ordering.prefix, ordering.specs.map((_, i) => sql`${page}.${sql.raw(`__o${i}`)}`));
   const outside = (cursor: string, isAfter: boolean) =>
     sql`exists(select 1 from ${src.source} as ${a} where ${sql.join([...where, sql`not (${bound(cursor, isAfter)})`], ' and ')})`;
@@ -107,16 +112,55 @@ function keyedPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: O
 
 /** Positional paging: rows are numbered in their order and cursors hold those numbers. */
 function positionalPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering, args: PagingArgs): Page {
-  const a = src.alias;
-  const page = c.alias();
   if (args.last != null && ordering.specs.length === 0) throw new CursorError('Cannot do last of an unordered set');
   const afterN = args.after ? cursorPosition(ordering, args.after) : 0;
   const beforeN = args.before ? cursorPosition(ordering, args.before) : null;
-  const own = src.natural ? sql`${a}.ordinality` : null;
-  const position = ordering.specs.length
-    ? sql`row_number() over (order by ${orderSql(ordering.specs, a, false)}${own ? sql`, ${own}` : sql``})`
-    : own ?? sql`row_number() over ()`;
-  const numbered = sql`select ${a}.*, ${position} as __idx from ${src.source} ${src.natural ? sql`with ordinality` : sql``} as ${a} ${whereClause(where)}`;
+  const numbered = ordering.specs.length ? sortedRows(c, src, where, ordering) : naturalRows(src, where);
+  return ordering.specs.length
+    ? sortedPage(c, numbered, ordering, args, afterN, beforeN)
+    : naturalPage(c, numbered, ordering, args, afterN, beforeN);
+}
+
+/**
+ * Rows in their own order (a function's, or a table's without a key), numbered after the
+ * conditions as v4 numbers them. Not `with ordinality`: that stops Postgres inlining a SQL
+ * function, so a page would run the function over every row instead of stopping early.
+ */
+function naturalRows(src: ConnectionSource, where: SQL[]): SQL {
+  return sql`select ${src.alias}.*, row_number() over () as __idx from ${src.source} as ${src.alias} ${whereClause(where)}`;
+}
+
+/** Rows in an explicit order; the function's own order breaks ties (it must sort them all anyway). */
+function sortedRows(c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering): SQL {
+  const a = src.alias;
+  const own = src.natural ? sql`, ${a}.ordinality` : sql``;
+  return sql`select ${a}.*, row_number() over (order by ${orderSql(ordering.specs, a, false)}${own}) as __idx from ${src.source} ${src.natural ? sql`with ordinality` : sql``} as ${a} ${whereClause(where)}`;
+}
+
+/**
+ * A page of naturally numbered rows, found by their numbers alone: the numbers are consecutive,
+ * so the page is a range of them; sorting by them would read every row, whereas the `limit` lets
+ * the scan stop once the range has been passed.
+ */
+function naturalPage(c: Compiler, numbered: SQL, ordering: Ordering, args: PagingArgs, afterN: number, beforeN: number | null): Page {
+  const page = c.alias();
+  const start = afterN + args.offset;
+  const limit = args.first;
+  const bounds = [sql`__w.__idx > ${start}::int8`];
+  if (limit != null) bounds.push(sql`__w.__idx <= ${start + limit + 1}::int8`);
+  if (beforeN != null) bounds.push(sql`__w.__idx < ${beforeN}::int8`);
+  const text = sql`select __w.*, __w.__idx - ${start}::int8 as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')}${limit == null ? sql`` : sql` limit ${limit + 1}::int8`}`;
+  let hasNext: SQL = sql`false`;
+  if (limit !== 0) {
+    if (limit != null) hasNext = sql`count(*) > ${limit}::int8`;
+    else if (beforeN != null) hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${beforeN}::int8)`;
+  }
+  const hasPrev = limit === 0 ? sql`false` : sql`${start > 0}::boolean`;
+  return { sql: text, alias: page, cursor: positionalCursorExpr(ordering.prefix, sql`${page}.__idx`), hasNext, hasPrev, limit, reverse: false };
+}
+
+function sortedPage(c: Compiler, numbered: SQL, ordering: Ordering, args: PagingArgs, afterN: number, beforeN: number | null): Page {
+  const page = c.alias();
   const reverse = args.last != null;
   const limit = args.first ?? args.last;
   const dir = sql.raw(reverse ? 'desc' : 'asc');
@@ -134,14 +178,6 @@ function positionalPage(c: Compiler, src: ConnectionSource, where: SQL[], orderi
   return { sql: text, alias: page, cursor: positionalCursorExpr(ordering.prefix, sql`${page}.__idx`), hasNext, hasPrev, limit, reverse };
 }
 
-function wantsCursor(c: Compiler, selected: CollectedField[]): boolean {
-  return selected.some((s) => {
-    if (s.name !== 'edges' && s.name !== 'pageInfo') return false;
-    const type = getNamedType(s.field!.type) as GraphQLObjectType;
-    return collectFields(c, type, subSelections(s)).some((x) => x.name === 'cursor' || x.name === 'startCursor' || x.name === 'endCursor');
-  });
-}
-
 /** A list field (`nodes`, a simple collection) as the field of one of its elements. */
 function elementField(f: CollectedField): CollectedField {
   const t = getNullableType(f.field!.type);
@@ -155,14 +191,14 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
   const list = isListType(getNullableType(f.field!.type));
   const selected = list ? [] : collectFields(c, getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f));
   const page = ordering.mode === 'keyed'
-    ? keyedPage(c, src, where, ordering, args, wantsCursor(c, selected))
+    ? keyedPage(c, src, where, ordering, args)
     : positionalPage(c, src, where, ordering, args);
   const p = page.alias;
   const inPage = page.limit == null ? sql`true` : sql`${p}.__n <= ${page.limit}::int8`;
   const outOrder = sql`${p}.__n ${sql.raw(page.reverse ? 'desc' : 'asc')}`;
   const nodeJson = (nf: CollectedField, sets: readonly SelectionSetNode[]) => src.table
     ? rowObject(c, pageRowRef(p, src.table), getNamedType(nf.field!.type) as GraphQLObjectType, sets)
-    // `f() with ordinality as a` names a scalar result's column after the alias itself
+    // `f() as a` names a scalar result's column after the alias itself
     : valueExpr(c, sql`${p}.${src.alias}`, src.nodeType, elementField(nf));
   const agg = (item: SQL) => sql`coalesce(json_agg(${item} order by ${outOrder}) filter (where ${inPage}), '[]'::json)`;
 
