@@ -7,6 +7,7 @@ import { Pool, type PoolClient } from 'pg';
 import { createAuth } from './auth/auth';
 import { guardPool } from './db/pool';
 import { defaultOptions, limitsOf, resolveOptions, schemaOptions, type Options } from './options';
+import { choosePreparedStatements, useUnnamedStatements } from './db/prepared';
 import { withTransaction } from './db/transaction';
 import { introspect } from './introspection/introspect';
 import { buildGraphQLSchema, type SchemaOptions } from './schema/build';
@@ -41,11 +42,13 @@ export interface SchemaBuildOptions {
   /** Subscription fields: `listen` (v4's simple subscriptions plugin) and live queries. */
   simpleSubscriptions?: boolean;
   live?: boolean;
+  /** false: statements go unnamed on the caller's client (a pooler in transaction mode, e.g. PgBouncer). */
+  preparedStatements?: boolean;
 }
 
 const schemaBuildKeys = new Set(['dynamicJson', 'pgJwtSecret', 'jwtSecret', 'pgJwtTypeIdentifier', 'jwtPgTypeIdentifier',
   'jwtTokenIdentifier', 'disableDefaultMutations', 'ignoreRBAC', 'ignoreRbac', 'simpleCollections', 'pgStrictFunctions',
-  'setofFunctionsContainNulls', 'simpleSubscriptions', 'live', 'subscriptions']);
+  'setofFunctionsContainNulls', 'simpleSubscriptions', 'live', 'subscriptions', 'preparedStatements']);
 
 async function withPool<T>(connection: string | Pool, fn: (pool: Pool) => Promise<T>): Promise<T> {
   if (typeof connection !== 'string') return fn(connection);
@@ -91,7 +94,7 @@ export async function createPostGraphileSchema(
   };
   const model = await withPool(connection, (pool) => introspect(pool, built.schemas));
   const schema = buildGraphQLSchema(model, built);
-  return attachResolvers(schema, model, { dynamicJson: built.dynamicJson, jwtSecret: options.pgJwtSecret ?? options.jwtSecret });
+  return attachResolvers(schema, model, { dynamicJson: built.dynamicJson, jwtSecret: options.pgJwtSecret ?? options.jwtSecret, preparedStatements: options.preparedStatements });
 }
 
 export interface PostGraphileContextOptions {
@@ -107,6 +110,8 @@ export interface PostGraphileContextOptions {
   pgDefaultRole?: string;
   /** Extra transaction-local settings (a `role` here replaces the JWT's). */
   pgSettings?: Record<string, unknown>;
+  /** false: statements on `pgPool` go unnamed (a pooler in transaction mode, e.g. PgBouncer). */
+  preparedStatements?: boolean;
 }
 
 export interface PostGraphileContext {
@@ -132,6 +137,7 @@ export async function withPostGraphileContext<T>(
   }
   const settings = auth.settings(claims ?? {}, options.pgSettings);
   const pgRole = settings.find(([k]) => k === 'role')?.[1];
+  if (options.preparedStatements === false) useUnnamedStatements(options.pgPool);
   return withTransaction(options.pgPool, settings, (pgClient) => callback({ pgClient, pgRole, jwtClaims: claims }));
 }
 
@@ -193,7 +199,7 @@ export function middlewareOptions(connection: string | undefined, schemas: strin
 
 // Options fields that have no default value (so are not keys of `defaultOptions`).
 const optionalKeys = new Set(['connection', 'ownerConnection', 'defaultRole', 'jwtSecret', 'jwtPublicKey', 'jwtTokenIdentifier',
-  'jwtVerifyAlgorithms', 'jwtAudiences', 'exportSchemaGraphql', 'exportSchemaJson']);
+  'jwtVerifyAlgorithms', 'jwtAudiences', 'exportSchemaGraphql', 'exportSchemaJson', 'preparedStatements']);
 const isOptionalKey = (k: string) => optionalKeys.has(k);
 
 // v4's option names that middlewareOptions maps onto ours (or that are handled beside it).
@@ -225,6 +231,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
   const router = (async () => {
     const live = createLiveSchema(await loadSnapshot(pool, schemaOptions(full), 1));
     await exportSchema(live.current().schema, full);
+    await choosePreparedStatements(pool, full.preparedStatements, log);
     if (full.watch && !connectionString && !full.ownerConnection) {
       throw new Error('watchPg needs a connection string (or ownerConnection) to listen for schema changes');
     }

@@ -62,6 +62,11 @@ export interface Options extends Limits {
   graphiqlRoute: string;
   graphiql: boolean;
   retryOnInitFail: boolean;
+  /**
+   * Named prepared statements per connection: true always, false never (needed behind a pooler
+   * in transaction mode, e.g. PgBouncer), undefined (default) unless a pooler is detected.
+   */
+  preparedStatements?: boolean;
   /** Directory for the embedded database and its generated secret. */
   dataDir: string;
   /** Per-request `statement_timeout` in milliseconds, transaction-local (0: none). */

@@ -6,6 +6,7 @@ import { Pool, type PoolConfig } from 'pg';
 import { createAuth } from './auth/auth';
 import { guardPool } from './db/pool';
 import { tracedClient, type StatementListener } from './db/trace';
+import { choosePreparedStatements } from './db/prepared';
 import { createDocumentCache } from './execute/documents';
 import { httpRoutes } from './http/app';
 import type { HttpHooks } from './http/routes';
@@ -52,6 +53,11 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   let snapshot;
   try {
     snapshot = await loadSnapshot(pool, schemaOptions(options), 1);
+    const pooled = await choosePreparedStatements(pool, options.preparedStatements, hooks.log);
+    // LISTEN holds a session, which a pooler in transaction mode does not give
+    if (pooled && !options.ownerConnection && (options.watch || options.subscriptions)) {
+      hooks.log?.('Watch mode, subscriptions and live queries LISTEN on a session: through a pooler in transaction mode pass --owner-connection with a direct connection to PostgreSQL.');
+    }
   } catch (e) {
     if (ownPool) await pool.end().catch(() => {});
     throw e;
@@ -78,7 +84,8 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   const auth = createAuth(options);
   const routes = httpRoutes({ live, pool, options, hooks, documents, auth, sockets });
   // The one LISTEN connection: subscriptions, live queries and the DDL watcher share it.
-  const hub = sockets || options.watch ? createNotifyHub({ connection: options.connection, log: hooks.log }) : undefined;
+  // LISTEN needs a session of its own: behind a pooler in transaction mode, the owner connection is the direct one
+  const hub = sockets || options.watch ? createNotifyHub({ connection: options.ownerConnection ?? options.connection, log: hooks.log }) : undefined;
   let watch: WatchMode | undefined;
   if (options.watch) {
     try {

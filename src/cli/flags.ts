@@ -32,7 +32,7 @@ export const flagSpecs: FlagSpec[] = [
   { key: 'connection', long: 'connection', short: 'c', env: 'DATABASE_URL', kind: 'string', arg: 'URL',
     help: 'PostgreSQL connection string for the API; without it the embedded database starts' },
   { key: 'ownerConnection', long: 'owner-connection', short: 'C', env: 'OWNER_DATABASE_URL', kind: 'string',
-    arg: 'URL', help: 'privileged connection (watch fixtures, SQL files); defaults to --connection' },
+    arg: 'URL', help: 'privileged, direct connection (watch fixtures, SQL files, LISTEN); defaults to --connection' },
   { key: 'schemas', long: 'schema', short: 's', env: 'SCHEMAS', kind: 'list', arg: 'LIST',
     help: 'comma-separated PostgreSQL schemas to expose (default public)' },
   { key: 'defaultRole', long: 'default-role', short: 'r', env: 'DEFAULT_ROLE', kind: 'string', arg: 'ROLE',
@@ -43,6 +43,8 @@ export const flagSpecs: FlagSpec[] = [
     help: 'serve HTTP from N worker processes (node:cluster; N >= 2); not with watch mode or subscriptions' },
   { key: 'retryOnInitFail', long: 'retry-on-init-fail', env: 'FORUM_DEV_RETRY_ON_INIT_FAIL', kind: 'bool',
     value: true, help: 'keep retrying the initial connection with backoff instead of exiting' },
+  { key: 'preparedStatements', long: 'no-prepared-statements', env: 'FORUM_DEV_PREPARED_STATEMENTS', kind: 'bool',
+    value: false, help: 'send statements unnamed, for PgBouncer in transaction mode (env: true/false; default: prepared unless a pooler is detected)' },
   { key: 'dataDir', long: 'data-dir', env: 'FORUM_DEV_DATA_DIR', kind: 'path', arg: 'DIR',
     help: 'directory for the embedded database and its secrets (default .forum-dev)' },
   // JWT

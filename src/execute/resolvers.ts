@@ -9,6 +9,7 @@ import {
 } from 'graphql';
 import type { PoolClient } from 'pg';
 import { createAuth } from '../auth/auth';
+import { useUnnamedStatements } from '../db/prepared';
 import type { Model } from '../introspection/model';
 import { compileQuery, makeCompiler, type OperationInput } from '../sql/compile';
 import { compileMutationField } from '../sql/mutation';
@@ -22,6 +23,8 @@ import { runMutationField } from './mutation';
 export interface ResolverOptions extends OutputOptions {
   /** Signs tokens returned by functions of the `jwtTokenIdentifier` type (v4's `jwtSecret`). */
   jwtSecret?: string;
+  /** false: mutations on the caller's client send statements unnamed (PgBouncer in transaction mode). */
+  preparedStatements?: boolean;
 }
 
 /** The GraphQL context a caller passes: a connected client, normally inside a transaction. */
@@ -116,6 +119,7 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
     for (const field of Object.values(mutation.getFields())) {
       field.resolve = async (_parent, _args, context, info) => {
         const client = pgClientOf(context);
+        if (output.preparedStatements === false) useUnnamedStatements(client);
         const f: CollectedField = {
           key: info.path.key as string, name: info.fieldName, nodes: [...info.fieldNodes],
           field: info.parentType.getFields()[info.fieldName] as CollectedField['field'],

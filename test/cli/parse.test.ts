@@ -33,6 +33,7 @@ test('long flags, --flag=value and short flags', () => {
     '-wM', '--watch-sql', 'a.sql', '--watch-sql=b', '--no-ignore-rbac', '-o', '-l', '2MB', '-q', '/api',
     '-i', '/ui', '--disable-query-log', '--extended-errors', 'hint,detail,errcode', '--show-error-stack', 'json',
     '--retry-on-init-fail', '-m', '4', '--data-dir', 'var/db', '--export-schema-graphql', 's.graphql', '-x', 's.json',
+    '--no-prepared-statements',
   ], {}, empty);
   assert.equal(o.connection, 'postgres://a@h/db');
   assert.equal(o.ownerConnection, 'postgres://o@h/db');
@@ -58,6 +59,7 @@ test('long flags, --flag=value and short flags', () => {
   assert.equal(o.showErrorStack, true);
   assert.equal(o.retryOnInitFail, true);
   assert.equal(o.maxPoolSize, 4);
+  assert.equal(o.preparedStatements, false);
   assert.equal(o.dataDir, path.join(empty, 'var/db'));
   assert.equal(o.exportSchemaGraphql, path.join(empty, 's.graphql'));
   assert.equal(o.exportSchemaJson, path.join(empty, 's.json'));
