@@ -155,11 +155,16 @@ async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocu
   const fields = rootFields(c, [input.operation.selectionSet]);
   const meta = fields.filter((f) => isMetaField(f.name));
   let metaData: Record<string, unknown> = {};
-  if (meta.length) {
-    const r = await execute({ schema: snapshot.schema, document: metaDocument(prepared.document, input.operation, meta), variableValues: input.variables });
-    metaData = (r.data ?? {}) as Record<string, unknown>;
-    if (meta.length === fields.length) return { body: JSON.stringify(r), errors: r.errors?.length ?? 0 };
+  const introspect = async () => execute({ schema: snapshot.schema, document: metaDocument(prepared.document, input.operation, meta), variableValues: input.variables });
+  if (meta.length && meta.length === fields.length) {
+    // Only introspection (GraphiQL asks on every load): its answer changes only with the schema,
+    // so it is computed once per schema generation, which is the document cache's lifetime.
+    return cachedPlan(prepared, `\0introspection\n${input.operation.name?.value ?? ''}\n${JSON.stringify(input.variables)}`, async () => {
+      const r = await introspect();
+      return { body: JSON.stringify(r), errors: r.errors?.length ?? 0 };
+    });
   }
+  if (meta.length) metaData = ((await introspect()).data ?? {}) as Record<string, unknown>;
   // Compile errors (bad cursor, bad nodeId) are per field, as v4 reports them; the common case
   // compiles once, and a failure is narrowed down field by field.
   const errors: unknown[] = [];
