@@ -101,13 +101,28 @@ export class ClientGoneError extends Error {
   }
 }
 
+/**
+ * Issues the queries `fn` makes with one write to the socket: each query is otherwise a write
+ * (a system call) of its own, and a request's begin, settings, statement and commit go out
+ * together anyway when the client pipelines.
+ */
+function inOneWrite<T>(client: PoolClient, fn: () => T): T {
+  const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+  stream?.cork?.();
+  try {
+    return fn();
+  } finally {
+    stream?.uncork?.();
+  }
+}
+
 /** `begin` and the settings, sent together (one round trip when the client pipelines). */
 async function begin(client: PoolClient, settings: Setting[]): Promise<void> {
   const st = settings.length ? settingsStatement(settings) : null;
-  const [begun, applied] = await Promise.allSettled([
+  const [begun, applied] = await Promise.allSettled(inOneWrite(client, () => [
     client.query('begin'),
     st ? queryPrepared(client, st.text, st.values) : null,
-  ]);
+  ]));
   if (begun.status === 'rejected') throw begun.reason;
   if (applied.status === 'rejected') {
     const reason = applied.reason as Error & { code?: string };
@@ -141,11 +156,11 @@ export function queryWithSettings(
     if (!settings.length) return (await queryPrepared(client, text, values)).rows[0];
     // Issued without waiting, in order; a failure aborts the transaction and the commit then
     // ends it (Postgres answers COMMIT in an aborted transaction with ROLLBACK).
-    const [begun, main, commit] = await Promise.allSettled([
+    const [begun, main, commit] = await Promise.allSettled(inOneWrite(client, () => [
       begin(client, settings),
       queryPrepared(client, text, values),
       client.query('commit'),
-    ]);
+    ]));
     if (begun.status === 'rejected') throw begun.reason;
     if (main.status === 'rejected') throw main.reason;
     if (commit.status === 'rejected') throw commit.reason;
