@@ -1,5 +1,6 @@
 // Everything served over HTTP, mounted in one place for the server and the library middleware:
 // the change stream and dev-token route (watch mode), the GraphQL route, and GraphiQL.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import type { Pool } from 'pg';
 import type { Auth } from '../auth/auth';
@@ -9,7 +10,7 @@ import type { LiveSchema } from '../schema/snapshot';
 import { devTokenRouter } from './dev-token';
 import { createEventStream, eventStreamHeaders } from './events';
 import { graphiqlRouter } from './graphiql';
-import { graphqlRouter, type HttpHooks } from './routes';
+import { fastGraphqlPost, graphqlRouter, type HttpHooks } from './routes';
 
 export interface HttpRoutesContext {
   live: LiveSchema;
@@ -25,6 +26,11 @@ export interface HttpRoutesContext {
 
 export interface HttpRoutes {
   router: express.Router;
+  /**
+   * Answers a plain GraphQL POST without express (true), or leaves the request to `router`
+   * (false). For servers that own the HTTP server and add nothing around the router.
+   */
+  fastPost(req: IncomingMessage, res: ServerResponse): boolean;
   /** Sends a reload event to GraphiQL's change stream (watch mode; otherwise it goes nowhere). */
   announce(event: string, id: number | undefined, data: unknown): void;
   close(): void;
@@ -43,7 +49,10 @@ export function httpRoutes(ctx: HttpRoutesContext): HttpRoutes {
     }
     hooks = { ...hooks, responseHeaders: { ...hooks.responseHeaders, ...eventStreamHeaders(options.graphqlRoute) } };
   }
-  router.use(graphqlRouter(ctx.live, ctx.pool, options, hooks, ctx.documents, ctx.auth));
+  const graphql = graphqlRouter(ctx.live, ctx.pool, options, hooks, ctx.documents, ctx.auth);
+  router.use(graphql.router);
+  // pgSettings hooks are given the express request, so those requests go through express
+  const fastPost = hooks.pgSettings ? () => false : fastGraphqlPost(options.graphqlRoute, options.bodySizeLimit, graphql.handle);
   if (options.graphiql) {
     router.use(graphiqlRouter({
       graphqlRoute: options.graphqlRoute, graphiqlRoute: options.graphiqlRoute, watch: options.watch,
@@ -54,6 +63,7 @@ export function httpRoutes(ctx: HttpRoutesContext): HttpRoutes {
   }
   return {
     router,
+    fastPost,
     announce: (event, id, data) => stream?.send(event, id, data),
     close: () => stream?.close(),
   };
