@@ -7,12 +7,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Kind, parse, validate, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
-import { getVariableValues } from 'graphql/execution/values';
-import { compileQuery } from '../../src/sql/compile';
 import { startV4, type V4Server } from '../helpers/v4';
 import {
-  createForumDb, fixtureNames, forumV4Flags, loadFixture, recorded, root, startOurs, type ForumDb, type OurServer, type QueryFixture,
+  compiledStatement, createForumDb, fixtureNames, forumV4Flags, loadFixture, recorded, root, startOurs, type ForumDb, type OurServer, type QueryFixture,
 } from './setup';
 
 const dir = join(root, 'test/fixtures/data/forum');
@@ -23,16 +20,7 @@ const known: Record<string, string> = {};
 
 /** Our one statement for the operation, as the server compiles it. */
 function ourSql(ours: OurServer, f: QueryFixture): string {
-  const { schema, model } = ours.server.live.current();
-  const document = parse(f.query);
-  const errors = validate(schema, document);
-  if (errors.length) throw new Error(errors.map((e) => e.message).join('\n'));
-  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  const fragments: Record<string, FragmentDefinitionNode> = {};
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], f.variables);
-  if (coerced.errors) throw new Error(coerced.errors.map((e) => e.message).join('\n'));
-  return `${compileQuery({ schema, model, operation, fragments, variables: coerced.coerced }).text}\n`;
+  return `${compiledStatement(ours.server, f.query, f.variables).text}\n`;
 }
 
 let db: ForumDb;

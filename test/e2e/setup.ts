@@ -2,7 +2,11 @@
 // HTTP client that parses responses (JSON whitespace differs from v4, so compare parsed data).
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { Kind, parse, validate, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import type { PoolClient } from 'pg';
+import { compileQuery } from '../../src/sql/compile';
+import type { CompiledSQL } from '../../src/sql/fragment';
 import { defaultOptions, type Options } from '../../src/options';
 import { createServer, type RunningServer, type ServerDeps } from '../../src/server';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
@@ -64,6 +68,20 @@ export async function startOurs(connection: string, extra: Partial<Options> = {}
 /** Options for a reference database served as-is: its schemas, no roles and no JWT. */
 export function plainOptions(schemas: string[]): Partial<Options> {
   return { schemas, defaultRole: undefined, jwtSecret: undefined, jwtTokenIdentifier: undefined };
+}
+
+/** Our one statement for a query operation, as the server compiles it on its current schema. */
+export function compiledStatement(server: RunningServer, query: string, variables: Record<string, unknown> = {}): CompiledSQL {
+  const { schema, model } = server.live.current();
+  const document = parse(query);
+  const errors = validate(schema, document);
+  if (errors.length) throw new Error(errors.map((e) => e.message).join('\n'));
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  if (coerced.errors) throw new Error(coerced.errors.map((e) => e.message).join('\n'));
+  return compileQuery({ schema, model, operation, fragments, variables: coerced.coerced });
 }
 
 export interface QueryFixture {
