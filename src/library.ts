@@ -239,7 +239,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
     routes = httpRoutes({ live, pool, options: full, hooks, documents: createDocumentCache(limitsOf(full)), auth: createAuth(full), sockets: false });
     if (full.watch) {
       const connection = connectionString ?? full.ownerConnection!;
-      hub = createNotifyHub({ connection, log });
+      hub = createNotifyHub({ connection: full.ownerConnection ?? connection, log });
       watch = await startWatchMode({
         options: { ...full, connection }, pool, live, hub, log: log ?? (() => {}), announce: routes.announce,
       });
