@@ -12,7 +12,7 @@ import { createForumDb, fixtureNames, loadFixture, root, startOurs, type ForumDb
 import { havePgBouncer, PGBOUNCER, startPgBouncer, type PgBouncer } from '../helpers/pgbouncer';
 
 const skip = havePgBouncer() ? false : `no pgbouncer at ${PGBOUNCER} (apt-get install -y pgbouncer)`;
-const queriesDir = join(root, 'test/fixtures/queries');
+const queriesDir = join(root, 'test/fixtures/data/forum');
 
 let db: ForumDb;
 let bouncer: PgBouncer;
