@@ -173,6 +173,13 @@ export function buildModel(json: string, schemas: string[]): Model {
     })),
     classById, typeById, hash,
   };
+  // v4 reads `@name` and `@foreignKey` of a composite type from `comment on type` too
+  for (const cls of classes) {
+    const typeTags = typeById.get(cls.typeId)?.tags ?? {};
+    for (const key of ['name', 'foreignKey']) {
+      if (cls.tags[key] === undefined && typeTags[key] !== undefined) cls.tags[key] = typeTags[key];
+    }
+  }
   addSmartKeys(model);
   for (const cls of classes) {
     cls.primaryKey = cls.constraints.find((k) => k.type === 'p') ?? null;

@@ -6,7 +6,7 @@ import {
 } from 'graphql';
 import type { Model } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { collectionShapes, createContext, inputType, omitted, type BuildContext, type SchemaOptions } from './context';
+import { collectionShapes, createContext, deprecation, inputType, omitted, type BuildContext, type SchemaOptions } from './context';
 import { connectionArgs, listArgs, tableConnectionType } from './connections';
 import { queryProcFields } from './functions';
 import { inflect } from './inflection';
@@ -45,7 +45,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
         },
       };
       for (const t of tables) {
-        if (omitted(t.tags, 'all') || omitted(t.tags, 'many')) continue;
+        if (omitted(t.tags, 'all')) continue;
         const shapes = collectionShapes(ctx, t.tags);
         if (shapes.connection) fields[inflect.allRows(t)] = {
           type: tableConnectionType(ctx, t),
@@ -79,6 +79,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
           fields[inflect.rowByUniqueKeys(keys, t, c)] = {
             type: ctx.rowType(t),
             description: `Reads one \`${inflect.tableType(t)}\` by a unique key.`,
+            deprecationReason: deprecation(c.tags),
             args,
             extensions: plan({ kind: 'rowByKeys', table: t, keys }),
           };

@@ -105,9 +105,12 @@ export function orderByType(ctx: BuildContext, table: PgClass): GraphQLEnumType 
   });
 }
 
-/** A column that alone is a primary or unique key orders rows uniquely (no tie-break needed). */
+/**
+ * A column that alone is a primary or unique key orders rows uniquely (no tie-break needed).
+ * v4 knows this from unique indexes only: keys declared by smart comments still get the tie-break.
+ */
 function isUniqueColumn(table: PgClass, num: number): boolean {
-  return table.constraints.some((c) => (c.type === 'p' || c.type === 'u') && c.keyAttributeNums.length === 1 && c.keyAttributeNums[0] === num);
+  return table.constraints.some((c) => (c.type === 'p' || c.type === 'u') && !c.isFake && c.keyAttributeNums.length === 1 && c.keyAttributeNums[0] === num);
 }
 
 export function conditionType(ctx: BuildContext, table: PgClass): GraphQLInputObjectType {
@@ -176,7 +179,7 @@ export function connectionArgs(
     before: { type: ctx.scalars.Cursor, description: 'Take only items before this cursor.' },
     after: { type: ctx.scalars.Cursor, description: 'Take only items after this cursor.' },
   };
-  if (table && opts.orderBy) {
+  if (table && opts.orderBy && !omitted(table.tags, 'order')) {
     const ob = orderByType(ctx, table);
     args.orderBy = {
       type: new GraphQLList(new GraphQLNonNull(ob)),
@@ -184,7 +187,7 @@ export function connectionArgs(
       defaultValue: opts.orderByDefault === false ? undefined : [ob.getValue(table.primaryKey ? 'PRIMARY_KEY_ASC' : 'NATURAL')!.value],
     };
   }
-  if (table && opts.condition) {
+  if (table && opts.condition && !omitted(table.tags, 'filter')) {
     args.condition = {
       type: conditionType(ctx, table),
       description: 'Keeps only the items whose fields equal the values given.',

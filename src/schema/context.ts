@@ -80,14 +80,30 @@ export function cached<T>(ctx: BuildContext, key: string, make: () => T): T {
   return value;
 }
 
+/** v4's one-letter `@omit :CRUD` abbreviations. */
+const OMIT_ALIASES: Record<string, string> = {
+  C: 'create', R: 'read', U: 'update', D: 'delete', F: 'filter', O: 'order', A: 'all', M: 'many', X: 'execute', B: 'base',
+};
+
 export function omitted(tags: Record<string, unknown>, action: string): boolean {
   const omit = tags.omit;
   if (omit === undefined) return false;
   if (omit === true) return true;
-  const list = (Array.isArray(omit) ? omit : [omit]).flatMap((o) =>
-    o === true ? ['*'] : String(o).split(',').map((x) => x.trim()),
-  );
+  const list = (Array.isArray(omit) ? omit : [omit]).flatMap((o) => {
+    if (o === true || o === '*') return ['*'];
+    const text = String(o);
+    if (text.startsWith(':')) return text.slice(1).split('').map((letter) => OMIT_ALIASES[letter] ?? `:${letter}`);
+    return text.split(',').map((x) => x.trim());
+  });
   return list.includes('*') || list.includes(action);
+}
+
+/** `@deprecated` text (several tags are joined by lines, as v4 does). */
+export function deprecation(tags: Record<string, unknown>): string | undefined {
+  const d = tags.deprecated;
+  if (typeof d === 'string') return d;
+  if (Array.isArray(d)) return d.map(String).join('\n');
+  return undefined;
 }
 
 /** Which collection shapes an entity gets: `@simpleCollections` on it, else the global option. */

@@ -8,7 +8,7 @@ import {
 import type { PgAttribute, PgClass, PgProc, PgType } from '../introspection/model';
 import { OID } from '../introspection/oids';
 import {
-  cached, classOfType, collectionShapes, getType, inputType, omitted, outputType, setofRowItem, type BuildContext,
+  cached, classOfType, collectionShapes, deprecation, getType, inputType, omitted, outputType, setofRowItem, type BuildContext,
 } from './context';
 import { connectionArgs, connectionType, listArgs, tableConnectionType } from './connections';
 import { inflect } from './inflection';
@@ -124,7 +124,7 @@ export function procField(
   };
   const description = proc.description
     ?? (ret.returnsSet ? `Reads the rows this function returns, a page at a time.` : undefined);
-  const deprecationReason = typeof proc.tags.deprecated === 'string' ? proc.tags.deprecated : undefined;
+  const deprecationReason = deprecation(proc.tags);
   if (ret.returnsSet) {
     const rowCls = classOfType(ctx, ret.type);
     let conn;

@@ -8,7 +8,7 @@ import {
 import type { PgAttribute, PgClass, PgProc } from '../introspection/model';
 import { OID } from '../introspection/oids';
 import { attributeByNum } from '../introspection/model';
-import { cached, classOfType, collectionShapes, inputType, omitted, setofRowItem, type BuildContext } from './context';
+import { cached, classOfType, collectionShapes, deprecation, inputType, omitted, setofRowItem, type BuildContext } from './context';
 import { orderByType, tableConnectionType } from './connections';
 import { inflect } from './inflection';
 import type { FieldPlan, MutationPlan } from './plans';
@@ -48,17 +48,19 @@ function payloadType(
           fields[inflect.singleRelationByKeys(r.keys, r.foreign, r.constraint)] = {
             type: ctx.rowType(r.foreign),
             description: `The \`${inflect.tableType(r.foreign)}\` the changed \`${inflect.tableType(table)}\` refers to.`,
+            deprecationReason: deprecation(r.constraint.tags),
             extensions: plan({ kind: 'payloadForward', forward: { kind: 'forward', table, foreign: r.foreign, keys: r.keys, foreignKeys: r.foreignKeys } }),
           };
         }
-        if (collectionShapes(ctx, table.tags).connection) {
+        if (collectionShapes(ctx, table.tags).connection && !(omitted(table.tags, 'all') && omitted(table.tags, 'many'))) {
           const ob = orderByType(ctx, table);
           const edgeType = tableConnectionType(ctx, table).getFields().edges.type as GraphQLNonNull<GraphQLList<GraphQLNonNull<GraphQLObjectType>>>;
           fields[inflect.edgeField(table)] = {
             type: edgeType.ofType.ofType.ofType,
             description: `The changed \`${inflect.tableType(table)}\` as an edge, for clients that insert it into a connection.`,
             deprecationReason: tableDeprecation(table),
-            args: {
+            // without `orderBy` (`@omit order`) the cursor is the primary key's
+            args: omitted(table.tags, 'order') ? {} : {
               orderBy: {
                 type: new GraphQLList(new GraphQLNonNull(ob)),
                 description: 'The order of the connection the edge is meant for (it decides the cursor).',
@@ -92,7 +94,7 @@ function inputObject(name: string, description: string, fields: () => GraphQLInp
 
 function mutationField(type: GraphQLObjectType, input: GraphQLInputObjectType, description: string, m: MutationPlan) {
   return {
-    type, description, deprecationReason: m.kind === 'proc' ? undefined : tableDeprecation(m.table),
+    type, description, deprecationReason: m.kind === 'proc' ? deprecation(m.proc.tags) : tableDeprecation(m.table),
     args: { input: { type: new GraphQLNonNull(input), description: INPUT_ARG } },
     extensions: plan({ kind: 'mutation', mutation: m }),
   };

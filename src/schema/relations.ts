@@ -3,7 +3,7 @@
 import { GraphQLList, GraphQLNonNull, type GraphQLFieldConfigMap } from 'graphql';
 import type { PgAttribute, PgClass, PgConstraint } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { cached, collectionShapes, omitted, type BuildContext } from './context';
+import { cached, collectionShapes, deprecation, omitted, type BuildContext } from './context';
 import { connectionArgs, listArgs, tableConnectionType } from './connections';
 import { inflect } from './inflection';
 import { isExposedTable, plan } from './tables';
@@ -42,6 +42,7 @@ export function forwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQLF
     fields[name] = {
       type: ctx.rowType(r.foreign),
       description: `The \`${inflect.tableType(r.foreign)}\` this \`${inflect.tableType(cls)}\` refers to.`,
+      deprecationReason: deprecation(r.constraint.tags),
       extensions: plan({ kind: 'forward', table: cls, foreign: r.foreign, keys: r.keys, foreignKeys: r.foreignKeys }),
     };
   }
@@ -85,18 +86,21 @@ export function backwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQL
     const r = relation(ctx, c);
     if (!r || r.keys.some((k) => omitted(k.tags, 'read'))) continue;
     const base = { kind: 'backward' as const, table: other, foreign: cls, keys: r.keys, foreignKeys: r.foreignKeys };
-    let deprecationReason: string | undefined;
+    // v4 deprecates the fields that reach a `@deprecated` table, over its own one-to-one notice
+    const tableReason = deprecation(other.tags);
+    let deprecationReason = tableReason;
     if (isUniqueKey(other, r.keys)) {
       const single = inflect.singleRelationByKeysBackwards(r.keys, other, c);
       fields[single] = {
         type: ctx.rowType(other),
         description: `The \`${inflect.tableType(other)}\` that refers to this \`${inflect.tableType(cls)}\`.`,
+        deprecationReason: tableReason,
         extensions: plan({ ...base, single: true, list: false }),
       };
       // v4 also keeps the connection, deprecated, for clients written before one-to-one detection.
-      deprecationReason = `Please use ${single} instead`;
+      deprecationReason = tableReason ?? `Please use ${single} instead`;
     }
-    if (omitted(c.tags, 'many')) continue;
+    if (omitted(c.tags, 'many') || omitted(other.tags, 'many')) continue;
     const shapes = collectionShapes(ctx, c.tags, other.tags);
     if (shapes.connection) {
       fields[inflect.manyRelationByKeys(r.keys, other, c)] = {

@@ -7,7 +7,7 @@ import {
 } from 'graphql';
 import type { PgAttribute, PgClass } from '../introspection/model';
 import {
-  cached, getType, inputType, nonNull, omitted, outputType, type BuildContext,
+  cached, deprecation, getType, inputType, nonNull, omitted, outputType, type BuildContext,
 } from './context';
 import { inflect } from './inflection';
 import { makeNodeInterface } from './node';
@@ -34,7 +34,7 @@ export function isExposedTable(ctx: BuildContext, cls: PgClass): boolean {
 
 /** `@deprecated` on a table deprecates the ways to reach and change its rows. */
 export function tableDeprecation(cls: PgClass): string | undefined {
-  return typeof cls.tags.deprecated === 'string' ? cls.tags.deprecated : undefined;
+  return deprecation(cls.tags);
 }
 
 export function hasNodeId(cls: PgClass): boolean {
@@ -52,7 +52,7 @@ export function columnField(ctx: BuildContext, attr: PgAttribute): GraphQLFieldC
   return {
     type: nonNull(outputType(ctx, type), notNull),
     description: attr.description ?? undefined,
-    deprecationReason: typeof attr.tags.deprecated === 'string' ? attr.tags.deprecated : undefined,
+    deprecationReason: deprecation(attr.tags),
     extensions: plan({ kind: 'column', attr, type }),
   };
 }
@@ -91,10 +91,9 @@ function rowFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unkno
     };
   }
   for (const attr of visibleColumns(ctx, cls)) fields[inflect.column(attr)] = columnField(ctx, attr);
-  if (isTable(cls)) {
-    Object.assign(fields, forwardRelationFields(ctx, cls));
-    Object.assign(fields, backwardRelationFields(ctx, cls));
-  }
+  // composite types relate to tables through `@foreignKey`, one way only (as in v4)
+  Object.assign(fields, forwardRelationFields(ctx, cls));
+  if (isTable(cls)) Object.assign(fields, backwardRelationFields(ctx, cls));
   Object.assign(fields, computedColumnFields(ctx, cls));
   return fields;
 }

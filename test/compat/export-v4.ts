@@ -42,6 +42,7 @@ export const references: Reference[] = [
   { name: 'arrays', sqlFiles: [schemaFile('arrays')], schemas: ['arrays'], flags: [] },
   { name: 'renamed', sqlFiles: [schemaFile('renamed')], schemas: ['renamed'], flags: [] },
   { name: 'results', sqlFiles: [schemaFile('results')], schemas: ['results'], flags: [] },
+  { name: 'tags', sqlFiles: [schemaFile('tags')], schemas: ['tags'], flags: [] },
 ];
 
 async function exportOne(ref: Reference): Promise<void> {
