@@ -3,6 +3,7 @@
 // keys that views declare with `@primaryKey`/`@unique`/`@foreignKey` added as constraints.
 import { createHash } from 'node:crypto';
 import type { ClientBase, Pool } from 'pg';
+import { addEnumTables } from './enum-tables';
 import { introspectionSql } from './query';
 import type { Model, PgAttribute, PgClass, PgConstraint, PgProc, PgType, Tags } from './model';
 
@@ -12,55 +13,8 @@ export async function introspect(db: Pool | ClientBase, schemas: string[]): Prom
   // Named, so each connection plans it once; watch mode introspects again after every change.
   const { rows } = await db.query({ name: 'forum_dev_introspection', text: introspectionSql, values: [schemas] });
   const model = buildModel(rows[0].introspection as string, schemas);
-  await addEnumTables(db, model);
+  await addEnumTables(db, model, schemas);
   return model;
-}
-
-/**
- * Tables tagged `@enum` become enum types: their primary key values are the variants (and a
- * `description` column describes them). Columns referencing them take that enum type. This needs
- * the tables' rows, so it is a second round trip, made only when such tables exist.
- */
-async function addEnumTables(db: Pool | ClientBase, model: Model): Promise<void> {
-  // only in the exposed schemas, as v4: the role may not even use the others
-  const exposed = exposedNamespaceIds(model);
-  const tables = model.classes.filter((c) => exposed.has(c.namespaceId) && c.tags.enum !== undefined && c.primaryKey?.keyAttributeNums.length === 1);
-  if (!tables.length) return;
-  const parts = tables.map((t, i) => {
-    const pk = t.attributes.find((a) => a.num === t.primaryKey!.keyAttributeNums[0])!;
-    const desc = t.attributes.find((a) => a.name === 'description');
-    const q = (n: string) => `"${n.replace(/"/g, '""')}"`;
-    // no ORDER BY: variants keep the table's own row order, as v4 reads them
-    return `select ${i} as i, coalesce(json_agg(json_build_array(${q(pk.name)}::text, ${desc ? `${q(desc.name)}::text` : 'null'})), '[]') as rows from ${q(t.namespaceName)}.${q(t.name)}`;
-  });
-  const rows = await db.query(parts.join(' union all ')).then((r) => r.rows, (err: Error) => {
-    throw new Error(`Introspection could not read the rows of the enum tables ${tables.map((t) => `"${t.namespaceName}"."${t.name}"`).join(', ')}: `
-      + `${err.message}. Grant the connecting role USAGE on their schema and SELECT on them.`);
-  });
-  for (const r of rows) {
-    const table = tables[r.i];
-    const pk = table.attributes.find((a) => a.num === table.primaryKey!.keyAttributeNums[0])!;
-    const values = r.rows as Array<[string, string | null]>;
-    const enumName = typeof table.tags.enumName === 'string' ? table.tags.enumName : undefined;
-    const type: PgType = {
-      id: `enum:${table.id}`, name: table.name, description: table.description,
-      tags: enumName ? { enumName } : {}, namespaceId: table.namespaceId, namespaceName: table.namespaceName,
-      type: 'e', category: 'E', domainIsNotNull: false, arrayItemTypeId: null, isPgArray: false, classId: null,
-      // the real column type, for casts
-      domainBaseTypeId: pk.typeId, domainTypeModifier: null,
-      enumVariants: values.map((v) => v[0]), enumDescriptions: values.map((v) => v[1]), rangeSubTypeId: null,
-    };
-    model.types.push(type);
-    model.typeById.set(type.id, type);
-    for (const cls of model.classes) {
-      for (const con of cls.constraints) {
-        if (con.type === 'f' && con.foreignClassId === table.id && con.keyAttributeNums.length === 1) {
-          const att = cls.attributes.find((a) => a.num === con.keyAttributeNums[0]);
-          if (att) att.typeId = type.id;
-        }
-      }
-    }
-  }
 }
 
 /** Splits PostGraphile smart comment tags (`@name foo` lines at the top) from the description. */

@@ -68,6 +68,8 @@ export interface PgType {
   domainTypeModifier: number | null;
   enumVariants: string[] | null;
   enumDescriptions?: Array<string | null>;
+  /** A domain standing for an enum table's enum type (`@enum <name>`, `<name>_enum_domain`). */
+  enumTypeId?: string;
   rangeSubTypeId: string | null;
 }
 

@@ -140,6 +140,7 @@ function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
     const cls = classOfType(ctx, type);
     return jwtScalar(cls ? inflect.tableType(cls) : inflect.domainType(type));
   }
+  if (type.enumTypeId) return outputType(ctx, getType(ctx, type.enumTypeId));
   const builtin = builtinForOid(type.id, ctx.scalars);
   if (builtin) return builtin.output;
   if (isHstore(ctx, type)) return ctx.scalars.KeyValueHash;
@@ -167,6 +168,7 @@ function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
 }
 
 function makeInputType(ctx: BuildContext, type: PgType): GraphQLInputType | null {
+  if (type.enumTypeId) return inputType(ctx, getType(ctx, type.enumTypeId));
   const builtin = builtinForOid(type.id, ctx.scalars);
   if (builtin) return builtin.input;
   if (isHstore(ctx, type)) return ctx.scalars.KeyValueHash;

@@ -48,6 +48,7 @@ export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: Ou
     const cases = [...names].map(([label, name]) => sql`when ${sql.literal(label)} then ${sql.literal(name)}`);
     return sql`(case (${expr})::text ${sql.join(cases, ' ')} end)`;
   }
+  if (type.enumTypeId) return outputExpr(expr, lookup(type.enumTypeId), lookup, opts);
   if (type.type === 'd' && type.domainBaseTypeId) {
     return outputExpr(sql`(${expr})::${typeRef(lookup(type.domainBaseTypeId))}`, lookup(type.domainBaseTypeId), lookup, opts);
   }
@@ -83,7 +84,7 @@ function isPassThrough(type: PgType, lookup: TypeLookup, opts: OutputContext): b
   if (CONVERTED.has(type.id)) return false;
   if (type.category === 'N' && type.type === 'b' && !JSON_NUMBERS.has(type.id)) return false;
   if (isHstoreType(type)) return false;
-  if (type.type === 'e' || type.type === 'r' || type.type === 'c') return false;
+  if (type.type === 'e' || type.type === 'r' || type.type === 'c' || type.enumTypeId) return false;
   if (type.type === 'd' && type.domainBaseTypeId) return isPassThrough(lookup(type.domainBaseTypeId), lookup, opts);
   if (type.isPgArray && type.arrayItemTypeId) return isPassThrough(lookup(type.arrayItemTypeId), lookup, opts);
   return true;
@@ -174,6 +175,7 @@ export function inputExpr(value: unknown, type: PgType, lookup: TypeLookup): SQL
     const bounds = `${r.start && !r.start.inclusive ? '(' : '['}${r.end && !r.end.inclusive ? ')' : ']'}`;
     return sql`${typeRef(type)}(${lo}, ${hi}, ${sql.literal(bounds)})`;
   }
+  if (type.enumTypeId) return sql`(${inputExpr(value, lookup(type.enumTypeId), lookup)})::${typeRef(type)}`;
   if (type.type === 'd' && type.domainBaseTypeId) {
     const base = lookup(type.domainBaseTypeId);
     return sql`(${inputExpr(value, base, lookup)})::${typeRef(type)}`;

@@ -43,6 +43,7 @@ export const references: Reference[] = [
   { name: 'renamed', sqlFiles: [schemaFile('renamed')], schemas: ['renamed'], flags: [] },
   { name: 'results', sqlFiles: [schemaFile('results')], schemas: ['results'], flags: [] },
   { name: 'tags', sqlFiles: [schemaFile('tags')], schemas: ['tags'], flags: [] },
+  { name: 'enumtables', sqlFiles: [schemaFile('enumtables')], schemas: ['enumtables'], flags: [] },
 ];
 
 async function exportOne(ref: Reference): Promise<void> {
