@@ -2,7 +2,7 @@
 // document), compile to SQL, execute in one transaction, and return the response text. The data
 // JSON comes from Postgres and is spliced into the response without being parsed again.
 import {
-  GraphQLError, Kind, type ASTNode, execute, parse, validate, type DocumentNode, type FragmentDefinitionNode,
+  GraphQLError, Kind, type ASTNode, execute, isNonNullType, parse, validate, type DocumentNode, type FragmentDefinitionNode,
   type OperationDefinitionNode,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
@@ -261,8 +261,16 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions) {
   const fields = collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]);
   const errors: unknown[] = [];
   const parts: string[] = [];
+  // an error in a non-null mutation field (`@notNull`) nulls all data and stops, as in graphql-js
+  let nulled = false;
+  const failed = (f: CollectedField, e: unknown) => {
+    errors.push(formatError(e, [f.key], opts, f.nodes));
+    parts.push(`${JSON.stringify(f.key)}:null`);
+    nulled = isNonNullType(f.field?.type);
+  };
   await withTransaction(opts.pool, opts.settings, async (client) => {
     for (const f of fields) {
+      if (nulled) break;
       if (f.name === '__typename') {
         parts.push(`${JSON.stringify(f.key)}:"Mutation"`);
         continue;
@@ -271,10 +279,9 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions) {
         const compiled = compileMutationField(c, f);
         parts.push(`${JSON.stringify(f.key)}:${await runMutationField(client, compiled, opts.signJwt)}`);
       } catch (e) {
-        errors.push(formatError(e, [f.key], opts, f.nodes));
-        parts.push(`${JSON.stringify(f.key)}:null`);
+        failed(f, e);
       }
     }
   }, opts.connection);
-  return { body: withErrors(`{${parts.join(',')}}`, errors), errors: errors.length };
+  return { body: withErrors(nulled ? 'null' : `{${parts.join(',')}}`, errors), errors: errors.length };
 }

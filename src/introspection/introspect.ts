@@ -52,7 +52,7 @@ export function buildModel(json: string, schemas: string[]): Model {
     return {
       id: str(t.id), name: t.name, description: text, tags,
       namespaceId: str(t.namespaceId), namespaceName: t.namespaceName,
-      type: t.type, category: t.category, domainIsNotNull: t.domainIsNotNull,
+      type: t.type, category: t.category, domainIsNotNull: t.domainIsNotNull, domainHasDefault: !!t.domainHasDefault,
       arrayItemTypeId: strOrNull(t.arrayItemTypeId), isPgArray: t.isPgArray,
       classId: strOrNull(t.classId), domainBaseTypeId: strOrNull(t.domainBaseTypeId),
       domainTypeModifier: t.domainTypeModifier ?? null, enumVariants: t.enumVariants ?? null,

@@ -61,6 +61,8 @@ export interface PgType {
   type: string;
   category: string;
   domainIsNotNull: boolean;
+  /** A domain with a DEFAULT: a NOT NULL domain column may then be left out of inputs. */
+  domainHasDefault?: boolean;
   arrayItemTypeId: string | null;
   isPgArray: boolean;
   classId: string | null;

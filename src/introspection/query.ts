@@ -129,6 +129,7 @@ with recursive
       typ.typnamespace as "namespaceId", nsp.nspname as "namespaceName",
       typ.typtype as type, typ.typcategory as category,
       typ.typnotnull as "domainIsNotNull",
+      (typ.typdefault is not null or typ.typdefaultbin is not null) as "domainHasDefault",
       nullif(typ.typelem, 0) as "arrayItemTypeId",
       (typ.typelem <> 0 and typ.typlen = -1) as "isPgArray",
       nullif(typ.typrelid, 0) as "classId",

@@ -155,6 +155,15 @@ function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
         serialize: base.serialize, parseValue: base.parseValue, parseLiteral: base.parseLiteral,
       });
     }
+    // a domain over a composite type is a type of its own in v4, with the composite's fields
+    if (base instanceof GraphQLObjectType && classOfType(ctx, getType(ctx, type.domainBaseTypeId))) {
+      return new GraphQLObjectType({
+        name: inflect.domainType(type),
+        description: type.description ?? undefined,
+        fields: () => base.toConfig().fields,
+        extensions: base.extensions,
+      });
+    }
     return base;
   }
   if (type.isPgArray && type.arrayItemTypeId) {

@@ -3,17 +3,17 @@
 // becomes what follows the tutorial's rules (and v4's).
 import {
   GraphQLList, GraphQLNonNull, GraphQLObjectType, type GraphQLFieldConfig, type GraphQLFieldConfigArgumentMap,
-  type GraphQLFieldConfigMap, type GraphQLOutputType,
+  type GraphQLFieldConfigMap, type GraphQLInputType, type GraphQLOutputType,
 } from 'graphql';
 import type { PgAttribute, PgClass, PgProc, PgType } from '../introspection/model';
 import { OID } from '../introspection/oids';
 import {
-  cached, classOfType, collectionShapes, deprecation, getType, inputType, omitted, outputType, setofRowItem, type BuildContext,
+  cached, classOfType, collectionShapes, deprecation, getType, inputType, nonNull, omitted, outputType, setofRowItem, type BuildContext,
 } from './context';
 import { connectionArgs, connectionType, listArgs, tableConnectionType } from './connections';
 import { inflect } from './inflection';
 import type { ProcArg } from './plans';
-import { isExposedTable, isTable, plan } from './tables';
+import { baseInputType, isExposedTable, isTable, patchType, plan } from './tables';
 
 const isInputMode = (mode: string | undefined) => mode === undefined || mode === 'i' || mode === 'b';
 
@@ -25,17 +25,29 @@ export function procArgs(ctx: BuildContext, proc: PgProc, skip: number): ProcArg
     inputs.push({ name: proc.argNames[i] ?? '', type: getType(ctx, typeId) });
   });
   const firstDefaulted = proc.inputArgsCount - proc.argDefaultsNum;
-  return inputs.slice(skip).map((a, j) => ({
-    name: inflect.argument(a.name, j),
-    type: a.type,
-    required: proc.isStrict && j + skip < firstDefaulted,
-  }));
+  return inputs.slice(skip).map((a, j) => {
+    const tagged = proc.tags[`arg${j}variant`];
+    const variant = tagged === 'base' || tagged === 'patch' ? tagged : /(_p|P)atch$/.test(a.name) ? 'patch' : undefined;
+    return {
+      name: inflect.argument(a.name, j),
+      type: a.type,
+      required: proc.isStrict && j + skip < firstDefaulted,
+      ...(variant ? { variant } : {}),
+    };
+  });
+}
+
+/** The input type of a function argument; a table's row takes the input its variant names. */
+export function argInputType(ctx: BuildContext, arg: ProcArg): GraphQLInputType | null {
+  const cls = arg.variant && !arg.type.isPgArray ? classOfType(ctx, arg.type) : null;
+  if (cls && isTable(cls)) return arg.variant === 'base' ? baseInputType(ctx, cls) : patchType(ctx, cls);
+  return inputType(ctx, arg.type);
 }
 
 export function graphqlArgs(ctx: BuildContext, args: ProcArg[]): GraphQLFieldConfigArgumentMap | null {
   const out: GraphQLFieldConfigArgumentMap = {};
   for (const a of args) {
-    const t = inputType(ctx, a.type);
+    const t = argInputType(ctx, a);
     if (!t) return null;
     out[a.name] = { type: a.required ? new GraphQLNonNull(t) : t };
   }
@@ -149,13 +161,14 @@ export function procField(
     const sortable = proc.tags.sortable === true && !!ret.table;
     const filterable = proc.tags.filterable === true && !!ret.table;
     return {
-      type: computed ? new GraphQLNonNull(conn) : conn,
+      type: computed || proc.tags.notNull !== undefined ? new GraphQLNonNull(conn) : conn,
       description, deprecationReason,
       args: { ...gArgs, ...connectionArgs(ctx, ret.table, { orderBy: sortable, condition: filterable, orderByDefault: false }) },
       extensions: plan(base),
     };
   }
-  const t: GraphQLOutputType = procItemType(ctx, proc, ret);
+  const item: GraphQLOutputType = procItemType(ctx, proc, ret);
+  const t = proc.tags.notNull !== undefined ? new GraphQLNonNull(item) : item;
   return { type: t, description, deprecationReason, args: gArgs, extensions: plan(base) };
 }
 
@@ -169,7 +182,7 @@ export function procListField(ctx: BuildContext, proc: PgProc, computed: PgClass
   const sortable = proc.tags.sortable === true && !!ret.table;
   const filterable = proc.tags.filterable === true && !!ret.table;
   return {
-    type: new GraphQLList(classOfType(ctx, ret.type) ? setofRowItem(ctx, item) : item),
+    type: nonNull(new GraphQLList(classOfType(ctx, ret.type) ? setofRowItem(ctx, item) : item), proc.tags.notNull !== undefined),
     description: connectionField.description, deprecationReason: connectionField.deprecationReason,
     args: { ...graphqlArgs(ctx, args), ...listArgs(ctx, ret.table, { orderBy: sortable, condition: filterable }) },
     extensions: plan({
@@ -210,6 +223,8 @@ export function queryProcFields(ctx: BuildContext): GraphQLFieldConfigMap<unknow
   for (const proc of ctx.model.procs) {
     if (!proc.isStable || omitted(proc.tags, 'execute') || computedColumnTable(ctx, proc)) continue;
     if (ctx.options.ignoreRbac === false && !proc.aclExecutable) continue;
+    // v4 leaves out query functions that take a table's row
+    if (procArgs(ctx, proc, 0).some((a) => { const c = classOfType(ctx, a.type); return !!c && isTable(c); })) continue;
     addProcFields(ctx, fields, proc, null, inflect.functionQueryName(proc), inflect.functionQueryNameList(proc));
   }
   return fields;

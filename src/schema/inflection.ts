@@ -32,6 +32,7 @@ export const inflect = {
   rangeBoundType: (typeName: string) => upperCamelCase(`${typeName}-range-bound`),
   rangeType: (typeName: string) => upperCamelCase(`${typeName}-range`),
   patchType: (typeName: string) => upperCamelCase(`${typeName}-patch`),
+  baseInputType: (typeName: string) => upperCamelCase(`${typeName}-base-input`),
   patchField: (itemName: string) => camelCase(`${itemName}-patch`),
   orderByType: (typeName: string) => upperCamelCase(`${pluralize(typeName)}-order-by`),
   edge: (typeName: string) => upperCamelCase(`${pluralize(typeName)}-edge`),

@@ -13,7 +13,7 @@ import { orderByType, tableConnectionType } from './connections';
 import { inflect } from './inflection';
 import type { FieldPlan, MutationPlan } from './plans';
 import { forwardRelations } from './relations';
-import { procArgs, procItemType, procReturn, computedColumnTable } from './functions';
+import { argInputType, procArgs, procItemType, procReturn, computedColumnTable } from './functions';
 import { hasNodeId, isExposedTable, patchType, plan, tableDeprecation } from './tables';
 
 const CLIENT_MUTATION_ID_IN = 'Any string the client likes; it is returned unchanged in the payload, to match answers to requests.';
@@ -92,7 +92,7 @@ function inputObject(name: string, description: string, fields: () => GraphQLInp
   });
 }
 
-function mutationField(type: GraphQLObjectType, input: GraphQLInputObjectType, description: string, m: MutationPlan) {
+function mutationField(type: GraphQLObjectType | GraphQLNonNull<GraphQLObjectType>, input: GraphQLInputObjectType, description: string, m: MutationPlan) {
   return {
     type, description, deprecationReason: m.kind === 'proc' ? deprecation(m.proc.tags) : tableDeprecation(m.table),
     args: { input: { type: new GraphQLNonNull(input), description: INPUT_ARG } },
@@ -194,7 +194,7 @@ function procMutationField(ctx: BuildContext, proc: PgProc) {
   const args = procArgs(ctx, proc, 0);
   const inputFields: GraphQLInputFieldConfigMap = {};
   for (const a of args) {
-    const t = inputType(ctx, a.type);
+    const t = argInputType(ctx, a);
     if (!t) return null;
     inputFields[a.name] = { type: a.required ? new GraphQLNonNull(t) : t };
   }
@@ -219,7 +219,9 @@ function procMutationField(ctx: BuildContext, proc: PgProc) {
     rowField,
     ret.table && !ret.returnsSet ? ret.table : null);
   const input = inputObject(inflect.functionInputType(proc), `The input of \`${fieldName}\`.`, () => inputFields);
-  return mutationField(payload, input, proc.description ?? `Runs the database function \`${proc.namespaceName}.${proc.name}\`.`,
+  // `@notNull` on the function makes its payload non-null, as in v4
+  return mutationField(proc.tags.notNull !== undefined ? new GraphQLNonNull(payload) : payload, input,
+    proc.description ?? `Runs the database function \`${proc.namespaceName}.${proc.name}\`.`,
     { kind: 'proc', proc, args, returnType: ret.type, returnsSet: ret.returnsSet, record: ret.record });
 }
 

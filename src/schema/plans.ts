@@ -8,6 +8,8 @@ export interface ProcArg {
   type: PgType;
   /** False when the argument may be left out and the database default applies. */
   required: boolean;
+  /** Which input of a table type it takes: `@argNvariant base|patch`, or `patch` for `…_patch` names. */
+  variant?: 'base' | 'patch';
 }
 
 export type FieldPlan =

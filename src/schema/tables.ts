@@ -104,14 +104,18 @@ export function writableColumns(ctx: BuildContext, cls: PgClass, action: 'create
     && (ctx.options.ignoreRbac !== false || (action === 'create' ? a.aclInsertable : a.aclUpdatable)));
 }
 
-function inputFields(ctx: BuildContext, cls: PgClass, mode: 'create' | 'patch' | 'input'): GraphQLInputFieldConfigMap {
+function inputFields(ctx: BuildContext, cls: PgClass, mode: 'create' | 'patch' | 'input' | 'base'): GraphQLInputFieldConfigMap {
   const fields: GraphQLInputFieldConfigMap = {};
-  const cols = mode === 'input' ? cls.attributes : writableColumns(ctx, cls, mode === 'create' ? 'create' : 'update');
+  const cols = mode === 'input' ? cls.attributes
+    : mode === 'base' ? cls.attributes.filter((a) => !omitted(a.tags, 'base'))
+      : writableColumns(ctx, cls, mode === 'create' ? 'create' : 'update');
   for (const attr of cols) {
     const type = getType(ctx, attr.typeId);
     const t = inputType(ctx, type);
     if (!t) continue;
-    const required = mode === 'create' && attr.isNotNull && !attr.hasDefault && attr.identity === '';
+    // a NOT NULL domain without a default must be given too, in composite inputs as well
+    const notNull = attr.isNotNull || (type.domainIsNotNull && !type.domainHasDefault);
+    const required = (mode === 'create' || mode === 'input') && notNull && !attr.hasDefault && attr.identity === '';
     fields[inflect.column(attr)] = {
       type: nonNull(t, required),
       description: attr.description ?? undefined,
@@ -126,6 +130,15 @@ export function patchType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectTy
     name: inflect.patchType(inflect.tableType(cls)),
     description: `Changes to a \`${inflect.tableType(cls)}\`: only the fields that are set are written.`,
     fields: () => inputFields(ctx, cls, 'patch'),
+  }));
+}
+
+/** v4's `<Table>BaseInput`: every column, all nullable, for `@argNvariant base` function arguments. */
+export function baseInputType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectType {
+  return cached(ctx, `baseInput:${cls.id}`, () => new GraphQLInputObjectType({
+    name: inflect.baseInputType(inflect.tableType(cls)),
+    description: `A \`${inflect.tableType(cls)}\` as a function argument: every field may be left out.`,
+    fields: () => inputFields(ctx, cls, 'base'),
   }));
 }
 

@@ -159,7 +159,7 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
   const named = getNamedType(gType);
   const plan = named.extensions.forumDev as TypePlan | undefined;
   const itemType = type.isPgArray && type.arrayItemTypeId ? c.lookupType(type.arrayItemTypeId) : null;
-  const classId = type.classId ?? itemType?.classId;
+  const classId = type.classId ?? itemType?.classId ?? compositeUnderDomain(type, c.lookupType)?.classId;
   if (named instanceof GraphQLObjectType && (plan?.kind === 'row' || plan?.kind === 'composite') && classId) {
     const cls = c.classById(classId);
     if (isListTypeDeep(gType) && type.isPgArray) {
@@ -221,6 +221,13 @@ function pickJson(c: Compiler, json: SQL, gType: GraphQLOutputType, sets: readon
   return sql`(select case when ${v}.__j is null or json_typeof(${v}.__j) = 'null' then null else ${jsonObject(pairs)} end from (select ${json} as __j) as ${v})`;
 }
 
+/** The composite type a domain (over a domain…) is made of, if any. */
+function compositeUnderDomain(type: PgType, lookup: (id: string) => PgType): PgType | null {
+  let t = type;
+  while (t.type === 'd' && t.domainBaseTypeId) t = lookup(t.domainBaseTypeId);
+  return t !== type && t.classId && !t.isPgArray ? t : null;
+}
+
 function isListTypeDeep(t: GraphQLOutputType): boolean {
   return isListType(isNonNullType(t) ? t.ofType : t);
 }
@@ -231,6 +238,8 @@ function isListTypeDeep(t: GraphQLOutputType): boolean {
  */
 export function inputValue(c: Compiler, value: unknown, type: PgType): SQL {
   if (value == null) return sql`null::${typeRef(type)}`;
+  const composite = compositeUnderDomain(type, c.lookupType);
+  if (composite && typeof value === 'object') return sql`(${inputValue(c, value, composite)})::${typeRef(type)}`;
   if (type.classId && !type.isPgArray && typeof value === 'object') {
     const cls = c.classById(type.classId);
     const fieldOf = inputFieldNames(c, cls);

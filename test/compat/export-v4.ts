@@ -44,6 +44,7 @@ export const references: Reference[] = [
   { name: 'results', sqlFiles: [schemaFile('results')], schemas: ['results'], flags: [] },
   { name: 'tags', sqlFiles: [schemaFile('tags')], schemas: ['tags'], flags: [] },
   { name: 'enumtables', sqlFiles: [schemaFile('enumtables')], schemas: ['enumtables'], flags: [] },
+  { name: 'shapes', sqlFiles: [schemaFile('shapes')], schemas: ['shapes'], flags: [] },
 ];
 
 async function exportOne(ref: Reference): Promise<void> {
