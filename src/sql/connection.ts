@@ -5,8 +5,9 @@ import { GraphQLObjectType, getNamedType, getNullableType, isListType, type Sele
 import type { PgAttribute, PgClass, PgProc, PgType } from '../introspection/model';
 import type { OrderByValue } from '../schema/plans';
 import { sql, type SQL } from './fragment';
+import { naturalPage as v4NaturalPage } from './natural-page';
 import {
-  CursorError, cursorCondition, cursorPosition, cursorValues, keyedCursorExpr, orderSql,
+  CursorError, INVALID_CURSOR, cursorCondition, cursorPosition, cursorValues, keyedCursorExpr, orderSql,
   positionalCursorExpr, resolveOrdering, specExpr, type Ordering,
 } from './ordering';
 import { jsonObject, pageRowRef, rowObject, valueExpr, type Compiler } from './rows';
@@ -26,7 +27,7 @@ export interface ConnectionSource {
   nodeType: PgType;
 }
 
-interface PagingArgs {
+export interface PagingArgs {
   first: number | null;
   last: number | null;
   offset: number;
@@ -36,7 +37,7 @@ interface PagingArgs {
   condition: Record<string, unknown> | null;
 }
 
-interface Page {
+export interface Page {
   sql: SQL;
   alias: SQL;
   cursor: SQL;
@@ -54,6 +55,8 @@ function pagingArgs(c: Compiler, f: CollectedField): PagingArgs {
   }
   if (a.first != null && a.last != null) throw new CursorError('Please provide only one of `first` or `last`, not both.');
   if (a.last != null && a.offset) throw new CursorError('Combining `offset` with `last` is not supported.');
+  // an empty cursor is not a cursor (v4 refuses it rather than ignoring it)
+  if (a.after === '' || a.before === '') throw new CursorError(INVALID_CURSOR);
   return {
     first: a.first ?? null, last: a.last ?? null, offset: a.offset ?? 0, before: a.before ?? null,
     after: a.after ?? null, orderBy: (a.orderBy ?? []).filter(Boolean), condition: a.condition ?? null,
@@ -192,7 +195,8 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
   const selected = list ? [] : collectFields(c, getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f));
   const page = ordering.mode === 'keyed'
     ? keyedPage(c, src, where, ordering, args)
-    : positionalPage(c, src, where, ordering, args);
+    // function results page as v4 pages them (before/last, sorted sets: natural-page.ts)
+    : src.natural ? v4NaturalPage(c, src, where, ordering, args) : positionalPage(c, src, where, ordering, args);
   const p = page.alias;
   const inPage = page.limit == null ? sql`true` : sql`${p}.__n <= ${page.limit}::int8`;
   const outOrder = sql`${p}.__n ${sql.raw(page.reverse ? 'desc' : 'asc')}`;

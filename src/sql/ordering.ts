@@ -11,6 +11,9 @@ import { inputExpr, plausibleValue } from './values';
 
 export class CursorError extends Error {}
 
+/** v4's words for a cursor that cannot be read. */
+export const INVALID_CURSOR = 'Invalid cursor, please enter a cursor from a previous request, or null.';
+
 /** One sort key: a column, or a computed column (`@sortable` function) called with the row. */
 export interface OrderSpec { attr?: PgAttribute; proc?: PgProc; ascending: boolean }
 
@@ -47,7 +50,8 @@ export function resolveOrdering(table: PgClass | null, orderBy: OrderByValue[], 
   const pk = table?.primaryKey
     ? table.primaryKey.keyAttributeNums.map((n) => ({ attr: table.attributes.find((a) => a.num === n)!, ascending: true }))
     : [];
-  if (pk.length && !(functionResult && specs.length === 0)) {
+  // function results are never made unique by the key: v4 pages them by position
+  if (pk.length && !functionResult) {
     return { specs: [...specs, ...pk], prefix: specs.length ? prefix : ['primary_key_asc'], mode: 'keyed' };
   }
   return { specs, prefix: prefix.length ? prefix : ['natural'], mode: 'positional' };
@@ -58,7 +62,7 @@ export function decodeCursor(cursor: string): unknown[] {
     const v = JSON.parse(Buffer.from(cursor, 'base64').toString('utf8'));
     if (Array.isArray(v)) return v;
   } catch { /* fall through */ }
-  throw new CursorError('Invalid cursor: it was not issued by this API.');
+  throw new CursorError(INVALID_CURSOR);
 }
 
 function foreignCursor(): CursorError {

@@ -45,6 +45,7 @@ export const references: Reference[] = [
   { name: 'tags', sqlFiles: [schemaFile('tags')], schemas: ['tags'], flags: [] },
   { name: 'enumtables', sqlFiles: [schemaFile('enumtables')], schemas: ['enumtables'], flags: [] },
   { name: 'shapes', sqlFiles: [schemaFile('shapes')], schemas: ['shapes'], flags: [] },
+  { name: 'setofconn', sqlFiles: [schemaFile('setofconn')], schemas: ['setofconn'], flags: [] },
 ];
 
 async function exportOne(ref: Reference): Promise<void> {
