@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ClientBase, Pool } from 'pg';
 import { addEnumTables } from './enum-tables';
 import { introspectionSql } from './query';
-import type { Model, PgAttribute, PgClass, PgConstraint, PgProc, PgType, Tags } from './model';
+import { omitActions, type Model, type PgAttribute, type PgClass, type PgConstraint, type PgProc, type PgType, type Tags } from './model';
 
 type Raw = Record<string, any>;
 
@@ -135,10 +135,38 @@ export function buildModel(json: string, schemas: string[]): Model {
     }
   }
   addSmartKeys(model);
+  checkSmartTags(model, schemas);
   for (const cls of classes) {
     cls.primaryKey = cls.constraints.find((k) => k.type === 'p') ?? null;
   }
   return model;
+}
+
+// v4 refuses `@omit read` that leaves on what cannot work without reading
+const NEEDS_READ = ['update', 'create', 'delete', 'all', 'many'];
+
+/** Smart comments v4 refuses to build a schema with, refused here too with what to change. */
+function checkSmartTags(model: Model, schemas: string[]): void {
+  const check = (what: string, tags: Tags) => {
+    const list = omitActions(tags);
+    if (list.includes('*') || !list.includes('read')) return;
+    const missing = NEEDS_READ.filter((p) => !list.includes(p));
+    if (missing.length) {
+      throw new Error(`@omit on ${what}: '${missing.join(',')}' must be omitted when 'read' is omitted. Add '${missing.join(',')}' to the @omit, or use a bare '@omit' to omit it entirely.`);
+    }
+  };
+  for (const cls of model.classes) {
+    if (!schemas.includes(cls.namespaceName)) continue;
+    const name = `${cls.namespaceName}.${cls.name}`;
+    check(name, cls.tags);
+    for (const a of cls.attributes) check(`column ${name}.${a.name}`, a.tags);
+    for (const c of cls.constraints) check(`constraint ${c.name} of ${name}`, c.tags);
+    const uniqueKey = cls.tags.uniqueKey;
+    if (cls.classKind === 'v' && typeof uniqueKey === 'string' && !cls.attributes.some((a) => a.name === uniqueKey)) {
+      throw new Error(`@uniqueKey on view ${name} names '${uniqueKey}', which is not one of its columns.`);
+    }
+  }
+  for (const p of model.procs) if (schemas.includes(p.namespaceName)) check(`function ${p.namespaceName}.${p.name}`, p.tags);
 }
 
 function tagValues(tags: Tags, key: string): string[] {

@@ -137,3 +137,19 @@ export function attributeByNum(cls: PgClass, num: number): PgAttribute {
   if (!att) throw new Error(`Column number ${num} not found on ${cls.namespaceName}.${cls.name}`);
   return att;
 }
+
+/** v4's one-letter `@omit :CRUD` abbreviations. */
+const OMIT_ALIASES: Record<string, string> = {
+  C: 'create', R: 'read', U: 'update', D: 'delete', F: 'filter', O: 'order', A: 'all', M: 'many', X: 'execute', B: 'base',
+};
+
+/** The actions an `@omit` tag lists (`*` for a bare `@omit`), aliases spelled out. */
+export function omitActions(tags: Tags): string[] {
+  const omit = tags.omit;
+  if (omit === undefined) return [];
+  return (Array.isArray(omit) ? omit : [omit]).flatMap((o) => {
+    if (o === true || o === '*') return ['*'];
+    if (o.startsWith(':')) return o.slice(1).split('').map((letter) => OMIT_ALIASES[letter] ?? `:${letter}`);
+    return o.split(',').map((x) => x.trim());
+  });
+}

@@ -84,7 +84,8 @@ export function orderByType(ctx: BuildContext, table: PgClass): GraphQLEnumType 
     for (const { proc, fieldName } of computedFilters(ctx, table, 'sortable')) {
       for (const ascending of [true, false]) {
         const name = inflect.orderByEnum(fieldName, ascending);
-        values[name] = { value: { specs: [{ proc, ascending }], unique: false, cursorName: name.toLowerCase() } };
+        // `@isUnique`: no two rows share the value, so no tie-break is added
+        values[name] = { value: { specs: [{ proc, ascending }], unique: proc.tags.isUnique !== undefined, cursorName: name.toLowerCase() } };
       }
     }
     const pk = table.primaryKey;

@@ -6,7 +6,7 @@ import {
   type GraphQLInputType, type GraphQLOutputType, type GraphQLFieldConfigMap,
   type GraphQLInputFieldConfigMap,
 } from 'graphql';
-import type { Model, PgClass, PgType } from '../introspection/model';
+import { omitActions, type Model, type PgClass, type PgType, type Tags } from '../introspection/model';
 import { inflect } from './inflection';
 import type { SchemaPlan } from './plans';
 import { builtinForOid, jwtScalar, makeScalars, type Scalars } from './scalars';
@@ -80,21 +80,8 @@ export function cached<T>(ctx: BuildContext, key: string, make: () => T): T {
   return value;
 }
 
-/** v4's one-letter `@omit :CRUD` abbreviations. */
-const OMIT_ALIASES: Record<string, string> = {
-  C: 'create', R: 'read', U: 'update', D: 'delete', F: 'filter', O: 'order', A: 'all', M: 'many', X: 'execute', B: 'base',
-};
-
 export function omitted(tags: Record<string, unknown>, action: string): boolean {
-  const omit = tags.omit;
-  if (omit === undefined) return false;
-  if (omit === true) return true;
-  const list = (Array.isArray(omit) ? omit : [omit]).flatMap((o) => {
-    if (o === true || o === '*') return ['*'];
-    const text = String(o);
-    if (text.startsWith(':')) return text.slice(1).split('').map((letter) => OMIT_ALIASES[letter] ?? `:${letter}`);
-    return text.split(',').map((x) => x.trim());
-  });
+  const list = omitActions(tags as Tags);
   return list.includes('*') || list.includes(action);
 }
 

@@ -115,7 +115,9 @@ function inputFields(ctx: BuildContext, cls: PgClass, mode: 'create' | 'patch' |
     if (!t) continue;
     // a NOT NULL domain without a default must be given too, in composite inputs as well
     const notNull = attr.isNotNull || (type.domainIsNotNull && !type.domainHasDefault);
-    const required = (mode === 'create' || mode === 'input') && notNull && !attr.hasDefault && attr.identity === '';
+    // `@hasDefault`: something else (a trigger) fills it in
+    const defaulted = attr.hasDefault || attr.tags.hasDefault !== undefined;
+    const required = (mode === 'create' || mode === 'input') && notNull && !defaulted && attr.identity === '';
     fields[inflect.column(attr)] = {
       type: nonNull(t, required),
       description: attr.description ?? undefined,

@@ -116,7 +116,7 @@ function rootField(c: Compiler, f: CollectedField): SQL {
     case 'allRows':
       return compileConnection(c, {
         source: sql.ident(p.table.namespaceName, p.table.name), alias: c.alias(), table: p.table,
-        where: [], natural: false, nodeType: c.lookupType(p.table.typeId),
+        where: [], natural: false, nodeType: c.lookupType(p.table.typeId), viewUniqueKey: true,
       }, f);
     case 'proc':
       return procExpr(c, p, f, null);

@@ -25,6 +25,8 @@ export interface ConnectionSource {
   /** function results: positioned as the function returns them */
   natural: boolean;
   nodeType: PgType;
+  /** a root collection: a view's `@uniqueKey` column orders it and makes its cursors */
+  viewUniqueKey?: boolean;
 }
 
 export interface PagingArgs {
@@ -190,7 +192,7 @@ function elementField(f: CollectedField): CollectedField {
 export function compileConnection(c: Compiler, src: ConnectionSource, f: CollectedField): SQL {
   const args = pagingArgs(c, f);
   const where = [...src.where, ...conditionSql(c, src, f, args.condition)];
-  const ordering = resolveOrdering(src.table?.classKind === 'c' ? null : src.table, args.orderBy, src.natural);
+  const ordering = resolveOrdering(src.table?.classKind === 'c' ? null : src.table, args.orderBy, src.natural, !!src.viewUniqueKey);
   const list = isListType(getNullableType(f.field!.type));
   const selected = list ? [] : collectFields(c, getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f));
   const page = ordering.mode === 'keyed'

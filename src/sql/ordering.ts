@@ -42,11 +42,16 @@ export function orderSql(specs: OrderSpec[], a: SQL, reverse: boolean): SQL {
  * v4 does). Without a primary key (and for function results left in their own order) the order
  * is positional.
  */
-export function resolveOrdering(table: PgClass | null, orderBy: OrderByValue[], functionResult: boolean): Ordering {
+export function resolveOrdering(table: PgClass | null, orderBy: OrderByValue[], functionResult: boolean, viewUniqueKey = false): Ordering {
   const orders = orderBy.filter((o) => o.specs.length > 0);
   const specs: OrderSpec[] = orders.flatMap((o) => o.specs.map((s) => ({ attr: s.attr, proc: s.proc, ascending: s.ascending })));
   const prefix = orders.map((o) => o.cursorName);
   if (orders.some((o) => o.unique)) return { specs, prefix, mode: 'keyed' };
+  const uniqueKey = viewUniqueKey && !table?.primaryKey && table?.classKind === 'v' && typeof table.tags.uniqueKey === 'string'
+    ? table.attributes.find((a) => a.name === table.tags.uniqueKey) : undefined;
+  if (uniqueKey) {
+    return { specs: [...specs, { attr: uniqueKey, ascending: true }], prefix: specs.length ? prefix : ['view_unique_key_asc'], mode: 'keyed' };
+  }
   const pk = table?.primaryKey
     ? table.primaryKey.keyAttributeNums.map((n) => ({ attr: table.attributes.find((a) => a.num === n)!, ascending: true }))
     : [];
