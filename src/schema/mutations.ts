@@ -149,7 +149,7 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
         ctx, kind === 'update' ? inflect.updatePayloadType(table) : inflect.deletePayloadType(table),
         `What the ${kind} mutations of \`${typeName}\` answer with.`,
         rowPayloadField(ctx, table, kind === 'update' ? 'updated' : 'deleted'), table,
-        kind === 'delete' && hasNodeId(table) ? {
+        kind === 'delete' ? {
           [inflect.deletedNodeId(table)]: { type: GraphQLID, description: `The \`nodeId\` of the deleted \`${typeName}\`.`, extensions: plan({ kind: 'payloadDeletedNodeId', table }) },
         } : {},
       ));

@@ -49,11 +49,11 @@ export function forwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQLF
   return fields;
 }
 
+/** One-to-one when a key lists the referencing columns in the same order (v4 compares in order). */
 function isUniqueKey(table: PgClass, keys: PgAttribute[]): boolean {
-  const nums = keys.map((k) => k.num).sort();
   return table.constraints.some((c) => (c.type === 'p' || c.type === 'u')
-    && c.keyAttributeNums.length === nums.length
-    && [...c.keyAttributeNums].sort().every((n, i) => n === nums[i]));
+    && c.keyAttributeNums.length === keys.length
+    && c.keyAttributeNums.every((n, i) => n === keys[i].num));
 }
 
 /** Foreign keys pointing at `cls`, in catalog order (referencing table's oid, then key columns). */

@@ -149,7 +149,8 @@ function payloadField(
     case 'payloadQuery': return c.rootObject(subSelections(s));
     case 'payloadRow': return row ? rowObject(c, row, objectType(), subSelections(s)) : sql`null::json`;
     case 'payloadResult': return result ?? sql`null::json`;
-    case 'payloadDeletedNodeId': return row ? nodeIdExpr(c, row) : sql`null::text`;
+    // a table without a primary key has the field too, always null (as in v4)
+    case 'payloadDeletedNodeId': return row && p.table.primaryKey?.keyAttributeNums.length ? nodeIdExpr(c, row) : sql`null::text`;
     case 'payloadForward': {
       if (!row) return sql`null::json`;
       const fw = p.forward;
