@@ -185,6 +185,13 @@ function columnNums(cls: PgClass, list: string, what: string): number[] {
 
 const exposedNamespaceIds = (model: Model) => new Set(model.namespaces.map((n) => n.id));
 
+/** `cols|@tag value|@other` → the key's columns, then smart comment tags of its own (as v4 reads them). */
+function constraintSpec(raw: string): { spec: string; tags: Tags; description: string | null } {
+  const [spec, ...parts] = raw.split('|');
+  const { tags, text } = parseTags(parts.map((p) => p.trim()).join('\n'));
+  return { spec, tags, description: parts.length ? text : null };
+}
+
 /** `@primaryKey a,b`, `@unique a,b` and `@foreignKey (a) references s.t (b)` smart comments. */
 function addSmartKeys(model: Model): void {
   let fakeId = 0;
@@ -198,18 +205,20 @@ function addSmartKeys(model: Model): void {
       foreignKeyAttributeNums: null, isFake: true, ...extra,
     });
     for (const pk of tagValues(cls.tags, 'primaryKey')) {
-      const nums = columnNums(cls, pk, '@primaryKey');
+      const { spec, tags, description } = constraintSpec(pk);
+      const nums = columnNums(cls, spec, '@primaryKey');
       for (const n of nums) {
         const att = cls.attributes.find((a) => a.num === n);
         if (att) att.isNotNull = true;
       }
-      cls.constraints.push(fake('p', nums));
+      cls.constraints.push(fake('p', nums, { tags, description }));
     }
     for (const uq of tagValues(cls.tags, 'unique')) {
-      cls.constraints.push(fake('u', columnNums(cls, uq.split('|')[0], '@unique')));
+      const { spec, tags, description } = constraintSpec(uq);
+      cls.constraints.push(fake('u', columnNums(cls, spec, '@unique'), { tags, description }));
     }
     for (const fk of tagValues(cls.tags, 'foreignKey')) {
-      const [spec, ...tagParts] = fk.split('|');
+      const { spec, tags, description } = constraintSpec(fk);
       const m = spec.match(/^\(([^)]+)\)\s*references\s*([^\s(]+)\s*(?:\(([^)]+)\))?\s*$/i);
       if (!m) throw new Error(`Invalid @foreignKey on ${cls.namespaceName}.${cls.name}: ${fk}`);
       const [schemaName, tableName] = m[2].includes('.')
@@ -221,13 +230,8 @@ function addSmartKeys(model: Model): void {
       const foreignNums = m[3]
         ? columnNums(target, m[3], '@foreignKey')
         : (target.constraints.find((k) => k.type === 'p')?.keyAttributeNums ?? []);
-      const tags: Tags = {};
-      for (const part of tagParts) {
-        const t = part.trim().match(/^@([a-zA-Z][a-zA-Z0-9_]*)(?:\s+(.*))?$/);
-        if (t) tags[t[1]] = t[2] ?? true;
-      }
       cls.constraints.push(fake('f', columnNums(cls, m[1], '@foreignKey'), {
-        foreignClassId: target.id, foreignKeyAttributeNums: foreignNums, tags,
+        foreignClassId: target.id, foreignKeyAttributeNums: foreignNums, tags, description,
       }));
     }
   }
