@@ -10,9 +10,8 @@ import {
   CursorError, INVALID_CURSOR, cursorCondition, cursorPosition, cursorValues, keyedCursorExpr, orderSql,
   positionalCursorExpr, resolveOrdering, specExpr, type Ordering,
 } from './ordering';
-import { jsonObject, pageRowRef, rowObject, valueExpr, type Compiler } from './rows';
+import { inputValue, jsonObject, pageRowRef, rowObject, valueExpr, type Compiler } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
-import { inputExpr } from './values';
 
 export { CursorError };
 
@@ -74,7 +73,8 @@ function conditionSql(c: Compiler, src: ConnectionSource, f: CollectedField, con
     const meta = fields[name]?.extensions?.forumDev as { attr?: PgAttribute; proc?: PgProc; type: PgType } | undefined;
     if (value === undefined || !meta) continue;
     const lhs = specExpr(src.alias, { attr: meta.attr, proc: meta.proc, ascending: true });
-    out.push(value === null ? sql`${lhs} is null` : sql`${lhs} = ${inputExpr(value, meta.type, c.lookupType)}`);
+    // inputValue: composite values (and domains over them) become row constructors
+    out.push(value === null ? sql`${lhs} is null` : sql`${lhs} = ${inputValue(c, value, meta.type)}`);
   }
   return out;
 }
