@@ -117,9 +117,10 @@ function keyInputFields(ctx: BuildContext, keys: PgAttribute[]): GraphQLInputFie
   return fields;
 }
 
-function uniqueKeys(table: PgClass): PgAttribute[][] {
+/** The keys that can address an update or delete (`@omit update`/`delete` on a key removes it). */
+function uniqueKeys(table: PgClass, kind: 'update' | 'delete'): PgAttribute[][] {
   return table.constraints
-    .filter((c) => (c.type === 'p' || c.type === 'u') && !omitted(c.tags, '*'))
+    .filter((c) => (c.type === 'p' || c.type === 'u') && !omitted(c.tags, kind))
     .map((c) => c.keyAttributeNums.map((n) => attributeByNum(table, n)))
     .filter((keys) => keys.every((k) => !omitted(k.tags, 'read')));
 }
@@ -166,7 +167,7 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
         }));
         target[name] = mutationField(payload, input, `${verb} one \`${typeName}\`, found by its \`nodeId\`.`, { kind, table, by: 'nodeId', patchField });
       }
-      for (const keys of uniqueKeys(table)) {
+      for (const keys of uniqueKeys(table, kind)) {
         const con = table.constraints.find((c) => c.keyAttributeNums.join() === keys.map((k) => k.num).join() && (c.type === 'p' || c.type === 'u'))!;
         const name = kind === 'update' ? inflect.updateByKeys(keys, table, con) : inflect.deleteByKeys(keys, table, con);
         const input = inputObject(kind === 'update' ? inflect.updateByKeysInputType(keys, table, con) : inflect.deleteByKeysInputType(keys, table, con), `The input of \`${name}\`.`, () => ({
