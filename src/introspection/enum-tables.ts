@@ -30,7 +30,11 @@ export async function addEnumTables(db: Pool | ClientBase, model: Model, schemas
     .filter((c) => schemas.includes(c.namespaceName))
     .map((cls) => ({ cls, keys: enumKeys(cls) }))
     .filter((t) => t.keys.length || isEnumTag(t.cls.tags.enum));
-  if (!tables.length) return;
+  if (tables.length) await loadEnumTables(db, model, tables);
+  linkEnumDomains(model);
+}
+
+async function loadEnumTables(db: Pool | ClientBase, model: Model, tables: Array<{ cls: PgClass; keys: PgConstraint[] }>): Promise<void> {
   const columnsOf = (cls: PgClass) => cls.attributes.filter((a) => TEXT_TYPE_IDS.has(a.typeId));
   // no ORDER BY: variants keep the table's own row order, as v4 reads them
   const parts = tables.map(({ cls }, i) => {
@@ -80,7 +84,6 @@ export async function addEnumTables(db: Pool | ClientBase, model: Model, schemas
       }
     }
   });
-  linkEnumDomains(model);
 }
 
 /** Domains standing for an enum table's enum: `@enum <enum type name>` or `<name>_enum_domain`. */
