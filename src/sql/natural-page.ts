@@ -45,8 +45,10 @@ export function naturalPage(c: Compiler, src: ConnectionSource, where: SQL[], or
   const { limit, offset, flip } = pageWindow(ordering, args);
   const keys = ordering.specs.map((s, i) => sql`, ${specExpr(a, s)} as ${sql.raw(`__o${i}`)}`);
   const whereSql = where.length ? sql`where ${sql.join(where, ' and ')}` : sql``;
-  // the place among the filtered rows, in the function's own order
-  const numbered = sql`select ${a}.*${sql.join(keys, '')}, row_number() over (order by ${a}.ordinality) as __idx from ${src.source} with ordinality as ${a} ${whereSql}`;
+  // the place among the filtered rows, in the order the function returns them (as v4 numbers
+  // them; no `with ordinality`, which would add a column and stop the row being its table's type
+  // for computed columns in conditions and orders)
+  const numbered = sql`select ${a}.*${sql.join(keys, '')}, row_number() over () as __idx from ${src.source} as ${a} ${whereSql}`;
   const order = (reverse: boolean) => sql.join([
     ...ordering.specs.map((s, i) => sql`__w.${sql.raw(`__o${i}`)} ${sql.raw((s.ascending !== reverse) ? 'asc' : 'desc')}`),
     sql`__w.__idx ${sql.raw(reverse ? 'desc' : 'asc')}`,
