@@ -53,6 +53,11 @@ do $$ declare r record; begin
     join pg_namespace n on n.oid = c.relnamespace
     join pg_description d on d.objoid = c.oid and d.objsubid = 0 and d.classoid = 'pg_class'::regclass
     where n.nspname in (${list}) and d.description ~ '(^|\n)@enum'
+    union -- and tables whose unique keys are tagged @enum
+    select c.oid::regclass from pg_constraint k join pg_class c on c.oid = k.conrelid
+    join pg_namespace n on n.oid = c.relnamespace
+    join pg_description d on d.objoid = k.oid and d.classoid = 'pg_constraint'::regclass
+    where n.nspname in (${list}) and d.description ~ '(^|\n)@enum'
   loop execute format('grant select on %s to ${AUTH}', r.rel); end loop;
 end $$;
 `;
