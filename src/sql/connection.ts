@@ -197,8 +197,12 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
   const selected = list ? [] : collectFields(c, getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f));
   const page = ordering.mode === 'keyed'
     ? keyedPage(c, src, where, ordering, args)
-    // function results page as v4 pages them (before/last, sorted sets: natural-page.ts)
-    : src.natural ? v4NaturalPage(c, src, where, ordering, args) : positionalPage(c, src, where, ordering, args);
+    // Function results read forwards in their own order take the range of row numbers, which
+    // lets an inlined SQL function stop after the page; sorted or backwards reads page as v4
+    // pages them (natural-page.ts).
+    : src.natural && (ordering.specs.length > 0 || args.last != null)
+      ? v4NaturalPage(c, src, where, ordering, args)
+      : positionalPage(c, src, where, ordering, args);
   const p = page.alias;
   const inPage = page.limit == null ? sql`true` : sql`${p}.__n <= ${page.limit}::int8`;
   const outOrder = sql`${p}.__n ${sql.raw(page.reverse ? 'desc' : 'asc')}`;
