@@ -8,6 +8,7 @@ import { guardPool } from './db/pool';
 import { tracedClient, type StatementListener } from './db/trace';
 import { createDocumentCache } from './execute/documents';
 import { httpRoutes } from './http/app';
+import { devTokenPath } from './http/dev-token';
 import type { HttpHooks } from './http/routes';
 import { attachSubscriptions } from './http/websocket';
 import { resolveOptions, schemaOptions, type Options } from './options';
@@ -62,7 +63,11 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   const app = express();
   app.disable('x-powered-by');
   if (options.cors) {
+    // Express matches routes case-insensitively and with a trailing slash; so does this.
+    const devTokens = devTokenPath(options.graphqlRoute).toLowerCase();
     app.use((req, res, next) => {
+      // Another origin must never read a dev token; that route sends no CORS headers.
+      if (req.path.toLowerCase().replace(/\/$/, '') === devTokens) return next();
       res.set('Access-Control-Allow-Origin', '*');
       res.set('Access-Control-Allow-Methods', 'HEAD, GET, POST');
       res.set('Access-Control-Allow-Headers', 'Origin, X-Requested-With, Accept, Authorization, Content-Type, Content-Length, X-Apollo-Tracing');

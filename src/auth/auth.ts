@@ -8,6 +8,8 @@ import { authenticateRequest, verifyToken, type AuthResult, type VerifyOptions }
 
 export interface AuthConfig extends VerifyOptions {
   defaultRole?: string;
+  /** Watch mode: the only mode that accepts tokens signed by the dev-token route. */
+  watch?: boolean;
 }
 
 export interface Auth {
@@ -24,7 +26,7 @@ export interface Auth {
 export function createAuth(config: AuthConfig): Auth {
   const verify: VerifyOptions = {
     jwtSecret: config.jwtSecret, jwtPublicKey: config.jwtPublicKey, jwtVerifyAlgorithms: config.jwtVerifyAlgorithms,
-    jwtAudiences: config.jwtAudiences, jwtRole: config.jwtRole,
+    jwtAudiences: config.jwtAudiences, jwtRole: config.jwtRole, acceptDevTokens: config.acceptDevTokens ?? !!config.watch,
   };
   const secret = config.jwtSecret;
   return {

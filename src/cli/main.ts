@@ -9,6 +9,7 @@ import { usage } from './help';
 import { runPsql } from './psql';
 import { loadStartServer, type RunningServer, type StartServer } from './start';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded';
+import { devTokenState } from '../http/dev-token';
 
 export function packageVersion(): string {
   let dir = __dirname;
@@ -143,6 +144,8 @@ async function serve(parsed: ParsedArgs): Promise<void> {
     lines.push(`  Superuser:    psql ${db.superuserConnection}`);
     lines.push(`                (or: npx forum-dev psql)`);
   }
+  const devTokens = devTokenState(options);
+  if (devTokens.note) lines.push('', `  Note: ${devTokens.note}.`);
   lines.push('', '  Ctrl-C to stop.', '');
   console.log(lines.join('\n'));
 }
