@@ -16,7 +16,7 @@ import type { CollectedField } from '../sql/selection';
 import { collectFields } from '../sql/selection';
 import { finishJsonText } from './json-text';
 import type { Snapshot } from '../schema/snapshot';
-import { cachedPlan, type DocumentCache, type PreparedDocument } from './documents';
+import { asGraphQLError, cachedPlan, type DocumentCache, type PreparedDocument } from './documents';
 import { runMutationField } from './mutation';
 
 export interface GraphQLRequest {
@@ -57,6 +57,7 @@ const errorBody = (errors: unknown[]) => JSON.stringify({ errors });
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
 
 function publicMessage(err: Record<string, any> | null | undefined): string {
+  if (err instanceof RangeError) return asGraphQLError(err).message;
   if (err && CONNECTION_ERRORS.has(err.code)) return 'The database cannot be reached right now; try again shortly.';
   if (err?.message === 'Connection terminated unexpectedly' || err?.code === '57P01') {
     return 'The database connection was lost (the server may be restarting); try again shortly.';
@@ -92,6 +93,16 @@ export function formatError(e: unknown, path: Array<string | number> | undefined
 }
 
 export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): Promise<RunResult> {
+  try {
+    return await run(snapshot, req, opts);
+  } catch (e) {
+    // A document deep enough to overflow a recursive step (variables, compiling) is the client's.
+    if (!(e instanceof RangeError)) throw e;
+    return { status: 400, compatStatus: 400, body: errorBody([asGraphQLError(e).toJSON()]), operationName: null, operationType: null, errors: 1 };
+  }
+}
+
+async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): Promise<RunResult> {
   const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0, compatStatus = status): RunResult => ({
     status, compatStatus, body: finishJsonText(body, opts.signJwt), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
   });
