@@ -1,28 +1,11 @@
 // HTTP answers at the edges, from a real server on a real database: documents nested past what
 // the parser takes, methods the GraphQL route does not serve, tokens whose claims Postgres cannot
 // hold, and a database that is down. Every answer is JSON with a GraphQL error and a fitting status.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import jwt from 'jsonwebtoken';
-import { createForumDb, post, startOurs, JWT_SECRET, type ForumDb, type OurServer } from '../e2e/setup';
+import { post, useForumServer } from '../e2e/setup';
 
-let db: ForumDb;
-let ours: OurServer;
-
-before(async () => {
-  db = await createForumDb('httperrors');
-  ours = await startOurs(db.url);
-});
-
-after(async () => {
-  await ours?.close();
-  await db?.drop();
-});
-
-async function stillAnswers(): Promise<void> {
-  const r = await ours.graphql('{ allPosts { totalCount } }');
-  assert.deepEqual(r.body, { data: { allPosts: { totalCount: 5 } } });
-}
+const fx = useForumServer('httperrors');
 
 test('documents nested past what the parser takes are a 400 GraphQL error, not a bare 500', async () => {
   const depth = 5000;
@@ -32,7 +15,7 @@ test('documents nested past what the parser takes are a 400 GraphQL error, not a
   ];
   for (const query of documents) {
     for (const accept of ['application/json', 'application/graphql-response+json']) {
-      const r = await post(ours.url, JSON.stringify({ query }), { accept });
+      const r = await post(fx.ours.url, JSON.stringify({ query }), { accept });
       assert.equal(r.status, 400, `${accept}: ${JSON.stringify(r.body).slice(0, 200)}`);
       assert.match(r.body.errors[0].message, /nested too deeply/);
     }
@@ -40,10 +23,10 @@ test('documents nested past what the parser takes are a 400 GraphQL error, not a
   // Nesting that may or may not pass the parser, depending on the stack left: whichever step
   // gives up, the answer is a GraphQL error that says why, never a stack-overflow message.
   for (const query of [`{ ${'query{'.repeat(2500)}__typename${'}'.repeat(2500)} }`, `{ ${'query{'.repeat(2500)}allPosts{totalCount}${'}'.repeat(2500)} }`]) {
-    const r = await post(ours.url, JSON.stringify({ query }));
+    const r = await post(fx.ours.url, JSON.stringify({ query }));
     assert.ok(r.status === 200 || r.status === 400, String(r.status));
     if (r.body.errors) assert.doesNotMatch(r.body.errors[0].message, /call stack/);
     else assert.equal(typeof r.body.data, 'object');
   }
-  await stillAnswers();
+  await fx.stillAnswers();
 });
