@@ -134,6 +134,8 @@ export async function post(url: string, body: string, headers?: Record<string, s
 export interface ForumServerFixture {
   readonly db: ForumDb;
   readonly ours: OurServer;
+  /** The statements the server sent. */
+  readonly statements: StatementLog;
   /** Asserts the server still answers an ordinary query as before. */
   stillAnswers(): Promise<void>;
 }
@@ -142,9 +144,10 @@ export interface ForumServerFixture {
 export function useForumServer(prefix: string, extra: Partial<Options> = {}): ForumServerFixture {
   let db: ForumDb | undefined;
   let ours: OurServer | undefined;
+  const statements = createStatementLog();
   before(async () => {
     db = await createForumDb(prefix);
-    ours = await startOurs(db.url, extra);
+    ours = await startOurs(db.url, extra, { onStatement: statements.onStatement });
   });
   after(async () => {
     await ours?.close();
@@ -153,6 +156,7 @@ export function useForumServer(prefix: string, extra: Partial<Options> = {}): Fo
   return {
     get db() { return db!; },
     get ours() { return ours!; },
+    statements,
     async stillAnswers() {
       const r = await ours!.graphql('{ allPosts { totalCount } }');
       assert.equal(r.status, 200);
