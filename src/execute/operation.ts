@@ -62,7 +62,18 @@ function publicMessage(err: Record<string, any> | null | undefined): string {
   if (err?.message === 'Connection terminated unexpectedly' || err?.code === '57P01') {
     return 'The database connection was lost (the server may be restarting); try again shortly.';
   }
+  if (err && UNAVAILABLE_CODES.has(err.code)) return `The database is not accepting requests right now (${err.message}); try again shortly.`;
   return err?.message ?? String(err);
+}
+
+// Postgres shutting down or starting up, out of connections, or not admitting any.
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '55000']);
+
+/** The database, not the request, is the problem: HTTP says 503, which load balancers understand. */
+export function isUnavailable(e: unknown): boolean {
+  const err = e as Record<string, any> | null | undefined;
+  return !!err && (CONNECTION_ERRORS.has(err.code) || UNAVAILABLE_CODES.has(err.code)
+    || err.message === 'Connection terminated unexpectedly' || err.message === 'Connection terminated due to connection timeout');
 }
 
 /**
@@ -147,6 +158,7 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
     return result(200, body, op, errors);
   } catch (e) {
     if (e instanceof SettingsError) return result(e.status, errorBody([formatError(e, undefined, opts)]), op, 1);
+    if (isUnavailable(e)) return result(503, errorBody([formatError(e, undefined, opts)]), op, 1);
     return result(200, JSON.stringify({ errors: [formatError(e, undefined, opts)], data: null }), op, 1);
   }
 }
@@ -190,7 +202,7 @@ async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocu
       data = (await queryWithSettings(opts.pool, opts.settings, statement.text, statement.values)).data;
     }
   } catch (e) {
-    if (e instanceof SettingsError) throw e;
+    if (e instanceof SettingsError || isUnavailable(e)) throw e;
     if (good.size === 1) {
       const [key] = good;
       errors.push(formatError(e, [key], opts, nodesOf(key)));
