@@ -82,6 +82,16 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   const sockets = options.subscriptions;
   const auth = createAuth(options);
   const routes = httpRoutes({ live, pool, options, hooks, documents, auth, sockets });
+  app.use(routes.router);
+  const httpServer = http.createServer(app);
+  // The port first: a taken port fails fast, before watch mode installs or connects anything.
+  try {
+    await listen(httpServer, options.port, options.host);
+  } catch (e) {
+    routes.close();
+    if (ownPool) await pool.end().catch(() => {});
+    throw listenError(e, options);
+  }
   // The one LISTEN connection: subscriptions, live queries and the DDL watcher share it.
   const hub = sockets || options.watch ? createNotifyHub({ connection: options.connection, log: hooks.log }) : undefined;
   let watch: WatchMode | undefined;
@@ -92,24 +102,11 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
       });
     } catch (e) {
       await hub?.close();
+      routes.close();
+      await new Promise((resolve) => httpServer.close(resolve));
       if (ownPool) await pool.end().catch(() => {});
       throw e;
     }
-  }
-  app.use(routes.router);
-  const httpServer = http.createServer(app);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(options.port, options.host, () => resolve());
-    });
-  } catch (e) {
-    // e.g. the port is taken: release what was started before saying so
-    await watch?.close().catch(() => {});
-    routes.close();
-    await hub?.close();
-    if (ownPool) await pool.end().catch(() => {});
-    throw e;
   }
   const subscriptions = hub && sockets
     ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log, pgSettings: hooks.pgSettings, documents, auth })
@@ -131,6 +128,30 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
       if (ownPool) await pool.end();
     },
   };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** What to do about a port that cannot be bound, in words (the bare error names only a syscall). */
+function listenError(e: unknown, options: Options): Error {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const where = `${options.host}:${options.port}`;
+  const why = code === 'EADDRINUSE'
+    ? `port ${options.port} on ${options.host} is already in use (another forum-dev, or another program: on macOS, AirPlay takes 5000); stop it or choose another port with -p/--port`
+    : code === 'EACCES'
+      ? `not allowed to listen on ${where} (ports below 1024 need privileges); choose another port with -p/--port`
+      : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? `cannot listen on ${where}: '${options.host}' is not an address of this machine; use -n/--host localhost`
+        : undefined;
+  return why ? Object.assign(new Error(why), { code }) : (e as Error);
 }
 
 /** The CLI's entry: create the server and log each operation unless the query log is off. */

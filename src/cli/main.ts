@@ -108,8 +108,10 @@ async function serve(parsed: ParsedArgs): Promise<void> {
     }
     stopping = true;
     process.stderr.write(`\nforum-dev: ${signal}, shutting down\n`);
-    // During start-up the steps below notice `stopping` and shut down themselves.
+    // During start-up the steps below notice `stopping` and shut down themselves; one stuck
+    // (e.g. a database that does not answer) must not make the signal useless.
     if (server || !starting) void shutdown(0);
+    else setTimeout(() => void shutdown(0), 10_000).unref();
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
 
