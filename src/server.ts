@@ -14,7 +14,8 @@ import { attachSubscriptions } from './http/websocket';
 import { resolveOptions, schemaOptions, type Options } from './options';
 import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
 import type { LiveQueries } from './realtime/live-queries';
-import { createLiveSchema, type LiveSchema } from './schema/snapshot';
+import { createLiveSchema, type LiveSchema, type Snapshot } from './schema/snapshot';
+import { describeConnectionError } from './db/connect-errors';
 import { exportSchema } from './watch/export';
 import { loadSnapshot, startWatchMode, type WatchMode } from './watch/reload';
 
@@ -36,6 +37,35 @@ export interface ServerDeps {
   pool?: Pool;
   /** Told the text of every statement the server's own pool sends (e.g. to record the SQL). */
   onStatement?: StatementListener;
+  /** Where start-up warnings go (e.g. schemas that do not exist); default stderr. */
+  warn?: (line: string) => void;
+}
+
+/** v4 warns about schemas it cannot find; an API with nothing in it deserves a word too. */
+export function schemaWarnings(snapshot: Snapshot, options: Options): string[] {
+  const found = new Set(snapshot.model.namespaces.map((n) => n.name));
+  const missing = options.schemas.filter((s) => !found.has(s));
+  const db = describeDatabase(options.connection);
+  if (missing.length) {
+    return [`schema${missing.length > 1 ? 's' : ''} '${missing.join("', '")}' not found in ${db} (or not visible to its user); ` +
+      `the API is built from: '${[...found].join("', '") || 'nothing'}'. Check -s/--schema and the connection string.`];
+  }
+  const fields = Object.keys(snapshot.schema.getQueryType()?.getFields() ?? {}).filter((f) => !['query', 'nodeId', 'node'].includes(f));
+  if (fields.length === 0) {
+    return [`schema${options.schemas.length > 1 ? 's' : ''} '${options.schemas.join("', '")}' in ${db} hold nothing the API can expose ` +
+      '(no tables, views or functions its user may see). Check -s/--schema and the connection string (is DATABASE_URL the database you meant?).'];
+  }
+  return [];
+}
+
+/** host:port/database of a connection string, without its password. */
+function describeDatabase(connection: string | undefined): string {
+  try {
+    const u = new URL(connection ?? '');
+    return `database '${decodeURIComponent(u.pathname.slice(1))}' on ${u.hostname}:${u.port || 5432}`;
+  } catch {
+    return 'the database';
+  }
 }
 
 export async function createServer(given: Options, hooks: HttpHooks = {}, deps: ServerDeps = {}): Promise<RunningServer> {
@@ -55,8 +85,10 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
     snapshot = await loadSnapshot(pool, schemaOptions(options), 1);
   } catch (e) {
     if (ownPool) await pool.end().catch(() => {});
-    throw e;
+    throw describeConnectionError(e, options.connection);
   }
+  const warn = deps.warn ?? ((line: string) => console.warn(`forum-dev: ${line}`));
+  for (const line of schemaWarnings(snapshot, options)) warn(line);
   const live = createLiveSchema(snapshot);
   await exportSchema(snapshot.schema, options);
 

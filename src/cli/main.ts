@@ -39,6 +39,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  for (const line of parsed.warnings) warn(line);
   if (parsed.help) {
     process.stdout.write(usage(packageVersion()));
     return;
