@@ -4,6 +4,7 @@
 // panel is driven in a real browser against the real route.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import { createClient } from 'graphql-ws';
 import jwt from 'jsonwebtoken';
@@ -220,5 +221,27 @@ test('GraphiQL\'s identity panel gets a token from the real route and runs as th
     assert.match(await page.locator('.forum-dev-identity-error').innerText(), new RegExp(`cannot become role '${outsider}'`));
   } finally {
     await browser.close();
+  }
+});
+
+test('a server on a host not known to be loopback serves no dev-token route unless exposed on purpose', async (t) => {
+  // A name from /etc/hosts that points at 127.0.0.1 but is not `localhost`: forum-dev cannot
+  // know it stays on this machine, and binding it keeps this test on loopback.
+  const hosts = fs.existsSync('/etc/hosts') ? fs.readFileSync('/etc/hosts', 'utf8') : '';
+  const name = /^127\.0\.0\.1\s+(.+)$/m.exec(hosts.split('\n').filter((l) => /^127\.0\.0\.1\s/.test(l) && !/\slocalhost(\s|$)/.test(l)).join('\n'))?.[1].split(/\s+/)[0];
+  if (!name) {
+    t.skip('no non-localhost name for 127.0.0.1 in /etc/hosts');
+    return;
+  }
+  for (const [expose, status] of [[false, 404], [true, 200]] as const) {
+    const s = await startOurs(db.url, { watch: true, ownerConnection: db.adminUrl, host: name, dangerouslyExposeDevTokens: expose });
+    try {
+      const p = new URL(s.server.url).port;
+      const res = await fetch(`http://127.0.0.1:${p}/graphql/dev-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(res.status, status, `expose=${expose}`);
+      await res.body?.cancel();
+    } finally {
+      await s.close();
+    }
   }
 });
