@@ -128,3 +128,29 @@ test('a malformed .env names its line', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('SIGTERM ends a start-up stuck on a database that never answers', async () => {
+  const sockets: net.Socket[] = [];
+  const blackHole = net.createServer((s) => sockets.push(s));
+  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = blackHole.address() as net.AddressInfo;
+  try {
+    const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'src/cli/main.ts'), '-p', String(await freePort())], {
+      cwd, env: { ...baseEnv(), DATABASE_URL: `postgres://u:p@127.0.0.1:${port}/app` }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 30_000;
+    while (sockets.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(sockets.length > 0, 'the CLI connected');
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 30_000))]);
+    if (code === 'still running') child.kill('SIGKILL');
+    assert.equal(code, 0, err);
+    assert.match(err, /SIGTERM, shutting down/);
+  } finally {
+    for (const s of sockets) s.destroy();
+    blackHole.close();
+  }
+});
