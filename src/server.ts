@@ -50,7 +50,11 @@ export function schemaWarnings(snapshot: Snapshot, options: Options): string[] {
     return [`schema${missing.length > 1 ? 's' : ''} '${missing.join("', '")}' not found in ${db} (or not visible to its user); ` +
       `the API is built from: '${[...found].join("', '") || 'nothing'}'. Check -s/--schema and the connection string.`];
   }
-  const fields = Object.keys(snapshot.schema.getQueryType()?.getFields() ?? {}).filter((f) => !['query', 'nodeId', 'node'].includes(f));
+  const { schema } = snapshot;
+  const fields = [
+    ...Object.keys(schema.getQueryType()?.getFields() ?? {}).filter((f) => !['query', 'nodeId', 'node'].includes(f)),
+    ...Object.keys(schema.getMutationType()?.getFields() ?? {}),
+  ];
   if (fields.length === 0) {
     return [`schema${options.schemas.length > 1 ? 's' : ''} '${options.schemas.join("', '")}' in ${db} hold nothing the API can expose ` +
       '(no tables, views or functions its user may see). Check -s/--schema and the connection string (is DATABASE_URL the database you meant?).'];

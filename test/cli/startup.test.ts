@@ -10,7 +10,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Client } from 'pg';
 import { createForumDb, type ForumDb } from '../e2e/setup';
+import { defaultOptions } from '../../src/options';
+import { createServer } from '../../src/server';
 import { freePort } from '../helpers/port';
 
 const root = path.resolve(__dirname, '../..');
@@ -153,4 +156,24 @@ test('SIGTERM ends a start-up stuck on a database that never answers', async () 
     for (const s of sockets) s.destroy();
     blackHole.close();
   }
+});
+
+test('a schema holding only mutations (volatile functions) is not reported as empty', async () => {
+  const admin = new Client({ connectionString: db.adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create schema only_fn;
+      create function only_fn.bump(n int) returns int language sql volatile as $$ select n + 1 $$;
+      grant usage on schema only_fn to forum_example_postgraphile`);
+  } finally {
+    await admin.end();
+  }
+  const warnings: string[] = [];
+  const server = await createServer({ ...defaultOptions, connection: db.url, schemas: ['only_fn'], port: 0, host: '127.0.0.1' }, {}, { warn: (l) => warnings.push(l) });
+  await server.close();
+  assert.equal(warnings.length, 0, warnings.join('\n'));
+  const empty = await createServer({ ...defaultOptions, connection: db.url, schemas: ['public'], port: 0, host: '127.0.0.1' }, {}, { warn: (l) => warnings.push(l) });
+  await empty.close();
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /'public' in database .* hold nothing the API can expose/);
 });
