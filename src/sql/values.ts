@@ -107,7 +107,7 @@ export function plausibleValue(value: unknown, type: PgType): boolean {
   if (value === null) return true;
   const range = INTEGER_RANGES[type.id];
   if (range) return integerIn(value, range[0], range[1]);
-  if (type.id === '2950') return typeof value === 'string' && /^\{?([0-9a-f]{4}-?){7}[0-9a-f]{4}\}?$/i.test(value);
+  if (type.id === OID.uuid) return typeof value === 'string' && /^\{?([0-9a-f]{4}-?){7}[0-9a-f]{4}\}?$/i.test(value);
   switch (type.category) {
     case 'N':
       if (typeof value === 'number') return Number.isFinite(value);
