@@ -127,14 +127,13 @@ const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
 };
 
 /**
- * An integer within [min, max]: a JS number (v4's cursors hold bigints as numbers, even past
- * 2^53) or digits.
+ * An integer within [min, max]: digits, or a JS number (v4's cursors hold bigints as numbers,
+ * even past 2^53, so the largest int8 arrives rounded up to 2^63: numbers compare as numbers).
  */
 function integerIn(value: unknown, min: bigint, max: bigint): boolean {
-  let n: bigint;
-  if (typeof value === 'number' && Number.isInteger(value)) n = BigInt(value);
-  else if (typeof value === 'string' && /^-?\d{1,20}$/.test(value)) n = BigInt(value);
-  else return false;
+  if (typeof value === 'number') return Number.isInteger(value) && value >= Number(min) && value <= Number(max);
+  if (typeof value !== 'string' || !/^-?\d{1,20}$/.test(value)) return false;
+  const n = BigInt(value);
   return n >= min && n <= max;
 }
 
