@@ -32,6 +32,11 @@ export interface Options extends Limits {
   port: number;
   host: string;
   watch: boolean;
+  /**
+   * Serve the watch-mode dev-token route even when bound to a non-loopback host (it still signs
+   * only for loopback clients of the same origin). Off: the route is off on such a host.
+   */
+  dangerouslyExposeDevTokens: boolean;
   /** Files or folders of `.sql` files applied on save (watch mode). */
   watchSql: string[];
   disableDefaultMutations: boolean;
@@ -81,6 +86,7 @@ export const defaultOptions: Options = {
   port: 5000,
   host: 'localhost',
   watch: false,
+  dangerouslyExposeDevTokens: false,
   watchSql: [],
   disableDefaultMutations: false,
   simpleCollections: 'omit',

@@ -9,12 +9,14 @@ import { tracedClient, type StatementListener } from './db/trace';
 import { choosePreparedStatements } from './db/prepared';
 import { createDocumentCache } from './execute/documents';
 import { httpRoutes } from './http/app';
+import { devTokenPath } from './http/dev-token';
 import type { HttpHooks } from './http/routes';
 import { attachSubscriptions } from './http/websocket';
 import { limitsOf, resolveOptions, schemaOptions, type Options } from './options';
 import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
 import type { LiveQueries } from './realtime/live-queries';
-import { createLiveSchema, type LiveSchema } from './schema/snapshot';
+import { createLiveSchema, type LiveSchema, type Snapshot } from './schema/snapshot';
+import { describeConnectionError } from './db/connect-errors';
 import { exportSchema } from './watch/export';
 import { loadSnapshot, startWatchMode, type WatchMode } from './watch/reload';
 
@@ -37,6 +39,39 @@ export interface ServerDeps {
   pool?: Pool;
   /** Told the text of every statement the server's own pool sends (e.g. to record the SQL). */
   onStatement?: StatementListener;
+  /** Where start-up warnings go (e.g. schemas that do not exist); default stderr. */
+  warn?: (line: string) => void;
+}
+
+/** v4 warns about schemas it cannot find; an API with nothing in it deserves a word too. */
+export function schemaWarnings(snapshot: Snapshot, options: Options): string[] {
+  const found = new Set(snapshot.model.namespaces.map((n) => n.name));
+  const missing = options.schemas.filter((s) => !found.has(s));
+  const db = describeDatabase(options.connection);
+  if (missing.length) {
+    return [`schema${missing.length > 1 ? 's' : ''} '${missing.join("', '")}' not found in ${db} (or not visible to its user); ` +
+      `the API is built from: '${[...found].join("', '") || 'nothing'}'. Check -s/--schema and the connection string.`];
+  }
+  const { schema } = snapshot;
+  const fields = [
+    ...Object.keys(schema.getQueryType()?.getFields() ?? {}).filter((f) => !['query', 'nodeId', 'node'].includes(f)),
+    ...Object.keys(schema.getMutationType()?.getFields() ?? {}),
+  ];
+  if (fields.length === 0) {
+    return [`schema${options.schemas.length > 1 ? 's' : ''} '${options.schemas.join("', '")}' in ${db} hold nothing the API can expose ` +
+      '(no tables, views or functions its user may see). Check -s/--schema and the connection string (is DATABASE_URL the database you meant?).'];
+  }
+  return [];
+}
+
+/** host:port/database of a connection string, without its password. */
+function describeDatabase(connection: string | undefined): string {
+  try {
+    const u = new URL(connection ?? '');
+    return `database '${decodeURIComponent(u.pathname.slice(1))}' on ${u.hostname}:${u.port || 5432}`;
+  } catch {
+    return 'the database';
+  }
 }
 
 export async function createServer(given: Options, hooks: HttpHooks = {}, deps: ServerDeps = {}): Promise<RunningServer> {
@@ -61,15 +96,21 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
     }
   } catch (e) {
     if (ownPool) await pool.end().catch(() => {});
-    throw e;
+    throw describeConnectionError(e, options.connection);
   }
+  const warn = deps.warn ?? ((line: string) => console.warn(`forum-dev: ${line}`));
+  for (const line of schemaWarnings(snapshot, options)) warn(line);
   const live = createLiveSchema(snapshot);
   await exportSchema(snapshot.schema, options);
 
   const app = express();
   app.disable('x-powered-by');
   if (options.cors) {
+    // Express matches routes case-insensitively and with a trailing slash; so does this.
+    const devTokens = devTokenPath(options.graphqlRoute).toLowerCase();
     app.use((req, res, next) => {
+      // Another origin must never read a dev token; that route sends no CORS headers.
+      if (req.path.toLowerCase().replace(/\/$/, '') === devTokens) return next();
       res.set('Access-Control-Allow-Origin', '*');
       res.set('Access-Control-Allow-Methods', 'HEAD, GET, POST');
       res.set('Access-Control-Allow-Headers', 'Origin, X-Requested-With, Accept, Authorization, Content-Type, Content-Length, X-Apollo-Tracing');
@@ -84,6 +125,19 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   const sockets = options.subscriptions;
   const auth = createAuth(options);
   const routes = httpRoutes({ live, pool, options, hooks, documents, auth, sockets });
+  app.use(routes.router);
+  // CORS headers are added by the express app, so with CORS every request goes through it
+  const httpServer = http.createServer(options.cors ? app : (req, res) => {
+    if (!routes.fastPost(req, res)) app(req, res);
+  });
+  // The port first: a taken port fails fast, before watch mode installs or connects anything.
+  try {
+    await listen(httpServer, options.port, options.host);
+  } catch (e) {
+    routes.close();
+    if (ownPool) await pool.end().catch(() => {});
+    throw listenError(e, options);
+  }
   // The one LISTEN connection: subscriptions, live queries and the DDL watcher share it.
   // LISTEN needs a session of its own: behind a pooler in transaction mode, the owner connection is the direct one
   const hub = sockets || options.watch ? createNotifyHub({ connection: options.ownerConnection ?? options.connection, log: hooks.log }) : undefined;
@@ -95,27 +149,11 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
       });
     } catch (e) {
       await hub?.close();
+      routes.close();
+      await new Promise((resolve) => httpServer.close(resolve));
       if (ownPool) await pool.end().catch(() => {});
       throw e;
     }
-  }
-  app.use(routes.router);
-  // CORS headers are added by the express app, so with CORS every request goes through it
-  const httpServer = http.createServer(options.cors ? app : (req, res) => {
-    if (!routes.fastPost(req, res)) app(req, res);
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(options.port, options.host, () => resolve());
-    });
-  } catch (e) {
-    // e.g. the port is taken: release what was started before saying so
-    await watch?.close().catch(() => {});
-    routes.close();
-    await hub?.close();
-    if (ownPool) await pool.end().catch(() => {});
-    throw e;
   }
   const subscriptions = hub && sockets
     ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log, pgSettings: hooks.pgSettings, documents, auth })
@@ -137,6 +175,30 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
       if (ownPool) await pool.end();
     },
   };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** What to do about a port that cannot be bound, in words (the bare error names only a syscall). */
+function listenError(e: unknown, options: Options): Error {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const where = `${options.host}:${options.port}`;
+  const why = code === 'EADDRINUSE'
+    ? `port ${options.port} on ${options.host} is already in use (another forum-dev, or another program: on macOS, AirPlay takes 5000); stop it or choose another port with -p/--port`
+    : code === 'EACCES'
+      ? `not allowed to listen on ${where} (ports below 1024 need privileges); choose another port with -p/--port`
+      : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? `cannot listen on ${where}: '${options.host}' is not an address of this machine; use -n/--host localhost`
+        : undefined;
+  return why ? Object.assign(new Error(why), { code }) : (e as Error);
 }
 
 /** The CLI's entry: create the server and log each operation unless the query log is off. */

@@ -10,6 +10,8 @@ export interface AuthConfig extends VerifyOptions {
   defaultRole?: string;
   /** The transaction's `statement_timeout` in milliseconds (0 or absent: none). */
   statementTimeout?: number;
+  /** Watch mode: the only mode that accepts tokens signed by the dev-token route. */
+  watch?: boolean;
 }
 
 export interface Auth {
@@ -26,7 +28,7 @@ export interface Auth {
 export function createAuth(config: AuthConfig): Auth {
   const verify: VerifyOptions = {
     jwtSecret: config.jwtSecret, jwtPublicKey: config.jwtPublicKey, jwtVerifyAlgorithms: config.jwtVerifyAlgorithms,
-    jwtAudiences: config.jwtAudiences, jwtRole: config.jwtRole,
+    jwtAudiences: config.jwtAudiences, jwtRole: config.jwtRole, acceptDevTokens: config.acceptDevTokens ?? !!config.watch,
   };
   const secret = config.jwtSecret;
   return {

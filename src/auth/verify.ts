@@ -35,7 +35,12 @@ export interface VerifyOptions {
   jwtAudiences?: string[];
   /** Path to the role claim (v4's `--jwt-role`); defaults to `['role']`. */
   jwtRole?: string[];
+  /** Accept tokens minted by the watch-mode dev-token route (only a server in watch mode does). */
+  acceptDevTokens?: boolean;
 }
+
+/** The claim that marks a token signed by the dev-token route (http/dev-token.ts). */
+export const DEV_TOKEN_CLAIM = 'forum_dev_dev_token';
 
 export const DEFAULT_AUDIENCES: readonly string[] = ['postgraphile'];
 
@@ -118,6 +123,10 @@ export function verifyToken(token: string, opts: VerifyOptions): AuthResult {
     return forbidden('Invalid JWT payload');
   }
   const claims = decoded as Record<string, unknown>;
+  // Dev tokens share the data dir's secret with later runs; only watch mode honours them.
+  if (claims[DEV_TOKEN_CLAIM] !== undefined && !opts.acceptDevTokens) {
+    return forbidden(`This token was signed by a watch-mode dev server (claim ${DEV_TOKEN_CLAIM}) and is only accepted in watch mode.`);
+  }
 
   const roleClaim = getPath(claims, opts.jwtRole ?? ['role']);
   if (roleClaim !== undefined && typeof roleClaim !== 'string') {

@@ -64,6 +64,9 @@ export const flagSpecs: FlagSpec[] = [
   // Schema
   { key: 'watch', long: 'watch', short: 'w', env: 'FORUM_DEV_WATCH', kind: 'bool', value: true,
     help: 'rebuild the GraphQL schema when the database schema changes' },
+  { key: 'dangerouslyExposeDevTokens', long: 'dangerously-expose-dev-tokens', env: 'FORUM_DEV_DANGEROUSLY_EXPOSE_DEV_TOKENS',
+    kind: 'bool', value: true,
+    help: 'keep the dev-token route with --watch on a non-loopback --host (still loopback clients only)' },
   { key: 'watchSql', long: 'watch-sql', env: 'FORUM_DEV_WATCH_SQL', kind: 'repeat', arg: 'PATH',
     help: 'apply a .sql file (or a folder of them) on save; repeatable' },
   { key: 'disableDefaultMutations', long: 'disable-default-mutations', short: 'M',

@@ -10,6 +10,7 @@ import { runPsql } from './psql';
 import { loadStartServer, type RunningServer, type StartServer } from './start';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded';
 import { isClusterWorker, runClusterWorker, startCluster } from './cluster';
+import { devTokenState } from '../http/dev-token';
 
 export function packageVersion(): string {
   let dir = __dirname;
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  for (const line of parsed.warnings) warn(line);
   if (parsed.help) {
     process.stdout.write(usage(packageVersion()));
     return;
@@ -113,8 +115,10 @@ async function serve(parsed: ParsedArgs): Promise<void> {
     }
     stopping = true;
     process.stderr.write(`\nforum-dev: ${signal}, shutting down\n`);
-    // During start-up the steps below notice `stopping` and shut down themselves.
+    // During start-up the steps below notice `stopping` and shut down themselves; one stuck
+    // (e.g. a database that does not answer) must not make the signal useless.
     if (server || !starting) void shutdown(0);
+    else setTimeout(() => void shutdown(0), 10_000).unref();
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
 
@@ -157,6 +161,8 @@ async function serve(parsed: ParsedArgs): Promise<void> {
     lines.push(`                (or: npx forum-dev psql)`);
   }
   if ((options.clusterWorkers ?? 1) >= 2) lines.push(`  Workers:      ${options.clusterWorkers} (node:cluster)`);
+  const devTokens = devTokenState(options);
+  if (devTokens.note) lines.push('', `  Note: ${devTokens.note}.`);
   lines.push('', '  Ctrl-C to stop.', '');
   console.log(lines.join('\n'));
 }

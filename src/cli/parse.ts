@@ -19,6 +19,8 @@ export interface ParsedArgs {
   explicit: Set<string>;
   /** Arguments that are not flags (e.g. a subcommand) and everything after `--`. */
   positional: string[];
+  /** Options that do nothing as given, each a line saying what to do (printed, not fatal). */
+  warnings: string[];
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Options {
@@ -102,12 +104,19 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
         'watch mode and subscriptions LISTEN in one process; run them on an instance without --cluster-workers');
     }
   }
+  const warnings: string[] = [];
+  if (options.watchSql.length > 0 && !options.watch) {
+    // A flag typed for this run is a mistake; a variable in .env may be meant for other runs.
+    if (fromFlags.has('watchSql')) throw new OptionsError('--watch-sql applies SQL files in watch mode only: add -w/--watch');
+    warnings.push('FORUM_DEV_WATCH_SQL is set but watch mode is off, so no SQL file is applied; add -w/--watch to apply it');
+  }
   return {
     options: resolveOptions(options),
     help: fromFlags.get('help') === true,
     version: fromFlags.get('version') === true,
     explicit,
     positional,
+    warnings,
   };
 }
 
@@ -248,33 +257,41 @@ function validateString(spec: FlagSpec, value: string, where: string): unknown {
 
 /** Reads `<cwd>/.env`: KEY=VALUE lines, `export` prefixes, quotes and `#` comments. */
 export function readDotEnv(cwd: string): Record<string, string> {
+  const file = path.join(cwd, '.env');
   let text: string;
   try {
-    text = fs.readFileSync(path.join(cwd, '.env'), 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     return {};
   }
-  return parseDotEnv(text);
+  return parseDotEnv(text, file);
 }
 
-export function parseDotEnv(text: string): Record<string, string> {
+/** Parses `.env` text; a line that is not blank, a comment or KEY=VALUE is an error naming it. */
+export function parseDotEnv(text: string, file = '.env'): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   for (let n = 0; n < lines.length; n++) {
+    if (/^\s*(#.*)?$/.test(lines[n])) continue;
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(lines[n]);
-    if (!m) continue; // blank lines, comments and anything unparseable
+    if (!m) {
+      const shown = lines[n].trim().length > 40 ? `${lines[n].trim().slice(0, 40)}...` : lines[n].trim();
+      throw new OptionsError(`${file}:${n + 1}: expected KEY=VALUE, found '${shown}'`);
+    }
     const key = m[1];
     let rest = m[2];
     const quote = rest[0];
     if (quote === '"' || quote === "'") {
       // A quoted value may span lines until its closing quote.
+      const start = n;
       let body = rest.slice(1);
       let end = findClose(body, quote);
       while (end === -1 && n + 1 < lines.length) {
         body += '\n' + lines[++n];
         end = findClose(body, quote);
       }
-      const raw = end === -1 ? body : body.slice(0, end);
+      if (end === -1) throw new OptionsError(`${file}:${start + 1}: the quoted value of ${key} is never closed (add the closing ${quote})`);
+      const raw = body.slice(0, end);
       out[key] = quote === '"' ? unescape(raw) : raw;
     } else {
       const hash = rest.search(/\s#/);

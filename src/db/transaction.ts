@@ -132,9 +132,25 @@ async function begin(client: PoolClient, settings: Setting[]): Promise<void> {
   }
 }
 
-export function withTransaction<T>(
+/**
+ * Postgres text cannot hold U+0000, so a claim or setting holding it (in a validly signed token,
+ * say) is the client's mistake: refused before a connection is taken.
+ */
+function checkStorable(settings: Setting[]): void {
+  const bad = settings.find(([name, value]) => name.includes('\u0000') || value.includes('\u0000'));
+  if (bad) {
+    const name = bad[0].replace(/^jwt\.claims\./, '').replace(/\u0000/g, '\\u0000');
+    throw new SettingsError(Object.assign(
+      new Error(`The JWT claim or setting "${name}" holds the character U+0000, which PostgreSQL text cannot store.`),
+      { code: '22021' },
+    ));
+  }
+}
+
+export async function withTransaction<T>(
   pool: Pool, settings: Setting[], fn: (client: PoolClient) => Promise<T>, control?: ConnectionControl,
 ): Promise<T> {
+  checkStorable(settings);
   return onConnection(pool, async (client) => {
     await begin(client, settings);
     const result = await fn(client);
@@ -149,9 +165,10 @@ export function withTransaction<T>(
  * round trip to Postgres when the pool's clients pipeline (createServer's do). Resolves to the
  * statement's first row.
  */
-export function queryWithSettings(
+export async function queryWithSettings(
   pool: Pool, settings: Setting[], text: string, values: unknown[], control?: ConnectionControl,
 ): Promise<Record<string, any>> {
+  checkStorable(settings);
   return onConnection(pool, async (client) => {
     if (!settings.length) return (await queryPrepared(client, text, values)).rows[0];
     // Issued without waiting, in order; a failure aborts the transaction and the commit then
@@ -180,10 +197,10 @@ export class SettingsError extends Error {
   readonly status: number;
   readonly code?: string;
   constructor(cause: Error & { code?: string }) {
-    super(cause.code === '42501' || cause.code === '22023'
-      ? `Permission denied to use the role or settings this request asks for: ${cause.message}`
-      : cause.message);
-    this.status = cause.code === '42501' || cause.code === '22023' ? 403 : 500;
+    const denied = cause.code === '42501' || cause.code === '22023';
+    super(denied ? `Permission denied to use the role or settings this request asks for: ${cause.message}` : cause.message);
+    // 22021: a character the database encoding cannot hold, e.g. U+0000 in a claim.
+    this.status = denied ? 403 : cause.code === '22021' ? 400 : 500;
     this.code = cause.code;
   }
 }

@@ -1,7 +1,7 @@
 // Parsed and validated documents, and the statements compiled from them, cached per server for
 // the schema generation being served: a new generation starts an empty cache, so nothing
 // compiled against an older schema is ever reused.
-import { parse, validate, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { checkDocument, checkDocumentLength, defaultLimits, type Limits } from './limits';
 
 const MAX_DOCUMENTS = 500;
@@ -56,8 +56,18 @@ function prepareDocument(schema: GraphQLSchema, query: string, limits: Limits): 
     const over = checkDocument(schema, document, limits);
     return { document, errors: over.length ? over : validate(schema, document), plans: new Map() };
   } catch (e) {
-    return { document: null as unknown as DocumentNode, errors: [e as GraphQLError], plans: new Map() };
+    return { document: null as unknown as DocumentNode, errors: [asGraphQLError(e)], plans: new Map() };
   }
+}
+
+/**
+ * Every failure to read a document as a GraphQL error, which both transports know how to send:
+ * the parser recurses, so a document nested a few thousand levels deep overflows the stack.
+ */
+export function asGraphQLError(e: unknown): GraphQLError {
+  if (e instanceof GraphQLError) return e;
+  if (e instanceof RangeError) return new GraphQLError('The document is nested too deeply to be processed; flatten it (fewer nested selections, lists or values).');
+  return new GraphQLError(`The document could not be processed: ${(e as Error)?.message ?? String(e)}`);
 }
 
 /** A plan from the document's cache, or `compile()` stored there (oldest evicted first). */

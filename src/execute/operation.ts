@@ -16,7 +16,7 @@ import type { CollectedField } from '../sql/selection';
 import { collectFields } from '../sql/selection';
 import { finishJsonText } from './json-text';
 import type { Snapshot } from '../schema/snapshot';
-import { cachedPlan, type DocumentCache, type PreparedDocument } from './documents';
+import { asGraphQLError, cachedPlan, type DocumentCache, type PreparedDocument } from './documents';
 import { runMutationField } from './mutation';
 import { checkOperation } from './limits';
 
@@ -60,6 +60,7 @@ const errorBody = (errors: unknown[]) => JSON.stringify({ errors });
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
 
 function publicMessage(err: Record<string, any> | null | undefined): string {
+  if (err instanceof RangeError) return asGraphQLError(err).message;
   if (err && CONNECTION_ERRORS.has(err.code)) return 'The database cannot be reached right now; try again shortly.';
   if (err?.message === 'Connection terminated unexpectedly' || err?.code === '57P01') {
     return 'The database connection was lost (the server may be restarting); try again shortly.';
@@ -67,7 +68,18 @@ function publicMessage(err: Record<string, any> | null | undefined): string {
   if (err?.code === '57014' && /statement timeout/.test(err.message ?? '')) {
     return 'The query ran longer than the statement timeout and was cancelled; ask for less, or raise the timeout with --statement-timeout.';
   }
+  if (err && UNAVAILABLE_CODES.has(err.code)) return `The database is not accepting requests right now (${err.message}); try again shortly.`;
   return err?.message ?? String(err);
+}
+
+// Postgres shutting down or starting up, out of connections, or not admitting any.
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '55000']);
+
+/** The database, not the request, is the problem: HTTP says 503, which load balancers understand. */
+export function isUnavailable(e: unknown): boolean {
+  const err = e as Record<string, any> | null | undefined;
+  return !!err && (CONNECTION_ERRORS.has(err.code) || UNAVAILABLE_CODES.has(err.code)
+    || err.message === 'Connection terminated unexpectedly' || err.message === 'Connection terminated due to connection timeout');
 }
 
 /**
@@ -98,6 +110,16 @@ export function formatError(e: unknown, path: Array<string | number> | undefined
 }
 
 export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): Promise<RunResult> {
+  try {
+    return await run(snapshot, req, opts);
+  } catch (e) {
+    // A document deep enough to overflow a recursive step (variables, compiling) is the client's.
+    if (!(e instanceof RangeError)) throw e;
+    return { status: 400, compatStatus: 400, body: errorBody([asGraphQLError(e).toJSON()]), operationName: null, operationType: null, errors: 1 };
+  }
+}
+
+async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): Promise<RunResult> {
   const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0, compatStatus = status): RunResult => ({
     status, compatStatus, body: finishJsonText(body, opts.signJwt), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
   });
@@ -144,6 +166,7 @@ export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts
     return result(200, body, op, errors);
   } catch (e) {
     if (e instanceof SettingsError || e instanceof PoolBusyError) return result(e.status, errorBody([formatError(e, undefined, opts)]), op, 1);
+    if (isUnavailable(e)) return result(503, errorBody([formatError(e, undefined, opts)]), op, 1);
     return result(200, JSON.stringify({ errors: [formatError(e, undefined, opts)], data: null }), op, 1);
   }
 }
@@ -193,7 +216,7 @@ async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocu
     }
   } catch (e) {
     // Cancelled (timeout, client gone) or no connection: running each field again would not help.
-    if (e instanceof SettingsError || e instanceof PoolBusyError || (e as { code?: string }).code === '57014') throw e;
+    if (e instanceof SettingsError || e instanceof PoolBusyError || (e as { code?: string }).code === '57014' || isUnavailable(e)) throw e;
     if (good.size === 1) {
       const [key] = good;
       errors.push(formatError(e, [key], opts, nodesOf(key)));

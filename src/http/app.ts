@@ -7,7 +7,7 @@ import type { Auth } from '../auth/auth';
 import type { DocumentCache } from '../execute/documents';
 import type { Options } from '../options';
 import type { LiveSchema } from '../schema/snapshot';
-import { devTokenRouter } from './dev-token';
+import { devTokenRouter, devTokenState } from './dev-token';
 import { createEventStream, eventStreamHeaders } from './events';
 import { graphiqlRouter } from './graphiql';
 import { fastGraphqlPost, graphqlRouter, type HttpHooks } from './routes';
@@ -41,11 +41,15 @@ export function httpRoutes(ctx: HttpRoutesContext): HttpRoutes {
   const router = express.Router();
   let hooks = ctx.hooks;
   const stream = options.watch ? createEventStream(ctx.live, options.graphqlRoute) : undefined;
+  const devTokens = devTokenState(options).on;
   if (stream) {
     // Before the GraphQL router, which would otherwise answer `<graphqlRoute>/stream`.
     router.use(stream.router);
-    if (options.jwtSecret) {
-      router.use(devTokenRouter({ graphqlRoute: options.graphqlRoute, sign: ctx.auth.sign!, bodySizeLimit: options.bodySizeLimit }));
+    if (devTokens) {
+      router.use(devTokenRouter({
+        graphqlRoute: options.graphqlRoute, sign: ctx.auth.sign!, bodySizeLimit: options.bodySizeLimit,
+        jwtRole: options.jwtRole, pool: ctx.pool,
+      }));
     }
     hooks = { ...hooks, responseHeaders: { ...hooks.responseHeaders, ...eventStreamHeaders(options.graphqlRoute) } };
   }
@@ -58,7 +62,7 @@ export function httpRoutes(ctx: HttpRoutesContext): HttpRoutes {
       graphqlRoute: options.graphqlRoute, graphiqlRoute: options.graphiqlRoute, watch: options.watch,
       streamRoute: options.watch ? `${options.graphqlRoute}/stream` : undefined,
       subscriptionsUrl: ctx.sockets ? options.graphqlRoute : undefined,
-      devTokens: options.watch && !!options.jwtSecret,
+      devTokens,
     }));
   }
   return {

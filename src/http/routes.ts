@@ -105,6 +105,14 @@ export function graphqlRouter(
     }
     void handle(req, res, { query: req.query.query, variables, operationName: req.query.operationName }, true);
   });
+  // Other methods: a JSON 405 naming the allowed ones, not Express's HTML 404. OPTIONS stays
+  // with Express (and the CORS middleware), which answer it with the allowed methods.
+  router.all(options.graphqlRoute, (req, res, next) => {
+    if (req.method === 'OPTIONS') return next();
+    res.status(405).set('Allow', 'GET, POST').json({
+      errors: [{ message: `${req.method} is not supported here: send GraphQL requests with POST, or queries with GET.` }],
+    });
+  });
   // Malformed JSON, too-large bodies: a GraphQL error, never an HTML page or a crash.
   router.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();

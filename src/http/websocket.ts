@@ -3,7 +3,7 @@
 // HTTP header; queries and mutations run exactly as over HTTP, `listen` via the notify hub.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, Kind, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, type ExecutionArgs, type FormattedExecutionResult, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { handleProtocols, type ServerOptions, type SubscribePayload } from 'graphql-ws';
 import type { Pool } from 'pg';
@@ -145,23 +145,42 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
     },
     async execute(args) {
       const c = args.contextValue as OperationContext;
-      const r = await runOperation(c.snapshot, {
-        query: c.payload.query, variables: c.payload.variables ?? undefined, operationName: c.payload.operationName ?? undefined,
-      }, c.run);
-      o.log?.(`websocket ${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
-      return JSON.parse(r.body);
+      try {
+        const r = await runOperation(c.snapshot, {
+          query: c.payload.query, variables: c.payload.variables ?? undefined, operationName: c.payload.operationName ?? undefined,
+        }, c.run);
+        o.log?.(`websocket ${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
+        return JSON.parse(r.body);
+      } catch (e) {
+        return internalError(e);
+      }
     },
     async subscribe(args) {
       const c = args.contextValue as OperationContext;
       const exp = typeof c.auth.claims.exp === 'number' ? c.auth.claims.exp : undefined;
       const variables = c.payload.variables ?? undefined;
-      const r = liveQueries && isLiveOperation(args.document, args.operationName)
-        ? await liveQueries.subscribe(args, { run: c.run, variables, exp })
-        : await subscribeListen(args, { live, hub, run: c.run, variables, exp, shared });
-      // Kept running across schema reloads while the document still fits the new schema.
-      return 'push' in r ? guard.track(args.document, r) : r;
+      try {
+        const r = liveQueries && isLiveOperation(args.document, args.operationName)
+          ? await liveQueries.subscribe(args, { run: c.run, variables, exp })
+          : await subscribeListen(args, { live, hub, run: c.run, variables, exp, shared });
+        // Kept running across schema reloads while the document still fits the new schema.
+        return 'push' in r ? guard.track(args.document, r) : r;
+      } catch (e) {
+        return internalError(e);
+      }
+    },
+    // Our results carry errors as plain JSON already (graphql-ws would call toJSON on them and,
+    // failing, close the socket with every other operation on it): send them as they are.
+    onNext(_ctx, _id, _payload, _args, result): FormattedExecutionResult | undefined {
+      if (!result.errors) return undefined;
+      return { ...result, errors: result.errors.map((e) => (e instanceof GraphQLError ? e.toJSON() : e as GraphQLFormattedError)) };
     },
   }, wss);
+
+  const internalError = (e: unknown) => {
+    o.log?.(`websocket internal error: ${(e as Error)?.message ?? String(e)}`);
+    return { errors: [new GraphQLError('Internal server error.')] };
+  };
 
   return {
     wss,

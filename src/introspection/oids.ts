@@ -6,6 +6,7 @@ export const OID = {
   int8: '20',
   int2: '21',
   int4: '23',
+  oid: '26',
   regproc: '24',
   text: '25',
   json: '114',

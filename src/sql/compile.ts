@@ -68,8 +68,9 @@ function rowByKeys(c: Compiler, table: PgClass, keys: PgAttribute[], values: unk
 /** The row a node id names; null when it names no row of `table`, an error when it is forged. */
 function rowByNodeId(c: Compiler, table: PgClass, values: unknown[], f: CollectedField, type: GraphQLObjectType): SQL {
   const keys = table.primaryKey!.keyAttributeNums.map((num) => table.attributes.find((x) => x.num === num)!);
-  if (values.length !== keys.length) return sql`null::json`;
-  if (keys.some((k, i) => !plausibleValue(values[i], c.lookupType(k.typeId)))) {
+  // A forged id of this table's alias (key values missing, extra, or out of their type's range)
+  // is refused before SQL, as the mutations refuse it.
+  if (values.length !== keys.length || keys.some((k, i) => !plausibleValue(values[i], c.lookupType(k.typeId)))) {
     throw new Error('Invalid nodeId: it is not a node identifier issued by this API.');
   }
   return rowByKeys(c, table, keys, values, f, type);

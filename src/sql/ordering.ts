@@ -78,7 +78,7 @@ function foreignCursor(): CursorError {
 export function cursorPosition(ordering: Ordering, cursor: string): number {
   const decoded = decodeCursor(cursor);
   const n = decoded[decoded.length - 1];
-  if (typeof n !== 'number' || !Number.isInteger(n) || JSON.stringify(decoded.slice(0, -1)) !== JSON.stringify(ordering.prefix)) {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || JSON.stringify(decoded.slice(0, -1)) !== JSON.stringify(ordering.prefix)) {
     throw foreignCursor();
   }
   return n;

@@ -106,19 +106,37 @@ function intervalExpr(expr: SQL): SQL {
  */
 export function plausibleValue(value: unknown, type: PgType): boolean {
   if (value === null) return true;
+  const range = INTEGER_RANGES[type.id];
+  if (range) return integerIn(value, range[0], range[1]);
+  if (type.id === OID.uuid) return typeof value === 'string' && /^\{?([0-9a-f]{4}-?){7}[0-9a-f]{4}\}?$/i.test(value);
   switch (type.category) {
-    case 'N': return typeof value === 'number' || (typeof value === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(value));
+    case 'N':
+      if (typeof value === 'number') return Number.isFinite(value);
+      return typeof value === 'string' && /^(-?\d+(\.\d+)?(e[+-]?\d+)?|NaN|-?Infinity)$/i.test(value);
     case 'B': return typeof value === 'boolean';
     case 'S': case 'D': case 'E': case 'U': case 'I': case 'T': return typeof value === 'string';
     default: return true;
   }
 }
 
-const INT_RANGE: Record<string, [bigint, bigint]> = {
-  '21': [-(2n ** 15n), 2n ** 15n - 1n],
-  '23': [-(2n ** 31n), 2n ** 31n - 1n],
-  '20': [-(2n ** 63n), 2n ** 63n - 1n],
+// The integer types' ranges: forged values outside them never reach Postgres.
+const INTEGER_RANGES: Record<string, [bigint, bigint]> = {
+  [OID.int2]: [-(2n ** 15n), 2n ** 15n - 1n],
+  [OID.int4]: [-(2n ** 31n), 2n ** 31n - 1n],
+  [OID.int8]: [-(2n ** 63n), 2n ** 63n - 1n],
+  [OID.oid]: [0n, 2n ** 32n - 1n],
 };
+
+/**
+ * An integer within [min, max]: digits, or a JS number (v4's cursors hold bigints as numbers,
+ * even past 2^53, so the largest int8 arrives rounded up to 2^63: numbers compare as numbers).
+ */
+function integerIn(value: unknown, min: bigint, max: bigint): boolean {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= Number(min) && value <= Number(max);
+  if (typeof value !== 'string' || !/^-?\d{1,20}$/.test(value)) return false;
+  const n = BigInt(value);
+  return n >= min && n <= max;
+}
 
 /**
  * Whether a key value decoded from a node id casts to the key's type without an error, for the
@@ -128,14 +146,8 @@ const INT_RANGE: Record<string, [bigint, bigint]> = {
 export function validKeyValue(value: unknown, type: PgType, lookup: TypeLookup): boolean {
   if (value === null || value === undefined) return false;
   if (type.type === 'd' && type.domainBaseTypeId) return validKeyValue(value, lookup(type.domainBaseTypeId), lookup);
-  const range = INT_RANGE[type.id];
-  if (range) {
-    const text = typeof value === 'number' ? (Number.isInteger(value) ? String(value) : '') : String(value);
-    if (typeof value !== 'number' && typeof value !== 'string') return false;
-    if (!/^-?\d+$/.test(text.trim())) return false;
-    const n = BigInt(text.trim());
-    return n >= range[0] && n <= range[1];
-  }
+  const range = INTEGER_RANGES[type.id];
+  if (range) return integerIn(typeof value === 'string' ? value.trim() : value, range[0], range[1]);
   if (type.id === '1700') return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && /^\s*-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value));
   if (type.id === '2950') return typeof value === 'string' && /^\{?[0-9a-f]{8}-?([0-9a-f]{4}-?){3}[0-9a-f]{12}\}?$/i.test(value.trim());
   if (type.category === 'S') return typeof value === 'string' && !value.includes('\u0000');

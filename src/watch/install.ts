@@ -3,6 +3,9 @@
 // the other's notifications. Unlike v4's fixtures (drop schema cascade, then recreate) this is
 // idempotent and safe when several servers start at once on one database.
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
 
 /** Channel the triggers notify on (shared with PostGraphile v4). */
@@ -168,6 +171,24 @@ where ns.nspname = 'postgraphile_watch'
   and ((t.evtname = 'postgraphile_watch_ddl' and t.evtevent = 'ddl_command_end' and p.proname = 'notify_watchers_ddl')
     or (t.evtname = 'postgraphile_watch_drop' and t.evtevent = 'sql_drop' and p.proname = 'notify_watchers_drop'))
 `;
+
+/**
+ * Writes `watchFixturesSql` to `<dir>/watch-fixtures.sql` (or the system temp folder when `dir`
+ * cannot be written) for a DBA to run, and returns the file's path.
+ */
+export function writeWatchFixturesSql(dir: string): string {
+  for (const base of [path.resolve(dir), os.tmpdir()]) {
+    const file = path.join(base, base === path.resolve(dir) ? 'watch-fixtures.sql' : 'forum-dev-watch-fixtures.sql');
+    try {
+      fs.mkdirSync(base, { recursive: true });
+      fs.writeFileSync(file, watchFixturesSql);
+      return file;
+    } catch {
+      // try the next place
+    }
+  }
+  throw new Error(`could not write the watch fixtures SQL under ${dir} or ${os.tmpdir()}`);
+}
 
 export type InstallResult = { ok: true } | { ok: false; reason: string; sql: string };
 

@@ -10,7 +10,7 @@ import type { SchemaOptions } from '../schema/build';
 import { startDdlWatcher, type DdlEvent } from './ddl-watcher';
 import { diffSchemas, ddlLabels, formatReloadLine } from './describe';
 import { exportSchema } from './export';
-import { installWatchFixtures } from './install';
+import { installWatchFixtures, writeWatchFixturesSql } from './install';
 import { watchSqlFiles, type SqlFileError } from './sql-files';
 
 /** Introspects the database and builds a snapshot from it. */
@@ -86,10 +86,14 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
   // --- DDL watcher ---
   const installed = await installWatchFixtures(ownerConnection);
   if (!installed.ok) {
-    log(
-      `watch: cannot install the schema-change event triggers (${installed.reason}); ` +
-        `polling the catalog every second instead. A superuser can install them once with:\n${installed.sql}`,
-    );
+    // One line: the SQL itself (~110 lines) goes to a file the message names.
+    let where: string;
+    try {
+      where = `a superuser can install them once with: psql -f ${writeWatchFixturesSql(options.dataDir)}`;
+    } catch (e) {
+      where = (e as Error).message;
+    }
+    log(`watch: cannot install the schema-change event triggers (${installed.reason}); polling the catalog every second instead; ${where}`);
   }
   // Every reload, notified or asked for, goes through the watcher's queue: they never overlap.
   const watcher = startDdlWatcher({

@@ -129,7 +129,7 @@ test('flags win over the environment, which wins over .env', () => {
 test('.env parsing: quotes, comments, export, escapes', () => {
   const env = parseDotEnv([
     '# a comment', '', 'A=plain value # trailing comment', "B='single # not a comment'",
-    'export C="line1\\nline2"', 'D = spaced ', 'E="multi', 'line"', 'F=', 'not a line', 'G=a#b',
+    'export C="line1\\nline2"', 'D = spaced ', 'E="multi', 'line"', 'F=', '   ', '  # indented comment', 'G=a#b',
   ].join('\r\n'));
   assert.deepEqual(env, {
     A: 'plain value', B: 'single # not a comment', C: 'line1\nline2', D: 'spaced', E: 'multi\nline', F: '',

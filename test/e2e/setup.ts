@@ -1,6 +1,8 @@
 // Shared setup for the end-to-end tests: fresh forum databases, our server, and a small
 // HTTP client that parses responses (JSON whitespace differs from v4, so compare parsed data).
+import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { join, relative, resolve } from 'node:path';
 import { Kind, parse, validate, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
@@ -146,4 +148,38 @@ export async function post(url: string, body: string, headers?: Record<string, s
     // not JSON: keep the text
   }
   return { status: res.status, body: parsed };
+}
+
+export interface ForumServerFixture {
+  readonly db: ForumDb;
+  readonly ours: OurServer;
+  /** The statements the server sent. */
+  readonly statements: StatementLog;
+  /** Asserts the server still answers an ordinary query as before. */
+  stillAnswers(): Promise<void>;
+}
+
+/** A forum database and our server on it for the calling test file, dropped after its tests. */
+export function useForumServer(prefix: string, extra: Partial<Options> = {}): ForumServerFixture {
+  let db: ForumDb | undefined;
+  let ours: OurServer | undefined;
+  const statements = createStatementLog();
+  before(async () => {
+    db = await createForumDb(prefix);
+    ours = await startOurs(db.url, extra, { onStatement: statements.onStatement });
+  });
+  after(async () => {
+    await ours?.close();
+    await db?.drop();
+  });
+  return {
+    get db() { return db!; },
+    get ours() { return ours!; },
+    statements,
+    async stillAnswers() {
+      const r = await ours!.graphql('{ allPosts { totalCount } }');
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body, { data: { allPosts: { totalCount: 5 } } });
+    },
+  };
 }

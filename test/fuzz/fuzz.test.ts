@@ -47,10 +47,7 @@ test(`${COUNT} generated documents over HTTP (seed ${SEED})`, async () => {
   assert.ok(data > COUNT / 5, `only ${data} answered with data (${errors} errors, ${limited} over a limit)`);
 });
 
-// Blocked on the graphql-ws error delivery fix (issue 11, fact 2: an operation whose result has
-// errors closes the socket with `4500 e.toJSON is not a function`); it runs and reports, honestly
-// failing, until that lands. Remove the todo with that fix.
-test(`${COUNT} generated documents over WebSocket (seed ${SEED})`, { todo: 'blocked on graphql-ws error delivery (4500 e.toJSON is not a function)' }, async () => {
+test(`${COUNT} generated documents over WebSocket (seed ${SEED})`, async () => {
   const counts = await runFuzz({ url: ours.url, seed: SEED, count: COUNT, transports: ['ws'] });
   assert.ok(counts.ws.sent > COUNT * 0.9);
   assert.deepEqual({ ...counts.ws, sent: 0, crashes: counts.crashes, unhandledRejections: counts.unhandledRejections, examples: counts.examples }, {

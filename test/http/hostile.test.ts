@@ -83,9 +83,7 @@ function run(client: WsClient, query: string, variables?: Record<string, unknown
 }
 
 describe('over WebSocket', () => {
-  // Blocked on the graphql-ws error delivery fix (issue 11, fact 2: a result with errors closes the
-  // socket with `4500 e.toJSON is not a function`); it runs and reports until that lands.
-  test('every hostile case gets its answer and the socket stays open', { todo: 'blocked on graphql-ws error delivery (4500 e.toJSON is not a function)' }, async () => {
+  test('every hostile case gets its answer and the socket stays open', async () => {
     const closes: number[] = [];
     const client = wsClient(closes);
     // one long-lived subscription on the same socket must survive everything else

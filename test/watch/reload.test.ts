@@ -2,7 +2,7 @@
 // stream read over real HTTP, and --watch-sql files on disk.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -236,13 +236,17 @@ test('a role that cannot create event triggers gets one warning and polling', as
   try {
     await admin.query(`create role ${role} login password 'pw'`);
     s = await createServer(
-      options({ connection: pollUrl, ownerConnection: connectionAs(pollUrl, role, 'pw'), watchSql: [] }),
+      options({ connection: pollUrl, ownerConnection: connectionAs(pollUrl, role, 'pw'), watchSql: [], dataDir: dir }),
       { log: (l) => lines.push(l) },
     );
     const warnings = lines.filter((l) => l.includes('event triggers'));
     assert.equal(warnings.length, 1, lines.join('\n'));
     assert.match(warnings[0], /polling/);
-    assert.match(warnings[0], /create event trigger/i);
+    // One line that says where the SQL is, not the ~110 lines of it.
+    assert.doesNotMatch(warnings[0], /\n/);
+    const file = /psql -f (\S+)$/.exec(warnings[0])?.[1];
+    assert.equal(file, join(dir, 'watch-fixtures.sql'));
+    assert.match(readFileSync(file!, 'utf8'), /create event trigger/i);
     await sleep(300);
     await admin.query('alter table forum_example.post add column polled int');
     const srv = s;
