@@ -13,7 +13,8 @@ let notifier: Client;
 
 before(async () => {
   db = await createForumDb('wserrors');
-  ours = await startOurs(db.url, { simpleSubscriptions: true });
+  // Room for a document deep enough to overflow the parser (the size limits would refuse it first).
+  ours = await startOurs(db.url, { simpleSubscriptions: true, bodySizeLimit: '1mb', maxDocumentLength: 0 });
   notifier = new Client({ connectionString: db.adminUrl });
   await notifier.connect();
 });
