@@ -247,7 +247,7 @@ async function main(): Promise<void> {
     stats.foreignRows > 0 && `${stats.foreignRows} rows of another person seen`,
     stats.serverErrors5xx > 0 && `${stats.serverErrors5xx} 5xx answers without a GraphQL body`,
     !alive && 'the server process died',
-    Math.abs(growth) > 10 && `RSS grew ${growth.toFixed(1)}% after warm-up`,
+    growth > 10 && `RSS grew ${growth.toFixed(1)}% after warm-up`,
     stats.liveResults === 0 && 'no live query result arrived',
   ].filter(Boolean);
   if (problems.length) {

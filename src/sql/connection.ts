@@ -120,7 +120,7 @@ function positionalPage(c: Compiler, src: ConnectionSource, where: SQL[], orderi
   if (args.last != null && ordering.specs.length === 0) throw new CursorError('Cannot do last of an unordered set');
   const afterN = args.after ? cursorPosition(ordering, args.after) : 0;
   const beforeN = args.before ? cursorPosition(ordering, args.before) : null;
-  const numbered = ordering.specs.length ? sortedRows(c, src, where, ordering) : naturalRows(src, where);
+  const numbered = ordering.specs.length ? sortedRows(src, where, ordering) : naturalRows(src, where);
   return ordering.specs.length
     ? sortedPage(c, numbered, ordering, args, afterN, beforeN)
     : naturalPage(c, numbered, ordering, args, afterN, beforeN);
@@ -136,7 +136,7 @@ function naturalRows(src: ConnectionSource, where: SQL[]): SQL {
 }
 
 /** Rows in an explicit order; the function's own order breaks ties (it must sort them all anyway). */
-function sortedRows(c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering): SQL {
+function sortedRows(src: ConnectionSource, where: SQL[], ordering: Ordering): SQL {
   const a = src.alias;
   const own = src.natural ? sql`, ${a}.ordinality` : sql``;
   return sql`select ${a}.*, row_number() over (order by ${orderSql(ordering.specs, a, false)}${own}) as __idx from ${src.source} ${src.natural ? sql`with ordinality` : sql``} as ${a} ${whereClause(where)}`;
