@@ -102,7 +102,7 @@ export async function createPostGraphileSchema(
     simplifyInflector: pluginNames(options.appendPlugins ?? []).includes(SIMPLIFY_INFLECTOR)
       ? simplifyOptionsFrom(options.graphileBuildOptions ?? {}) : undefined,
   };
-  const model = await withPool(connection, (pool) => introspect(pool, built.schemas));
+  const model = await withPool(connection, (pool) => introspect(pool, built.schemas, options.tagsFile));
   const schema = buildGraphQLSchema(model, built);
   return attachResolvers(schema, model, { dynamicJson: built.dynamicJson, jwtSecret: options.pgJwtSecret ?? options.jwtSecret, preparedStatements: options.preparedStatements });
 }

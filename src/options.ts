@@ -137,6 +137,7 @@ export function schemaOptions(options: Options): SchemaOptions {
     simpleCollections: o.simpleCollections,
     dynamicJson: o.dynamicJson,
     setofFunctionsContainNulls: o.setofFunctionsContainNulls,
+    tagsFile: o.tagsFile,
     simplifyInflector: o.appendPlugins.includes(SIMPLIFY_INFLECTOR) ? simplifyOptionsFrom(o.graphileBuildOptions) : undefined,
   };
 }

@@ -64,6 +64,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
     throw e;
   }
   const live = createLiveSchema(snapshot);
+  for (const w of snapshot.model.warnings ?? []) (hooks.log ?? console.warn)(`smart tags: ${w}`);
   await exportSchema(snapshot.schema, options);
 
   const app = express();

@@ -25,6 +25,8 @@ export interface SchemaOptions {
   simpleCollections?: 'omit' | 'both' | 'only';
   /** v4's `setofFunctionsContainNulls` (`-N` turns it off): rows of row-typed sets are never null. */
   setofFunctionsContainNulls?: boolean;
+  /** Smart tags file merged into the model by introspection (kept here so reloads read it again). */
+  tagsFile?: string;
   /** The simplify inflector's names (`--append-plugins @graphile-contrib/pg-simplify-inflector`). */
   simplifyInflector?: SimplifyOptions;
 }
