@@ -2,7 +2,7 @@
 // document), compile to SQL, execute in one transaction, and return the response text. The data
 // JSON comes from Postgres and is spliced into the response without being parsed again.
 import {
-  GraphQLError, Kind, type ASTNode, execute, parse, validate, type DocumentNode, type FragmentDefinitionNode,
+  GraphQLError, Kind, type ASTNode, execute, type DocumentNode, type FragmentDefinitionNode,
   type OperationDefinitionNode,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
