@@ -97,6 +97,7 @@ const simplifyQuery = `{
   userNewsesConnection { totalCount }
   taggingByLabel(label: "b") { pairLeftId }
   recentArticles { nodes { title } }
+  describeBox(b: { label: "crate", size2s: 3 })
 }`;
 
 /** Runs `check` with v4 (with the plugin) and ours (with the built-in form) on one database. */
