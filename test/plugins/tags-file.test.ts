@@ -127,13 +127,13 @@ test('watch mode reads the file again when it changes, is created or goes away',
   const ours = await startOurs(login, { watch: true, ownerConnection: admin, tagsFile: file });
   try {
     const fields = () => Object.keys(ours.server.live.current().schema.getQueryType()!.getFields());
-    await waitFor('the first schema', () => fields().includes('allPosts'), 10_000);
+    await waitFor('the first schema', () => fields().includes('allPosts'), 30_000);
     fs.writeFileSync(file, "{ version: 1, config: { class: { post: { tags: { name: 'article' } } } } }");
-    await waitFor('allArticles after the file changed', () => fields().includes('allArticles'), 10_000);
+    await waitFor('allArticles after the file changed', () => fields().includes('allArticles'), 30_000);
     fs.rmSync(file);
-    await waitFor('allPosts again once the file is gone', () => fields().includes('allPosts'), 10_000);
+    await waitFor('allPosts again once the file is gone', () => fields().includes('allPosts'), 30_000);
     fs.writeFileSync(file, "{ version: 1, config: { class: { post: { tags: { name: 'entry' } } } } }");
-    await waitFor('allEntries once the file is back', () => fields().includes('allEntries'), 10_000);
+    await waitFor('allEntries once the file is back', () => fields().includes('allEntries'), 30_000);
   } finally {
     await ours.close();
   }
