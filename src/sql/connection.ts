@@ -131,7 +131,7 @@ function naturalRows(src: ConnectionSource, where: SQL[]): SQL {
 }
 
 /** Rows in an explicit order; the function's own order breaks ties (it must sort them all anyway). */
-function sortedRows(c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering): SQL {
+function sortedRows(_c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering): SQL {
   const a = src.alias;
   const own = src.natural ? sql`, ${a}.ordinality` : sql``;
   return sql`select ${a}.*, row_number() over (order by ${orderSql(ordering.specs, a, false)}${own}) as __idx from ${src.source} ${src.natural ? sql`with ordinality` : sql``} as ${a} ${whereClause(where)}`;
