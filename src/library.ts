@@ -19,6 +19,8 @@ import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
 import { createLiveSchema } from './schema/snapshot';
 import { exportSchema } from './watch/export';
 import { loadSnapshot, startWatchMode, type WatchMode } from './watch/reload';
+import { pluginNames, SIMPLIFY_INFLECTOR } from './plugins';
+import { simplifyOptionsFrom } from './schema/inflection-simplify';
 
 export interface SchemaBuildOptions {
   /** JSON and JSONB as JSON values rather than JSON text. */
@@ -44,11 +46,17 @@ export interface SchemaBuildOptions {
   live?: boolean;
   /** false: statements go unnamed on the caller's client (a pooler in transaction mode, e.g. PgBouncer). */
   preparedStatements?: boolean;
+  /** v4 plugins, by package name or as the plugin object; only built-in ones are accepted. */
+  appendPlugins?: unknown[];
+  /** Options of those plugins, as in v4 (e.g. `{ pgOmitListSuffix: true }`). */
+  graphileBuildOptions?: Record<string, unknown>;
+  /** A `postgraphile.tags.json5` smart tags file. */
+  tagsFile?: string;
 }
 
 const schemaBuildKeys = new Set(['dynamicJson', 'pgJwtSecret', 'jwtSecret', 'pgJwtTypeIdentifier', 'jwtPgTypeIdentifier',
   'jwtTokenIdentifier', 'disableDefaultMutations', 'ignoreRBAC', 'ignoreRbac', 'simpleCollections', 'pgStrictFunctions',
-  'setofFunctionsContainNulls', 'simpleSubscriptions', 'live', 'subscriptions', 'preparedStatements']);
+  'setofFunctionsContainNulls', 'simpleSubscriptions', 'live', 'subscriptions', 'preparedStatements', 'appendPlugins', 'graphileBuildOptions', 'tagsFile']);
 
 async function withPool<T>(connection: string | Pool, fn: (pool: Pool) => Promise<T>): Promise<T> {
   if (typeof connection !== 'string') return fn(connection);
@@ -91,8 +99,10 @@ export async function createPostGraphileSchema(
     setofFunctionsContainNulls: options.setofFunctionsContainNulls,
     simpleSubscriptions: options.simpleSubscriptions,
     live: options.live,
+    simplifyInflector: pluginNames(options.appendPlugins ?? []).includes(SIMPLIFY_INFLECTOR)
+      ? simplifyOptionsFrom(options.graphileBuildOptions ?? {}) : undefined,
   };
-  const model = await withPool(connection, (pool) => introspect(pool, built.schemas));
+  const model = await withPool(connection, (pool) => introspect(pool, built.schemas, options.tagsFile));
   const schema = buildGraphQLSchema(model, built);
   return attachResolvers(schema, model, { dynamicJson: built.dynamicJson, jwtSecret: options.pgJwtSecret ?? options.jwtSecret, preparedStatements: options.preparedStatements });
 }
@@ -159,7 +169,10 @@ export interface PostGraphileV4Options {
   pgSettings?: Record<string, unknown> | ((req: Request) => Record<string, unknown> | Promise<Record<string, unknown>>);
 }
 
-export type MiddlewareOptions = Partial<Options> & PostGraphileV4Options;
+export type MiddlewareOptions = Omit<Partial<Options>, 'appendPlugins'> & PostGraphileV4Options & {
+  /** v4 plugins, by package name or as the plugin object; only built-in ones are accepted. */
+  appendPlugins?: unknown[];
+};
 
 export interface PostGraphileMiddleware {
   (req: Request, res: Response, next: NextFunction): void;
@@ -194,12 +207,13 @@ export function middlewareOptions(connection: string | undefined, schemas: strin
   if (refused.length) {
     throw refusal('postgraphile', refused);
   }
+  if (o.appendPlugins) ours.appendPlugins = pluginNames(o.appendPlugins);
   return resolveOptions({ ...defaultOptions, ...v4, ...ours, connection, schemas: schemaList(schemas) });
 }
 
 // Options fields that have no default value (so are not keys of `defaultOptions`).
 const optionalKeys = new Set(['connection', 'ownerConnection', 'defaultRole', 'jwtSecret', 'jwtPublicKey', 'jwtTokenIdentifier',
-  'jwtVerifyAlgorithms', 'jwtAudiences', 'exportSchemaGraphql', 'exportSchemaJson', 'preparedStatements']);
+  'jwtVerifyAlgorithms', 'jwtAudiences', 'exportSchemaGraphql', 'exportSchemaJson', 'preparedStatements', 'tagsFile']);
 const isOptionalKey = (k: string) => optionalKeys.has(k);
 
 // v4's option names that middlewareOptions maps onto ours (or that are handled beside it).

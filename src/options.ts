@@ -3,6 +3,8 @@
 // between options are worked out once, in resolveOptions, and each stage gets its projection.
 import type { SchemaOptions } from './schema/build';
 import { defaultLimits, type Limits } from './execute/limits';
+import { simplifyOptionsFrom } from './schema/inflection-simplify';
+import { SIMPLIFY_INFLECTOR } from './plugins';
 
 /** Options; the document limits (depth, cost, page size, ...) are described in execute/limits.ts. */
 export interface Options extends Limits {
@@ -78,6 +80,12 @@ export interface Options extends Limits {
   statementTimeout: number;
   /** Milliseconds a request waits for a pooled connection before a "server is busy" error (0: forever). */
   poolWaitTimeout: number;
+  /** v4 plugins to turn on, by package name; only built-in ones (see plugins.ts) are accepted. */
+  appendPlugins: string[];
+  /** v4's `graphileBuildOptions`: the options of those plugins (e.g. `pgOmitListSuffix`). */
+  graphileBuildOptions: Record<string, unknown>;
+  /** A `postgraphile.tags.json5` file of smart tags, merged with database comments. */
+  tagsFile?: string;
 }
 
 export const defaultOptions: Options = {
@@ -109,6 +117,8 @@ export const defaultOptions: Options = {
   ...defaultLimits,
   statementTimeout: 30_000,
   poolWaitTimeout: 5_000,
+  appendPlugins: [],
+  graphileBuildOptions: {},
 };
 
 /**
@@ -133,6 +143,8 @@ export function schemaOptions(options: Options): SchemaOptions {
     simpleCollections: o.simpleCollections,
     dynamicJson: o.dynamicJson,
     setofFunctionsContainNulls: o.setofFunctionsContainNulls,
+    tagsFile: o.tagsFile,
+    simplifyInflector: o.appendPlugins.includes(SIMPLIFY_INFLECTOR) ? simplifyOptionsFrom(o.graphileBuildOptions) : undefined,
   };
 }
 

@@ -26,8 +26,11 @@ function findTests(path: string, out: string[] = []): string[] {
   return out;
 }
 
+// Everything test/compat/package.json lists: v4 and the plugins compared with their built-in forms.
+const compatPackages = ['postgraphile', '@graphile-contrib/pg-simplify-inflector'];
+
 function ensureCompatInstall(): void {
-  if (existsSync(join(testDir, 'compat', 'node_modules', 'postgraphile'))) return;
+  if (compatPackages.every((p) => existsSync(join(testDir, 'compat', 'node_modules', p)))) return;
   console.log('# installing the PostGraphile v4 comparison install (test/compat)');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const r = spawnSync(npm, ['ci', '--prefix', join(testDir, 'compat'), '--no-audit', '--no-fund'], {

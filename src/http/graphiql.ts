@@ -1,5 +1,6 @@
-// Serves the GraphiQL page and its browser assets from npm packages and public/ so the IDE works
-// offline: no file is ever loaded from a CDN.
+// Serves the GraphiQL page and its browser assets from public/ so the IDE works offline: no file
+// is ever loaded from a CDN. The bundles of graphiql, react and react-dom are vendored into
+// public/vendor by scripts/vendor-browser.js (those packages are only devDependencies).
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
@@ -36,14 +37,6 @@ interface Asset {
   immutable: boolean;
 }
 
-function packageDir(name: string): string {
-  return path.dirname(require.resolve(`${name}/package.json`));
-}
-
-function packageVersion(dir: string): string {
-  return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 /** public/ sits at the package root: two levels above src/http, three above dist/src/http. */
 function publicDir(): string {
   let dir = __dirname;
@@ -57,28 +50,19 @@ function publicDir(): string {
 
 const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
-const MAP = 'application/json; charset=utf-8';
 
 /** URL path (below ASSETS_PREFIX) -> file, built once per router. */
 function assetTable(pub: string): Map<string, Asset> {
   const table = new Map<string, Asset>();
-  const vendor = (pkg: string, files: Array<[string, string]>) => {
-    const dir = packageDir(pkg);
-    const base = `/${pkg}@${packageVersion(dir)}`;
-    for (const [rel, type] of files) {
-      table.set(`${base}/${path.basename(rel)}`, { file: path.join(dir, rel), type, immutable: true });
+  const vendorDir = path.join(pub, 'vendor');
+  const manifest = JSON.parse(fs.readFileSync(path.join(vendorDir, 'manifest.json'), 'utf8')) as
+    Record<string, { version: string; files: string[] }>;
+  for (const [pkg, { version, files }] of Object.entries(manifest)) {
+    for (const name of files) {
+      const rel = `${pkg}@${version}/${name}`;
+      table.set(`/${rel}`, { file: path.join(vendorDir, rel), type: name.endsWith('.css') ? CSS : JS, immutable: true });
     }
-    return base;
-  };
-  vendor('react', [['umd/react.production.min.js', JS]]);
-  vendor('react-dom', [['umd/react-dom.production.min.js', JS]]);
-  vendor('graphiql', [
-    ['graphiql.min.js', JS],
-    ['graphiql.min.js.map', MAP],
-    ['graphiql.min.css', CSS],
-    ['graphiql.min.css.map', MAP],
-  ]);
-  vendor('graphql-ws', [['umd/graphql-ws.min.js', JS]]);
+  }
   table.set('/graphiql.js', { file: path.join(pub, 'graphiql.js'), type: JS, immutable: false });
   table.set('/graphiql-identity.js', { file: path.join(pub, 'graphiql-identity.js'), type: JS, immutable: false });
   table.set('/graphiql.css', { file: path.join(pub, 'graphiql.css'), type: CSS, immutable: false });

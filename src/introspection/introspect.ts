@@ -6,13 +6,20 @@ import type { ClientBase, Pool } from 'pg';
 import { addEnumTables } from './enum-tables';
 import { introspectionSql } from './query';
 import { omitActions, type Model, type PgAttribute, type PgClass, type PgConstraint, type PgProc, type PgType, type Tags } from './model';
+import { applyTagRules, readTagsFile, type TagRule } from './tags-file';
 
 type Raw = Record<string, any>;
 
-export async function introspect(db: Pool | ClientBase, schemas: string[]): Promise<Model> {
+/**
+ * `tagsFile` (a `postgraphile.tags.json5`) is read on every call, so a reload sees its latest
+ * version; its tags are merged with the comments' tags, as v4 does.
+ */
+export async function introspect(db: Pool | ClientBase, schemas: string[], tagsFile?: string): Promise<Model> {
+  const tags = tagsFile ? readTagsFile(tagsFile) : undefined;
   // Named, so each connection plans it once; watch mode introspects again after every change.
   const { rows } = await db.query({ name: 'forum_dev_introspection', text: introspectionSql, values: [schemas] });
-  const model = buildModel(rows[0].introspection as string, schemas);
+  const model = buildModel(rows[0].introspection as string, schemas, tags?.rules);
+  if (tags?.warnings.length) model.warnings = [...tags.warnings, ...(model.warnings ?? [])];
   await addEnumTables(db, model, schemas);
   return model;
 }
@@ -39,9 +46,9 @@ export function parseTags(comment: string | null): { tags: Tags; text: string | 
 const str = (v: unknown): string => String(v);
 const strOrNull = (v: unknown): string | null => (v == null ? null : String(v));
 
-export function buildModel(json: string, schemas: string[]): Model {
+export function buildModel(json: string, schemas: string[], tagRules: readonly TagRule[] = []): Model {
   const raw = JSON.parse(json) as Raw;
-  const hash = createHash('sha1').update(json).digest('hex');
+  const hash = createHash('sha1').update(json).update(tagRules.length ? JSON.stringify(tagRules) : '').digest('hex');
 
   const namespaces = (raw.namespace as Raw[])
     .map((n) => ({ id: str(n.id), name: n.name as string, description: n.description ?? null }))
@@ -133,6 +140,11 @@ export function buildModel(json: string, schemas: string[]): Model {
     for (const key of ['name', 'foreignKey']) {
       if (cls.tags[key] === undefined && typeTags[key] !== undefined) cls.tags[key] = typeTags[key];
     }
+  }
+  // Before anything reads the tags (keys, not-null, enum tables), as v4 augments the results.
+  if (tagRules.length) {
+    model.warnings = applyTagRules(tagRules, { classes, classById, procs });
+    for (const cls of classes) for (const att of cls.attributes) if (att.tags.notNull !== undefined) att.isNotNull = true;
   }
   addSmartKeys(model);
   checkSmartTags(model, schemas);

@@ -128,8 +128,10 @@ export interface Model {
   extensions: PgExtension[];
   classById: Map<string, PgClass>;
   typeById: Map<string, PgType>;
-  /** Hash of the raw catalog answer: equal hashes mean an equal model. */
+  /** Hash of the raw catalog answer and the tags file's rules: equal hashes mean an equal model. */
   hash: string;
+  /** Smart tags rules that matched nothing (probably a typo in the tags file). */
+  warnings?: string[];
 }
 
 export function attributeByNum(cls: PgClass, num: number): PgAttribute {

@@ -9,7 +9,6 @@ import { attributeByNum } from '../introspection/model';
 import { collectionShapes, createContext, deprecation, inputType, omitted, type BuildContext, type SchemaOptions } from './context';
 import { connectionArgs, listArgs, tableConnectionType } from './connections';
 import { queryProcFields } from './functions';
-import { inflect } from './inflection';
 import { procMutationFields, tableMutationFields } from './mutations';
 import { buildSubscriptionType } from './subscriptions';
 import { hasNodeId, installRowTypes, isExposedTable, nodeInterface, NODE_ID_DESCRIPTION, plan, tableDeprecation } from './tables';
@@ -47,17 +46,17 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
       for (const t of tables) {
         if (omitted(t.tags, 'all')) continue;
         const shapes = collectionShapes(ctx, t.tags);
-        if (shapes.connection) fields[inflect.allRows(t)] = {
+        if (shapes.connection) fields[ctx.inflect.allRows(t)] = {
           type: tableConnectionType(ctx, t),
-          description: `Reads \`${inflect.tableType(t)}\` values a page at a time, filtered and sorted as asked.`,
+          description: `Reads \`${ctx.inflect.tableType(t)}\` values a page at a time, filtered and sorted as asked.`,
           deprecationReason: tableDeprecation(t),
           args: connectionArgs(ctx, t, { orderBy: true, condition: true }),
           extensions: plan({ kind: 'allRows', table: t, list: false }),
         };
         if (shapes.list) {
-          fields[inflect.allRowsSimple(t)] = {
+          fields[ctx.inflect.allRowsSimple(t)] = {
             type: new GraphQLList(new GraphQLNonNull(ctx.rowType(t))),
-            description: `Reads \`${inflect.tableType(t)}\` values as a plain list, filtered and sorted as asked.`,
+            description: `Reads \`${ctx.inflect.tableType(t)}\` values as a plain list, filtered and sorted as asked.`,
             deprecationReason: tableDeprecation(t),
             args: listArgs(ctx, t, { orderBy: true, condition: true }),
             extensions: plan({ kind: 'allRows', table: t, list: true }),
@@ -73,12 +72,12 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
           for (const k of keys) {
             const it = inputType(ctx, model.typeById.get(k.typeId)!);
             if (!it) ok = false;
-            else args[inflect.column(k)] = { type: new GraphQLNonNull(it) };
+            else args[ctx.inflect.column(k)] = { type: new GraphQLNonNull(it) };
           }
           if (!ok) continue;
-          fields[inflect.rowByUniqueKeys(keys, t, c)] = {
+          fields[ctx.inflect.rowByUniqueKeys(keys, t, c)] = {
             type: ctx.rowType(t),
-            description: `Reads one \`${inflect.tableType(t)}\` by a unique key.`,
+            description: `Reads one \`${ctx.inflect.tableType(t)}\` by a unique key.`,
             deprecationReason: deprecation(c.tags),
             args,
             extensions: plan({ kind: 'rowByKeys', table: t, keys }),
@@ -88,11 +87,11 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
       Object.assign(fields, queryProcFields(ctx));
       for (const t of tables) {
         if (!hasNodeId(t)) continue;
-        fields[inflect.tableFieldName(t)] = {
+        fields[ctx.inflect.tableNode(t)] = {
           type: ctx.rowType(t),
-          description: `Reads one \`${inflect.tableType(t)}\` by its \`nodeId\`.`,
+          description: `Reads one \`${ctx.inflect.tableType(t)}\` by its \`nodeId\`.`,
           deprecationReason: tableDeprecation(t),
-          args: { nodeId: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${inflect.tableType(t)}\`.` } },
+          args: { nodeId: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${ctx.inflect.tableType(t)}\`.` } },
           extensions: plan({ kind: 'rowByNodeId', table: t }),
         };
       }

@@ -9,7 +9,6 @@ import {
 import type { PgClass, PgProc, PgType } from '../introspection/model';
 import { computedColumnTable } from './functions';
 import { cached, getType, inputType, omitted, setofRowItem, type BuildContext } from './context';
-import { inflect } from './inflection';
 import type { OrderByValue } from './plans';
 
 export function pageInfoType(ctx: BuildContext): GraphQLObjectType {
@@ -61,15 +60,15 @@ export function connectionType(
 }
 
 export function tableConnectionType(ctx: BuildContext, table: PgClass): GraphQLObjectType {
-  const typeName = inflect.tableType(table);
+  const typeName = ctx.inflect.tableType(table);
   return connectionType(ctx, {
-    connection: inflect.connection(typeName), edge: inflect.edge(typeName), nodeTypeName: typeName,
+    connection: ctx.inflect.connection(typeName), edge: ctx.inflect.edge(typeName), nodeTypeName: typeName,
   }, ctx.rowType(table), getType(ctx, table.typeId), table);
 }
 
 export function orderByType(ctx: BuildContext, table: PgClass): GraphQLEnumType {
   return cached(ctx, `orderBy:${table.id}`, () => {
-    const typeName = inflect.tableType(table);
+    const typeName = ctx.inflect.tableType(table);
     const values: Record<string, { value: OrderByValue }> = {
       NATURAL: { value: { specs: [], unique: false, cursorName: 'natural' } },
     };
@@ -77,13 +76,13 @@ export function orderByType(ctx: BuildContext, table: PgClass): GraphQLEnumType 
     for (const attr of table.attributes) {
       if (omitted(attr.tags, 'order')) continue;
       for (const ascending of [true, false]) {
-        const name = inflect.orderByColumnEnum(attr, ascending);
+        const name = ctx.inflect.orderByColumnEnum(attr, ascending);
         values[name] = { value: { specs: [{ attr, ascending }], unique: isUniqueColumn(table, attr.num), cursorName: name.toLowerCase() } };
       }
     }
     for (const { proc, fieldName } of computedFilters(ctx, table, 'sortable')) {
       for (const ascending of [true, false]) {
-        const name = inflect.orderByEnum(fieldName, ascending);
+        const name = ctx.inflect.orderByEnum(fieldName, ascending);
         // `@isUnique`: no two rows share the value, so no tie-break is added
         values[name] = { value: { specs: [{ proc, ascending }], unique: proc.tags.isUnique !== undefined, cursorName: name.toLowerCase() } };
       }
@@ -99,7 +98,7 @@ export function orderByType(ctx: BuildContext, table: PgClass): GraphQLEnumType 
       }
     }
     return new GraphQLEnumType({
-      name: inflect.orderByType(typeName),
+      name: ctx.inflect.orderByType(typeName),
       description: `The orders a list of \`${typeName}\` can be sorted in.`,
       values,
     });
@@ -116,9 +115,9 @@ function isUniqueColumn(table: PgClass, num: number): boolean {
 
 export function conditionType(ctx: BuildContext, table: PgClass): GraphQLInputObjectType {
   return cached(ctx, `condition:${table.id}`, () => {
-    const typeName = inflect.tableType(table);
+    const typeName = ctx.inflect.tableType(table);
     return new GraphQLInputObjectType({
-      name: inflect.conditionType(typeName),
+      name: ctx.inflect.conditionType(typeName),
       description: `Filters a list of \`${typeName}\`: each field set must equal the item's value (null matches null); all must hold.`,
       fields: () => {
         const fields: GraphQLInputFieldConfigMap = {};
@@ -127,7 +126,7 @@ export function conditionType(ctx: BuildContext, table: PgClass): GraphQLInputOb
           const type = getType(ctx, attr.typeId);
           const t = inputType(ctx, type);
           if (!t) continue;
-          const name = inflect.column(attr);
+          const name = ctx.inflect.column(attr);
           fields[name] = {
             type: t, description: `Keeps only items whose \`${name}\` equals this value.`,
             extensions: { forumDev: { attr, type } },
@@ -156,7 +155,7 @@ function computedFilters(ctx: BuildContext, table: PgClass, tag: 'sortable' | 'f
     if (computedColumnTable(ctx, proc) !== table) continue;
     const inputs = proc.argModes.length ? proc.argModes.filter((m) => m === 'i' || m === 'b').length : proc.argTypeIds.length;
     if (inputs - proc.argDefaultsNum > 1) continue;
-    out.push({ proc, fieldName: inflect.computedColumn(proc.name.slice(table.name.length + 1), proc) });
+    out.push({ proc, fieldName: ctx.inflect.computedColumn(proc.name.slice(table.name.length + 1), proc) });
   }
   return out;
 }
@@ -184,7 +183,7 @@ export function connectionArgs(
     const ob = orderByType(ctx, table);
     args.orderBy = {
       type: new GraphQLList(new GraphQLNonNull(ob)),
-      description: `How to sort the \`${inflect.tableType(table)}\` values.`,
+      description: `How to sort the \`${ctx.inflect.tableType(table)}\` values.`,
       defaultValue: opts.orderByDefault === false ? undefined : [ob.getValue(table.primaryKey ? 'PRIMARY_KEY_ASC' : 'NATURAL')!.value],
     };
   }

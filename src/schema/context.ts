@@ -7,9 +7,10 @@ import {
   type GraphQLInputFieldConfigMap,
 } from 'graphql';
 import { omitActions, type Model, type PgClass, type PgType, type Tags } from '../introspection/model';
-import { inflect } from './inflection';
 import type { SchemaPlan } from './plans';
 import { builtinForOid, jwtScalar, makeScalars, type Scalars } from './scalars';
+import { inflect as v4Inflection, type Inflection } from './inflection';
+import { simplifyInflection, type SimplifyOptions } from './inflection-simplify';
 
 export interface SchemaOptions {
   schemas: string[];
@@ -24,6 +25,15 @@ export interface SchemaOptions {
   simpleCollections?: 'omit' | 'both' | 'only';
   /** v4's `setofFunctionsContainNulls` (`-N` turns it off): rows of row-typed sets are never null. */
   setofFunctionsContainNulls?: boolean;
+  /** Smart tags file merged into the model by introspection (kept here so reloads read it again). */
+  tagsFile?: string;
+  /** The simplify inflector's names (`--append-plugins @graphile-contrib/pg-simplify-inflector`). */
+  simplifyInflector?: SimplifyOptions;
+}
+
+/** The inflection a schema is built with: v4's default, or a built-in variant the options choose. */
+export function inflectionFor(options: SchemaOptions): Inflection {
+  return options.simplifyInflector ? simplifyInflection(options.simplifyInflector) : v4Inflection;
 }
 
 /** A row-typed set's item type: non-null with `-N, --no-setof-functions-contain-nulls`, as in v4. */
@@ -34,6 +44,7 @@ export function setofRowItem<T extends GraphQLOutputType>(ctx: BuildContext, typ
 export interface BuildContext {
   model: Model;
   options: SchemaOptions;
+  inflect: Inflection;
   scalars: Scalars;
   exposedNamespaceIds: Set<string>;
   jwtType: PgType | null;
@@ -55,11 +66,12 @@ export function createContext(model: Model, options: SchemaOptions): BuildContex
       })()
     : null;
   // Every enum's value names, used or not: node ids and cursors may carry any enum's values.
+  const inflect = inflectionFor(options);
   const enumNames = new Map(model.types.filter((t) => t.type === 'e').map((t) => [
     t.id, new Map((t.enumVariants ?? []).map((label) => [label, inflect.enumValue(label)])),
   ]));
   return {
-    model, options, scalars: makeScalars(!!options.dynamicJson), jwtType, cache: new Map(),
+    model, options, inflect, scalars: makeScalars(!!options.dynamicJson), jwtType, cache: new Map(),
     plan: { nodeByAlias: new Map(), aliasByClassId: new Map(), enumNames, inputTypeByClassId: new Map() },
     exposedNamespaceIds: new Set(model.namespaces.map((n) => n.id)),
     rowType: () => { throw new Error('rowType not ready'); },
@@ -125,7 +137,7 @@ export function inputType(ctx: BuildContext, type: PgType): GraphQLInputType | n
 function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
   if (ctx.jwtType && type.id === ctx.jwtType.id) {
     const cls = classOfType(ctx, type);
-    return jwtScalar(cls ? inflect.tableType(cls) : inflect.domainType(type));
+    return jwtScalar(cls ? ctx.inflect.tableType(cls) : ctx.inflect.domainType(type));
   }
   if (type.enumTypeId) return outputType(ctx, getType(ctx, type.enumTypeId));
   const builtin = builtinForOid(type.id, ctx.scalars);
@@ -137,7 +149,7 @@ function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
     const base = outputType(ctx, getType(ctx, type.domainBaseTypeId));
     if (base instanceof GraphQLScalarType) {
       return new GraphQLScalarType({
-        name: inflect.domainType(type),
+        name: ctx.inflect.domainType(type),
         description: type.description ?? undefined,
         serialize: base.serialize, parseValue: base.parseValue, parseLiteral: base.parseLiteral,
       });
@@ -145,7 +157,7 @@ function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
     // a domain over a composite type is a type of its own in v4, with the composite's fields
     if (base instanceof GraphQLObjectType && classOfType(ctx, getType(ctx, type.domainBaseTypeId))) {
       return new GraphQLObjectType({
-        name: inflect.domainType(type),
+        name: ctx.inflect.domainType(type),
         description: type.description ?? undefined,
         fields: () => base.toConfig().fields,
         extensions: base.extensions,
@@ -177,7 +189,7 @@ function makeInputType(ctx: BuildContext, type: PgType): GraphQLInputType | null
       // e.g. a domain over interval: v4 names the input type after the domain's output type.
       return baseIn instanceof GraphQLInputObjectType
         ? new GraphQLInputObjectType({
-            name: inflect.inputType((out as { name: string }).name),
+            name: ctx.inflect.inputType((out as { name: string }).name),
             description: type.description ?? undefined,
             fields: () => baseIn.getFields() as unknown as GraphQLInputFieldConfigMap,
           })
@@ -205,7 +217,7 @@ function isHstore(ctx: BuildContext, type: PgType): boolean {
 function enumType(ctx: BuildContext, type: PgType): GraphQLEnumType {
   const names = ctx.plan.enumNames.get(type.id)!;
   return new GraphQLEnumType({
-    name: inflect.enumType(type),
+    name: ctx.inflect.enumType(type),
     description: type.description ?? undefined,
     values: Object.fromEntries(
       (type.enumVariants ?? []).map((label, i) => [names.get(label)!, {
@@ -227,16 +239,16 @@ function rangeTypes(ctx: BuildContext, type: PgType) {
       inclusive: { type: new GraphQLNonNull(GraphQLBoolean), description: 'True when the range includes the value itself.' },
     });
     const Bound = new GraphQLObjectType({
-      name: inflect.rangeBoundType(subOut.name), description: boundDesc,
+      name: ctx.inflect.rangeBoundType(subOut.name), description: boundDesc,
       fields: boundFields(subOut) as GraphQLFieldConfigMap<unknown, unknown>,
     });
     const BoundInput = new GraphQLInputObjectType({
-      name: inflect.inputType(Bound.name), description: boundDesc,
+      name: ctx.inflect.inputType(Bound.name), description: boundDesc,
       fields: boundFields(subIn) as GraphQLInputFieldConfigMap,
     });
     const desc = `A range of \`${subOut.name}\` values.`;
     const output = new GraphQLObjectType({
-      name: inflect.rangeType(subOut.name), description: desc,
+      name: ctx.inflect.rangeType(subOut.name), description: desc,
       fields: {
         start: { type: Bound, description: 'The lower end of the range; null when unbounded.' },
         end: { type: Bound, description: 'The upper end of the range; null when unbounded.' },
@@ -244,7 +256,7 @@ function rangeTypes(ctx: BuildContext, type: PgType) {
       extensions: { forumDev: { kind: 'range', type } },
     });
     const input = new GraphQLInputObjectType({
-      name: inflect.inputType(output.name), description: desc,
+      name: ctx.inflect.inputType(output.name), description: desc,
       fields: {
         start: { type: BoundInput, description: 'The lower end of the range; null when unbounded.' },
         end: { type: BoundInput, description: 'The upper end of the range; null when unbounded.' },

@@ -11,7 +11,6 @@ import {
   cached, classOfType, collectionShapes, deprecation, getType, inputType, nonNull, omitted, outputType, setofRowItem, type BuildContext,
 } from './context';
 import { connectionArgs, connectionType, listArgs, tableConnectionType } from './connections';
-import { inflect } from './inflection';
 import type { ProcArg } from './plans';
 import { baseInputType, isExposedTable, isTable, patchType, plan } from './tables';
 
@@ -29,7 +28,7 @@ export function procArgs(ctx: BuildContext, proc: PgProc, skip: number): ProcArg
     const tagged = proc.tags[`arg${j}variant`];
     const variant = tagged === 'base' || tagged === 'patch' ? tagged : /(_p|P)atch$/.test(a.name) ? 'patch' : undefined;
     return {
-      name: inflect.argument(a.name, j),
+      name: ctx.inflect.argument(a.name, j),
       type: a.type,
       required: proc.isStrict && j + skip < firstDefaulted,
       ...(variant ? { variant } : {}),
@@ -76,12 +75,12 @@ const isOutputMode = (mode: string | undefined) => mode === 'o' || mode === 'b' 
 export function procReturn(ctx: BuildContext, proc: PgProc): ProcReturn {
   const type = getType(ctx, proc.returnTypeId);
   const cls = classOfType(ctx, type);
-  const record = type.id === OID.record ? cached(ctx, `record:${proc.id}`, () => recordClass(proc)) : null;
+  const record = type.id === OID.record ? cached(ctx, `record:${proc.id}`, () => recordClass(ctx, proc)) : null;
   return { type, returnsSet: proc.returnsSet, table: cls && isTable(cls) ? cls : null, record };
 }
 
 /** The record a function with OUT/TABLE parameters returns, described as a composite class. */
-function recordClass(proc: PgProc): PgClass {
+function recordClass(ctx: BuildContext, proc: PgProc): PgClass {
   const attributes: PgAttribute[] = [];
   let outIndex = 0;
   proc.argTypeIds.forEach((typeId, i) => {
@@ -89,7 +88,7 @@ function recordClass(proc: PgProc): PgClass {
     const name = proc.argNames[i] || `column${outIndex + 1}`;
     attributes.push({
       classId: `record:${proc.id}`, num: outIndex + 1, name, description: null,
-      tags: { name: inflect.functionOutputFieldName(proc.argNames[i] ?? '', outIndex + 1) },
+      tags: { name: ctx.inflect.functionOutputFieldName(proc.argNames[i] ?? '', outIndex + 1) },
       typeId, typeModifier: null, isNotNull: false, hasDefault: false, identity: '', generated: '',
       aclSelectable: true, aclInsertable: false, aclUpdatable: false,
     });
@@ -106,7 +105,7 @@ function recordClass(proc: PgProc): PgClass {
 /** The GraphQL object type of a function's OUT/TABLE record (`SplitNameRecord`). */
 export function recordType(ctx: BuildContext, proc: PgProc, cls: PgClass): GraphQLObjectType {
   return cached(ctx, `recordType:${proc.id}`, () => new GraphQLObjectType({
-    name: inflect.recordFunctionReturnType(proc),
+    name: ctx.inflect.recordFunctionReturnType(proc),
     description: `The record \`${proc.namespaceName}.${proc.name}\` returns.`,
     fields: () => Object.fromEntries(cls.attributes.map((attr) => [attr.tags.name as string, {
       type: outputType(ctx, getType(ctx, attr.typeId)),
@@ -148,14 +147,14 @@ export function procField(
       // v4 gives only table connections a pageInfo.
       conn = rowCls
         ? connectionType(ctx, {
-          connection: inflect.connection(nodeTypeName), edge: inflect.edge(nodeTypeName), nodeTypeName,
+          connection: ctx.inflect.connection(nodeTypeName), edge: ctx.inflect.edge(nodeTypeName), nodeTypeName,
         }, nodeType, ret.type, rowCls)
         : ret.record
           ? connectionType(ctx, {
-            connection: inflect.recordFunctionConnection(proc), edge: inflect.recordFunctionEdge(proc), nodeTypeName, pageInfo: false,
+            connection: ctx.inflect.recordFunctionConnection(proc), edge: ctx.inflect.recordFunctionEdge(proc), nodeTypeName, pageInfo: false,
           }, nodeType, ret.type, ret.record)
           : connectionType(ctx, {
-            connection: inflect.scalarFunctionConnection(proc), edge: inflect.scalarFunctionEdge(proc), nodeTypeName, pageInfo: false,
+            connection: ctx.inflect.scalarFunctionConnection(proc), edge: ctx.inflect.scalarFunctionEdge(proc), nodeTypeName, pageInfo: false,
           }, nodeType, ret.type, null);
     }
     const sortable = proc.tags.sortable === true && !!ret.table;
@@ -213,7 +212,7 @@ export function computedColumnFields(ctx: BuildContext, cls: PgClass): GraphQLFi
     if (omitted(proc.tags, 'execute') || computedColumnTable(ctx, proc) !== cls) continue;
     if (ctx.options.ignoreRbac === false && !proc.aclExecutable) continue;
     const pseudo = proc.name.slice(cls.name.length + 1);
-    addProcFields(ctx, fields, proc, cls, inflect.computedColumn(pseudo, proc), inflect.computedColumnList(pseudo, proc));
+    addProcFields(ctx, fields, proc, cls, ctx.inflect.computedColumn(pseudo, proc), ctx.inflect.computedColumnList(pseudo, proc));
   }
   return fields;
 }
@@ -225,7 +224,7 @@ export function queryProcFields(ctx: BuildContext): GraphQLFieldConfigMap<unknow
     if (ctx.options.ignoreRbac === false && !proc.aclExecutable) continue;
     // v4 leaves out query functions that take a table's row
     if (procArgs(ctx, proc, 0).some((a) => { const c = classOfType(ctx, a.type); return !!c && isTable(c); })) continue;
-    addProcFields(ctx, fields, proc, null, inflect.functionQueryName(proc), inflect.functionQueryNameList(proc));
+    addProcFields(ctx, fields, proc, null, ctx.inflect.functionQueryName(proc), ctx.inflect.functionQueryNameList(proc));
   }
   return fields;
 }

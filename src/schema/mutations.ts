@@ -10,7 +10,6 @@ import { OID } from '../introspection/oids';
 import { attributeByNum } from '../introspection/model';
 import { cached, classOfType, collectionShapes, deprecation, inputType, omitted, setofRowItem, type BuildContext } from './context';
 import { orderByType, tableConnectionType } from './connections';
-import { inflect } from './inflection';
 import type { FieldPlan, MutationPlan } from './plans';
 import { forwardRelations } from './relations';
 import { argInputType, procArgs, procItemType, procReturn, computedColumnTable } from './functions';
@@ -45,9 +44,9 @@ function payloadType(
       };
       if (table && isExposedTable(ctx, table)) {
         for (const r of forwardRelations(ctx, table)) {
-          fields[inflect.singleRelationByKeys(r.keys, r.foreign, r.constraint)] = {
+          fields[ctx.inflect.singleRelationByKeys(r.keys, r.foreign, r.constraint)] = {
             type: ctx.rowType(r.foreign),
-            description: `The \`${inflect.tableType(r.foreign)}\` the changed \`${inflect.tableType(table)}\` refers to.`,
+            description: `The \`${ctx.inflect.tableType(r.foreign)}\` the changed \`${ctx.inflect.tableType(table)}\` refers to.`,
             deprecationReason: deprecation(r.constraint.tags),
             extensions: plan({ kind: 'payloadForward', forward: { kind: 'forward', table, foreign: r.foreign, keys: r.keys, foreignKeys: r.foreignKeys } }),
           };
@@ -55,9 +54,9 @@ function payloadType(
         if (collectionShapes(ctx, table.tags).connection && !(omitted(table.tags, 'all') && omitted(table.tags, 'many'))) {
           const ob = orderByType(ctx, table);
           const edgeType = tableConnectionType(ctx, table).getFields().edges.type as GraphQLNonNull<GraphQLList<GraphQLNonNull<GraphQLObjectType>>>;
-          fields[inflect.edgeField(table)] = {
+          fields[ctx.inflect.edgeField(table)] = {
             type: edgeType.ofType.ofType.ofType,
-            description: `The changed \`${inflect.tableType(table)}\` as an edge, for clients that insert it into a connection.`,
+            description: `The changed \`${ctx.inflect.tableType(table)}\` as an edge, for clients that insert it into a connection.`,
             deprecationReason: tableDeprecation(table),
             // without `orderBy` (`@omit order`) the cursor is the primary key's
             args: omitted(table.tags, 'order') ? {} : {
@@ -101,9 +100,9 @@ function mutationField(type: GraphQLObjectType | GraphQLNonNull<GraphQLObjectTyp
 }
 
 function rowPayloadField(ctx: BuildContext, table: PgClass, verb: string) {
-  const typeName = inflect.tableType(table);
+  const typeName = ctx.inflect.tableType(table);
   return {
-    name: inflect.tableFieldName(table), type: ctx.rowType(table) as GraphQLOutputType,
+    name: ctx.inflect.tableFieldName(table), type: ctx.rowType(table) as GraphQLOutputType,
     description: `The \`${typeName}\` this mutation ${verb}.`, plan: { kind: 'payloadRow' } as FieldPlan,
   };
 }
@@ -112,7 +111,7 @@ function keyInputFields(ctx: BuildContext, keys: PgAttribute[]): GraphQLInputFie
   const fields: GraphQLInputFieldConfigMap = {};
   for (const k of keys) {
     const t = inputType(ctx, ctx.model.typeById.get(k.typeId)!)!;
-    fields[inflect.column(k)] = { type: new GraphQLNonNull(t), description: k.description ?? undefined };
+    fields[ctx.inflect.column(k)] = { type: new GraphQLNonNull(t), description: k.description ?? undefined };
   }
   return fields;
 }
@@ -131,37 +130,37 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
   const deletes: GraphQLFieldConfigMap<unknown, unknown> = {};
   for (const table of ctx.model.classes) {
     if (!isExposedTable(ctx, table) || omitted(table.tags, 'mutation')) continue;
-    const typeName = inflect.tableType(table);
-    const fieldName = inflect.tableFieldName(table);
+    const typeName = ctx.inflect.tableType(table);
+    const fieldName = ctx.inflect.tableFieldName(table);
     const rbac = ctx.options.ignoreRbac === false;
     if (table.isInsertable && !omitted(table.tags, 'create') && (!rbac || table.aclInsertable)) {
-      const payload = payloadType(ctx, inflect.createPayloadType(table), `What \`${inflect.createField(table)}\` answers with.`,
+      const payload = payloadType(ctx, ctx.inflect.createPayloadType(table), `What \`${ctx.inflect.createField(table)}\` answers with.`,
         { ...rowPayloadField(ctx, table, 'created'), deprecationReason: tableDeprecation(table) }, table);
-      const input = inputObject(inflect.createInputType(table), `The input of \`${inflect.createField(table)}\`.`, () => ({
+      const input = inputObject(ctx.inflect.createInputType(table), `The input of \`${ctx.inflect.createField(table)}\`.`, () => ({
         [fieldName]: { type: new GraphQLNonNull(ctx.rowInputType(table)), description: `The \`${typeName}\` to create.` },
       }));
-      creates[inflect.createField(table)] = mutationField(payload, input, `Creates one \`${typeName}\`.`, { kind: 'create', table, inputField: fieldName });
+      creates[ctx.inflect.createField(table)] = mutationField(payload, input, `Creates one \`${typeName}\`.`, { kind: 'create', table, inputField: fieldName });
     }
     for (const kind of ['update', 'delete'] as const) {
       const allowed = kind === 'update' ? table.isUpdatable && (!rbac || table.aclUpdatable) : table.isDeletable && (!rbac || table.aclDeletable);
       if (!allowed || omitted(table.tags, kind)) continue;
       const target = kind === 'update' ? updates : deletes;
       const payload = cached(ctx, `${kind}Payload:${table.id}`, () => payloadType(
-        ctx, kind === 'update' ? inflect.updatePayloadType(table) : inflect.deletePayloadType(table),
+        ctx, kind === 'update' ? ctx.inflect.updatePayloadType(table) : ctx.inflect.deletePayloadType(table),
         `What the ${kind} mutations of \`${typeName}\` answer with.`,
         rowPayloadField(ctx, table, kind === 'update' ? 'updated' : 'deleted'), table,
         kind === 'delete' ? {
-          [inflect.deletedNodeId(table)]: { type: GraphQLID, description: `The \`nodeId\` of the deleted \`${typeName}\`.`, extensions: plan({ kind: 'payloadDeletedNodeId', table }) },
+          [ctx.inflect.deletedNodeId(table)]: { type: GraphQLID, description: `The \`nodeId\` of the deleted \`${typeName}\`.`, extensions: plan({ kind: 'payloadDeletedNodeId', table }) },
         } : {},
       ));
-      const patchField = inflect.patchField(fieldName);
+      const patchField = ctx.inflect.patchField(fieldName);
       const patch = kind === 'update'
         ? { [patchField]: { type: new GraphQLNonNull(patchType(ctx, table)), description: `The changes to make to the \`${typeName}\`.` } }
         : {};
       const verb = kind === 'update' ? 'Updates' : 'Deletes';
       if (hasNodeId(table)) {
-        const name = kind === 'update' ? inflect.updateNode(table) : inflect.deleteNode(table);
-        const input = inputObject(kind === 'update' ? inflect.updateNodeInputType(table) : inflect.deleteNodeInputType(table), `The input of \`${name}\`.`, () => ({
+        const name = kind === 'update' ? ctx.inflect.updateNode(table) : ctx.inflect.deleteNode(table);
+        const input = inputObject(kind === 'update' ? ctx.inflect.updateNodeInputType(table) : ctx.inflect.deleteNodeInputType(table), `The input of \`${name}\`.`, () => ({
           nodeId: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${typeName}\` to ${kind}.` },
           ...patch,
         }));
@@ -169,8 +168,8 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
       }
       for (const keys of uniqueKeys(table, kind)) {
         const con = table.constraints.find((c) => c.keyAttributeNums.join() === keys.map((k) => k.num).join() && (c.type === 'p' || c.type === 'u'))!;
-        const name = kind === 'update' ? inflect.updateByKeys(keys, table, con) : inflect.deleteByKeys(keys, table, con);
-        const input = inputObject(kind === 'update' ? inflect.updateByKeysInputType(keys, table, con) : inflect.deleteByKeysInputType(keys, table, con), `The input of \`${name}\`.`, () => ({
+        const name = kind === 'update' ? ctx.inflect.updateByKeys(keys, table, con) : ctx.inflect.deleteByKeys(keys, table, con);
+        const input = inputObject(kind === 'update' ? ctx.inflect.updateByKeysInputType(keys, table, con) : ctx.inflect.deleteByKeysInputType(keys, table, con), `The input of \`${name}\`.`, () => ({
           ...patch, ...keyInputFields(ctx, keys),
         }));
         target[name] = mutationField(payload, input, `${verb} one \`${typeName}\`, found by a unique key.`, { kind, table, by: keys, patchField });
@@ -186,7 +185,7 @@ export function procMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<unk
     if (proc.isStable || omitted(proc.tags, 'execute') || computedColumnTable(ctx, proc)) continue;
     if (ctx.options.ignoreRbac === false && !proc.aclExecutable) continue;
     const field = procMutationField(ctx, proc);
-    if (field) fields[inflect.functionMutationName(proc)] = field;
+    if (field) fields[ctx.inflect.functionMutationName(proc)] = field;
   }
   return fields;
 }
@@ -202,13 +201,13 @@ function procMutationField(ctx: BuildContext, proc: PgProc) {
   const ret = procReturn(ctx, proc);
   const isVoid = ret.type.id === OID.void;
   if (ret.type.type === 'p' && !isVoid && ret.type.id !== OID.record) return null;
-  const fieldName = inflect.functionMutationName(proc);
+  const fieldName = ctx.inflect.functionMutationName(proc);
   let rowField = null;
   if (!isVoid) {
     const item = procItemType(ctx, proc, ret);
     const outNames = proc.argNames.filter((_, i) => ['o', 'b', 't'].includes(proc.argModes[i] ?? ''));
     // named after the element type, plural for sets and arrays alike (`strings`, `compoundTypes`)
-    const name = inflect.functionMutationResultFieldName(proc, getNamedType(item).name,
+    const name = ctx.inflect.functionMutationResultFieldName(proc, getNamedType(item).name,
       ret.returnsSet || ret.type.isPgArray, ret.record ? [] : outNames);
     rowField = {
       name, type: (ret.returnsSet ? new GraphQLList(classOfType(ctx, ret.type) ? setofRowItem(ctx, item) : item) : item) as GraphQLOutputType,
@@ -216,10 +215,10 @@ function procMutationField(ctx: BuildContext, proc: PgProc) {
       plan: (ret.table && !ret.returnsSet ? { kind: 'payloadRow' } : { kind: 'payloadResult', returnType: ret.type, returnsSet: ret.returnsSet }) as FieldPlan,
     };
   }
-  const payload = payloadType(ctx, inflect.functionPayloadType(proc), `What \`${fieldName}\` answers with.`,
+  const payload = payloadType(ctx, ctx.inflect.functionPayloadType(proc), `What \`${fieldName}\` answers with.`,
     rowField,
     ret.table && !ret.returnsSet ? ret.table : null);
-  const input = inputObject(inflect.functionInputType(proc), `The input of \`${fieldName}\`.`, () => inputFields);
+  const input = inputObject(ctx.inflect.functionInputType(proc), `The input of \`${fieldName}\`.`, () => inputFields);
   // `@notNull` on the function makes its payload non-null, as in v4
   return mutationField(proc.tags.notNull !== undefined ? new GraphQLNonNull(payload) : payload, input,
     proc.description ?? `Runs the database function \`${proc.namespaceName}.${proc.name}\`.`,

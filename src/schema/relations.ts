@@ -5,7 +5,6 @@ import type { PgAttribute, PgClass, PgConstraint } from '../introspection/model'
 import { attributeByNum } from '../introspection/model';
 import { cached, collectionShapes, deprecation, omitted, type BuildContext } from './context';
 import { connectionArgs, listArgs, tableConnectionType } from './connections';
-import { inflect } from './inflection';
 import { isExposedTable, plan } from './tables';
 
 interface Relation {
@@ -38,10 +37,10 @@ export function forwardRelations(ctx: BuildContext, cls: PgClass): Relation[] {
 export function forwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unknown, unknown> {
   const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
   for (const r of forwardRelations(ctx, cls)) {
-    const name = inflect.singleRelationByKeys(r.keys, r.foreign, r.constraint);
+    const name = ctx.inflect.singleRelationByKeys(r.keys, r.foreign, r.constraint);
     fields[name] = {
       type: ctx.rowType(r.foreign),
-      description: `The \`${inflect.tableType(r.foreign)}\` this \`${inflect.tableType(cls)}\` refers to.`,
+      description: `The \`${ctx.inflect.tableType(r.foreign)}\` this \`${ctx.inflect.tableType(cls)}\` refers to.`,
       deprecationReason: deprecation(r.constraint.tags),
       extensions: plan({ kind: 'forward', table: cls, foreign: r.foreign, keys: r.keys, foreignKeys: r.foreignKeys }),
     };
@@ -89,11 +88,12 @@ export function backwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQL
     // v4 deprecates the fields that reach a `@deprecated` table, over its own one-to-one notice
     const tableReason = deprecation(other.tags);
     let deprecationReason = tableReason;
-    if (isUniqueKey(other, r.keys)) {
-      const single = inflect.singleRelationByKeysBackwards(r.keys, other, c);
+    const unique = isUniqueKey(other, r.keys);
+    if (unique) {
+      const single = ctx.inflect.singleRelationByKeysBackwards(r.keys, other, c);
       fields[single] = {
         type: ctx.rowType(other),
-        description: `The \`${inflect.tableType(other)}\` that refers to this \`${inflect.tableType(cls)}\`.`,
+        description: `The \`${ctx.inflect.tableType(other)}\` that refers to this \`${ctx.inflect.tableType(cls)}\`.`,
         deprecationReason: tableReason,
         extensions: plan({ ...base, single: true, list: false }),
       };
@@ -103,18 +103,19 @@ export function backwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQL
     if (omitted(c.tags, 'many') || omitted(other.tags, 'many')) continue;
     const shapes = collectionShapes(ctx, c.tags, other.tags);
     if (shapes.connection) {
-      fields[inflect.manyRelationByKeys(r.keys, other, c)] = {
+      fields[ctx.inflect.manyRelationByKeys(r.keys, other, c, cls)] = {
         type: new GraphQLNonNull(tableConnectionType(ctx, other)),
-        description: `The \`${inflect.tableType(other)}\` values that refer to this \`${inflect.tableType(cls)}\`, a page at a time.`,
+        description: `The \`${ctx.inflect.tableType(other)}\` values that refer to this \`${ctx.inflect.tableType(cls)}\`, a page at a time.`,
         args: connectionArgs(ctx, other, { orderBy: true, condition: true }),
         deprecationReason,
         extensions: plan({ ...base, single: false, list: false }),
       };
     }
-    if (shapes.list) {
-      fields[inflect.manyRelationByKeysSimple(r.keys, other, c)] = {
+    // A one-to-one relation has its single field instead of a list (v4 adds none).
+    if (shapes.list && !unique) {
+      fields[ctx.inflect.manyRelationByKeysSimple(r.keys, other, c, cls)] = {
         type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(ctx.rowType(other)))),
-        description: `The \`${inflect.tableType(other)}\` values that refer to this \`${inflect.tableType(cls)}\`, as a plain list.`,
+        description: `The \`${ctx.inflect.tableType(other)}\` values that refer to this \`${ctx.inflect.tableType(cls)}\`, as a plain list.`,
         args: listArgs(ctx, other, { orderBy: true, condition: true }),
         deprecationReason,
         extensions: plan({ ...base, single: false, list: true }),

@@ -3,7 +3,7 @@
 import { validateSchema, type GraphQLSchema } from 'graphql';
 import type { Model } from '../introspection/model';
 import { buildGraphQLSchema, type SchemaOptions } from './build';
-import { inflect } from './inflection';
+import { inflectionFor } from './context';
 
 export interface Snapshot {
   readonly generation: number;
@@ -18,11 +18,11 @@ export function makeSnapshot(model: Model, options: SchemaOptions, generation: n
   try {
     schema = buildGraphQLSchema(model, options);
   } catch (e) {
-    throw new Error(withSources(model, (e as Error).message));
+    throw new Error(withSources(model, options, (e as Error).message));
   }
   const errors = validateSchema(schema);
   if (errors.length) {
-    throw new Error(withSources(model, `The GraphQL schema is invalid: ${errors.map((e) => e.message).join('; ')}`));
+    throw new Error(withSources(model, options, `The GraphQL schema is invalid: ${errors.map((e) => e.message).join('; ')}`));
   }
   return { generation, model, options, schema };
 }
@@ -31,9 +31,10 @@ export function makeSnapshot(model: Model, options: SchemaOptions, generation: n
  * Two database objects inflected to one GraphQL type name: say which, so the user knows what to
  * rename (or tag with `@name`).
  */
-function withSources(model: Model, message: string): string {
+function withSources(model: Model, options: SchemaOptions, message: string): string {
   const m = message.match(/multiple types named "([^"]+)"/);
   if (!m) return message;
+  const inflect = inflectionFor(options);
   const namesOf = (c: Model['classes'][number]) => {
     const t = inflect.tableType(c);
     return [t, inflect.connection(t), inflect.edge(t), inflect.orderByType(t), inflect.conditionType(t),

@@ -9,7 +9,6 @@ import type { PgAttribute, PgClass } from '../introspection/model';
 import {
   cached, deprecation, getType, inputType, nonNull, omitted, outputType, type BuildContext,
 } from './context';
-import { inflect } from './inflection';
 import { makeNodeInterface } from './node';
 import type { FieldPlan, InputFieldPlan } from './plans';
 import { backwardRelationFields, forwardRelationFields } from './relations';
@@ -59,9 +58,9 @@ export function columnField(ctx: BuildContext, attr: PgAttribute): GraphQLFieldC
 
 export function installRowTypes(ctx: BuildContext): void {
   ctx.rowType = (cls) => cached(ctx, `row:${cls.id}`, () => {
-    if (isTable(cls)) ctx.plan.aliasByClassId.set(cls.id, inflect.nodeAlias(cls));
+    if (isTable(cls)) ctx.plan.aliasByClassId.set(cls.id, ctx.inflect.nodeAlias(cls));
     return new GraphQLObjectType({
-      name: inflect.tableType(cls),
+      name: ctx.inflect.tableType(cls),
       // `comment on type` lands on the composite's pg_type row, `comment on table` on pg_class.
       description: cls.description ?? ctx.model.typeById.get(cls.typeId)?.description ?? undefined,
       interfaces: () => (hasNodeId(cls) ? [nodeInterface(ctx)] : []),
@@ -70,13 +69,13 @@ export function installRowTypes(ctx: BuildContext): void {
     });
   });
   ctx.rowInputType = (cls) => cached(ctx, `rowInput:${cls.id}`, () => {
-    const name = inflect.inputType(inflect.tableType(cls));
+    const name = ctx.inflect.inputType(ctx.inflect.tableType(cls));
     ctx.plan.inputTypeByClassId.set(cls.id, name);
     return new GraphQLInputObjectType({
       name,
       description: isTable(cls)
-        ? `The fields of a \`${inflect.tableType(cls)}\` to create.`
-        : `An input value of the composite type \`${inflect.tableType(cls)}\`.`,
+        ? `The fields of a \`${ctx.inflect.tableType(cls)}\` to create.`
+        : `An input value of the composite type \`${ctx.inflect.tableType(cls)}\`.`,
       fields: () => inputFields(ctx, cls, isTable(cls) ? 'create' : 'input'),
     });
   });
@@ -90,7 +89,7 @@ function rowFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unkno
       extensions: plan({ kind: 'nodeId', table: cls }),
     };
   }
-  for (const attr of visibleColumns(ctx, cls)) fields[inflect.column(attr)] = columnField(ctx, attr);
+  for (const attr of visibleColumns(ctx, cls)) fields[ctx.inflect.column(attr)] = columnField(ctx, attr);
   // composite types relate to tables through `@foreignKey`, one way only (as in v4)
   Object.assign(fields, forwardRelationFields(ctx, cls));
   if (isTable(cls)) Object.assign(fields, backwardRelationFields(ctx, cls));
@@ -118,7 +117,7 @@ function inputFields(ctx: BuildContext, cls: PgClass, mode: 'create' | 'patch' |
     // `@hasDefault`: something else (a trigger) fills it in
     const defaulted = attr.hasDefault || attr.tags.hasDefault !== undefined;
     const required = (mode === 'create' || mode === 'input') && notNull && !defaulted && attr.identity === '';
-    fields[inflect.column(attr)] = {
+    fields[ctx.inflect.column(attr)] = {
       type: nonNull(t, required),
       description: attr.description ?? undefined,
       extensions: { forumDev: { attr, type } satisfies InputFieldPlan },
@@ -129,8 +128,8 @@ function inputFields(ctx: BuildContext, cls: PgClass, mode: 'create' | 'patch' |
 
 export function patchType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectType {
   return cached(ctx, `patch:${cls.id}`, () => new GraphQLInputObjectType({
-    name: inflect.patchType(inflect.tableType(cls)),
-    description: `Changes to a \`${inflect.tableType(cls)}\`: only the fields that are set are written.`,
+    name: ctx.inflect.patchType(ctx.inflect.tableType(cls)),
+    description: `Changes to a \`${ctx.inflect.tableType(cls)}\`: only the fields that are set are written.`,
     fields: () => inputFields(ctx, cls, 'patch'),
   }));
 }
@@ -138,8 +137,8 @@ export function patchType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectTy
 /** v4's `<Table>BaseInput`: every column, all nullable, for `@argNvariant base` function arguments. */
 export function baseInputType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectType {
   return cached(ctx, `baseInput:${cls.id}`, () => new GraphQLInputObjectType({
-    name: inflect.baseInputType(inflect.tableType(cls)),
-    description: `A \`${inflect.tableType(cls)}\` as a function argument: every field may be left out.`,
+    name: ctx.inflect.baseInputType(ctx.inflect.tableType(cls)),
+    description: `A \`${ctx.inflect.tableType(cls)}\` as a function argument: every field may be left out.`,
     fields: () => inputFields(ctx, cls, 'base'),
   }));
 }

@@ -8,7 +8,8 @@ import type { NotifyHub } from '../realtime/notify-hub';
 import { watchChannel } from './install';
 
 export type DdlEvent = {
-  type: 'ddl' | 'drop' | 'manual' | 'reconnect' | 'poll';
+  /** `tags`: the smart tags file changed (not DDL, but reloaded the same way). */
+  type: 'ddl' | 'drop' | 'manual' | 'reconnect' | 'poll' | 'tags';
   schema?: string | null;
   command?: string;
   identity?: string;

@@ -196,6 +196,7 @@ export function ddlLabels(events: Array<{ type: string; command?: string; identi
     if (e.type === 'reconnect') return 'reconnected';
     if (e.type === 'poll') return 'catalog changed';
     if (e.type === 'manual') return 'manual reload';
+    if (e.type === 'tags') return 'smart tags file changed';
     return [e.command, e.identity].filter(Boolean).join(' ');
   });
   return [...new Set(labels.filter((l) => l !== ''))];

@@ -11,11 +11,12 @@ import { startDdlWatcher, type DdlEvent } from './ddl-watcher';
 import { diffSchemas, ddlLabels, formatReloadLine } from './describe';
 import { exportSchema } from './export';
 import { installWatchFixtures, writeWatchFixturesSql } from './install';
+import { watchTagsFile } from './tags-file';
 import { watchSqlFiles, type SqlFileError } from './sql-files';
 
 /** Introspects the database and builds a snapshot from it. */
 export async function loadSnapshot(pool: Pool, options: SchemaOptions, generation: number): Promise<Snapshot> {
-  return makeSnapshot(await introspect(pool, options.schemas), options, generation);
+  return makeSnapshot(await introspect(pool, options.schemas, options.tagsFile), options, generation);
 }
 
 /** Tells whoever shows reloads (the GraphiQL change stream) about one; errors carry no id. */
@@ -60,12 +61,13 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
     const prev = live.current();
     const ddl = ddlLabels(events);
     try {
-      const model = await introspect(pool, prev.options.schemas);
+      const model = await introspect(pool, prev.options.schemas, prev.options.tagsFile);
       // Equal catalog answer, equal schema: e.g. DDL on objects the API does not expose.
       if (model.hash === prev.model.hash || closed) return;
       const next = makeSnapshot(model, prev.options, prev.generation + 1);
       // From here on the new schema is served; a failing listener does not undo that.
       for (const e of live.swap(next)) log(`after the schema reload: ${e.message}`);
+      for (const w of model.warnings ?? []) log(`smart tags: ${w}`);
       // Describing the change is for people; it happens after new requests already see it.
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const changes = diffSchemas(prev.schema, next.schema);
@@ -121,6 +123,8 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
       log,
     });
   }
+  // v4 reloads its tags file in watch mode; so do we (the file is read again on every reload).
+  const tagsFile = options.tagsFile ? watchTagsFile(options.tagsFile, () => void reload([{ type: 'tags' }])) : undefined;
   // Changes made before the watcher was listening (e.g. the first apply of the SQL files).
   void reload([{ type: 'manual' }]);
 
@@ -129,7 +133,7 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([watcher.stop(), sqlFiles?.close()]);
+      await Promise.all([watcher.stop(), sqlFiles?.close(), tagsFile?.close()]);
     },
   };
 }

@@ -2,7 +2,7 @@
 // in test/compat (it needs graphql 15; the main tree has graphql 16, so it is never imported).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from './port';
 
@@ -15,6 +15,12 @@ export interface V4Options {
   schemas: string[];
   /** Extra CLI flags, e.g. ['--default-role', 'anon', '--jwt-secret', 's']. */
   flags?: string[];
+  /** Plugins installed in test/compat, passed as `--append-plugins`. */
+  appendPlugins?: string[];
+  /** Written to a `.postgraphilerc.js` as `options.graphileBuildOptions` (v4 reads no flag for it). */
+  graphileBuildOptions?: Record<string, unknown>;
+  /** Contents of a `postgraphile.tags.json5` in v4's working directory. */
+  tagsFile?: string;
 }
 
 export interface GraphQLResponse {
@@ -65,8 +71,34 @@ interface Spawned {
   output: () => string;
 }
 
+/**
+ * v4's CLI reads `.postgraphilerc.js` and `postgraphile.tags.json5` from its working directory:
+ * a private one when the options need them, else test/compat.
+ */
+function workingDir(opts: V4Options): { cwd: string; cleanup(): void } {
+  if (!opts.graphileBuildOptions && opts.tagsFile === undefined) return { cwd: compatDir, cleanup: () => {} };
+  const cwd = join(tmpDir, `v4-cwd-${randomBytes(6).toString('hex')}`);
+  mkdirSync(cwd, { recursive: true });
+  if (opts.graphileBuildOptions) {
+    const rc = `module.exports = { options: { graphileBuildOptions: ${JSON.stringify(opts.graphileBuildOptions)} } };\n`;
+    writeFileSync(join(cwd, '.postgraphilerc.js'), rc);
+  }
+  if (opts.tagsFile !== undefined) writeFileSync(join(cwd, 'postgraphile.tags.json5'), opts.tagsFile);
+  return { cwd, cleanup: () => rmSync(cwd, { recursive: true, force: true }) };
+}
+
 /** Start v4 and wait until its GraphQL endpoint answers a query (so the schema is built). */
 async function spawnV4(opts: V4Options, extra: string[]): Promise<Spawned> {
+  const dir = workingDir(opts);
+  try {
+    return await spawnV4In(dir.cwd, opts, extra);
+  } finally {
+    // v4 reads both files while it starts; they are not needed once it answers.
+    dir.cleanup();
+  }
+}
+
+async function spawnV4In(cwd: string, opts: V4Options, extra: string[]): Promise<Spawned> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const args = [
@@ -76,9 +108,10 @@ async function spawnV4(opts: V4Options, extra: string[]): Promise<Spawned> {
       '--port', String(port),
       '--disable-query-log',
       ...(opts.flags ?? []),
+      ...(opts.appendPlugins?.length ? ['--append-plugins', opts.appendPlugins.join(',')] : []),
       ...extra,
     ];
-    const child = spawn(bin, args, { cwd: compatDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
