@@ -90,7 +90,7 @@ export function backwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQL
     let deprecationReason = tableReason;
     const unique = isUniqueKey(other, r.keys);
     if (unique) {
-      const single = ctx.inflect.singleRelationByKeysBackwards(r.keys, other, c);
+      const single = ctx.inflect.singleRelationByKeysBackwards(r.keys, other, c, cls);
       fields[single] = {
         type: ctx.rowType(other),
         description: `The \`${ctx.inflect.tableType(other)}\` that refers to this \`${ctx.inflect.tableType(cls)}\`.`,

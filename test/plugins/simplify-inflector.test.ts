@@ -64,7 +64,10 @@ test('names the plugin decides differently: opposites, one-to-one, multi-key key
   }
 });
 
-for (const ref of references.filter((r) => r.name !== 'forum')) {
+// setofconn: v4 with the plugin cannot build it at all (its `items` function and the table
+// `item`'s `allItems` both simplify to `items`), so there is no schema to compare with.
+const notBuiltByV4 = new Set(['forum', 'setofconn']);
+for (const ref of references.filter((r) => !notBuiltByV4.has(r.name))) {
   test(`${ref.name} schema with the simplify inflector matches v4 with the plugin`, async () => {
     const db = uniqueName(`simplify_${ref.name}`);
     const url = await createDatabase(db, ref.sqlFiles);
