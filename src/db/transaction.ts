@@ -2,6 +2,7 @@
 // transaction-local settings so they can never leak to the next user of the connection.
 import { Connection, type Pool, type PoolClient } from 'pg';
 import { settingsStatement, type Setting } from './settings';
+import { isUnavailable } from './unavailable';
 import { queryPrepared } from './prepared';
 
 /** How long to wait for a connection, and a signal that the client went away. */
@@ -127,7 +128,7 @@ async function begin(client: PoolClient, settings: Setting[]): Promise<void> {
   if (applied.status === 'rejected') {
     const reason = applied.reason as Error & { code?: string };
     // A lost connection is not about the request's settings: report it as what it is.
-    if (isConnectionLoss(reason)) throw reason;
+    if (isUnavailable(reason)) throw reason;
     throw new SettingsError(reason);
   }
 }
@@ -183,13 +184,6 @@ export async function queryWithSettings(
     if (commit.status === 'rejected') throw commit.reason;
     return main.value.rows[0];
   }, control);
-}
-
-/** The connection went away (the database restarting, a terminated backend, a network error). */
-export function isConnectionLoss(e: Error & { code?: string }): boolean {
-  const code = e.code ?? '';
-  return code.startsWith('08') || code.startsWith('57P') || /^E[A-Z]+$/.test(code)
-    || e.message === 'Connection terminated unexpectedly' || e.message === 'Connection terminated';
 }
 
 /** The request's role or settings could not be applied (e.g. a role the server cannot become). */

@@ -9,6 +9,7 @@ import { getVariableValues } from 'graphql/execution/values';
 import type { Pool, PoolClient } from 'pg';
 import type { Setting } from '../db/settings';
 import { queryPrepared } from '../db/prepared';
+import { isNetworkError, isUnavailable } from '../db/unavailable';
 import { PoolBusyError, SettingsError, queryWithSettings, withTransaction, type ConnectionControl } from '../db/transaction';
 import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
 import { compileMutationField } from '../sql/mutation';
@@ -56,30 +57,18 @@ export interface RunResult {
 
 const errorBody = (errors: unknown[]) => JSON.stringify({ errors });
 
-// Network errors name hosts and ports; the client only needs to know the database is away.
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
-
 function publicMessage(err: Record<string, any> | null | undefined): string {
   if (err instanceof RangeError) return asGraphQLError(err).message;
-  if (err && CONNECTION_ERRORS.has(err.code)) return 'The database cannot be reached right now; try again shortly.';
+  // Network errors name hosts and ports; the client only needs to know the database is away.
+  if (isNetworkError(err)) return 'The database cannot be reached right now; try again shortly.';
   if (err?.message === 'Connection terminated unexpectedly' || err?.code === '57P01') {
     return 'The database connection was lost (the server may be restarting); try again shortly.';
   }
   if (err?.code === '57014' && /statement timeout/.test(err.message ?? '')) {
     return 'The query ran longer than the statement timeout and was cancelled; ask for less, or raise the timeout with --statement-timeout.';
   }
-  if (err && UNAVAILABLE_CODES.has(err.code)) return `The database is not accepting requests right now (${err.message}); try again shortly.`;
+  if (isUnavailable(err)) return `The database is not accepting requests right now (${err!.message}); try again shortly.`;
   return err?.message ?? String(err);
-}
-
-// Postgres shutting down or starting up, out of connections, or not admitting any.
-const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '55000']);
-
-/** The database, not the request, is the problem: HTTP says 503, which load balancers understand. */
-export function isUnavailable(e: unknown): boolean {
-  const err = e as Record<string, any> | null | undefined;
-  return !!err && (CONNECTION_ERRORS.has(err.code) || UNAVAILABLE_CODES.has(err.code)
-    || err.message === 'Connection terminated unexpectedly' || err.message === 'Connection terminated due to connection timeout');
 }
 
 /**

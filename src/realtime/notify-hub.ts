@@ -3,6 +3,7 @@
 // a single reconciling worker issues LISTEN/UNLISTEN so rapid subscribe/unsubscribe always
 // converges on "listening exactly to the channels that have subscribers".
 import { Client, type Notification } from 'pg';
+import { isUnavailable } from '../db/unavailable';
 
 export interface NotifyHub {
   /** Returns the unsubscribe function; it resolves once the channel's LISTEN state is settled. */
@@ -40,11 +41,9 @@ export function quoteChannel(channel: string): string {
   return '"' + channel.replace(/"/g, '""') + '"';
 }
 
-// SQLSTATE classes that mean the connection itself is gone (08: connection exception,
-// 57P: operator intervention such as pg_terminate_backend or shutdown).
+// An error without a SQLSTATE (a socket error) or one saying the database is away: reconnect.
 function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code !== 'string' || code.startsWith('08') || code.startsWith('57P');
+  return typeof (err as { code?: unknown }).code !== 'string' || isUnavailable(err);
 }
 
 export function createNotifyHub(opts: NotifyHubOptions): NotifyHub {
