@@ -278,40 +278,62 @@ export async function startEmbeddedDatabase(opts: {
     await clearStalePid(pgdata, dataDir, log);
   }
 
-  const port = await choosePort(readConnectionInfo(dataDir)?.port);
   const logFile = path.join(dataDir, 'postgres.log');
-  const child = spawnPostgres(bins.postgres, pgdata, port, logFile);
-  const watcher = watchForExit(child, pgdata);
-  // Should forum-dev exit without stop(), PostgreSQL must not outlive it.
-  const onExit = () => void child.kill('SIGINT');
-  process.on('exit', onExit);
-  const base = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  const info: ConnectionInfo = {
-    superuserConnection: `${base}/${DATABASE}`,
-    appConnection: `postgres://${APP_ROLE}:${APP_PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
-    port,
-    pid: process.pid,
-  };
+  // One PostgreSQL on `port`; resolves once it accepts connections.
+  const launch = async (port: number) => {
+    const child = spawnPostgres(bins.postgres, pgdata, port, logFile);
+    const watcher = watchForExit(child, pgdata);
+    // Should forum-dev exit without stop(), PostgreSQL must not outlive it.
+    const onExit = () => void child.kill('SIGINT');
+    process.on('exit', onExit);
+    const base = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+    const info: ConnectionInfo = {
+      superuserConnection: `${base}/${DATABASE}`,
+      appConnection: `postgres://${APP_ROLE}:${APP_PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+      port,
+      pid: process.pid,
+    };
 
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= new Promise<void>((resolve) => {
-      process.removeListener('exit', onExit);
-      const done = () => {
-        watcher.kill();
-        writeConnectionInfo(dataDir, { ...info, pid: null });
-        resolve();
-      };
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      child.once('exit', done);
-      // SIGINT is PostgreSQL's "fast" shutdown: clients are disconnected, then a clean checkpoint.
-      child.kill('SIGINT');
-    });
-    return stopped;
-  };
+    let stopped: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopped ??= new Promise<void>((resolve) => {
+        process.removeListener('exit', onExit);
+        const done = () => {
+          watcher.kill();
+          writeConnectionInfo(dataDir, { ...info, pid: null });
+          resolve();
+        };
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', done);
+        // SIGINT is PostgreSQL's "fast" shutdown: clients are disconnected, then a clean checkpoint.
+        child.kill('SIGINT');
+      });
+      return stopped;
+    };
 
+    try {
+      await waitReady(child, `${base}/postgres`, logFile);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    return { stop, info, base };
+  };
+  // The port is checked free before PostgreSQL binds it; another process may take it in
+  // between (two starts at once): then another free port.
+  let port = await choosePort(readConnectionInfo(dataDir)?.port);
+  let launched: Awaited<ReturnType<typeof launch>>;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      launched = await launch(port);
+      break;
+    } catch (err) {
+      if (attempt >= 3 || !/Address already in use/.test((err as Error).message)) throw err;
+      port = await anyFreePort();
+    }
+  }
+  const { stop, info, base } = launched;
   try {
-    await waitReady(child, `${base}/postgres`, logFile);
     writeConnectionInfo(dataDir, info);
     await ensureForum(`${base}/postgres`, log);
   } catch (err) {

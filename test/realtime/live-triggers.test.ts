@@ -276,7 +276,9 @@ describe('live throttle', () => {
     }
     await sleep(250);
     const gaps = r.starts.slice(1).map((s, i) => s - r.starts[i]);
-    assert.ok(gaps.every((g) => g >= 100), `gaps ${gaps.map((g) => g.toFixed(1)).join(', ')}`);
+    // Each start is read here a moment after the throttle read its own clock, so two readings can
+    // sit a fraction of a millisecond closer than the throttle's: allow that much, no more.
+    assert.ok(gaps.every((g) => g >= 99), `gaps ${gaps.map((g) => g.toFixed(1)).join(', ')}`);
     // At most one run per 100 ms (a loaded machine may run fewer, never more).
     assert.ok(r.starts.length >= 2 && r.starts.length <= 12, `${r.starts.length} runs in ~1 s`);
     assert.ok(r.starts[r.starts.length - 1] > lastSchedule, 'a run started after the last change');
