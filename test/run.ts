@@ -27,7 +27,7 @@ function findTests(path: string, out: string[] = []): string[] {
 }
 
 // Everything test/compat/package.json lists: v4 and the plugins compared with their built-in forms.
-const compatPackages = ['postgraphile', '@graphile-contrib/pg-simplify-inflector'];
+const compatPackages = ['postgraphile', '@graphile-contrib/pg-simplify-inflector', 'postgraphile-plugin-connection-filter'];
 
 function ensureCompatInstall(): void {
   if (compatPackages.every((p) => existsSync(join(testDir, 'compat', 'node_modules', p)))) return;
