@@ -63,7 +63,7 @@ function memo(fn: (s: string) => string): (s: string) => string {
 }
 
 export const camelCase = memo(insideUnderscores(camelCaseRaw));
-export const upperFirst = insideUnderscores(upperFirstRaw);
+export const upperFirst = memo(insideUnderscores(upperFirstRaw));
 export const upperCamelCase = memo((s: string) => upperFirst(camelCase(s)));
 export const constantCase = memo(insideUnderscores((str) =>
   str

@@ -38,7 +38,13 @@ export const columnBaseName = (attr: PgAttribute) =>
 /** The v4 inflection over the casing kit `k`. */
 export function makeInflection(k: CaseKit = defaultCase) {
   const { camelCase, upperCamelCase, pluralize, singularize } = k;
-  const singularizedTableName = (table: PgClass) => singularizedTableNameOf(table, k);
+  // Every table name is asked for dozens of times per build: work it out once per table.
+  const singularNames = new WeakMap<PgClass, string>();
+  const singularizedTableName = (table: PgClass): string => {
+    let name = singularNames.get(table);
+    if (name === undefined) singularNames.set(table, (name = singularizedTableNameOf(table, k)));
+    return name;
+  };
   const inflect = {
     conditionType: (typeName: string) => upperCamelCase(`${typeName}-condition`),
     inputType: (typeName: string) => upperCamelCase(`${typeName}-input`),

@@ -1,14 +1,17 @@
 // Human-readable summary of what a schema reload changed in the GraphQL API, for the terminal.
 import {
-  isEnumType,
-  isInputObjectType,
-  isInterfaceType,
+  GraphQLEnumType,
+  GraphQLInputObjectType,
+  GraphQLInterfaceType,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLScalarType,
+  GraphQLUnionType,
+  getNamedType,
   isListType,
   isNamedType,
   isNonNullType,
-  isObjectType,
-  isScalarType,
-  isUnionType,
   type GraphQLArgument,
   type GraphQLField,
   type GraphQLInputField,
@@ -20,11 +23,11 @@ import {
 export type SchemaChange = { text: string; breaking: boolean };
 
 function kindOf(t: GraphQLNamedType): string {
-  if (isScalarType(t)) return 'scalar';
-  if (isObjectType(t)) return 'type';
-  if (isInterfaceType(t)) return 'interface';
-  if (isUnionType(t)) return 'union';
-  if (isEnumType(t)) return 'enum';
+  if (t instanceof GraphQLScalarType) return 'scalar';
+  if (t instanceof GraphQLObjectType) return 'type';
+  if (t instanceof GraphQLInterfaceType) return 'interface';
+  if (t instanceof GraphQLUnionType) return 'union';
+  if (t instanceof GraphQLEnumType) return 'enum';
   return 'input';
 }
 
@@ -53,27 +56,58 @@ function safeInputChange(oldT: GraphQLType, newT: GraphQLType): boolean {
   return isNamedType(newT) && (oldT as GraphQLNamedType).name === newT.name;
 }
 
+// `instanceof` rather than graphql's isX helpers: outside production those take a slow path
+// whenever the answer is "no", and this runs for every field of two whole schemas.
+/** Same wrappers around the same named type, without building the type strings. */
+function sameType(a: GraphQLType, b: GraphQLType): boolean {
+  if (a instanceof GraphQLNonNull) return b instanceof GraphQLNonNull && sameType(a.ofType, b.ofType);
+  if (a instanceof GraphQLList) return b instanceof GraphQLList && sameType(a.ofType, b.ofType);
+  return !(b instanceof GraphQLNonNull) && !(b instanceof GraphQLList) && a.name === b.name;
+}
+
+/**
+ * Whether two defaults read the same to a client. Enum values (order by lists) are compared by
+ * their GraphQL names: their internal values are plan objects made anew by every build.
+ */
+function sameDefault(a: unknown, b: unknown, oldType: GraphQLType, newType: GraphQLType): boolean {
+  if (a === b) return true;
+  const oe = getNamedType(oldType);
+  const ne = getNamedType(newType);
+  if (oe instanceof GraphQLEnumType && ne instanceof GraphQLEnumType) {
+    const names = (v: unknown, t: GraphQLEnumType) => (Array.isArray(v) ? v.map((x) => t.serialize(x)) : t.serialize(v));
+    try {
+      return JSON.stringify(names(a, oe)) === JSON.stringify(names(b, ne));
+    } catch {
+      return false; // a default the enum cannot name: report it rather than fail the reload
+    }
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 const isRequired = (a: GraphQLArgument | GraphQLInputField): boolean =>
-  isNonNullType(a.type) && a.defaultValue === undefined;
+  a.type instanceof GraphQLNonNull && a.defaultValue === undefined;
 
 // Argument list changes of one field: undefined when none, else whether any is breaking.
 function argsChange(oldArgs: readonly GraphQLArgument[], newArgs: readonly GraphQLArgument[]): boolean | undefined {
   let changed = oldArgs.length !== newArgs.length;
   let breaking = false;
-  for (const o of oldArgs) {
-    const n = newArgs.find((a) => a.name === o.name);
+  for (let i = 0; i < oldArgs.length; i++) {
+    const o = oldArgs[i];
+    // Arguments keep their order, so the same index is almost always the same argument.
+    const n = newArgs[i]?.name === o.name ? newArgs[i] : newArgs.find((a) => a.name === o.name);
     if (!n) {
       changed = breaking = true;
       continue;
     }
-    if (String(o.type) !== String(n.type)) {
+    if (!sameType(o.type, n.type)) {
       changed = true;
       if (!safeInputChange(o.type, n.type)) breaking = true;
     }
-    if (JSON.stringify(o.defaultValue) !== JSON.stringify(n.defaultValue)) changed = true;
+    if (!sameDefault(o.defaultValue, n.defaultValue, o.type, n.type)) changed = true;
   }
-  for (const n of newArgs) {
-    if (!oldArgs.some((a) => a.name === n.name)) {
+  for (let i = 0; i < newArgs.length; i++) {
+    const n = newArgs[i];
+    if (oldArgs[i]?.name !== n.name && !oldArgs.some((a) => a.name === n.name)) {
       changed = true;
       if (isRequired(n)) breaking = true;
     }
@@ -88,32 +122,30 @@ function describeFields(
   input: boolean,
   out: SchemaChange[],
 ): void {
-  for (const fname of Object.keys(oldFields)) {
+  for (const fname in oldFields) {
     if (!newFields[fname]) out.push({ text: `- ${name}.${fname}`, breaking: true });
   }
-  for (const [fname, n] of Object.entries(newFields)) {
+  for (const fname in newFields) {
+    const n = newFields[fname];
     const o = oldFields[fname];
-    const path = `${name}.${fname}`;
     if (!o) {
-      out.push({ text: `+ ${path}`, breaking: input && isRequired(n as GraphQLInputField) });
+      out.push({ text: `+ ${name}.${fname}`, breaking: input && isRequired(n as GraphQLInputField) });
       continue;
     }
-    if (String(o.type) !== String(n.type)) {
+    if (!sameType(o.type, n.type)) {
       const safe = input ? safeInputChange(o.type, n.type) : safeOutputChange(o.type, n.type);
-      out.push({ text: `~ ${path}: ${String(o.type)} -> ${String(n.type)}`, breaking: !safe });
+      out.push({ text: `~ ${name}.${fname}: ${String(o.type)} -> ${String(n.type)}`, breaking: !safe });
     }
     if (!input) {
       const args = argsChange((o as GraphQLField<unknown, unknown>).args, (n as GraphQLField<unknown, unknown>).args);
-      if (args !== undefined) out.push({ text: `~ ${path}(args)`, breaking: args });
-    } else if (
-      JSON.stringify((o as GraphQLInputField).defaultValue) !== JSON.stringify((n as GraphQLInputField).defaultValue)
-    ) {
-      out.push({ text: `~ ${path} (default)`, breaking: false });
+      if (args !== undefined) out.push({ text: `~ ${name}.${fname}(args)`, breaking: args });
+    } else if (!sameDefault((o as GraphQLInputField).defaultValue, (n as GraphQLInputField).defaultValue, o.type, n.type)) {
+      out.push({ text: `~ ${name}.${fname} (default)`, breaking: false });
     }
     if ((o.deprecationReason ?? null) !== (n.deprecationReason ?? null)) {
-      out.push({ text: `~ ${path} (${n.deprecationReason == null ? 'no longer deprecated' : 'deprecated'})`, breaking: false });
+      out.push({ text: `~ ${name}.${fname} (${n.deprecationReason == null ? 'no longer deprecated' : 'deprecated'})`, breaking: false });
     } else if ((o.description ?? '') !== (n.description ?? '')) {
-      out.push({ text: `~ ${path} (description)`, breaking: false });
+      out.push({ text: `~ ${name}.${fname} (description)`, breaking: false });
     }
   }
 }
@@ -125,7 +157,8 @@ function describeType(o: GraphQLNamedType, n: GraphQLNamedType, out: SchemaChang
     return;
   }
   if ((o.description ?? '') !== (n.description ?? '')) out.push({ text: `~ type ${name} (description)`, breaking: false });
-  if ((isObjectType(o) || isInterfaceType(o)) && (isObjectType(n) || isInterfaceType(n))) {
+  const kind = kindOf(n);
+  if ((o instanceof GraphQLObjectType || o instanceof GraphQLInterfaceType) && (n instanceof GraphQLObjectType || n instanceof GraphQLInterfaceType)) {
     const oi = o.getInterfaces().map((i) => i.name);
     const ni = n.getInterfaces().map((i) => i.name);
     if (oi.join() !== ni.join()) {
@@ -133,14 +166,15 @@ function describeType(o: GraphQLNamedType, n: GraphQLNamedType, out: SchemaChang
       out.push({ text, breaking: oi.some((i) => !ni.includes(i)) });
     }
     describeFields(name, o.getFields(), n.getFields(), false, out);
-  } else if (isInputObjectType(o) && isInputObjectType(n)) {
-    describeFields(name, o.getFields(), n.getFields(), true, out);
-  } else if (isEnumType(o) && isEnumType(n)) {
+  } else if (kind === 'input') {
+    // Same kind (checked above), so both are input objects.
+    describeFields(name, (o as GraphQLInputObjectType).getFields(), (n as GraphQLInputObjectType).getFields(), true, out);
+  } else if (o instanceof GraphQLEnumType && n instanceof GraphQLEnumType) {
     const ov = o.getValues().map((v) => v.name);
     const nv = n.getValues().map((v) => v.name);
     for (const v of ov) if (!nv.includes(v)) out.push({ text: `- ${name}.${v}`, breaking: true });
     for (const v of nv) if (!ov.includes(v)) out.push({ text: `+ ${name}.${v}`, breaking: false });
-  } else if (isUnionType(o) && isUnionType(n)) {
+  } else if (o instanceof GraphQLUnionType && n instanceof GraphQLUnionType) {
     const om = o.getTypes().map((t) => t.name);
     const nm = n.getTypes().map((t) => t.name);
     if (om.join() !== nm.join()) {
