@@ -14,6 +14,7 @@ import type { HttpHooks } from './http/routes';
 import { attachSubscriptions } from './http/websocket';
 import { limitsOf, resolveOptions, schemaOptions, type Options } from './options';
 import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
+import type { PrimaryLink } from './realtime/relay';
 import type { LiveQueries } from './realtime/live-queries';
 import { createLiveSchema, type LiveSchema, type Snapshot } from './schema/snapshot';
 import { describeConnectionError } from './db/connect-errors';
@@ -41,6 +42,8 @@ export interface ServerDeps {
   onStatement?: StatementListener;
   /** Where start-up warnings go (e.g. schemas that do not exist); default stderr. */
   warn?: (line: string) => void;
+  /** In a --cluster-workers worker: the primary's LISTEN connection and watch fixtures. */
+  primary?: PrimaryLink;
 }
 
 /** v4 warns about schemas it cannot find; an API with nothing in it deserves a word too. */
@@ -141,12 +144,15 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   }
   // The one LISTEN connection: subscriptions, live queries and the DDL watcher share it.
   // LISTEN needs a session of its own: behind a pooler in transaction mode, the owner connection is the direct one
-  const hub = sockets || options.watch ? createNotifyHub({ connection: options.ownerConnection ?? options.connection, log: hooks.log }) : undefined;
+  const hub = !(sockets || options.watch) ? undefined
+    : deps.primary?.hub ?? createNotifyHub({ connection: options.ownerConnection ?? options.connection, log: hooks.log });
+  deps.primary?.onAnnounce((event, data) => routes.announce(event, undefined, data));
   let watch: WatchMode | undefined;
   if (options.watch) {
     try {
       watch = await startWatchMode({
         options, pool, live, hub: hub!, log: hooks.log ?? ((line) => console.log(line)), announce: routes.announce,
+        primary: deps.primary && { triggers: deps.primary.triggers },
       });
     } catch (e) {
       await hub?.close();
@@ -203,7 +209,7 @@ function listenError(e: unknown, options: Options): Error {
 }
 
 /** The CLI's entry: create the server and log each operation unless the query log is off. */
-export async function startServer(options: Options): Promise<RunningServer> {
+export async function startServer(options: Options, primary?: PrimaryLink): Promise<RunningServer> {
   const log = options.disableQueryLog ? undefined : (line: string) => console.log(line);
-  return createServer(options, { log });
+  return createServer(options, { log }, { primary });
 }

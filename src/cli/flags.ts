@@ -40,7 +40,7 @@ export const flagSpecs: FlagSpec[] = [
   { key: 'maxPoolSize', long: 'max-pool-size', short: 'm', env: 'FORUM_DEV_MAX_POOL_SIZE', kind: 'count', arg: 'N',
     help: 'most connections in the request pool (default 10)' },
   { key: 'clusterWorkers', long: 'cluster-workers', env: 'FORUM_DEV_CLUSTER_WORKERS', kind: 'count', arg: 'N',
-    help: 'serve HTTP from N worker processes (node:cluster; N >= 2); not with watch mode or subscriptions' },
+    help: 'serve from N worker processes (node:cluster; N >= 2); LISTEN, watch triggers and --watch-sql stay in the primary' },
   { key: 'retryOnInitFail', long: 'retry-on-init-fail', env: 'FORUM_DEV_RETRY_ON_INIT_FAIL', kind: 'bool',
     value: true, help: 'keep retrying the initial connection with backoff instead of exiting' },
   { key: 'preparedStatements', long: 'no-prepared-statements', env: 'FORUM_DEV_PREPARED_STATEMENTS', kind: 'bool',

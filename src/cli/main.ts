@@ -70,11 +70,8 @@ export function embeddedOptions(options: Options, explicit: Set<string>, db: Emb
   fill('defaultRole', 'forum_example_anonymous');
   fill('jwtTokenIdentifier', 'forum_example.jwt_token');
   if (!explicit.has('jwtPublicKey')) fill('jwtSecret', db.jwtSecret);
-  // Subscriptions LISTEN in one process: cluster workers serve HTTP only.
-  if ((options.clusterWorkers ?? 1) < 2) {
-    fill('subscriptions', true);
-    fill('live', true);
-  }
+  fill('subscriptions', true);
+  fill('live', true);
   return out;
 }
 

@@ -108,13 +108,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
   if (options.noServer && !options.exportSchemaGraphql && !options.exportSchemaJson) {
     throw new OptionsError('-X/--no-server needs --export-schema-graphql or --export-schema-json');
   }
-  if ((options.clusterWorkers ?? 1) >= 2) {
-    const single = (['watch', 'live', 'subscriptions', 'simpleSubscriptions'] as const).filter((k) => options[k]);
-    if (single.length || options.watchSql.length) {
-      throw new OptionsError(`--cluster-workers cannot be combined with ${[...single.map((k) => flagName(k)), ...(options.watchSql.length ? ['--watch-sql'] : [])].join(', ')}: ` +
-        'watch mode and subscriptions LISTEN in one process; run them on an instance without --cluster-workers');
-    }
-  }
   const warnings: string[] = [];
   if (options.watchSql.length > 0 && !options.watch) {
     // A flag typed for this run is a mistake; a variable in .env may be meant for other runs.
@@ -129,10 +122,6 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     positional,
     warnings,
   };
-}
-
-function flagName(key: string): string {
-  return `--${flagSpecs.find((f) => f.key === key)!.long}`;
 }
 
 function takesValue(spec: FlagSpec): boolean {

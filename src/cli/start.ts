@@ -2,6 +2,7 @@
 // the contract it is expected to export.
 
 import type { Options } from '../options';
+import type { PrimaryLink } from '../realtime/relay';
 
 export interface RunningServer {
   /** Base URL (or the GraphQL endpoint URL) the server listens on. */
@@ -9,7 +10,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export type StartServer = (options: Options) => Promise<RunningServer>;
+/** `primary` is given in a --cluster-workers worker whose primary LISTENs and watches for it. */
+export type StartServer = (options: Options, primary?: PrimaryLink) => Promise<RunningServer>;
 
 export function loadStartServer(): StartServer {
   let mod: { startServer?: StartServer };

@@ -28,8 +28,46 @@ export interface WatchModeContext {
   live: LiveSchema;
   log: (line: string) => void;
   announce: Announce;
-  /** The server's one LISTEN connection. */
+  /** The server's one LISTEN connection (in a cluster worker, the primary's, relayed). */
   hub: NotifyHub;
+  /** Set in a --cluster-workers worker: what the primary's watch (see primary.ts) does for all. */
+  primary?: { triggers: boolean };
+}
+
+/**
+ * Installs the event triggers (once per database); without the right to, says how a superuser
+ * can, and returns false: the caller polls the catalog instead.
+ */
+export async function installTriggers(options: Options, log: (line: string) => void): Promise<boolean> {
+  const installed = await installWatchFixtures(options.ownerConnection ?? options.connection!);
+  if (installed.ok) return true;
+  // One line: the SQL itself (~110 lines) goes to a file the message names.
+  let where: string;
+  try {
+    where = `a superuser can install them once with: psql -f ${writeWatchFixturesSql(options.dataDir)}`;
+  } catch (e) {
+    where = (e as Error).message;
+  }
+  log(`watch: cannot install the schema-change event triggers (${installed.reason}); polling the catalog every second instead; ${where}`);
+  return false;
+}
+
+/** `--watch-sql`: applies the files on save; their errors go to the log and GraphiQL. */
+export async function startSqlFiles(options: Options, log: (line: string) => void, send: Announce): Promise<{ close(): Promise<void> } | undefined> {
+  if (options.watchSql.length === 0) return undefined;
+  return watchSqlFiles({
+    paths: options.watchSql,
+    ownerConnection: options.ownerConnection ?? options.connection!,
+    onApplied: () => undefined, // The resulting DDL arrives through the watcher.
+    onError: (e: SqlFileError) => {
+      const where = e.line !== undefined ? `${e.file}:${e.line}:${e.column ?? 1}` : e.file;
+      log(`${where}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
+      send('change', undefined, {
+        error: { message: e.message, file: e.file, line: e.line, column: e.column, position: e.position },
+      });
+    },
+    log,
+  });
 }
 
 export interface WatchMode {
@@ -86,20 +124,12 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
   }
 
   // --- DDL watcher ---
-  const installed = await installWatchFixtures(ownerConnection);
-  if (!installed.ok) {
-    // One line: the SQL itself (~110 lines) goes to a file the message names.
-    let where: string;
-    try {
-      where = `a superuser can install them once with: psql -f ${writeWatchFixturesSql(options.dataDir)}`;
-    } catch (e) {
-      where = (e as Error).message;
-    }
-    log(`watch: cannot install the schema-change event triggers (${installed.reason}); polling the catalog every second instead; ${where}`);
-  }
+  // In a --cluster-workers worker the primary has installed the triggers and applies the SQL
+  // files; this process only follows the notifications (through the relayed hub).
+  const triggers = ctx.primary ? ctx.primary.triggers : await installTriggers(options, log);
   // Every reload, notified or asked for, goes through the watcher's queue: they never overlap.
   const watcher = startDdlWatcher({
-    source: installed.ok ? { mode: 'listen', hub: ctx.hub } : { mode: 'poll', pool },
+    source: triggers ? { mode: 'listen', hub: ctx.hub } : { mode: 'poll', pool },
     schemas: options.schemas,
     onChange: reloadNow,
     log,
@@ -107,22 +137,7 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
   const reload = (events: DdlEvent[] = [{ type: 'manual' }]): Promise<void> => watcher.push(events);
 
   // --- SQL files ---
-  let sqlFiles: { close(): Promise<void> } | undefined;
-  if (options.watchSql.length > 0) {
-    sqlFiles = await watchSqlFiles({
-      paths: options.watchSql,
-      ownerConnection,
-      onApplied: () => undefined, // The resulting DDL arrives through the watcher.
-      onError: (e: SqlFileError) => {
-        const where = e.line !== undefined ? `${e.file}:${e.line}:${e.column ?? 1}` : e.file;
-        log(`${where}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}`);
-        send('change', undefined, {
-          error: { message: e.message, file: e.file, line: e.line, column: e.column, position: e.position },
-        });
-      },
-      log,
-    });
-  }
+  const sqlFiles = ctx.primary ? undefined : await startSqlFiles(options, log, send);
   // v4 reloads its tags file in watch mode; so do we (the file is read again on every reload).
   const tagsFile = options.tagsFile ? watchTagsFile(options.tagsFile, () => void reload([{ type: 'tags' }])) : undefined;
   // Changes made before the watcher was listening (e.g. the first apply of the SQL files).

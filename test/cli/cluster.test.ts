@@ -7,6 +7,9 @@ import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import { Client } from 'pg';
+import WebSocket from 'ws';
 import { createForumDb, type ForumDb } from '../e2e/setup';
 import { freePort } from '../helpers/port';
 
@@ -20,12 +23,12 @@ interface Cli {
   exited: Promise<number | null>;
 }
 
-async function startCli(workers: number): Promise<Cli> {
+async function startCli(workers: number, extra: string[] = []): Promise<Cli> {
   const port = await freePort();
   const child = spawn(process.execPath, [
     '--import', pathToFileURL(require.resolve('tsx')).href, join(root, 'src/cli/main.ts'),
     '-c', db.url, '-s', 'forum_example', '--host', '127.0.0.1', '-p', String(port), '--disable-query-log',
-    '--cluster-workers', String(workers),
+    '--cluster-workers', String(workers), ...extra,
   ], { env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -107,6 +110,67 @@ describe('--cluster-workers', () => {
     }
     assert.equal(await cli.exited, 0);
     assert.deepEqual(workerPids(cli.child.pid!), []);
+  });
+
+  it('keeps LISTEN, the watch triggers and subscriptions working with one LISTEN connection in the primary', async () => {
+    const cli = await startCli(2, ['--watch', '--simple-subscriptions', '--live', '--owner-connection', db.adminUrl]);
+    const pg = new Client({ connectionString: db.adminUrl });
+    await pg.connect();
+    const sockets: WsClient[] = [];
+    try {
+      const workers = workerPids(cli.child.pid!);
+      assert.equal(workers.length, 2);
+      // Four sockets, accepted in turn: both workers hold subscriptions.
+      for (let i = 0; i < 4; i++) {
+        sockets.push(createClient({ url: cli.url.replace('http', 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false }));
+      }
+      const nextOf = (c: WsClient, query: string) => {
+        const seen: unknown[] = [];
+        let wake = () => undefined as void;
+        c.subscribe({ query }, { next: (v) => { seen.push(v); wake(); }, error: (e) => { seen.push({ error: e }); wake(); }, complete: () => undefined });
+        return async (n: number) => {
+          while (seen.length < n) await new Promise<void>((r) => { wake = r; });
+          return seen[n - 1];
+        };
+      };
+      const listens = sockets.map((c) => nextOf(c, 'subscription { listen(topic: "cluster") { relatedNodeId } }'));
+      const live = nextOf(sockets[1], 'subscription { personById(id: 1) { firstName } }');
+      assert.deepEqual(await live(1), { data: { personById: { firstName: 'Sara' } } });
+      // A notification sent before the primary LISTENs to the topic is lost (as in Postgres),
+      // so send until every socket has had one.
+      const got = listens.map((next) => next(1));
+      let all = false;
+      void Promise.all(got).then(() => (all = true));
+      while (!all) {
+        await pg.query(`select pg_notify('postgraphile:cluster', '{}')`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      for (const g of got) assert.deepEqual(await g, { data: { listen: { relatedNodeId: null } } });
+      const { rows } = await pg.query(
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'forum-dev-notify'");
+      assert.equal(rows[0].n, 1, 'one LISTEN connection for the whole cluster');
+
+      // A live query on a worker sees a change made elsewhere.
+      await pg.query("update forum_example.person set first_name = 'Sarah' where id = 1");
+      assert.deepEqual(await live(2), { data: { personById: { firstName: 'Sarah' } } });
+
+      // DDL: every worker reloads (each says so) and any worker serves the new field.
+      await pg.query('alter table forum_example.post add column cluster_probe int');
+      const deadline = Date.now() + 30_000;
+      while ((cli.output().match(/\+ Post\.clusterProbe/g) ?? []).length < 2) {
+        assert.ok(Date.now() < deadline, `both workers did not report the reload:\n${cli.output()}`);
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      const answers = await Promise.all(Array.from({ length: 8 }, () => ask(cli.url, '{ postById(id: 2) { clusterProbe } }')));
+      for (const a of answers) assert.deepEqual(a, { data: { postById: { clusterProbe: null } } });
+    } finally {
+      await Promise.all(sockets.map((c) => c.dispose()));
+      await pg.query('alter table forum_example.post drop column if exists cluster_probe').catch(() => undefined);
+      await pg.query("update forum_example.person set first_name = 'Sara' where id = 1").catch(() => undefined);
+      await pg.end();
+      cli.child.kill('SIGTERM');
+    }
+    assert.equal(await cli.exited, 0);
   });
 
   it('stops the cluster with exit code 1 when a worker dies', async () => {

@@ -151,8 +151,6 @@ test('unknown flags and bad values throw OptionsError', () => {
     [['--max-pool-size', '0'], {}, /at least 1, not '0'/],
     [['-m', '2.5'], {}, /whole number/],
     [[], { FORUM_DEV_MAX_POOL_SIZE: 'ten' }, /FORUM_DEV_MAX_POOL_SIZE must be a whole number/],
-    [['--cluster-workers', '2', '-w'], {}, /--cluster-workers cannot be combined with --watch: watch mode and subscriptions LISTEN/],
-    [['--cluster-workers', '3', '--simple-subscriptions', '-L'], {}, /combined with --live, --simple-subscriptions/],
     [[], { FORUM_DEV_WATCH: 'maybe' }, /FORUM_DEV_WATCH must be true or false/],
     [['--graphql', 'api'], {}, /must start with '\/'/],
     [['--extended-errors', 'hint,bogus'], {}, /unknown error field 'bogus'/],
