@@ -14,7 +14,8 @@ interface Window { limit: number | null; offset: number; flip: boolean }
 function pageWindow(ordering: Ordering, args: PagingArgs): Window {
   const sorted = ordering.specs.length > 0;
   if (sorted && (args.after || args.before)) {
-    throw new CursorError('The order supplied is not unique, so before/after cursors cannot be used. Please ensure the supplied order includes all the columns from the primary key or a unique constraint.');
+    throw new CursorError('The order supplied is not unique, so before/after cursors cannot be used. ' +
+      'Please ensure the supplied order includes all the columns from the primary key or a unique constraint.');
   }
   let offset = args.offset + (args.after ? cursorPosition(ordering, args.after) : 0);
   let limit: number | null = args.before ? Math.max(0, cursorPosition(ordering, args.before) - offset - 1) : null;
@@ -49,19 +50,23 @@ export function naturalPage(c: Compiler, src: ConnectionSource, where: SQL[], or
   // them; no `with ordinality`, which would add a column and stop the row being its table's type
   // for computed columns in conditions and orders)
   const numbered = sql`select ${a}.*${sql.join(keys, '')}, row_number() over () as __idx from ${src.source} as ${a} ${whereSql}`;
+  const direction = (ascending: boolean) => sql.raw(ascending ? 'asc' : 'desc');
   const order = (reverse: boolean) => sql.join([
-    ...ordering.specs.map((s, i) => sql`__w.${sql.raw(`__o${i}`)} ${sql.raw((s.ascending !== reverse) ? 'asc' : 'desc')}`),
-    sql`__w.__idx ${sql.raw(reverse ? 'desc' : 'asc')}`,
+    ...ordering.specs.map((s, i) => sql`__w.${sql.raw(`__o${i}`)} ${direction(s.ascending !== reverse)}`),
+    sql`__w.__idx ${direction(!reverse)}`,
   ], ', ');
   // one row past the page tells whether there is a next one (not when read backwards: v4
   // counts the whole set then)
   const extra = !flip && limit != null ? 1 : 0;
-  const window = sql`select __w.*, row_number() over (order by ${order(flip)}) as __r from (${numbered}) as __w order by ${order(flip)} limit ${limit == null ? null : limit + extra}::int8 offset ${offset}::int8`;
+  const slice = sql`limit ${limit == null ? null : limit + extra}::int8 offset ${offset}::int8`;
+  const window = sql`select __w.*, row_number() over (order by ${order(flip)}) as __r from (${numbered}) as __w order by ${order(flip)} ${slice}`;
   // a backwards read is turned round again, as v4 does
-  const text = sql`select __v.*, row_number() over (order by __v.__r ${sql.raw(flip ? 'desc' : 'asc')}) as __n from (${window}) as __v`;
+  const text = sql`select __v.*, row_number() over (order by __v.__r ${direction(!flip)}) as __n from (${window}) as __v`;
   let hasNext: SQL = sql`false`;
   if (limit != null && limit !== 0) {
-    hasNext = flip ? sql`(select count(*) from ${src.source} as ${a} ${whereSql}) > ${limit}::int8` : sql`count(*) > ${limit}::int8`;
+    hasNext = flip
+      ? sql`(select count(*) from ${src.source} as ${a} ${whereSql}) > ${limit}::int8`
+      : sql`count(*) > ${limit}::int8`;
   }
   return {
     sql: text, alias: page, cursor: positionalCursorExpr(ordering.prefix, sql`${page}.__idx`),

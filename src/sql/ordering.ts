@@ -34,7 +34,8 @@ function specTypeId(s: OrderSpec): string {
 }
 
 export function orderSql(specs: OrderSpec[], a: SQL, reverse: boolean): SQL {
-  return sql.join(specs.map((s) => sql`${specExpr(a, s)} ${sql.raw((reverse ? !s.ascending : s.ascending) ? 'asc' : 'desc')}`), ', ');
+  const direction = (s: OrderSpec) => sql.raw(s.ascending !== reverse ? 'asc' : 'desc');
+  return sql.join(specs.map((s) => sql`${specExpr(a, s)} ${direction(s)}`), ', ');
 }
 
 /**
@@ -98,7 +99,9 @@ export function cursorValues(ordering: Ordering, cursor: string): unknown[] {
 /** SQL for a keyed cursor: base64 of `[...prefix, [sort values]]`, built from the page row. */
 export function keyedCursorExpr(prefix: string[], valueColumns: SQL[]): SQL {
   const parts = valueColumns.map((col) => sql`coalesce(to_json(${col})::text, 'null')`);
-  return base64Text(sql`${sql.literal(JSON.stringify(prefix).slice(0, -1) + ',[')} || ${sql.join(parts, " || ',' || ")} || ']]'`);
+  // `["name_asc",[` || values joined by commas || `]]`: the JSON array the cursor decodes to
+  const head = sql.literal(JSON.stringify(prefix).slice(0, -1) + ',[');
+  return base64Text(sql`${head} || ${sql.join(parts, " || ',' || ")} || ']]'`);
 }
 
 export function positionalCursorExpr(prefix: string[], position: SQL): SQL {
@@ -122,7 +125,8 @@ export function cursorCondition(c: Compiler, a: SQL, specs: OrderSpec[], values:
   for (let i = 0; i < specs.length; i++) {
     const eqs = specs.slice(0, i).map((s, j) => {
       const col = specExpr(a, s);
-      return values[j] === null ? sql`${col} is null` : sql`${col} = ${inputExpr(values[j], c.lookupType(specTypeId(s)), c.lookupType)}`;
+      if (values[j] === null) return sql`${col} is null`;
+      return sql`${col} = ${inputExpr(values[j], c.lookupType(specTypeId(s)), c.lookupType)}`;
     });
     const s = specs[i];
     const col = specExpr(a, s);
