@@ -1,6 +1,7 @@
 // The one typed Options object every stage reads. Flags, environment variables and `.env`
 // resolve to this (see cli/parse.ts); the library API accepts the same shape. Implications
 // between options are worked out once, in resolveOptions, and each stage gets its projection.
+import type { IncomingMessage } from 'node:http';
 import type { SchemaOptions } from './schema/build';
 import { defaultLimits, type Limits } from './execute/limits';
 import { simplifyOptionsFrom } from './schema/inflection-simplify';
@@ -86,6 +87,12 @@ export interface Options extends Limits {
   graphileBuildOptions: Record<string, unknown>;
   /** A `postgraphile.tags.json5` file of smart tags, merged with database comments. */
   tagsFile?: string;
+  /**
+   * v4's `allowExplain`: requests with `X-PostGraphile-Explain: on` get the SQL and EXPLAIN plan
+   * of their statements (`explain` in the response, shown by GraphiQL). A function decides per
+   * request. For development: plans tell a client about the database.
+   */
+  allowExplain: boolean | ((req: IncomingMessage) => boolean | Promise<boolean>);
 }
 
 export const defaultOptions: Options = {
@@ -119,6 +126,7 @@ export const defaultOptions: Options = {
   poolWaitTimeout: 5_000,
   appendPlugins: [],
   graphileBuildOptions: {},
+  allowExplain: false,
 };
 
 /**

@@ -117,7 +117,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
       if (req.path.toLowerCase().replace(/\/$/, '') === devTokens) return next();
       res.set('Access-Control-Allow-Origin', '*');
       res.set('Access-Control-Allow-Methods', 'HEAD, GET, POST');
-      res.set('Access-Control-Allow-Headers', 'Origin, X-Requested-With, Accept, Authorization, Content-Type, Content-Length, X-Apollo-Tracing');
+      res.set('Access-Control-Allow-Headers', 'Origin, X-Requested-With, Accept, Authorization, Content-Type, Content-Length, X-Apollo-Tracing, X-PostGraphile-Explain');
       if (req.method === 'OPTIONS') {
         res.sendStatus(204);
         return;

@@ -9,6 +9,7 @@ import { getVariableValues } from 'graphql/execution/values';
 import type { Pool, PoolClient } from 'pg';
 import type { Setting } from '../db/settings';
 import { queryPrepared } from '../db/prepared';
+import { explainRecorder, type Explain } from '../db/explain';
 import { isNetworkError, isUnavailable } from '../db/unavailable';
 import { PoolBusyError, SettingsError, queryWithSettings, withTransaction, type ConnectionControl } from '../db/transaction';
 import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
@@ -39,6 +40,11 @@ export interface RunOptions {
   documents: DocumentCache;
   /** The bounded wait for a pooled connection, and the requester's "gone" signal. */
   connection?: ConnectionControl;
+  /**
+   * v4's Explain (allowed, and asked for with `X-PostGraphile-Explain: on`): the response gets
+   * `explain: [{query, plan}]` for the statements the operation ran.
+   */
+  explain?: boolean;
 }
 
 export interface RunResult {
@@ -109,8 +115,11 @@ export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts
 }
 
 async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): Promise<RunResult> {
+  // Once an operation is chosen, its answer carries the explain list, as v4's answers from
+  // execution do (parse, validation and limit errors come before that and carry none).
+  let explained: ReturnType<typeof explainRecorder> | undefined;
   const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0, compatStatus = status): RunResult => ({
-    status, compatStatus, body: finishJsonText(body, opts.signJwt), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
+    status, compatStatus, body: withExplain(finishJsonText(body, opts.signJwt), explained?.results), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
   });
   if (typeof req.query !== 'string' || req.query.trim() === '') {
     return result(400, errorBody([{ message: 'Must provide a query string.' }]), null, 1);
@@ -127,6 +136,7 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   const ops = prepared.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const opName = req.operationName as string | undefined;
   const op = opName ? ops.find((o) => o.name?.value === opName) : ops.length === 1 ? ops[0] : undefined;
+  if (opts.explain) explained = explainRecorder();
   if (!op) {
     const message = opName ? `Unknown operation named "${opName}".` : 'Must provide operation name if query contains multiple operations.';
     return result(400, errorBody([{ message }]), null, 1, opName ? 200 : 400);
@@ -140,7 +150,10 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], (req.variables ?? {}) as Record<string, unknown>);
   if (coerced.errors) return result(400, errorBody(coerced.errors.map((e) => e.toJSON())), op, coerced.errors.length, 200);
   const over = checkOperation(snapshot.schema, prepared.document, op, coerced.coerced, opts.documents.limits);
-  if (over.length) return result(400, errorBody(over.map((e) => e.toJSON())), op, over.length);
+  if (over.length) {
+    explained = undefined;
+    return result(400, errorBody(over.map((e) => e.toJSON())), op, over.length);
+  }
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const d of prepared.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
 
@@ -149,11 +162,15 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
     output: { dynamicJson: !!snapshot.options.dynamicJson },
   };
   try {
+    const explain = explained?.explain;
     const { body, errors } = op.operation === 'mutation'
-      ? await runMutation(snapshot, input, opts)
-      : await runQuery(snapshot, input, prepared, opts);
+      ? await runMutation(snapshot, input, opts, explain)
+      : await runQuery(snapshot, input, prepared, opts, explain);
     return result(200, body, op, errors);
   } catch (e) {
+    // No transaction to explain: v4 fails these before the operation runs, with no list.
+    const early = e instanceof SettingsError || e instanceof PoolBusyError || isUnavailable(e);
+    if (early) explained = undefined;
     if (e instanceof SettingsError || e instanceof PoolBusyError) return result(e.status, errorBody([formatError(e, undefined, opts)]), op, 1);
     if (isUnavailable(e)) return result(503, errorBody([formatError(e, undefined, opts)]), op, 1);
     return result(200, JSON.stringify({ errors: [formatError(e, undefined, opts)], data: null }), op, 1);
@@ -162,7 +179,21 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
 
 type Input = Parameters<typeof compileQuery>[0];
 
-async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocument, opts: RunOptions) {
+/** The response text with v4's `explain` list after the data (the body is one JSON object). */
+function withExplain(body: string, results: unknown[] | undefined): string {
+  return results ? `${body.slice(0, body.lastIndexOf('}'))},"explain":${JSON.stringify(results)}}` : body;
+}
+
+/** The one query statement's data; with Explain in a transaction of its own, planned first. */
+async function queryData(opts: RunOptions, text: string, values: unknown[], explain: Explain | undefined): Promise<string> {
+  if (!explain) return (await queryWithSettings(opts.pool, opts.settings, text, values, opts.connection)).data;
+  return withTransaction(opts.pool, opts.settings, async (client) => {
+    await explain(client, text, values);
+    return (await queryPrepared(client, text, values)).rows[0].data;
+  }, opts.connection);
+}
+
+async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocument, opts: RunOptions, explain?: Explain) {
   const c = makeCompiler(input);
   const fields = rootFields(c, [input.operation.selectionSet]);
   const meta = fields.filter((f) => isMetaField(f.name));
@@ -201,7 +232,7 @@ async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocu
   let data = '{}';
   try {
     if (good.size) {
-      data = (await queryWithSettings(opts.pool, opts.settings, statement.text, statement.values, opts.connection)).data;
+      data = await queryData(opts, statement.text, statement.values, explain);
     }
   } catch (e) {
     // Cancelled (timeout, client gone) or no connection: running each field again would not help.
@@ -212,7 +243,7 @@ async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocu
       data = JSON.stringify({ [key]: null });
     } else {
       // Find which root fields failed by running each on its own, as v4 would report them.
-      data = await withTransaction(opts.pool, opts.settings, (client) => perField(client, input, good, errors, opts, nodesOf), opts.connection);
+      data = await withTransaction(opts.pool, opts.settings, (client) => perField(client, input, good, errors, opts, nodesOf, explain), opts.connection);
     }
   }
   const metaKeys = new Set(meta.map((f) => f.key));
@@ -232,12 +263,13 @@ function metaDocument(document: DocumentNode, op: OperationDefinitionNode, meta:
 
 async function perField(
   client: PoolClient, input: Input, keys: Set<string>, errors: unknown[], opts: RunOptions,
-  nodesOf: (key: string) => readonly ASTNode[] | undefined,
+  nodesOf: (key: string) => readonly ASTNode[] | undefined, explain?: Explain,
 ): Promise<string> {
   const parts: Record<string, unknown> = {};
   for (const key of keys) {
     const st = compileQuery(input, new Set([key]));
     await client.query('savepoint forum_dev_field');
+    await explain?.(client, st.text, st.values);
     try {
       const row = (await queryPrepared(client, st.text, st.values)).rows[0].data;
       parts[key] = JSON.parse(row)[key];
@@ -268,7 +300,7 @@ function withErrors(data: string, errors: unknown[]): string {
   return errors.length ? `{"errors":${JSON.stringify(errors)},"data":${data}}` : `{"data":${data}}`;
 }
 
-async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions) {
+async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions, explain?: Explain) {
   const c = makeCompiler(input);
   const fields = collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]);
   const errors: unknown[] = [];
@@ -289,7 +321,7 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions) {
       }
       try {
         const compiled = compileMutationField(c, f);
-        parts.push(`${JSON.stringify(f.key)}:${await runMutationField(client, compiled, opts.signJwt)}`);
+        parts.push(`${JSON.stringify(f.key)}:${await runMutationField(client, compiled, opts.signJwt, explain)}`);
       } catch (e) {
         failed(f, e);
       }

@@ -30,6 +30,12 @@ export function prefersGraphQLResponse(accept: string | undefined): boolean {
 
 export type GraphQLHandler = (req: IncomingMessage, res: ServerResponse, body: GraphQLRequest, queriesOnly: boolean) => Promise<void>;
 
+/** v4's rule: Explain is allowed and the request asks with `X-PostGraphile-Explain: on`. */
+async function explainAllowed(req: IncomingMessage, allow: Options['allowExplain']): Promise<boolean> {
+  if (req.headers['x-postgraphile-explain'] !== 'on' || !allow) return false;
+  return allow === true || (typeof allow === 'function' && !!(await allow(req)));
+}
+
 const notAnObject = 'The request body must be a JSON object with a `query` string (Content-Type: application/json).';
 
 /** The GraphQL route as an express router, and its handler for requests whose body is parsed. */
@@ -64,12 +70,13 @@ export function graphqlRouter(
       if (!res.writableFinished) gone.abort();
     });
     try {
+      const explain = await explainAllowed(req, options.allowExplain);
       const extra = hooks.pgSettings ? await hooks.pgSettings(req as Request) : undefined;
       const settings = auth.settings(verified.claims, extra);
       const r = await runOperation(live.current(), body, {
         pool, settings, signJwt, queriesOnly, documents,
         connection: { waitMs: options.poolWaitTimeout, signal: gone.signal },
-        extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack,
+        extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack, explain,
       });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       hooks.log?.(`${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${ms.toFixed(1)} ms ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
