@@ -13,6 +13,8 @@ export type DdlEvent = {
   schema?: string | null;
   command?: string;
   identity?: string;
+  /** What the identity names (`table`, `table column`, `default value`...), from our triggers. */
+  objectType?: string;
 };
 
 export type DdlWatcherOptions = {
@@ -89,12 +91,13 @@ export function parseNotification(text: string | undefined): DdlEvent[] {
   const events: DdlEvent[] = items.map((item: unknown) => {
     // v4's drop payload is a list of schema names.
     if (typeof item === 'string' || item === null) return { type, schema: item };
-    const o = item as { schema?: unknown; command?: unknown; identity?: unknown };
+    const o = item as { schema?: unknown; command?: unknown; identity?: unknown; object_type?: unknown };
     return {
       type,
       schema: typeof o.schema === 'string' ? o.schema : null,
       command: typeof o.command === 'string' ? o.command : undefined,
       identity: typeof o.identity === 'string' ? o.identity : undefined,
+      ...(typeof o.object_type === 'string' ? { objectType: o.object_type } : {}),
     };
   });
   // A truncated list may have dropped the relevant entries: treat it as schema-less.

@@ -224,13 +224,41 @@ export function formatReloadLine(changes: SchemaChange[], ddl: string[], ms: num
   return `${verb} in ${Math.round(ms)} ms: ${what}${cause}`;
 }
 
-/** `ALTER TABLE forum_example.post`-style labels for the events of one reload. */
-export function ddlLabels(events: Array<{ type: string; command?: string; identity?: string }>): string[] {
+type LabelledEvent = { type: string; command?: string; identity?: string; objectType?: string; schema?: string | null };
+
+// What a drop takes with a relation (its row types, indexes, constraints, column defaults):
+// named only when no relation went in the same reload, else they repeat what the drop says.
+const dependentKinds = new Set(['type', 'index', 'table constraint', 'sequence', 'toast table', 'rule', 'trigger']);
+const relationKinds = new Set(['table', 'view', 'materialized view', 'foreign table']);
+
+/** `forum_example.post.views` as `post.views`: the schema is said once, by the reload line's context. */
+function withoutSchema(identity: string, schema: string | null | undefined): string {
+  if (!schema) return identity;
+  for (const prefix of [`${schema}.`, `"${schema.replace(/"/g, '""')}".`]) {
+    if (identity.startsWith(prefix)) return identity.slice(prefix.length);
+    const on = identity.indexOf(` on ${prefix}`);
+    if (on >= 0) return identity.slice(0, on + 4) + identity.slice(on + 4 + prefix.length);
+  }
+  return identity;
+}
+
+/**
+ * Labels for the events of one reload: `ALTER TABLE forum_example.post` for DDL, and what was
+ * dropped in words (`column post.views dropped`) for drops, whose command tag alone (ALTER
+ * TABLE) and identity (`for forum_example.post.views`, a column default) read as noise.
+ */
+export function ddlLabels(events: LabelledEvent[]): string[] {
+  const relationDropped = events.some((e) => e.type === 'drop' && relationKinds.has(e.objectType ?? ''));
   const labels = events.map((e) => {
     if (e.type === 'reconnect') return 'reconnected';
     if (e.type === 'poll') return 'catalog changed';
     if (e.type === 'manual') return 'manual reload';
     if (e.type === 'tags') return 'smart tags file changed';
+    if (e.type === 'drop' && e.objectType && e.identity) {
+      if (e.objectType === 'default value' || (relationDropped && dependentKinds.has(e.objectType))) return '';
+      const kind = e.objectType === 'table column' ? 'column' : e.objectType;
+      return `${kind} ${withoutSchema(e.identity, e.schema)} dropped`;
+    }
     return [e.command, e.identity].filter(Boolean).join(' ');
   });
   return [...new Set(labels.filter((l) => l !== ''))];

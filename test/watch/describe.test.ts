@@ -115,4 +115,28 @@ describe('formatReloadLine', () => {
       ['ALTER TABLE app.post', 'DROP TABLE app.comment', 'reconnected'],
     );
   });
+
+  it('says in words what a drop took, as our triggers report it', () => {
+    // The payloads of `alter table app.post drop column views` (views had a default) and
+    // `drop table app.c`, as the sql_drop trigger sends them.
+    const drops = (payload: object[]) => payload.map((p: any) => ({ type: 'drop', schema: p.schema, command: p.command, identity: p.identity, objectType: p.object_type }));
+    assert.deepEqual(ddlLabels([
+      ...drops([
+        { schema: 'app', command: 'ALTER TABLE', identity: 'app.post.views', object_type: 'table column' },
+        { schema: 'app', command: 'ALTER TABLE', identity: 'for app.post.views', object_type: 'default value' },
+      ]),
+      { type: 'ddl', command: 'ALTER TABLE', identity: 'app.post' },
+    ]), ['column post.views dropped', 'ALTER TABLE app.post']);
+    assert.deepEqual(ddlLabels(drops([
+      { schema: 'app', command: 'DROP TABLE', identity: 'app.c', object_type: 'table' },
+      { schema: 'app', command: 'DROP TABLE', identity: 'app.c', object_type: 'type' },
+      { schema: 'app', command: 'DROP TABLE', identity: 'app.c[]', object_type: 'type' },
+      { schema: 'app', command: 'DROP TABLE', identity: 'app.c_pkey', object_type: 'index' },
+      { schema: 'app', command: 'DROP TABLE', identity: 'c_pkey on app.c', object_type: 'table constraint' },
+    ])), ['table c dropped']);
+    assert.deepEqual(ddlLabels(drops([
+      { schema: 'My App', command: 'DROP INDEX', identity: '"My App".post_idx', object_type: 'index' },
+      { schema: 'app', command: 'ALTER TABLE', identity: 'post_check on app.post', object_type: 'table constraint' },
+    ])), ['index post_idx dropped', 'table constraint post_check on post dropped']);
+  });
 });
