@@ -1,5 +1,6 @@
-// The dev identity panel of forum-dev's GraphiQL page (watch mode only): asks the dev server to
-// sign a JWT for a chosen role and claims and puts it in GraphiQL's header editor.
+// Identity in forum-dev's GraphiQL page: the dev identity panel (watch mode with a JWT secret)
+// asks the dev server to sign a JWT for a role of the database and puts it in GraphiQL's header
+// editor; a JWT found in a result can be put there the same way (graphiql.js offers it).
 (function () {
   'use strict';
 
@@ -60,6 +61,44 @@
     });
   }
 
+  // A JWT in a result (e.g. the jwt_token `authenticate` returns), offered as the identity.
+  var JWT = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$/;
+
+  function isJwt(value) {
+    if (typeof value !== 'string' || !JWT.test(value)) return false;
+    try {
+      var header = JSON.parse(atob(value.split('.')[0].replace(/-/g, '+').replace(/_/g, '/')));
+      return !!header && typeof header.alg === 'string';
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /** The first JWT in `value` and where it is (`authenticate.jwtToken`), or null. */
+  function findJwt(value, path) {
+    path = path || [];
+    if (isJwt(value)) return { token: value, path: path.join('.') };
+    if (!value || typeof value !== 'object') return null;
+    var keys = Object.keys(value);
+    for (var i = 0; i < keys.length; i++) {
+      var found = findJwt(value[keys[i]], path.concat(Array.isArray(value) ? [] : [keys[i]]));
+      if (found) return found;
+    }
+    return null;
+  }
+
+  function loadRoles(url) {
+    return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (res) {
+      return res.json().then(function (json) {
+        if (res.ok && json && Array.isArray(json.roles)) return json.roles;
+        throw new Error((json && json.error && json.error.message) || 'HTTP ' + res.status);
+      });
+    });
+  }
+
+  // The roles are asked for once per page: they change with GRANTs, rarely while one works.
+  var roles = null;
+
   window.ForumDevIdentity = function (config, h, React, GraphiQL) {
     function IdentityIcon(props) {
       return h(
@@ -78,6 +117,24 @@
       var busyState = React.useState(false);
       var setStatus = statusState[1];
       var setBusy = busyState[1];
+      var rolesState = React.useState(roles);
+      React.useEffect(function () {
+        if (roles) return;
+        loadRoles(config.devTokenRoute).then(
+          function (list) {
+            roles = { list: list };
+            rolesState[1](roles);
+          },
+          function (err) {
+            roles = { list: [], error: err.message };
+            rolesState[1](roles);
+          }
+        );
+      }, []);
+      function pickRole(name) {
+        draft.role = name;
+        roleState[1](name);
+      }
 
       function setRole(e) {
         draft.role = e.target.value;
@@ -139,10 +196,28 @@
           type: 'text',
           value: roleState[0],
           onChange: setRole,
-          placeholder: 'e.g. forum_example_person',
+          placeholder: 'empty: the default role',
           spellCheck: false,
           autoComplete: 'off',
         }),
+        h(
+          'div',
+          { className: 'forum-dev-roles', role: 'group', 'aria-label': 'Roles of the database' },
+          !rolesState[0]
+            ? h('span', { className: 'forum-dev-roles-note' }, 'Loading the roles…')
+            : rolesState[0].error
+              ? h('span', { className: 'forum-dev-roles-note' }, 'Could not list the roles: ' + rolesState[0].error)
+              : [h('button', {
+                  key: '', type: 'button', className: 'forum-dev-role-choice' + (roleState[0] === '' ? ' active' : ''),
+                  onClick: function () { pickRole(''); }, title: 'No role claim: requests run as the default role',
+                }, 'default role')].concat(rolesState[0].list.map(function (name) {
+                  return h('button', {
+                    key: name, type: 'button', className: 'forum-dev-role-choice' + (roleState[0] === name ? ' active' : ''),
+                    onClick: function () { pickRole(name); },
+                    title: name,
+                  }, name);
+                }))
+        ),
         h('label', { htmlFor: 'forum-dev-claims' }, 'Claims (JSON)'),
         h('textarea', {
           id: 'forum-dev-claims',
@@ -166,4 +241,7 @@
 
     return { title: 'Dev identity', icon: IdentityIcon, content: IdentityPanel };
   };
+  window.ForumDevIdentity.authorizationInto = authorizationInto;
+  window.ForumDevIdentity.findJwt = findJwt;
+  window.ForumDevIdentity.showHeadersTab = showHeadersTab;
 })();

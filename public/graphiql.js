@@ -7,6 +7,7 @@
 
   // Tests and curious users can watch the page's view of the schema stream here.
   var state = {
+    offeredToken: null,
     generation: null,
     schemaFetches: 0,
     schemaApplied: 0,
@@ -48,46 +49,10 @@
     '',
   ].join('\n');
 
-  // ---- notices: a red banner for errors that persist, toasts for schema updates ----
+  // ---- notices (graphiql-notices.js): a banner for errors that persist, toasts in a dock ----
 
-  var banners = {};
-  function setBanner(kind, text) {
-    if (text) banners[kind] = text;
-    else delete banners[kind];
-    var el = document.getElementById('forum-dev-banner');
-    var kinds = Object.keys(banners);
-    el.textContent = '';
-    kinds.forEach(function (k) {
-      var line = document.createElement('div');
-      line.className = 'forum-dev-banner-line';
-      line.setAttribute('data-kind', k);
-      line.textContent = banners[k];
-      el.appendChild(line);
-    });
-    el.hidden = kinds.length === 0;
-  }
-
-  function toast(text) {
-    var box = document.getElementById('forum-dev-toasts');
-    var item = document.createElement('div');
-    item.className = 'forum-dev-toast';
-    var label = document.createElement('span');
-    label.textContent = text;
-    var close = document.createElement('button');
-    close.type = 'button';
-    close.className = 'forum-dev-toast-close';
-    close.setAttribute('aria-label', 'Dismiss');
-    close.textContent = '\u00d7';
-    var remove = function () {
-      if (item.parentNode) item.parentNode.removeChild(item);
-    };
-    close.addEventListener('click', remove);
-    item.appendChild(label);
-    item.appendChild(close);
-    box.appendChild(item);
-    while (box.children.length > 4) box.removeChild(box.firstChild);
-    setTimeout(remove, 15000);
-  }
+  var setBanner = window.ForumDevNotices.setBanner;
+  var toast = window.ForumDevNotices.toast;
 
   function describeChange(data) {
     var changes = (data && Array.isArray(data.changes) && data.changes) || [];
@@ -98,9 +63,9 @@
   }
 
   function describeError(error) {
+    // file:line:column, as editors read it (`position` is Postgres's offset into the whole file)
     var where = error.file || '';
-    if (where && error.line != null) where += ':' + error.line;
-    if (where && error.position != null) where += ':' + error.position;
+    if (where && error.line != null) where += ':' + error.line + (error.column != null ? ':' + error.column : '');
     return (where ? where + ': ' : '') + (error.message || 'schema update failed');
   }
 
@@ -124,7 +89,20 @@
   }
 
   // Headers from the header editor, kept so introspection is sent with the same identity.
-  var lastHeaders = {};
+  var lastHeaders = storedHeaders();
+
+  // The headers GraphiQL kept from the last visit (shouldPersistHeaders), so the first
+  // introspection already goes out as the same identity.
+  function storedHeaders() {
+    try {
+      var tabs = JSON.parse(window.localStorage.getItem('graphiql:tabState') || 'null');
+      var tab = tabs && tabs.tabs && tabs.tabs[tabs.activeTabIndex];
+      var text = tab && typeof tab.headers === 'string' ? tab.headers : window.localStorage.getItem('graphiql:headers');
+      return parseHeaders(text || '');
+    } catch (e) {
+      return {};
+    }
+  }
 
   function parseHeaders(text) {
     if (!text || !text.trim()) return {};
@@ -303,6 +281,36 @@
     }
   }
 
+  // ---- a JWT in a result (e.g. a jwt_token from `authenticate`): one click to send it ----
+
+  // The editors of GraphiQL, captured by a component rendered inside it (see Bridge below).
+  var editors = null;
+
+  function offerToken(body) {
+    var found = body && body.data ? window.ForumDevIdentity.findJwt(body.data) : null;
+    state.offeredToken = found;
+    if (!found) return;
+    toast('The result holds a JWT (' + found.path + ').', {
+      key: 'jwt',
+      sticky: true,
+      action: {
+        label: 'Use this token',
+        run: function () {
+          if (!editors) return false;
+          try {
+            window.ForumDevIdentity.authorizationInto(editors.headerEditor, 'Bearer ' + found.token);
+          } catch (err) {
+            toast('Could not set the Authorization header: ' + err.message);
+            return false;
+          }
+          window.ForumDevIdentity.showHeadersTab();
+          toast('Requests now send the token from ' + found.path + ' (Headers tab).');
+          return true;
+        },
+      },
+    });
+  }
+
   function fetcher(params, opts) {
     var headers = (opts && opts.headers) || {};
     lastHeaders = headers;
@@ -319,8 +327,10 @@
         },
       };
     }
-    return postJson(config.graphqlRoute, params, headers).then(function (r) {
-      return r.body;
+    return postJson(config.graphqlRoute, params, Object.assign({}, headers, explain.headers())).then(function (r) {
+      var body = explain.take(r.body);
+      offerToken(body);
+      return body;
     });
   }
 
@@ -332,8 +342,30 @@
     }
   }
 
-  var identityPlugin = config.devTokenRoute ? window.ForumDevIdentity(config, h, React, GraphiQL) : null;
-  var plugins = identityPlugin ? [identityPlugin] : [];
+  var explain = window.ForumDevExplain(config, function () {
+    render();
+  });
+
+  // Rendered inside GraphiQL (its toolbar), so it can reach the editors, and home of the
+  // Explain toggle.
+  function Bridge() {
+    editors = GraphiQL.React.useEditorContext({ nonNull: true });
+    if (!explain.allowed) return null;
+    var on = explain.isOn();
+    return h(
+      GraphiQL.React.ToolbarButton,
+      {
+        label: on ? 'Explain is on: requests show their SQL and plan (click to turn off)' : 'Explain: show the SQL and plan of each request',
+        onClick: explain.toggle,
+        className: 'forum-dev-explain-toggle' + (on ? ' active' : ''),
+        'aria-pressed': on,
+      },
+      h('span', { className: 'forum-dev-explain-label' }, 'SQL')
+    );
+  }
+
+  var plugins = [window.GraphiQLPluginExplorer.explorerPlugin({ showAttribution: false })];
+  if (config.devTokenRoute) plugins.push(window.ForumDevIdentity(config, h, React, GraphiQL));
 
   var root = window.ReactDOM.createRoot(document.getElementById('graphiql'));
   function render() {
@@ -343,9 +375,11 @@
         schema: schema,
         defaultQuery: DEFAULT_QUERY,
         isHeadersEditorEnabled: true,
-        shouldPersistHeaders: false,
+        // Headers (e.g. the Authorization a token was put in) survive a reload, as in Ruru.
+        shouldPersistHeaders: true,
         onEditHeaders: onEditHeaders,
         plugins: plugins,
+        toolbar: { additionalComponent: Bridge },
       })
     );
   }

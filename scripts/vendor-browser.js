@@ -18,12 +18,45 @@ const bundles = {
   'react-dom': ['umd/react-dom.production.min.js'],
   graphiql: ['graphiql.min.js', 'graphiql.min.css'],
   'graphql-ws': ['umd/graphql-ws.min.js'],
+  // The explorer (clickable query builder) plugin; its UMD build reads the globals React,
+  // GraphiQL.React and GraphiQL.GraphQL, so the page loads it after graphiql.
+  '@graphiql/plugin-explorer': ['dist/index.umd.js', 'dist/style.css'],
+};
+/**
+ * Packages that ship no licence file of their own: the licence texts that cover the bundle,
+ * as [package whose file holds it, what it covers]. The explorer plugin is published from the
+ * graphql/graphiql repository (MIT, the graphiql package's LICENSE) and bundles graphiql-explorer.
+ */
+const licencesFrom = {
+  '@graphiql/plugin-explorer': [
+    ['graphiql', '@graphiql/plugin-explorer (github.com/graphql/graphiql, MIT)'],
+    ['graphiql-explorer', 'graphiql-explorer, bundled in it (MIT)'],
+  ],
 };
 const licenceNames = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license'];
 
 // The source maps are not shipped, so the comments that point at them go too.
 const withoutSourceMapComment = (text) =>
   text.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n').replace(/\n?\/\*# sourceMappingURL=\S+\s*\*\/\s*$/, '\n');
+
+function licenceFile(dir) {
+  const name = licenceNames.find((n) => fs.existsSync(path.join(dir, n)));
+  return name && fs.readFileSync(path.join(dir, name), 'utf8');
+}
+
+function licenceText(pkg, dir) {
+  const own = licenceFile(dir);
+  if (own) return own;
+  const from = licencesFrom[pkg];
+  if (!from) throw new Error(`${pkg} has no licence file to ship beside its bundle`);
+  return from.map(([source, covers]) => {
+    // resolved from the package itself, which may have its own copy below it
+    const sourceDir = path.dirname(require.resolve(`${source}/package.json`, { paths: [dir, root] }));
+    const text = licenceFile(sourceDir);
+    if (!text) throw new Error(`${source} has no licence file (needed for ${pkg})`);
+    return `${covers}:\n\n${text.trim()}\n`;
+  }).join('\n');
+}
 
 /** Every file of public/vendor, by its path below it, as this script would write it. */
 function expected() {
@@ -33,9 +66,7 @@ function expected() {
     const dir = path.dirname(require.resolve(`${pkg}/package.json`, { paths: [root] }));
     const { version } = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
     const base = `${pkg}@${version}`;
-    const licence = licenceNames.find((n) => fs.existsSync(path.join(dir, n)));
-    if (!licence) throw new Error(`${pkg} has no licence file to ship beside its bundle`);
-    files.set(`${base}/LICENSE`, fs.readFileSync(path.join(dir, licence), 'utf8'));
+    files.set(`${base}/LICENSE`, licenceText(pkg, dir));
     manifest[pkg] = { version, files: [] };
     for (const rel of rels) {
       const name = path.basename(rel);

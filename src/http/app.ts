@@ -48,21 +48,21 @@ export function httpRoutes(ctx: HttpRoutesContext): HttpRoutes {
     if (devTokens) {
       router.use(devTokenRouter({
         graphqlRoute: options.graphqlRoute, sign: ctx.auth.sign!, bodySizeLimit: options.bodySizeLimit,
-        jwtRole: options.jwtRole, pool: ctx.pool,
+        jwtRole: options.jwtRole, pool: ctx.pool, schemas: options.schemas,
       }));
     }
     hooks = { ...hooks, responseHeaders: { ...hooks.responseHeaders, ...eventStreamHeaders(options.graphqlRoute) } };
   }
   const graphql = graphqlRouter(ctx.live, ctx.pool, options, hooks, ctx.documents, ctx.auth);
   router.use(graphql.router);
-  // pgSettings hooks are given the express request, so those requests go through express
-  const fastPost = hooks.pgSettings ? () => false : fastGraphqlPost(options.graphqlRoute, options.bodySizeLimit, graphql.handle);
+  // pgSettings and allowExplain functions are given the express request, so those requests go through express
+  const fastPost = hooks.pgSettings || typeof options.allowExplain === 'function' ? () => false : fastGraphqlPost(options.graphqlRoute, options.bodySizeLimit, graphql.handle);
   if (options.graphiql) {
     router.use(graphiqlRouter({
       graphqlRoute: options.graphqlRoute, graphiqlRoute: options.graphiqlRoute, watch: options.watch,
       streamRoute: options.watch ? `${options.graphqlRoute}/stream` : undefined,
       subscriptionsUrl: ctx.sockets ? options.graphqlRoute : undefined,
-      devTokens,
+      devTokens, allowExplain: options.allowExplain,
     }));
   }
   return {

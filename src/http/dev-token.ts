@@ -24,6 +24,8 @@ export interface DevTokenOptions {
   jwtRole: string[];
   /** The server's pool: its role decides which roles may be signed. */
   pool: Pool;
+  /** The API's schemas: the roles offered are those that may use one of them. */
+  schemas: string[];
 }
 
 export function devTokenPath(graphqlRoute: string): string {
@@ -118,10 +120,26 @@ export function devTokenRouter(options: DevTokenOptions): express.Router {
     for (const name of res.getHeaderNames()) if (name.startsWith('access-control-')) res.removeHeader(name);
     const why = refusal(req);
     if (why) return deny(res, 403, why);
-    if (!req.is('application/json')) return deny(res, 415, 'send the request as Content-Type: application/json');
+    if (req.method === 'POST' && !req.is('application/json')) return deny(res, 415, 'send the request as Content-Type: application/json');
     next();
   };
-  router.all(route, guard, (req, res, next) => (req.method === 'POST' ? next() : (res.set('Allow', 'POST'), deny(res, 405, 'use POST'))));
+  router.all(route, guard, (req, res, next) => (req.method === 'POST' || req.method === 'GET'
+    ? next() : (res.set('Allow', 'GET, POST'), deny(res, 405, 'use POST to sign a token, GET to list the roles'))));
+  // The roles the identity panel offers: those a token may be signed for (the connection can
+  // become them) that may use one of the API's schemas; the connection's own login role last.
+  router.get(route, async (_req: Request, res: Response) => {
+    try {
+      const { rows } = await options.pool.query<{ name: string }>(
+        `select r.rolname as name from pg_catalog.pg_roles r
+          where pg_catalog.pg_has_role(current_user, r.oid, 'member') and r.rolname !~ '^pg_'
+            and exists (select 1 from pg_catalog.pg_namespace n
+                         where n.nspname = any($1::text[]) and pg_catalog.has_schema_privilege(r.oid, n.oid, 'USAGE'))
+          order by r.rolcanlogin, r.rolname limit 50`, [options.schemas]);
+      res.set('Cache-Control', 'no-store').json({ roles: rows.map((r) => r.name) });
+    } catch (e) {
+      deny(res, 503, `could not list the roles from the database: ${(e as Error).message}`);
+    }
+  });
   router.post(route, express.json({ limit: options.bodySizeLimit }), async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as { role?: unknown; claims?: unknown };
     const claims = body.claims ?? {};

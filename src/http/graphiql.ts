@@ -17,6 +17,11 @@ export interface GraphiqlRouterOptions {
   subscriptionsUrl?: string;
   /** Show the dev identity panel, which POSTs to `<graphqlRoute>/dev-token`. */
   devTokens?: boolean;
+  /**
+   * Offer the Explain toggle (v4's `allowExplain`): true, or decided per page request as the
+   * GraphQL route decides per request (a function of the request).
+   */
+  allowExplain?: boolean | ((req: express.Request) => boolean | Promise<boolean>);
 }
 
 /** Page configuration handed to public/graphiql.js. */
@@ -26,6 +31,8 @@ export interface GraphiqlPageConfig {
   subscriptionsUrl: string | null;
   devTokenRoute: string | null;
   watch: boolean;
+  /** Whether the GraphQL route answers `X-PostGraphile-Explain: on` with the SQL and its plans. */
+  allowExplain: boolean;
 }
 
 export const ASSETS_PREFIX = '/_forum-dev/assets';
@@ -51,6 +58,9 @@ function publicDir(): string {
 const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
 
+/** The page's own files in public/, served as they are. */
+const PAGE_FILES = ['graphiql.js', 'graphiql-identity.js', 'graphiql-notices.js', 'graphiql-explain.js', 'graphiql.css'];
+
 /** URL path (below ASSETS_PREFIX) -> file, built once per router. */
 function assetTable(pub: string): Map<string, Asset> {
   const table = new Map<string, Asset>();
@@ -63,9 +73,9 @@ function assetTable(pub: string): Map<string, Asset> {
       table.set(`/${rel}`, { file: path.join(vendorDir, rel), type: name.endsWith('.css') ? CSS : JS, immutable: true });
     }
   }
-  table.set('/graphiql.js', { file: path.join(pub, 'graphiql.js'), type: JS, immutable: false });
-  table.set('/graphiql-identity.js', { file: path.join(pub, 'graphiql-identity.js'), type: JS, immutable: false });
-  table.set('/graphiql.css', { file: path.join(pub, 'graphiql.css'), type: CSS, immutable: false });
+  for (const name of PAGE_FILES) {
+    table.set(`/${name}`, { file: path.join(pub, name), type: name.endsWith('.css') ? CSS : JS, immutable: false });
+  }
   return table;
 }
 
@@ -94,6 +104,7 @@ export function pageConfig(opts: GraphiqlRouterOptions): GraphiqlPageConfig {
     subscriptionsUrl: opts.subscriptionsUrl ?? null,
     devTokenRoute: opts.devTokens ? `${opts.graphqlRoute.replace(/\/$/, '')}/dev-token` : null,
     watch: opts.watch,
+    allowExplain: opts.allowExplain === true,
   };
 }
 
@@ -105,8 +116,12 @@ function renderPage(template: string, table: Map<string, Asset>, config: Graphiq
     GRAPHIQL_JS: assetUrl(table, 'graphiql', 'graphiql.min.js'),
     GRAPHIQL_CSS: assetUrl(table, 'graphiql', 'graphiql.min.css'),
     GRAPHQL_WS_JS: assetUrl(table, 'graphql-ws', 'graphql-ws.min.js'),
+    EXPLORER_JS: assetUrl(table, '@graphiql/plugin-explorer', 'index.umd.js'),
+    EXPLORER_CSS: assetUrl(table, '@graphiql/plugin-explorer', 'style.css'),
     PAGE_JS: `${ASSETS_PREFIX}/graphiql.js`,
     IDENTITY_JS: `${ASSETS_PREFIX}/graphiql-identity.js`,
+    NOTICES_JS: `${ASSETS_PREFIX}/graphiql-notices.js`,
+    EXPLAIN_JS: `${ASSETS_PREFIX}/graphiql-explain.js`,
     PAGE_CSS: `${ASSETS_PREFIX}/graphiql.css`,
   };
   // A function replacer so `$` in values is never treated as a replacement pattern.
@@ -119,23 +134,31 @@ export function graphiqlRouter(opts: GraphiqlRouterOptions): express.Router {
   const config = pageConfig(opts);
   const templatePath = path.join(pub, 'graphiql.html');
   // The page is rendered per request in watch mode so edits to public/ show up on reload.
-  let cached: string | undefined;
-  const page = () => {
-    if (cached && !opts.watch) return cached;
-    cached = renderPage(fs.readFileSync(templatePath, 'utf8'), table, config);
-    return cached;
+  const cached = new Map<boolean, string>();
+  const page = (allowExplain: boolean) => {
+    let text = cached.get(allowExplain);
+    if (text && !opts.watch) return text;
+    text = renderPage(fs.readFileSync(templatePath, 'utf8'), table, { ...config, allowExplain });
+    cached.set(allowExplain, text);
+    return text;
   };
-  page(); // fail at startup, not on the first request, if the template is missing
+  page(config.allowExplain); // fail at startup, not on the first request, if the template is missing
 
   const router = express.Router();
-  router.get(opts.graphiqlRoute, (_req, res) => {
+  router.get(opts.graphiqlRoute, async (req, res, next) => {
+    let allowExplain = config.allowExplain;
+    try {
+      if (typeof opts.allowExplain === 'function') allowExplain = !!(await opts.allowExplain(req));
+    } catch (e) {
+      return next(e);
+    }
     res.set({
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'same-origin',
     });
-    res.send(page());
+    res.send(page(allowExplain));
   });
   router.get(`${ASSETS_PREFIX}/*asset`, (req, res, next) => {
     const asset = table.get(req.path.slice(ASSETS_PREFIX.length));
