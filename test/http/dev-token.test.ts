@@ -1,7 +1,7 @@
 // The watch-mode dev-token route against real servers on a real forum database: who may mint
 // (loopback, this server's Host and Origin, no CORS), for which roles, for how long, and the
 // servers that refuse what it signed (no --watch) over HTTP and WebSocket. GraphiQL's identity
-// panel is driven in a real browser against the real route.
+// panel is driven in a real browser against the real route in test/http/graphiql.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,7 +10,6 @@ import { createClient } from 'graphql-ws';
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import WebSocket from 'ws';
-import { CHROMIUM, hasChromium, launchChromium } from '../helpers/browser';
 import { uniqueName } from '../helpers/db';
 import { createForumDb, startOurs, JWT_SECRET, type ForumDb, type OurServer } from '../e2e/setup';
 import { DEV_TOKEN_LIFETIME, devTokenState, isLoopbackHost } from '../../src/http/dev-token';
@@ -143,6 +142,27 @@ test('only roles the server\'s connection can become are signed', async () => {
   assert.equal(viaClaims.status, 403);
 });
 
+test('GET lists the roles the panel offers: those the connection may become that may use the API\'s schemas', async () => {
+  const r = await request('GET', '/graphql/dev-token', { host: `127.0.0.1:${port}` });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.headers['cache-control'], 'no-store');
+  const roles = r.body.roles as string[];
+  // (roles are the cluster's, shared with other tests: only this database's forum roles are known)
+  const at = (name: string) => roles.indexOf(name);
+  assert.ok(at('forum_example_anonymous') >= 0 && at('forum_example_anonymous') < at('forum_example_person'), roles.join());
+  // the login role the server connects as comes after the roles JWTs usually name
+  assert.ok(at('forum_example_postgraphile') > at('forum_example_person'), roles.join());
+  for (const never of [outsider, 'postgres']) assert.ok(!roles.includes(never), never);
+  assert.ok(!roles.some((name) => name.startsWith('pg_')), roles.join());
+  // The same guard as for minting: another site cannot read the list.
+  const foreign = await request('GET', '/graphql/dev-token', { host: `127.0.0.1:${port}`, origin: 'http://evil.example' });
+  assert.equal(foreign.status, 403);
+  assert.equal(foreign.body.roles, undefined);
+  const put = await request('PUT', '/graphql/dev-token', own(), {});
+  assert.equal(put.status, 405);
+  assert.equal(put.headers.allow, 'GET, POST');
+});
+
 test('a client cannot extend the lifetime', async () => {
   const far = await mint({ role: 'forum_example_person', claims: { exp: 99_999_999_999 } });
   assert.equal(far.status, 400);
@@ -192,36 +212,6 @@ test('only loopback binds serve the route unless explicitly exposed', () => {
   assert.match(exposed.note!, /0\.0\.0\.0.*--dangerously-expose-dev-tokens/);
   assert.deepEqual(devTokenState({ ...base, host: '0.0.0.0', dangerouslyExposeDevTokens: true }), { on: true });
   assert.equal(devTokenState({ ...base, watch: false }).on, false);
-});
-
-test('GraphiQL\'s identity panel gets a token from the real route and runs as that person', async (t) => {
-  if (!hasChromium()) {
-    t.skip(`no chromium at ${CHROMIUM}`);
-    return;
-  }
-  const browser = await launchChromium(CHROMIUM);
-  try {
-    const page = await browser.newPage();
-    await page.goto(`${watch.server.url}/graphiql`);
-    await page.waitForFunction(() => (window as any).__forumDev?.schemaApplied >= 1);
-    await page.click('button[aria-label="Show Dev identity"]');
-    await page.fill('#forum-dev-role', 'forum_example_person');
-    await page.fill('#forum-dev-claims', '{"person_id": 2}');
-    await page.click('button:text-is("Use this identity")');
-    await page.waitForSelector('.forum-dev-identity-ok');
-    const header = await page.evaluate(() =>
-      (document.querySelector('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror') as any).CodeMirror.getValue() as string);
-    const token = JSON.parse(header!).Authorization.slice('Bearer '.length);
-    const me = await graphql(watch.url, '{ currentPerson { id } }', token);
-    assert.deepEqual(me.body, { data: { currentPerson: { id: 2 } } });
-    // A role the connection cannot become is reported in the panel.
-    await page.fill('#forum-dev-role', outsider);
-    await page.click('button:text-is("Use this identity")');
-    await page.waitForSelector('.forum-dev-identity-error');
-    assert.match(await page.locator('.forum-dev-identity-error').innerText(), new RegExp(`cannot become role '${outsider}'`));
-  } finally {
-    await browser.close();
-  }
 });
 
 test('a server on a host not known to be loopback serves no dev-token route unless exposed on purpose', async (t) => {

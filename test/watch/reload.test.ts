@@ -1,14 +1,14 @@
 // Watch mode end to end: a real server on a fresh forum database, DDL through pg, the SSE
-// stream read over real HTTP, and --watch-sql files on disk.
+// stream read over real HTTP, and --watch-sql files on disk. (GraphiQL's side of it runs in
+// Chromium in test/http/graphiql.test.ts.)
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
-import { CHROMIUM, launchChromium } from '../helpers/browser';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { defaultOptions, type Options } from '../../src/options';
 import { createServer, type RunningServer } from '../../src/server';
@@ -262,34 +262,5 @@ test('a role that cannot create event triggers gets one warning and polling', as
     await admin.query(`drop role if exists ${role}`).catch(() => undefined);
     await admin.end();
     await dropDatabase(name);
-  }
-});
-
-test('GraphiQL shows a DDL change live', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`no chromium at ${CHROMIUM}`);
-    return;
-  }
-  const s = await createServer(options({ graphiql: true, watchSql: [] }), { log: () => undefined });
-  const browser = await launchChromium(CHROMIUM);
-  try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    await page.goto(`${s.url}/graphiql`);
-    await page.waitForFunction(() => (window as any).__forumDev.schemaApplied >= 1 && (window as any).__forumDev.streamOpen);
-    await page.click('button[aria-label="Show Documentation Explorer"]');
-    await page.click('.graphiql-doc-explorer a:text-is("Query")');
-    await page.waitForSelector('.graphiql-doc-explorer-content :text("allPosts")');
-    assert.equal(await page.locator('.graphiql-doc-explorer-content :text("allBrowserNotes")').count(), 0);
-    await db.query('create table forum_example.browser_note (id serial primary key, body text)');
-    await page.waitForFunction(
-      () => ((window as any).__forumDev.lastChange?.changes ?? []).includes('+ type BrowserNote'),
-      undefined, { timeout: 5000 },
-    );
-    await page.waitForSelector('.graphiql-doc-explorer-content :text("allBrowserNotes")', { timeout: 5000 });
-    const state = await page.evaluate(() => ({ ...(window as any).__forumDev }));
-    assert.equal(state.generation, s.live.current().generation);
-  } finally {
-    await browser.close();
-    await s.close();
   }
 });
