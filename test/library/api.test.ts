@@ -244,6 +244,8 @@ async function postJson(url: string, body: unknown, headers: Record<string, stri
 test('postgraphile() middleware serves GraphQL and GraphiQL inside an existing express app', async () => {
   const mw: PostGraphileMiddleware = postgraphile(db.appUrl, ['users_schema', 'posts_schema'], {
     pgDefaultRole: 'postgraphile_user', jwtSecret: JWT_SECRET, disableQueryLog: true,
+    // v4's allowExplain as a function of the (express) request
+    allowExplain: (req) => req.headers['x-dev'] === '1',
   });
   const app = express();
   app.get('/health', (_req, res) => { res.send('app route'); });
@@ -259,6 +261,12 @@ test('postgraphile() middleware serves GraphQL and GraphiQL inside an existing e
       const nodes = (carol.body as any).data.allPosts.nodes;
       assert.equal(nodes.length, 3);
       assert.ok(nodes.every((n: any) => n.author.id === 27));
+      const asCarol = { authorization: `Bearer ${token({ user_id: 27 })}`, 'x-postgraphile-explain': 'on' };
+      const explained = (await postJson(url, query, { ...asCarol, 'x-dev': '1' })).body as any;
+      assert.deepEqual(explained.data, (carol.body as any).data);
+      assert.equal(explained.explain.length, 1);
+      assert.match(explained.explain[0].plan, /posts?\b/);
+      assert.equal(((await postJson(url, query, asCarol)).body as any).explain, undefined);
       const bad = await postJson(url, query, { authorization: 'Bearer nope' });
       assert.equal(bad.status, 403);
       const page = await fetch(`${url}/graphiql`);
