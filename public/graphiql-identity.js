@@ -87,6 +87,36 @@
     return null;
   }
 
+  /**
+   * When `body` holds a JWT, a notice (through `toast`) offers it as the Authorization header
+   * of the current tab, in one click. Returns what was found, or null.
+   */
+  function offerToken(body, editors, toast) {
+    var found = body && body.data ? findJwt(body.data) : null;
+    if (!found) return null;
+    toast('The result holds a JWT (' + found.path + ').', {
+      key: 'jwt',
+      sticky: true,
+      action: {
+        label: 'Use this token',
+        run: function () {
+          var e = editors();
+          if (!e) return false;
+          try {
+            authorizationInto(e.headerEditor, 'Bearer ' + found.token);
+          } catch (err) {
+            toast('Could not set the Authorization header: ' + err.message);
+            return false;
+          }
+          showHeadersTab();
+          toast('Requests now send the token from ' + found.path + ' (Headers tab).');
+          return true;
+        },
+      },
+    });
+    return found;
+  }
+
   function loadRoles(url) {
     return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (res) {
       return res.json().then(function (json) {
@@ -241,7 +271,5 @@
 
     return { title: 'Dev identity', icon: IdentityIcon, content: IdentityPanel };
   };
-  window.ForumDevIdentity.authorizationInto = authorizationInto;
-  window.ForumDevIdentity.findJwt = findJwt;
-  window.ForumDevIdentity.showHeadersTab = showHeadersTab;
+  window.ForumDevIdentity.offerToken = offerToken;
 })();

@@ -281,35 +281,8 @@
     }
   }
 
-  // ---- a JWT in a result (e.g. a jwt_token from `authenticate`): one click to send it ----
-
   // The editors of GraphiQL, captured by a component rendered inside it (see Bridge below).
   var editors = null;
-
-  function offerToken(body) {
-    var found = body && body.data ? window.ForumDevIdentity.findJwt(body.data) : null;
-    state.offeredToken = found;
-    if (!found) return;
-    toast('The result holds a JWT (' + found.path + ').', {
-      key: 'jwt',
-      sticky: true,
-      action: {
-        label: 'Use this token',
-        run: function () {
-          if (!editors) return false;
-          try {
-            window.ForumDevIdentity.authorizationInto(editors.headerEditor, 'Bearer ' + found.token);
-          } catch (err) {
-            toast('Could not set the Authorization header: ' + err.message);
-            return false;
-          }
-          window.ForumDevIdentity.showHeadersTab();
-          toast('Requests now send the token from ' + found.path + ' (Headers tab).');
-          return true;
-        },
-      },
-    });
-  }
 
   function fetcher(params, opts) {
     var headers = (opts && opts.headers) || {};
@@ -329,7 +302,10 @@
     }
     return postJson(config.graphqlRoute, params, Object.assign({}, headers, explain.headers())).then(function (r) {
       var body = explain.take(r.body);
-      offerToken(body);
+      // a JWT in the result (e.g. `authenticate`'s jwtToken) is offered as the Authorization header
+      state.offeredToken = window.ForumDevIdentity.offerToken(body, function () {
+        return editors;
+      }, toast);
       return body;
     });
   }
