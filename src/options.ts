@@ -93,6 +93,11 @@ export interface Options extends Limits {
    * request. For development: plans tell a client about the database.
    */
   allowExplain: boolean | ((req: IncomingMessage) => boolean | Promise<boolean>);
+  /**
+   * v4's `enhanceGraphiql` (which v4 requires beside `allowExplain`): forum-dev's GraphiQL is
+   * always the enhanced one (explorer, headers kept, Explain), so this changes nothing.
+   */
+  enhanceGraphiql: boolean;
 }
 
 export const defaultOptions: Options = {
@@ -127,6 +132,7 @@ export const defaultOptions: Options = {
   appendPlugins: [],
   graphileBuildOptions: {},
   allowExplain: false,
+  enhanceGraphiql: true,
 };
 
 /**

@@ -110,6 +110,8 @@ export const flagSpecs: FlagSpec[] = [
     value: true, help: 'do not log each query' },
   { key: 'allowExplain', long: 'allow-explain', env: 'FORUM_DEV_ALLOW_EXPLAIN', kind: 'bool', value: true,
     help: 'answer X-PostGraphile-Explain: on with the SQL and EXPLAIN plans, shown in GraphiQL (development only)' },
+  { key: 'enhanceGraphiql', long: 'enhance-graphiql', env: 'FORUM_DEV_ENHANCE_GRAPHIQL', kind: 'bool', value: true,
+    help: 'accepted for v4 scripts (v4 needs it with --allow-explain): GraphiQL here always has the explorer and headers' },
   { key: 'extendedErrors', long: 'extended-errors', env: 'FORUM_DEV_EXTENDED_ERRORS', kind: 'list', arg: 'LIST',
     help: 'PostgreSQL error fields added to GraphQL errors, e.g. hint,detail,errcode' },
   { key: 'showErrorStack', long: 'show-error-stack', env: 'FORUM_DEV_SHOW_ERROR_STACK', kind: 'errorStack',
@@ -154,7 +156,7 @@ export const v4FlagsNotTaken: Record<string, string> = {
   'enable-query-batching': '', 'jwt-verify-issuer': '', 'jwt-verify-subject': '', 'jwt-verify-id': '',
   'jwt-verify-clock-tolerance': '', 'jwt-verify-ignore-expiration': '', 'jwt-verify-ignore-not-before': '',
   websockets: '', 'websocket-operations': '', 'read-cache': '', 'write-cache': '',
-  'prepend-plugins': '', 'skip-plugins': '', plugins: '', 'enhance-graphiql': '',
+  'prepend-plugins': '', 'skip-plugins': '', plugins: '',
 };
 
 export function v4FlagRefusal(name: string): string | undefined {

@@ -37,6 +37,8 @@ after(async () => {
 test('--allow-explain is v4\'s flag and sets allowExplain', () => {
   assert.equal(parseOptions(['--allow-explain', '-c', 'postgres://x/y'], {}, process.cwd()).allowExplain, true);
   assert.equal(parseOptions(['-c', 'postgres://x/y'], {}, process.cwd()).allowExplain, false);
+  // v4 refuses --allow-explain without --enhance-graphiql (or --disable-graphiql): its scripts pass both.
+  assert.equal(parseOptions(['--allow-explain', '--enhance-graphiql', '-c', 'postgres://x/y'], {}, process.cwd()).allowExplain, true);
 });
 
 test('no explain without --allow-explain, nor without the header, nor with another value', async () => {
