@@ -7,6 +7,56 @@
 
   var STORAGE_KEY = 'forum-dev:explain';
 
+  // Clauses that start a line of their own, in a statement or a subquery (not inside a call
+  // such as `extract(epoch from x)` or `over (order by x)`).
+  var CLAUSE = /^(select|from|where|group by|having|order by|limit|offset|returning|values|union all|union|left join|inner join|join|on conflict|set)$/i;
+
+  /**
+   * The statement one clause a line, subqueries indented by depth, for reading. Quoted text
+   * ('...' and "...") is copied as it is; only the spaces between tokens change.
+   */
+  function formatSql(sql) {
+    var tokens = sql.match(/'(?:[^']|'')*'?|"(?:[^"]|"")*"?|\s+|[A-Za-z_][A-Za-z0-9_$]*|[()]|[^\sA-Za-z_()'"]+/g) || [];
+    var out = '';
+    var stack = []; // per open parenthesis: does it hold a query?
+    var depth = 0; // open parentheses that hold a query
+    var line = function () {
+      out = out.replace(/ +$/, '') + '\n' + new Array(depth + 1).join('  ');
+    };
+    var next = function (i) {
+      for (var j = i; j < tokens.length; j++) if (!/^\s+$/.test(tokens[j])) return tokens[j];
+      return '';
+    };
+    for (var i = 0; i < tokens.length; i++) {
+      var t = tokens[i];
+      if (/^\s+$/.test(t)) {
+        if (out && !/[\s(]$/.test(out)) out += ' ';
+      } else if (t === '(') {
+        var query = /^(select|with|insert|update|delete)$/i.test(next(i + 1));
+        stack.push(query);
+        out += '(';
+        if (query) {
+          depth++;
+          line();
+        }
+      } else if (t === ')') {
+        if (stack.pop()) {
+          depth--;
+          line();
+          out += ')';
+        } else {
+          out = out.replace(/ +$/, '') + ')';
+        }
+      } else {
+        var inQuery = stack.length === 0 || stack[stack.length - 1];
+        var clause = /^[A-Za-z]+$/.test(t) && (CLAUSE.test(t) || CLAUSE.test(t + ' ' + next(i + 1)));
+        if (inQuery && clause && out && !/\n *$/.test(out)) line();
+        out += t;
+      }
+    }
+    return out.trim();
+  }
+
   window.ForumDevExplain = function (config, onChange) {
     var allowed = !!config.allowExplain;
     var on = false;
@@ -54,7 +104,7 @@
         section.className = 'forum-dev-explain-entry';
         section.appendChild(text('h3', null, last.length > 1 ? 'Statement ' + (i + 1) + ' of ' + last.length : 'Statement'));
         section.appendChild(text('h4', null, 'SQL'));
-        section.appendChild(text('pre', 'forum-dev-explain-sql', String(entry.query)));
+        section.appendChild(text('pre', 'forum-dev-explain-sql', formatSql(String(entry.query))));
         section.appendChild(text('h4', null, 'Plan'));
         section.appendChild(text('pre', 'forum-dev-explain-plan', String(entry.plan)));
         pane.appendChild(section);
@@ -74,6 +124,7 @@
 
     render();
     return {
+      formatSql: formatSql,
       allowed: allowed,
       isOn: function () {
         return on;
