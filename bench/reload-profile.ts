@@ -24,11 +24,11 @@ async function main(): Promise<void> {
     const pool = new Pool({ connectionString: url, max: 2 });
     const opts = schemaOptions(resolveOptions({ ...defaultOptions, connection: url, schemas: ['wide'] }));
     const t: Record<string, number[]> = { introspect: [], build: [], diff: [] };
-    let prev = makeSnapshot(await introspect(pool, opts.schemas, opts.tagsFile), opts, 1);
+    let prev = makeSnapshot(await introspect(pool, opts.schemas, opts), opts, 1);
     for (let i = 0; i < 30; i++) {
       await pool.query(`alter table wide.entity_150 add column p_${i} int`);
       let t0 = performance.now();
-      const model = await introspect(pool, opts.schemas, opts.tagsFile);
+      const model = await introspect(pool, opts.schemas, opts);
       t.introspect.push(performance.now() - t0);
       t0 = performance.now();
       const next = makeSnapshot(model, opts, prev.generation + 1);

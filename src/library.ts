@@ -21,8 +21,15 @@ import { exportSchema } from './watch/export';
 import { loadSnapshot, startWatchMode, type WatchMode } from './watch/reload';
 import { pluginNames, SIMPLIFY_INFLECTOR } from './plugins';
 import { simplifyOptionsFrom } from './schema/inflection-simplify';
+import {
+  buildOptionToggles, checkLegacyRelations, defaultV4SchemaOptions, type V4SchemaOptions,
+} from './schema/v4-options';
 
-export interface SchemaBuildOptions {
+/** v4's postgraphile-core options that change the schema (see schema/v4-options.ts). */
+type CoreSchemaOptions = Pick<V4SchemaOptions, 'classicIds' | 'ignoreIndexes' | 'includeExtensionResources'
+  | 'usePartitionedParent' | 'legacyRelations' | 'legacyJsonUuid' | 'enableTags'>;
+
+export interface SchemaBuildOptions extends CoreSchemaOptions {
   /** JSON and JSONB as JSON values rather than JSON text. */
   dynamicJson?: boolean;
   /** Signs tokens of the JWT type (v4: `pgJwtSecret` / `jwtSecret`). */
@@ -37,7 +44,7 @@ export interface SchemaBuildOptions {
   ignoreRBAC?: boolean;
   ignoreRbac?: boolean;
   simpleCollections?: 'omit' | 'both' | 'only';
-  /** Accepted for v4 compatibility; function argument nullability is not changed by it. */
+  /** Arguments without defaults are required for every function (also read from `graphileBuildOptions`). */
   pgStrictFunctions?: boolean;
   /** v4's `setofFunctionsContainNulls` (default true). */
   setofFunctionsContainNulls?: boolean;
@@ -56,7 +63,19 @@ export interface SchemaBuildOptions {
 
 const schemaBuildKeys = new Set(['dynamicJson', 'pgJwtSecret', 'jwtSecret', 'pgJwtTypeIdentifier', 'jwtPgTypeIdentifier',
   'jwtTokenIdentifier', 'disableDefaultMutations', 'ignoreRBAC', 'ignoreRbac', 'simpleCollections', 'pgStrictFunctions',
-  'setofFunctionsContainNulls', 'simpleSubscriptions', 'live', 'subscriptions', 'preparedStatements', 'appendPlugins', 'graphileBuildOptions', 'tagsFile']);
+  'setofFunctionsContainNulls', 'simpleSubscriptions', 'live', 'subscriptions', 'preparedStatements', 'appendPlugins', 'graphileBuildOptions', 'tagsFile',
+  'classicIds', 'ignoreIndexes', 'includeExtensionResources', 'usePartitionedParent', 'legacyRelations', 'legacyJsonUuid', 'enableTags']);
+
+/** The v4 schema options given to createPostGraphileSchema, checked as v4 checks them. */
+function v4SchemaOptionsOf(o: SchemaBuildOptions): V4SchemaOptions {
+  const out: V4SchemaOptions = { ...buildOptionToggles(o.graphileBuildOptions ?? {}) };
+  if (o.pgStrictFunctions !== undefined) out.pgStrictFunctions = o.pgStrictFunctions;
+  for (const key of ['classicIds', 'ignoreIndexes', 'includeExtensionResources', 'usePartitionedParent', 'legacyJsonUuid', 'enableTags'] as const) {
+    if (o[key] !== undefined) out[key] = !!o[key];
+  }
+  if (o.legacyRelations !== undefined) out.legacyRelations = checkLegacyRelations(o.legacyRelations, 'createPostGraphileSchema()');
+  return out;
+}
 
 async function withPool<T>(connection: string | Pool, fn: (pool: Pool) => Promise<T>): Promise<T> {
   if (typeof connection !== 'string') return fn(connection);
@@ -101,8 +120,10 @@ export async function createPostGraphileSchema(
     live: options.live,
     simplifyInflector: pluginNames(options.appendPlugins ?? []).includes(SIMPLIFY_INFLECTOR)
       ? simplifyOptionsFrom(options.graphileBuildOptions ?? {}) : undefined,
+    ...defaultV4SchemaOptions,
+    ...v4SchemaOptionsOf(options),
   };
-  const model = await withPool(connection, (pool) => introspect(pool, built.schemas, options.tagsFile));
+  const model = await withPool(connection, (pool) => introspect(pool, built.schemas, { ...built, tagsFile: options.tagsFile }));
   const schema = buildGraphQLSchema(model, built);
   return attachResolvers(schema, model, { dynamicJson: built.dynamicJson, jwtSecret: options.pgJwtSecret ?? options.jwtSecret, preparedStatements: options.preparedStatements });
 }
@@ -208,6 +229,8 @@ export function middlewareOptions(connection: string | undefined, schemas: strin
     throw refusal('postgraphile', refused);
   }
   if (o.appendPlugins) ours.appendPlugins = pluginNames(o.appendPlugins);
+  if (o.legacyRelations !== undefined) checkLegacyRelations(o.legacyRelations, 'postgraphile()');
+  buildOptionToggles(o.graphileBuildOptions ?? {});
   return resolveOptions({ ...defaultOptions, ...v4, ...ours, connection, schemas: schemaList(schemas) });
 }
 

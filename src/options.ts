@@ -6,6 +6,7 @@ import type { SchemaOptions } from './schema/build';
 import { defaultLimits, type Limits } from './execute/limits';
 import { simplifyOptionsFrom } from './schema/inflection-simplify';
 import { SIMPLIFY_INFLECTOR } from './plugins';
+import { buildOptionToggles, defaultV4SchemaOptions, type LegacyRelations } from './schema/v4-options';
 
 /** Options; the document limits (depth, cost, page size, ...) are described in execute/limits.ts. */
 export interface Options extends Limits {
@@ -98,6 +99,17 @@ export interface Options extends Limits {
    * always the enhanced one (explorer, headers kept, Explain), so this changes nothing.
    */
   enhanceGraphiql: boolean;
+  /** v4's schema options (`--classic-ids`, `--no-ignore-indexes`, ...): see schema/v4-options.ts. */
+  classicIds: boolean;
+  ignoreIndexes: boolean;
+  includeExtensionResources: boolean;
+  usePartitionedParent: boolean;
+  legacyRelations: LegacyRelations;
+  legacyJsonUuid: boolean;
+  /** Smart comments read as tags (v4's `enableTags`, library only). */
+  enableTags: boolean;
+  /** v4's `--sort-export`: exported SDL and JSON sorted by name. */
+  sortExport: boolean;
 }
 
 export const defaultOptions: Options = {
@@ -133,6 +145,8 @@ export const defaultOptions: Options = {
   graphileBuildOptions: {},
   allowExplain: false,
   enhanceGraphiql: true,
+  ...defaultV4SchemaOptions,
+  sortExport: false,
 };
 
 /**
@@ -159,6 +173,10 @@ export function schemaOptions(options: Options): SchemaOptions {
     setofFunctionsContainNulls: o.setofFunctionsContainNulls,
     tagsFile: o.tagsFile,
     simplifyInflector: o.appendPlugins.includes(SIMPLIFY_INFLECTOR) ? simplifyOptionsFrom(o.graphileBuildOptions) : undefined,
+    classicIds: o.classicIds, ignoreIndexes: o.ignoreIndexes, includeExtensionResources: o.includeExtensionResources,
+    usePartitionedParent: o.usePartitionedParent, legacyRelations: o.legacyRelations, legacyJsonUuid: o.legacyJsonUuid,
+    enableTags: o.enableTags,
+    ...buildOptionToggles(o.graphileBuildOptions),
   };
 }
 

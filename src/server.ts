@@ -57,7 +57,7 @@ export function schemaWarnings(snapshot: Snapshot, options: Options): string[] {
   }
   const { schema } = snapshot;
   const fields = [
-    ...Object.keys(schema.getQueryType()?.getFields() ?? {}).filter((f) => !['query', 'nodeId', 'node'].includes(f)),
+    ...Object.keys(schema.getQueryType()?.getFields() ?? {}).filter((f) => !['query', 'nodeId', 'id', 'node'].includes(f)),
     ...Object.keys(schema.getMutationType()?.getFields() ?? {}),
   ];
   if (fields.length === 0) {

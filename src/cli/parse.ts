@@ -8,6 +8,7 @@ import { defaultOptions, resolveOptions, type Options } from '../options';
 import { findLong, findShort, flagSpecs, v4FlagRefusal, type FlagSpec } from './flags';
 import { PluginError, pluginNames } from '../plugins';
 import { readRcFile } from './rc';
+import { buildOptionToggles } from '../schema/v4-options';
 
 export class OptionsError extends Error {
   override name = 'OptionsError';
@@ -97,6 +98,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     options.appendPlugins = rc.appendPlugins;
   }
   if (rc.graphileBuildOptions) options.graphileBuildOptions = rc.graphileBuildOptions;
+  try {
+    buildOptionToggles(options.graphileBuildOptions);
+  } catch (e) {
+    throw new OptionsError((e as Error).message);
+  }
   if (options.tagsFile === undefined && fs.existsSync(path.join(cwd, 'postgraphile.tags.json5'))) {
     options.tagsFile = 'postgraphile.tags.json5';
   }
@@ -253,6 +259,9 @@ function validateString(spec: FlagSpec, value: string, where: string): unknown {
       return value;
     case 'simpleCollections':
       if (!['omit', 'both', 'only'].includes(value)) throw new OptionsError(`${where} must be omit, both or only, not '${value}'`);
+      return value;
+    case 'legacyRelations':
+      if (!['omit', 'deprecated', 'only'].includes(value)) throw new OptionsError(`${where} must be omit, deprecated or only, not '${value}'`);
       return value;
     case 'host':
       if (value.trim() === '') throw new OptionsError(`${where} needs a host name`);

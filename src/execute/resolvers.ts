@@ -70,7 +70,7 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
   });
 
   // Node ids name a table by its alias; the schema recorded the row type of each.
-  const { nodeByAlias } = schemaPlan(schema);
+  const { nodeByAlias, nodeIdField } = schemaPlan(schema);
   const typeNameOfNodeId = (nodeId: unknown): string | undefined => {
     try {
       return nodeByAlias.get(decodeNodeId(String(nodeId)).alias)?.typeName;
@@ -109,7 +109,7 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
       const isNode = (field.extensions as { forumDev?: { kind?: string } })?.forumDev?.kind === 'node';
       const named = getNamedType(field.type);
       field.resolve = isNode
-        ? async (parent, args, context, info) => tagNode(await queryField(parent, args, context, info), args.nodeId)
+        ? async (parent, args, context, info) => tagNode(await queryField(parent, args, context, info), args[nodeIdField])
         : isEnumType(named) ? async (...a) => enumLabels(named, await queryField(...a)) : queryField;
     }
   }
@@ -146,7 +146,7 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
       type.resolveType = (value) => {
         const v = value as Record<string | symbol, unknown> | null;
         if (!v) return undefined;
-        return (v[NODE_TYPE] as string | undefined) ?? (hasOwn(v, 'nodeId') ? typeNameOfNodeId(v.nodeId) : undefined);
+        return (v[NODE_TYPE] as string | undefined) ?? (hasOwn(v, nodeIdField) ? typeNameOfNodeId(v[nodeIdField]) : undefined);
       };
     }
   }

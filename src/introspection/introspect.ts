@@ -10,15 +10,29 @@ import { applyTagRules, readTagsFile, type TagRule } from './tags-file';
 
 type Raw = Record<string, any>;
 
+/** What introspection reads, as v4's options choose it. */
+export interface IntrospectOptions {
+  tagsFile?: string;
+  /** v4's `--include-extension-resources`: tables and functions of extensions too. */
+  includeExtensionResources?: boolean;
+  /** v4's `--use-partitioned-parent`: partitioned tables instead of their partitions. */
+  usePartitionedParent?: boolean;
+  /** false (v4's `enableTags: false`): comments are descriptions only, no `@tags` are read. */
+  enableTags?: boolean;
+}
+
 /**
  * `tagsFile` (a `postgraphile.tags.json5`) is read on every call, so a reload sees its latest
  * version; its tags are merged with the comments' tags, as v4 does.
  */
-export async function introspect(db: Pool | ClientBase, schemas: string[], tagsFile?: string): Promise<Model> {
-  const tags = tagsFile ? readTagsFile(tagsFile) : undefined;
+export async function introspect(db: Pool | ClientBase, schemas: string[], options: IntrospectOptions = {}): Promise<Model> {
+  const tags = options.tagsFile ? readTagsFile(options.tagsFile) : undefined;
   // Named, so each connection plans it once; watch mode introspects again after every change.
-  const { rows } = await db.query({ name: 'forum_dev_introspection', text: introspectionSql, values: [schemas] });
-  const model = buildModel(rows[0].introspection as string, schemas, tags?.rules);
+  const { rows } = await db.query({
+    name: 'forum_dev_introspection', text: introspectionSql,
+    values: [schemas, !!options.includeExtensionResources, !!options.usePartitionedParent],
+  });
+  const model = buildModel(rows[0].introspection as string, schemas, tags?.rules, options.enableTags !== false);
   if (tags?.warnings.length) model.warnings = [...tags.warnings, ...(model.warnings ?? [])];
   await addEnumTables(db, model, schemas);
   return model;
@@ -26,6 +40,10 @@ export async function introspect(db: Pool | ClientBase, schemas: string[], tagsF
 
 /** Splits PostGraphile smart comment tags (`@name foo` lines at the top) from the description. */
 export function parseTags(comment: string | null): { tags: Tags; text: string | null } {
+  return parseCommentTags(comment);
+}
+
+function parseCommentTags(comment: string | null): { tags: Tags; text: string | null } {
   if (comment == null) return { tags: {}, text: null };
   const tags: Tags = {};
   const lines = comment.split(/\r?\n/);
@@ -46,8 +64,10 @@ export function parseTags(comment: string | null): { tags: Tags; text: string | 
 const str = (v: unknown): string => String(v);
 const strOrNull = (v: unknown): string | null => (v == null ? null : String(v));
 
-export function buildModel(json: string, schemas: string[], tagRules: readonly TagRule[] = []): Model {
+export function buildModel(json: string, schemas: string[], tagRules: readonly TagRule[] = [], enableTags = true): Model {
   const raw = JSON.parse(json) as Raw;
+  // v4 keeps the whole comment as the description when tags are off
+  const parseTags = enableTags ? parseCommentTags : (comment: string | null) => ({ tags: {} as Tags, text: comment });
   const hash = createHash('sha1').update(json).update(tagRules.length ? JSON.stringify(tagRules) : '').digest('hex');
 
   const namespaces = (raw.namespace as Raw[])
@@ -113,6 +133,8 @@ export function buildModel(json: string, schemas: string[], tagRules: readonly T
     cls.constraints.push(con);
   }
 
+  markIndexed(raw.index as Raw[] | undefined, classById);
+
   const procs: PgProc[] = (raw.procedure as Raw[]).map((p) => {
     const { tags, text } = parseTags(p.description);
     return {
@@ -152,6 +174,20 @@ export function buildModel(json: string, schemas: string[], tagRules: readonly T
     cls.primaryKey = cls.constraints.find((k) => k.type === 'p') ?? null;
   }
   return model;
+}
+
+/** As v4: an index marks its first column, and each foreign key whose columns lead it. */
+function markIndexed(indexes: Raw[] = [], classById: Map<string, PgClass>): void {
+  for (const idx of indexes) {
+    const cls = classById.get(str(idx.classId));
+    if (!cls) continue;
+    const nums = idx.attributeNums as number[];
+    const first = cls.attributes.find((a) => a.num === nums[0]);
+    if (first) first.isIndexed = true;
+    for (const con of cls.constraints) {
+      if (con.type === 'f' && con.keyAttributeNums.every((n, i) => nums[i] === n)) con.isIndexed = true;
+    }
+  }
 }
 
 // v4 refuses `@omit read` that leaves on what cannot work without reading
@@ -214,7 +250,7 @@ function addSmartKeys(model: Model): void {
     const fake = (type: string, keys: number[], extra: Partial<PgConstraint> = {}): PgConstraint => ({
       id: `fake:${++fakeId}`, name: `fake_${cls.name}_${fakeId}`, type, classId: cls.id,
       foreignClassId: null, description: null, tags: {}, keyAttributeNums: keys,
-      foreignKeyAttributeNums: null, isFake: true, ...extra,
+      foreignKeyAttributeNums: null, isFake: true, isIndexed: true, ...extra,
     });
     for (const pk of tagValues(cls.tags, 'primaryKey')) {
       const { spec, tags, description } = constraintSpec(pk);

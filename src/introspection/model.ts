@@ -48,6 +48,8 @@ export interface PgAttribute {
   aclSelectable: boolean;
   aclInsertable: boolean;
   aclUpdatable: boolean;
+  /** The first column of a (non-partial) index: v4's `--no-ignore-indexes` filters and orders by it. */
+  isIndexed?: boolean;
 }
 
 export interface PgType {
@@ -88,6 +90,8 @@ export interface PgConstraint {
   foreignKeyAttributeNums: number[] | null;
   /** True for keys declared by `@primaryKey`/`@unique`/`@foreignKey` smart comments. */
   isFake: boolean;
+  /** A foreign key whose columns lead an index (smart ones count as indexed, as in v4). */
+  isIndexed?: boolean;
 }
 
 export interface PgProc {

@@ -2,7 +2,9 @@
 // rules on what is visible (no overloads, no variadics, names starting with `__` hidden, no
 // extension-owned objects) follow PostGraphile v4 so both expose the same things.
 //
-// $1: exposed schema names (text[]).
+// $1: exposed schema names (text[]); $2: include extensions' tables and functions (v4's
+// --include-extension-resources); $3: partitioned tables instead of their partitions (v4's
+// --use-partitioned-parent).
 //
 // Privileges (the acl* columns, used with --no-ignore-rbac) are those of the connecting role or
 // of any role it is a member of, inherited or not (an authenticator is typically `noinherit` and
@@ -41,13 +43,14 @@ with recursive
       on dsc.objoid = rel.oid and dsc.objsubid = 0 and dsc.classoid = 'pg_catalog.pg_class'::regclass
     where rel.relpersistence = 'p'
       and rel.relname not like E'\\\\_\\\\_%'
-      and rel.relkind in ('r', 'v', 'm', 'c', 'f')
+      and (case when $3::bool then rel.relkind in ('r', 'v', 'm', 'c', 'f', 'p') and not rel.relispartition
+           else rel.relkind in ('r', 'v', 'm', 'c', 'f') end)
       and nsp.nspname not in ('pg_catalog', 'information_schema')
       and nsp.nspname not like 'pg\\_%'
-      and not exists (
+      and ($2::bool or not exists (
         select 1 from pg_catalog.pg_depend dep
         where dep.refclassid = 'pg_catalog.pg_extension'::regclass and dep.deptype = 'e'
-          and dep.classid = 'pg_catalog.pg_class'::regclass and dep.objid = rel.oid)
+          and dep.classid = 'pg_catalog.pg_class'::regclass and dep.objid = rel.oid))
   ),
   attribute as (
     select
@@ -97,10 +100,10 @@ with recursive
       and pro.proname not like E'\\\\_\\\\_%'
       and (select count(*) from pg_catalog.pg_proc pro2
            where pro2.pronamespace = pro.pronamespace and pro2.proname = pro.proname) = 1
-      and not exists (
+      and ($2::bool or not exists (
         select 1 from pg_catalog.pg_depend dep
         where dep.refclassid = 'pg_catalog.pg_extension'::regclass and dep.deptype = 'e'
-          and dep.classid = 'pg_catalog.pg_proc'::regclass and dep.objid = pro.oid)
+          and dep.classid = 'pg_catalog.pg_proc'::regclass and dep.objid = pro.oid))
   ),
   type_ids as (
     with recursive ids(id) as (
@@ -162,6 +165,13 @@ with recursive
       and con.contype in ('f', 'p', 'u')
     order by con.conrelid, con.conkey, con.confrelid, con.confkey, con.conname
   ),
+  -- as v4 reads indexes for --no-ignore-indexes: live, not exclusion constraints, not partial
+  index as (
+    select idx.indrelid as "classId", idx.indkey::int2[] as "attributeNums"
+    from pg_catalog.pg_index idx
+    where idx.indrelid in (select id from class)
+      and idx.indislive is not false and idx.indisexclusion is not true and idx.indpred is null
+  ),
   extension as (
     select ext.oid as id, ext.extname as name, ext.extnamespace as "namespaceId",
       ext.extversion as version
@@ -175,6 +185,7 @@ select json_build_object(
   'type', coalesce((select json_agg(x order by x."namespaceId", x.name) from type x), '[]'),
   'constraint', coalesce((select json_agg(x) from "constraint" x), '[]'),
   'procedure', coalesce((select json_agg(x order by x."namespaceId", x.name) from procedure x), '[]'),
-  'extension', coalesce((select json_agg(x order by x.name) from extension x), '[]')
+  'extension', coalesce((select json_agg(x order by x.name) from extension x), '[]'),
+  'index', coalesce((select json_agg(x) from index x), '[]')
 )::text as introspection
 `;

@@ -14,6 +14,7 @@ import { runOperation, type RunOptions } from '../execute/operation';
 import { standaloneQuery } from './query-document';
 import { createStream, errorResult, type Stream } from './stream';
 import type { LiveSchema } from '../schema/snapshot';
+import type { SchemaPlan } from '../schema/plans';
 
 export interface ListenContext {
   live: LiveSchema;
@@ -56,7 +57,7 @@ export function relatedNodeId(payload: string | null): string | null {
  * The query document answering one event: `query { <key>: query { … } <key>: node(nodeId: $id) { … } }`,
  * with only the variables and fragments those selections use (so it validates on its own).
  */
-function eventDocument(op: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, fields: FieldNode[], withNode: boolean): DocumentNode | null {
+function eventDocument(op: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, fields: FieldNode[], withNode: boolean, nodeIdField: string): DocumentNode | null {
   const selections: FieldNode[] = [];
   for (const f of fields) {
     const key = f.alias?.value ?? f.name.value;
@@ -66,7 +67,7 @@ function eventDocument(op: OperationDefinitionNode, fragments: Record<string, Fr
     } else if (f.name.value === 'relatedNode' && withNode) {
       selections.push({
         ...f, alias, name: { kind: Kind.NAME, value: 'node' },
-        arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'nodeId' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: NODE_VAR } } }],
+        arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: nodeIdField }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: NODE_VAR } } }],
       });
     }
   }
@@ -82,9 +83,9 @@ function eventDocument(op: OperationDefinitionNode, fragments: Record<string, Fr
 /** The two query texts an event may need (with and without a related node), printed once. */
 interface EventQueries { withNode: string | null; withoutNode: string | null }
 
-function eventQueries(op: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, fields: FieldNode[]): EventQueries {
+function eventQueries(op: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, fields: FieldNode[], nodeIdField: string): EventQueries {
   const text = (withNode: boolean) => {
-    const doc = eventDocument(op, fragments, fields, withNode);
+    const doc = eventDocument(op, fragments, fields, withNode, nodeIdField);
     return doc ? print(doc) : null;
   };
   return { withNode: text(true), withoutNode: text(false) };
@@ -157,7 +158,9 @@ export async function subscribeListen(args: ExecutionArgs, ctx: ListenContext): 
   }
   const listenKey = root.alias?.value ?? root.name.value;
   const fields = root.selectionSet ? flatFields(root.selectionSet, fragments) : [];
-  const queries = eventQueries(op, fragments, fields);
+  // `node`'s argument is the global id's name (`id` with --classic-ids)
+  const nodeIdField = (args.schema.extensions.forumDev as SchemaPlan | undefined)?.nodeIdField ?? 'nodeId';
+  const queries = eventQueries(op, fragments, fields, nodeIdField);
 
   let unsubscribe: () => Promise<void> = async () => undefined;
   const stream = createStream<string | null>({

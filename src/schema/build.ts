@@ -31,7 +31,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
           description: 'The root query type again, for clients (such as Relay 1) that can only read through a field.',
           extensions: plan({ kind: 'queryRoot' }),
         },
-        nodeId: {
+        [ctx.plan.nodeIdField]: {
           type: new GraphQLNonNull(GraphQLID),
           description: 'The root query type is a `Node` too, so Relay 1 mutations work; its id is always `query`.',
           extensions: plan({ kind: 'queryNodeId' }),
@@ -39,7 +39,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
         node: {
           type: nodeInterface(ctx),
           description: 'Fetches any object by its `nodeId`.',
-          args: { nodeId: { type: new GraphQLNonNull(GraphQLID), description: 'The `nodeId` of the object to fetch.' } },
+          args: { [ctx.plan.nodeIdField]: { type: new GraphQLNonNull(GraphQLID), description: 'The `nodeId` of the object to fetch.' } },
           extensions: plan({ kind: 'node' }),
         },
       };
@@ -91,7 +91,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
           type: ctx.rowType(t),
           description: `Reads one \`${ctx.inflect.tableType(t)}\` by its \`nodeId\`.`,
           deprecationReason: tableDeprecation(t),
-          args: { nodeId: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${ctx.inflect.tableType(t)}\`.` } },
+          args: { [ctx.plan.nodeIdField]: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${ctx.inflect.tableType(t)}\`.` } },
           extensions: plan({ kind: 'rowByNodeId', table: t }),
         };
       }

@@ -8,7 +8,7 @@ import {
 } from 'graphql';
 import type { PgClass, PgProc, PgType } from '../introspection/model';
 import { computedColumnTable } from './functions';
-import { cached, getType, inputType, omitted, setofRowItem, type BuildContext } from './context';
+import { cached, getType, inputType, omitted, setofRowItem, unindexed, type BuildContext } from './context';
 import type { OrderByValue } from './plans';
 
 export function pageInfoType(ctx: BuildContext): GraphQLObjectType {
@@ -69,29 +69,32 @@ export function tableConnectionType(ctx: BuildContext, table: PgClass): GraphQLO
 export function orderByType(ctx: BuildContext, table: PgClass): GraphQLEnumType {
   return cached(ctx, `orderBy:${table.id}`, () => {
     const typeName = ctx.inflect.tableType(table);
+    // v4's `orderByNullsLast`: every value of the enum places nulls so, whatever its direction
+    const nullsLast = ctx.options.orderByNullsLast;
+    const nulls = nullsLast === undefined ? {} : { nullsFirst: !nullsLast };
     const values: Record<string, { value: OrderByValue }> = {
       NATURAL: { value: { specs: [], unique: false, cursorName: 'natural' } },
     };
     // v4 orders by every column not omitted for `order`, even ones hidden from reading.
     for (const attr of table.attributes) {
-      if (omitted(attr.tags, 'order')) continue;
+      if (omitted(attr.tags, 'order') || unindexed(ctx, attr)) continue;
       for (const ascending of [true, false]) {
         const name = ctx.inflect.orderByColumnEnum(attr, ascending);
-        values[name] = { value: { specs: [{ attr, ascending }], unique: isUniqueColumn(table, attr.num), cursorName: name.toLowerCase() } };
+        values[name] = { value: { specs: [{ attr, ascending, ...nulls }], unique: isUniqueColumn(table, attr.num), cursorName: name.toLowerCase() } };
       }
     }
     for (const { proc, fieldName } of computedFilters(ctx, table, 'sortable')) {
       for (const ascending of [true, false]) {
         const name = ctx.inflect.orderByEnum(fieldName, ascending);
         // `@isUnique`: no two rows share the value, so no tie-break is added
-        values[name] = { value: { specs: [{ proc, ascending }], unique: proc.tags.isUnique !== undefined, cursorName: name.toLowerCase() } };
+        values[name] = { value: { specs: [{ proc, ascending, ...nulls }], unique: proc.tags.isUnique !== undefined, cursorName: name.toLowerCase() } };
       }
     }
     const pk = table.primaryKey;
     if (pk) {
       for (const ascending of [true, false]) {
         const specs = pk.keyAttributeNums.map((n) => ({
-          attr: table.attributes.find((a) => a.num === n)!, ascending,
+          attr: table.attributes.find((a) => a.num === n)!, ascending, ...nulls,
         }));
         const name = ascending ? 'PRIMARY_KEY_ASC' : 'PRIMARY_KEY_DESC';
         values[name] = { value: { specs, unique: true, cursorName: name.toLowerCase() } };
@@ -122,7 +125,7 @@ export function conditionType(ctx: BuildContext, table: PgClass): GraphQLInputOb
       fields: () => {
         const fields: GraphQLInputFieldConfigMap = {};
         for (const attr of table.attributes) {
-          if (omitted(attr.tags, 'filter')) continue;
+          if (omitted(attr.tags, 'filter') || unindexed(ctx, attr)) continue;
           const type = getType(ctx, attr.typeId);
           const t = inputType(ctx, type);
           if (!t) continue;
@@ -187,9 +190,12 @@ export function connectionArgs(
       defaultValue: opts.orderByDefault === false ? undefined : [ob.getValue(table.primaryKey ? 'PRIMARY_KEY_ASC' : 'NATURAL')!.value],
     };
   }
-  if (table && opts.condition && !omitted(table.tags, 'filter')) {
+  // a condition with no fields (every column omitted or, with --no-ignore-indexes, unindexed)
+  // is no argument at all, as in v4
+  const condition = table && opts.condition && !omitted(table.tags, 'filter') ? conditionType(ctx, table) : undefined;
+  if (condition && Object.keys(condition.getFields()).length) {
     args.condition = {
-      type: conditionType(ctx, table),
+      type: condition,
       description: 'Keeps only the items whose fields equal the values given.',
     };
   }

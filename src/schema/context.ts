@@ -9,10 +9,11 @@ import {
 import { omitActions, type Model, type PgClass, type PgType, type Tags } from '../introspection/model';
 import type { SchemaPlan } from './plans';
 import { builtinForOid, jwtScalar, makeScalars, type Scalars } from './scalars';
-import { inflect as v4Inflection, type Inflection } from './inflection';
+import { inflect as v4Inflection, makeInflection, type Inflection } from './inflection';
 import { simplifyInflection, type SimplifyOptions } from './inflection-simplify';
+import type { V4SchemaOptions } from './v4-options';
 
-export interface SchemaOptions {
+export interface SchemaOptions extends V4SchemaOptions {
   schemas: string[];
   jwtTokenIdentifier?: string;
   disableDefaultMutations?: boolean;
@@ -33,8 +34,14 @@ export interface SchemaOptions {
 
 /** The inflection a schema is built with: v4's default, or a built-in variant the options choose. */
 export function inflectionFor(options: SchemaOptions): Inflection {
+  if (options.classicIds && options.simplifyInflector) {
+    throw new Error('--classic-ids cannot be combined with @graphile-contrib/pg-simplify-inflector in forum-dev; use one of them');
+  }
+  if (options.classicIds) return classicInflection;
   return options.simplifyInflector ? simplifyInflection(options.simplifyInflector) : v4Inflection;
 }
+
+const classicInflection = makeInflection(undefined, { classicIds: true });
 
 /** A row-typed set's item type: non-null with `-N, --no-setof-functions-contain-nulls`, as in v4. */
 export function setofRowItem<T extends GraphQLOutputType>(ctx: BuildContext, type: T): T | GraphQLNonNull<T> {
@@ -71,8 +78,9 @@ export function createContext(model: Model, options: SchemaOptions): BuildContex
     t.id, new Map((t.enumVariants ?? []).map((label) => [label, inflect.enumValue(label)])),
   ]));
   return {
-    model, options, inflect, scalars: makeScalars(!!options.dynamicJson), jwtType, cache: new Map(),
-    plan: { nodeByAlias: new Map(), aliasByClassId: new Map(), enumNames, inputTypeByClassId: new Map() },
+    model, options, inflect, scalars: makeScalars(options), jwtType, cache: new Map(),
+    plan: {
+      nodeIdField: options.classicIds ? 'id' : 'nodeId', nodeByAlias: new Map(), aliasByClassId: new Map(), enumNames, inputTypeByClassId: new Map() },
     exposedNamespaceIds: new Set(model.namespaces.map((n) => n.id)),
     rowType: () => { throw new Error('rowType not ready'); },
     rowInputType: () => { throw new Error('rowInputType not ready'); },
@@ -95,6 +103,14 @@ export function cached<T>(ctx: BuildContext, key: string, make: () => T): T {
 export function omitted(tags: Record<string, unknown>, action: string): boolean {
   const list = omitActions(tags as Tags);
   return list.includes('*') || list.includes(action);
+}
+
+/**
+ * v4's `--no-ignore-indexes`: a column that leads no index is not filtered or ordered by, and a
+ * foreign key whose columns lead no index is not read (as if `@omit`ted).
+ */
+export function unindexed(ctx: BuildContext, entity: { isIndexed?: boolean }): boolean {
+  return ctx.options.ignoreIndexes === false && !entity.isIndexed;
 }
 
 /** `@deprecated` text (several tags are joined by lines, as v4 does). */

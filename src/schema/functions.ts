@@ -30,7 +30,8 @@ export function procArgs(ctx: BuildContext, proc: PgProc, skip: number): ProcArg
     return {
       name: ctx.inflect.argument(a.name, j),
       type: a.type,
-      required: proc.isStrict && j + skip < firstDefaulted,
+      // v4's `pgStrictFunctions` treats every function as STRICT here
+      required: (proc.isStrict || !!ctx.options.pgStrictFunctions) && j + skip < firstDefaulted,
       ...(variant ? { variant } : {}),
     };
   });

@@ -35,9 +35,16 @@ const typeBaseName = (type: PgType) => coerceToGraphQLName(tagString(type.tags.n
 export const columnBaseName = (attr: PgAttribute) =>
   coerceToGraphQLName(tagString(attr.tags.name) ?? attr.name);
 
-/** The v4 inflection over the casing kit `k`. */
-export function makeInflection(k: CaseKit = defaultCase) {
+/**
+ * The v4 inflection over the casing kit `k`. `classicIds` (v4's `--classic-ids`) renames a
+ * column called `id` to `rowId` everywhere but in orderBy values, as v4 does.
+ */
+export function makeInflection(k: CaseKit = defaultCase, opts: { classicIds?: boolean } = {}) {
   const { camelCase, upperCamelCase, pluralize, singularize } = k;
+  const columnName = (attr: PgAttribute) => {
+    const name = columnBaseName(attr);
+    return opts.classicIds && name === 'id' ? 'rowId' : name;
+  };
   // Every table name is asked for dozens of times per build: work it out once per table.
   const singularNames = new WeakMap<PgClass, string>();
   const singularizedTableName = (table: PgClass): string => {
@@ -86,7 +93,7 @@ export function makeInflection(k: CaseKit = defaultCase) {
     allRows: (table: PgClass) => camelCase(`all-${pluralize(singularizedTableName(table))}`),
     allRowsSimple: (table: PgClass) =>
       camelCase(`all-${pluralize(singularizedTableName(table))}-list`),
-    column: (attr: PgAttribute) => camelCase(columnBaseName(attr)),
+    column: (attr: PgAttribute) => camelCase(columnName(attr)),
     computedColumn: (pseudoColumnName: string, proc: PgProc) =>
       tagString(proc.tags.fieldName) ?? camelCase(pseudoColumnName),
     computedColumnList: (pseudoColumnName: string, proc: PgProc) =>

@@ -161,7 +161,7 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
       if (hasNodeId(table)) {
         const name = kind === 'update' ? ctx.inflect.updateNode(table) : ctx.inflect.deleteNode(table);
         const input = inputObject(kind === 'update' ? ctx.inflect.updateNodeInputType(table) : ctx.inflect.deleteNodeInputType(table), `The input of \`${name}\`.`, () => ({
-          nodeId: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${typeName}\` to ${kind}.` },
+          [ctx.plan.nodeIdField]: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${typeName}\` to ${kind}.` },
           ...patch,
         }));
         target[name] = mutationField(payload, input, `${verb} one \`${typeName}\`, found by its \`nodeId\`.`, { kind, table, by: 'nodeId', patchField });

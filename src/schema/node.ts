@@ -2,12 +2,12 @@
 // (see sql/node-id.ts for the encoding, inflection's `nodeAlias` for its first element).
 import { GraphQLID, GraphQLInterfaceType, GraphQLNonNull } from 'graphql';
 
-export function makeNodeInterface(): GraphQLInterfaceType {
+export function makeNodeInterface(nodeIdField = 'nodeId'): GraphQLInterfaceType {
   return new GraphQLInterfaceType({
     name: 'Node',
     description: 'An object that can be fetched again by its globally unique `nodeId`.',
     fields: {
-      nodeId: {
+      [nodeIdField]: {
         type: new GraphQLNonNull(GraphQLID),
         description: 'An opaque identifier, unique across the whole API, for refetching this object through `node`.',
       },

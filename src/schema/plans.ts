@@ -70,6 +70,8 @@ export interface NodeType {
  * `schema.extensions.forumDev`, so SQL reads them instead of inflecting again.
  */
 export interface SchemaPlan {
+  /** The global id's field and argument name: `nodeId`, or `id` with v4's `--classic-ids`. */
+  nodeIdField: string;
   /** Node alias (the first element of a node id) → its table and row type. */
   nodeByAlias: Map<string, NodeType>;
   /** A table's node alias by class id; it also names the collection in mutation errors. */
@@ -88,7 +90,7 @@ export interface InputFieldPlan {
 
 export interface OrderByValue {
   /** Column expressions with direction; empty for NATURAL. */
-  specs: Array<{ attr?: PgAttribute; proc?: PgProc; ascending: boolean }>;
+  specs: Array<{ attr?: PgAttribute; proc?: PgProc; ascending: boolean; nullsFirst?: boolean }>;
   /** true for PRIMARY_KEY_ASC/DESC: ties are already unique. */
   unique: boolean;
   /** Name used in cursors, e.g. "primary_key_asc" or "natural". */

@@ -3,7 +3,7 @@
 import { GraphQLList, GraphQLNonNull, type GraphQLFieldConfigMap } from 'graphql';
 import type { PgAttribute, PgClass, PgConstraint } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { cached, collectionShapes, deprecation, omitted, type BuildContext } from './context';
+import { cached, collectionShapes, deprecation, omitted, unindexed, type BuildContext } from './context';
 import { connectionArgs, listArgs, tableConnectionType } from './connections';
 import { isExposedTable, plan } from './tables';
 
@@ -28,7 +28,7 @@ function relation(ctx: BuildContext, constraint: PgConstraint): Relation | null 
 
 export function forwardRelations(ctx: BuildContext, cls: PgClass): Relation[] {
   return cls.constraints
-    .filter((c) => c.type === 'f' && !omitted(c.tags, 'read'))
+    .filter((c) => c.type === 'f' && !omitted(c.tags, 'read') && !unindexed(ctx, c))
     .map((c) => relation(ctx, c))
     .filter((r): r is Relation => !!r && isExposedTable(ctx, r.foreign)
       && r.keys.every((k) => !omitted(k.tags, 'read')));
@@ -63,7 +63,7 @@ function referencingConstraints(ctx: BuildContext, cls: PgClass): PgConstraint[]
     for (const c of ctx.model.classes) {
       if (!isExposedTable(ctx, c)) continue;
       for (const con of c.constraints) {
-        if (con.type !== 'f' || !con.foreignClassId || omitted(con.tags, 'read')) continue;
+        if (con.type !== 'f' || !con.foreignClassId || omitted(con.tags, 'read') || unindexed(ctx, con)) continue;
         const list = index.get(con.foreignClassId) ?? [];
         list.push(con);
         index.set(con.foreignClassId, list);
@@ -89,7 +89,10 @@ export function backwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQL
     const tableReason = deprecation(other.tags);
     let deprecationReason = tableReason;
     const unique = isUniqueKey(other, r.keys);
-    if (unique) {
+    // v4's --legacy-relations: `only` keeps just the connection (as before one-to-one detection),
+    // `omit` just the single field, `deprecated` (the default) both
+    const legacy = ctx.options.legacyRelations ?? 'deprecated';
+    if (unique && legacy !== 'only') {
       const single = ctx.inflect.singleRelationByKeysBackwards(r.keys, other, c, cls);
       fields[single] = {
         type: ctx.rowType(other),
@@ -98,9 +101,9 @@ export function backwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQL
         extensions: plan({ ...base, single: true, list: false }),
       };
       // v4 also keeps the connection, deprecated, for clients written before one-to-one detection.
-      deprecationReason = tableReason ?? `Please use ${single} instead`;
+      if (legacy === 'deprecated') deprecationReason = tableReason ?? `Please use ${single} instead`;
     }
-    if (omitted(c.tags, 'many') || omitted(other.tags, 'many')) continue;
+    if (omitted(c.tags, 'many') || omitted(other.tags, 'many') || (unique && legacy === 'omit')) continue;
     const shapes = collectionShapes(ctx, c.tags, other.tags);
     if (shapes.connection) {
       fields[ctx.inflect.manyRelationByKeys(r.keys, other, c, cls)] = {

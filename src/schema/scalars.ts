@@ -36,9 +36,9 @@ function stringScalar(name: string, description: string, check?: (s: string) => 
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
-function dynamicJsonScalar() {
+function dynamicJsonScalar(name: string) {
   return new GraphQLScalarType({
-    name: 'JSON',
+    name,
     description: 'Any JSON value: object, array, string, number, boolean or null.',
     serialize: (v) => v,
     parseValue: (v) => v,
@@ -88,7 +88,18 @@ function keyValueHashScalar() {
   });
 }
 
-export function makeScalars(dynamicJson = false) {
+/** The scalar choices v4's options make: dynamic JSON, v3's `Json`/`Uuid` names, network scalars. */
+export interface ScalarOptions {
+  dynamicJson?: boolean;
+  legacyJsonUuid?: boolean;
+  pgUseCustomNetworkScalars?: boolean;
+}
+
+export function makeScalars(options: ScalarOptions = {}) {
+  const { dynamicJson = false, legacyJsonUuid = false } = options;
+  const jsonName = legacyJsonUuid ? 'Json' : 'JSON';
+  const network = (name: string, description: string) =>
+    (options.pgUseCustomNetworkScalars ? stringScalar(name, description) : GraphQLString);
   const s = {
     Cursor: stringScalar('Cursor', 'An opaque position in a connection, used with `before` and `after` to page through it.'),
     BigInt: stringScalar('BigInt', 'A signed eight-byte integer, sent as a string because it can exceed what a JavaScript number holds exactly.'),
@@ -97,11 +108,14 @@ export function makeScalars(dynamicJson = false) {
     Date: stringScalar('Date', 'A calendar date without a time of day, e.g. `2024-01-31`.'),
     Datetime: stringScalar('Datetime', 'A point in time as an ISO 8601 string; it carries a timezone offset when the column does.'),
     Time: stringScalar('Time', 'A time of day without a date; it carries a timezone offset when the column does.'),
-    JSON: dynamicJson ? dynamicJsonScalar() : stringScalar('JSON', 'A JSON value, sent and received as a string of JSON text.'),
-    UUID: stringScalar('UUID', 'A universally unique identifier (RFC 4122), 32 hexadecimal digits with optional hyphens.', (v) => {
+    JSON: dynamicJson ? dynamicJsonScalar(jsonName) : stringScalar(jsonName, 'A JSON value, sent and received as a string of JSON text.'),
+    UUID: stringScalar(legacyJsonUuid ? 'Uuid' : 'UUID', 'A universally unique identifier (RFC 4122), 32 hexadecimal digits with optional hyphens.', (v) => {
       if (!UUID_RE.test(v)) throw new Error('Invalid UUID, expected 32 hexadecimal characters, optionally with hyphens');
     }),
     InternetAddress: stringScalar('InternetAddress', 'An IPv4 or IPv6 host address, with an optional subnet.'),
+    CidrAddress: network('CidrAddress', 'An IPv4 or IPv6 network address in CIDR notation, e.g. `10.0.0.0/8`.'),
+    MacAddress: network('MacAddress', 'A six-byte MAC address, e.g. `08:00:2b:01:02:03`.'),
+    MacAddress8: network('MacAddress8', 'An eight-byte (EUI-64) MAC address.'),
     RegProc: stringScalar('RegProc', 'The name of a database function (an object identifier type).'),
     RegProcedure: stringScalar('RegProcedure', 'A database function with its argument types (an object identifier type).'),
     RegOper: stringScalar('RegOper', 'The name of a database operator (an object identifier type).'),
@@ -164,7 +178,9 @@ export function builtinForOid(
     case OID.char: case OID.text: case OID.varchar: return same(GraphQLString);
     case OID.point: return { output: s.Point, input: s.PointInput };
     case OID.inet: return same(s.InternetAddress);
-    case OID.cidr: case OID.macaddr: case OID.macaddr8: return same(GraphQLString);
+    case OID.cidr: return same(s.CidrAddress);
+    case OID.macaddr: return same(s.MacAddress);
+    case OID.macaddr8: return same(s.MacAddress8);
     case OID.regproc: return same(s.RegProc);
     case OID.regprocedure: return same(s.RegProcedure);
     case OID.regoper: return same(s.RegOper);

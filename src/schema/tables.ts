@@ -84,7 +84,7 @@ export function installRowTypes(ctx: BuildContext): void {
 function rowFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unknown, unknown> {
   const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
   if (hasNodeId(cls)) {
-    fields.nodeId = {
+    fields[ctx.plan.nodeIdField] = {
       type: new GraphQLNonNull(GraphQLID), description: NODE_ID_DESCRIPTION,
       extensions: plan({ kind: 'nodeId', table: cls }),
     };
@@ -144,5 +144,5 @@ export function baseInputType(ctx: BuildContext, cls: PgClass): GraphQLInputObje
 }
 
 export function nodeInterface(ctx: BuildContext) {
-  return cached(ctx, 'Node', makeNodeInterface);
+  return cached(ctx, 'Node', () => makeNodeInterface(ctx.plan.nodeIdField));
 }

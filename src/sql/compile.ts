@@ -87,7 +87,7 @@ function rootField(c: Compiler, f: CollectedField): SQL {
     case 'node': {
       // As v4: `query` is the Query object itself, and any id that names no row (not an id,
       // an unknown type, keys of the wrong number or kind) is null, never an error.
-      const nodeId = argumentValues(c, f).nodeId;
+      const nodeId = argumentValues(c, f)[c.plan.nodeIdField];
       if (nodeId === 'query') return rootObject(c, subSelections(f));
       let decoded: { alias: string; keys: unknown[] };
       try {
@@ -105,7 +105,7 @@ function rootField(c: Compiler, f: CollectedField): SQL {
       return rowByKeys(c, table, keys, decoded.keys, f, c.schema.getType(node.typeName) as GraphQLObjectType);
     }
     case 'rowByNodeId': {
-      const { alias, keys } = decodeNodeId(argumentValues(c, f).nodeId);
+      const { alias, keys } = decodeNodeId(argumentValues(c, f)[c.plan.nodeIdField]);
       if (alias !== nodeAliasOf(c, p.table)) return sql`null::json`;
       return rowByNodeId(c, p.table, keys, f, named as GraphQLObjectType);
     }

@@ -7,7 +7,7 @@ import type { OrderByValue } from '../schema/plans';
 import { sql, type SQL } from './fragment';
 import { naturalPage as v4NaturalPage } from './natural-page';
 import {
-  CursorError, INVALID_CURSOR, cursorCondition, cursorPosition, cursorValues, keyedCursorExpr, orderSql,
+  CursorError, INVALID_CURSOR, cursorCondition, cursorPosition, cursorValues, dirSql, keyedCursorExpr, orderSql,
   positionalCursorExpr, resolveOrdering, specExpr, type Ordering,
 } from './ordering';
 import { inputValue, jsonObject, pageRowRef, rowObject, valueExpr, type Compiler } from './rows';
@@ -97,7 +97,7 @@ function keyedPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: O
   // row instead of keeping only the top `limit` rows, as `order by ... limit n` alone does.
   const keys = ordering.specs.map((s, i) => sql`, ${specExpr(a, s)} as ${sql.raw(`__o${i}`)}`);
   const k = c.alias();
-  const pageOrder = sql.join(ordering.specs.map((s, i) => sql`${k}.${sql.raw(`__o${i}`)} ${sql.raw((reverse ? !s.ascending : s.ascending) ? 'asc' : 'desc')}`), ', ');
+  const pageOrder = sql.join(ordering.specs.map((s, i) => sql`${k}.${sql.raw(`__o${i}`)} ${dirSql(s, reverse)}`), ', ');
   const sorted = sql`select ${a}.*${sql.join(keys, '')} from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
   const text = sql`select ${k}.*, row_number() over (order by ${pageOrder}) as __n from (${sorted}) as ${k}`;
   const cursor = keyedCursorExpr(ordering.prefix, ordering.specs.map((_, i) => sql`${page}.${sql.raw(`__o${i}`)}`));

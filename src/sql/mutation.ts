@@ -51,7 +51,7 @@ function keyWhere(c: Compiler, table: PgClass, plan: MutationPlan & { kind: 'upd
   let keys: PgAttribute[];
   let values: unknown[];
   if (plan.by === 'nodeId') {
-    const decoded = decodeNodeId(input.nodeId);
+    const decoded = decodeNodeId(input[c.plan.nodeIdField]);
     const alias = nodeAliasOf(c, table);
     keys = table.primaryKey!.keyAttributeNums.map((n) => table.attributes.find((a) => a.num === n)!);
     if (decoded.alias !== alias || decoded.keys.length !== keys.length

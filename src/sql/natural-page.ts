@@ -4,7 +4,7 @@
 // `first`/`last` into one LIMIT/OFFSET: `after` n skips n rows, `before` m keeps the rows before
 // the m-th, and `last` takes the tail of that window (or of a sorted set, read backwards).
 import { sql, type SQL } from './fragment';
-import { CursorError, cursorPosition, positionalCursorExpr, specExpr, type Ordering } from './ordering';
+import { CursorError, cursorPosition, dirSql, positionalCursorExpr, specExpr, type Ordering } from './ordering';
 import type { Compiler } from './rows';
 import type { ConnectionSource, Page, PagingArgs } from './connection';
 
@@ -52,7 +52,7 @@ export function naturalPage(c: Compiler, src: ConnectionSource, where: SQL[], or
   const numbered = sql`select ${a}.*${sql.join(keys, '')}, row_number() over () as __idx from ${src.source} as ${a} ${whereSql}`;
   const direction = (ascending: boolean) => sql.raw(ascending ? 'asc' : 'desc');
   const order = (reverse: boolean) => sql.join([
-    ...ordering.specs.map((s, i) => sql`__w.${sql.raw(`__o${i}`)} ${direction(s.ascending !== reverse)}`),
+    ...ordering.specs.map((s, i) => sql`__w.${sql.raw(`__o${i}`)} ${dirSql(s, reverse)}`),
     sql`__w.__idx ${direction(!reverse)}`,
   ], ', ');
   // one row past the page tells whether there is a next one (not when read backwards: v4

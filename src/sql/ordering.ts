@@ -14,8 +14,11 @@ export class CursorError extends Error {}
 /** v4's words for a cursor that cannot be read. */
 export const INVALID_CURSOR = 'Invalid cursor, please enter a cursor from a previous request, or null.';
 
-/** One sort key: a column, or a computed column (`@sortable` function) called with the row. */
-export interface OrderSpec { attr?: PgAttribute; proc?: PgProc; ascending: boolean }
+/**
+ * One sort key: a column, or a computed column (`@sortable` function) called with the row.
+ * `nullsFirst` is set by v4's `orderByNullsLast` (else nulls sort where Postgres puts them).
+ */
+export interface OrderSpec { attr?: PgAttribute; proc?: PgProc; ascending: boolean; nullsFirst?: boolean }
 
 export interface Ordering {
   specs: OrderSpec[];
@@ -33,9 +36,22 @@ function specTypeId(s: OrderSpec): string {
   return s.attr ? s.attr.typeId : s.proc!.returnTypeId;
 }
 
+/**
+ * `asc`/`desc` of a sort key, read forwards or backwards. An explicit nulls placement stays as it
+ * is when reading backwards (for `last`), as v4 orders.
+ */
+export function dirSql(s: OrderSpec, reverse: boolean): SQL {
+  const nulls = s.nullsFirst === undefined ? '' : s.nullsFirst ? ' nulls first' : ' nulls last';
+  return sql.raw(`${(reverse ? !s.ascending : s.ascending) ? 'asc' : 'desc'}${nulls}`);
+}
+
+/** Where nulls sort in the forward order: at the start, or at the end. */
+function nullsAtStart(s: OrderSpec): boolean {
+  return s.nullsFirst ?? !s.ascending;
+}
+
 export function orderSql(specs: OrderSpec[], a: SQL, reverse: boolean): SQL {
-  const direction = (s: OrderSpec) => sql.raw(s.ascending !== reverse ? 'asc' : 'desc');
-  return sql.join(specs.map((s) => sql`${specExpr(a, s)} ${direction(s)}`), ', ');
+  return sql.join(specs.map((s) => sql`${specExpr(a, s)} ${dirSql(s, reverse)}`), ', ');
 }
 
 /**
@@ -45,7 +61,7 @@ export function orderSql(specs: OrderSpec[], a: SQL, reverse: boolean): SQL {
  */
 export function resolveOrdering(table: PgClass | null, orderBy: OrderByValue[], functionResult: boolean, viewUniqueKey = false): Ordering {
   const orders = orderBy.filter((o) => o.specs.length > 0);
-  const specs: OrderSpec[] = orders.flatMap((o) => o.specs.map((s) => ({ attr: s.attr, proc: s.proc, ascending: s.ascending })));
+  const specs: OrderSpec[] = orders.flatMap((o) => o.specs.map((s) => ({ attr: s.attr, proc: s.proc, ascending: s.ascending, nullsFirst: s.nullsFirst })));
   const prefix = orders.map((o) => o.cursorName);
   if (orders.some((o) => o.unique)) return { specs, prefix, mode: 'keyed' };
   const uniqueKey = viewUniqueKey && !table?.primaryKey && table?.classKind === 'v' && typeof table.tags.uniqueKey === 'string'
@@ -113,9 +129,9 @@ export function base64Text(textExpr: SQL): SQL {
 }
 
 /**
- * Rows strictly after (or before) the cursor's position, with nulls where Postgres sorts them
- * (last when ascending, first when descending), so rows with null sort values are paged through
- * like any other.
+ * Rows strictly after (or before) the cursor's position, with nulls where the order puts them
+ * (by default where Postgres sorts them: last when ascending, first when descending), so rows
+ * with null sort values are paged through like any other.
  */
 export function cursorCondition(c: Compiler, a: SQL, specs: OrderSpec[], values: unknown[], isAfter: boolean): SQL {
   specs.forEach((s, i) => {
@@ -131,12 +147,15 @@ export function cursorCondition(c: Compiler, a: SQL, specs: OrderSpec[], values:
     const s = specs[i];
     const col = specExpr(a, s);
     const v = values[i];
-    const forward = isAfter === s.ascending;
+    // nulls lie on the far side of the cursor when they sort at the end and we look after it,
+    // or at the start and we look before it
+    const nullsBeyond = isAfter !== nullsAtStart(s);
     let cmp: SQL;
-    if (v === null) cmp = forward ? sql`false` : sql`${col} is not null`;
+    if (v === null) cmp = nullsBeyond ? sql`false` : sql`${col} is not null`;
     else {
       const val = inputExpr(v, c.lookupType(specTypeId(s)), c.lookupType);
-      cmp = forward ? sql`(${col} > ${val} or ${col} is null)` : sql`${col} < ${val}`;
+      const beyond = isAfter === s.ascending ? sql`${col} > ${val}` : sql`${col} < ${val}`;
+      cmp = nullsBeyond ? sql`(${beyond} or ${col} is null)` : beyond;
     }
     ors.push(eqs.length ? sql`(${sql.join(eqs, ' and ')} and ${cmp})` : cmp);
   }

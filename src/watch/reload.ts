@@ -16,7 +16,7 @@ import { watchSqlFiles, type SqlFileError } from './sql-files';
 
 /** Introspects the database and builds a snapshot from it. */
 export async function loadSnapshot(pool: Pool, options: SchemaOptions, generation: number): Promise<Snapshot> {
-  return makeSnapshot(await introspect(pool, options.schemas, options.tagsFile), options, generation);
+  return makeSnapshot(await introspect(pool, options.schemas, options), options, generation);
 }
 
 /** Tells whoever shows reloads (the GraphiQL change stream) about one; errors carry no id. */
@@ -99,7 +99,7 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
     const prev = live.current();
     const ddl = ddlLabels(events);
     try {
-      const model = await introspect(pool, prev.options.schemas, prev.options.tagsFile);
+      const model = await introspect(pool, prev.options.schemas, prev.options);
       // Equal catalog answer, equal schema: e.g. DDL on objects the API does not expose.
       if (model.hash === prev.model.hash || closed) return;
       const next = makeSnapshot(model, prev.options, prev.generation + 1);

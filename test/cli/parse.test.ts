@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OptionsError, parseArgs, parseDotEnv, parseOptions } from '../../src/cli/parse';
-import { defaultOptions } from '../../src/options';
+import { defaultOptions, schemaOptions } from '../../src/options';
 import { flagSpecs } from '../../src/cli/flags';
 
 const root = path.resolve(__dirname, '../..');
@@ -218,9 +218,7 @@ test('.env.example documents every variable and parses to valid options', () => 
 });
 
 test('v4 flags forum-dev does not take are refused by name, long and short', () => {
-  assert.throws(() => parseOptions(['--classic-ids'], {}, empty), /'--classic-ids' is a PostGraphile v4 option that forum-dev does not support/);
-  assert.throws(() => parseOptions(['-a'], {}, empty), /'--classic-ids' is a PostGraphile v4 option/);
-  assert.throws(() => parseOptions(['--no-ignore-indexes'], {}, empty), /'--no-ignore-indexes'/);
+  assert.throws(() => parseOptions(['--skip-plugins', 'x'], {}, empty), /'--skip-plugins' is a PostGraphile v4 option that forum-dev does not support/);
   assert.throws(() => parseOptions(['--bogus-flag'], {}, empty), /unknown option '--bogus-flag'/);
   assert.equal(parseOptions(['-N'], {}, empty).setofFunctionsContainNulls, false);
   assert.equal(parseOptions([], {}, empty).setofFunctionsContainNulls, true);
@@ -240,4 +238,29 @@ test('limit flags and their variables: whole numbers, 0 turns a limit off', () =
   assert.equal(parseOptions([], { FORUM_DEV_MAX_QUERY_DEPTH: '9', FORUM_DEV_DISABLE_INTROSPECTION: 'true' }, empty).maxQueryDepth, 9);
   assert.throws(() => parseOptions(['--max-query-depth', '-1'], {}, empty), /--max-query-depth must be a whole number/);
   assert.throws(() => parseOptions([], { FORUM_DEV_STATEMENT_TIMEOUT: '5s' }, empty), /FORUM_DEV_STATEMENT_TIMEOUT must be a whole number/);
+});
+
+test("v4's schema flags: -a, --no-ignore-indexes, --include-extension-resources, --use-partitioned-parent, --legacy-*, --sort-export", () => {
+  const d = parseOptions([], {}, empty);
+  assert.deepEqual(
+    [d.classicIds, d.ignoreIndexes, d.includeExtensionResources, d.usePartitionedParent, d.legacyRelations, d.legacyJsonUuid, d.sortExport, d.enableTags],
+    [false, true, false, false, 'deprecated', false, false, true],
+  );
+  const o = parseOptions(['-a', '--no-ignore-indexes', '--include-extension-resources', '--use-partitioned-parent',
+    '--legacy-relations', 'omit', '--legacy-json-uuid', '--sort-export'], {}, empty);
+  assert.deepEqual(
+    [o.classicIds, o.ignoreIndexes, o.includeExtensionResources, o.usePartitionedParent, o.legacyRelations, o.legacyJsonUuid, o.sortExport],
+    [true, false, true, true, 'omit', true, true],
+  );
+  assert.equal(parseOptions([], { FORUM_DEV_LEGACY_RELATIONS: 'only', FORUM_DEV_IGNORE_INDEXES: 'false' }, empty).legacyRelations, 'only');
+  assert.throws(() => parseOptions(['--legacy-relations', 'some'], {}, empty), /--legacy-relations must be omit, deprecated or only, not 'some'/);
+  const rc = (gbo: string) => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), `module.exports = { options: { graphileBuildOptions: ${gbo} } };`);
+    return dir;
+  };
+  const s = schemaOptions(parseOptions([], {}, rc('{ pgStrictFunctions: true, orderByNullsLast: false, pgUseCustomNetworkScalars: true }')));
+  assert.deepEqual([s.pgStrictFunctions, s.orderByNullsLast, s.pgUseCustomNetworkScalars], [true, false, true]);
+  assert.throws(() => parseOptions([], {}, rc('{ orderByNullsLast: "yes" }')), /graphileBuildOptions.orderByNullsLast must be true or false, not "yes"/);
+  assert.throws(() => parseOptions([], {}, rc('{ pgGeometricTypes: true }')), /graphileBuildOptions.pgGeometricTypes is a PostGraphile v4 option that forum-dev does not support/);
 });

@@ -21,6 +21,8 @@ export interface V4Options {
   graphileBuildOptions?: Record<string, unknown>;
   /** Contents of a `postgraphile.tags.json5` in v4's working directory. */
   tagsFile?: string;
+  /** Other library options (e.g. `enableTags`), written to the `.postgraphilerc.js` too. */
+  rcOptions?: Record<string, unknown>;
 }
 
 export interface GraphQLResponse {
@@ -76,12 +78,12 @@ interface Spawned {
  * a private one when the options need them, else test/compat.
  */
 function workingDir(opts: V4Options): { cwd: string; cleanup(): void } {
-  if (!opts.graphileBuildOptions && opts.tagsFile === undefined) return { cwd: compatDir, cleanup: () => {} };
+  if (!opts.graphileBuildOptions && !opts.rcOptions && opts.tagsFile === undefined) return { cwd: compatDir, cleanup: () => {} };
   const cwd = join(tmpDir, `v4-cwd-${randomBytes(6).toString('hex')}`);
   mkdirSync(cwd, { recursive: true });
-  if (opts.graphileBuildOptions) {
-    const rc = `module.exports = { options: { graphileBuildOptions: ${JSON.stringify(opts.graphileBuildOptions)} } };\n`;
-    writeFileSync(join(cwd, '.postgraphilerc.js'), rc);
+  if (opts.graphileBuildOptions || opts.rcOptions) {
+    const options = { ...opts.rcOptions, ...(opts.graphileBuildOptions ? { graphileBuildOptions: opts.graphileBuildOptions } : {}) };
+    writeFileSync(join(cwd, '.postgraphilerc.js'), `module.exports = { options: ${JSON.stringify(options)} };\n`);
   }
   if (opts.tagsFile !== undefined) writeFileSync(join(cwd, 'postgraphile.tags.json5'), opts.tagsFile);
   return { cwd, cleanup: () => rmSync(cwd, { recursive: true, force: true }) };

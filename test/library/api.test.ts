@@ -320,8 +320,10 @@ test('postgraphile() reports a schema that cannot load to the request, not the p
 
 test('library options forum-dev does not take are refused by name, never dropped', async () => {
   assert.throws(() => postgraphile(db.adminUrl, schemas, { handleErrors: () => [] } as never), /postgraphile\(\): forum-dev does not support the option `handleErrors`/);
-  assert.throws(() => postgraphile(db.adminUrl, schemas, { sortExport: true, enableQueryBatching: true } as never), /options `sortExport`, `enableQueryBatching`/);
-  await assert.rejects(createPostGraphileSchema(db.adminUrl, schemas, { classicIds: true } as never), /createPostGraphileSchema\(\): forum-dev does not support the option `classicIds`/);
+  assert.throws(() => postgraphile(db.adminUrl, schemas, { skipPlugins: [], enableQueryBatching: true } as never), /options `skipPlugins`, `enableQueryBatching`/);
+  await assert.rejects(createPostGraphileSchema(db.adminUrl, schemas, { skipPlugins: [] } as never), /createPostGraphileSchema\(\): forum-dev does not support the option `skipPlugins`/);
+  await assert.rejects(createPostGraphileSchema(db.adminUrl, schemas, { graphileBuildOptions: { pgGeometricTypes: true } }), /graphileBuildOptions.pgGeometricTypes is a PostGraphile v4 option that forum-dev does not support/);
+  assert.throws(() => postgraphile(db.adminUrl, schemas, { legacyRelations: 'some' } as never), /legacyRelations must be 'omit', 'deprecated' or 'only', not "some"/);
 });
 
 test('v4 library names for owner connection and schema exports are honoured', async () => {
