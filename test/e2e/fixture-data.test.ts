@@ -17,7 +17,7 @@ import { references, type Reference } from '../compat/export-v4';
 import { createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { startV4, type V4Server } from '../helpers/v4';
 import {
-  createStatementLog, fixtureNames, loadFixture, plainOptions, recorded, root, startOurs,
+  compareWithV4, createStatementLog, fixtureNames, loadFixture, plainOptions, recorded, root, startOurs,
   type OurServer, type StatementLog,
 } from './setup';
 
@@ -68,11 +68,6 @@ interface Side {
   log: StatementLog;
 }
 
-interface ErrorLike {
-  message: string;
-  path?: unknown;
-}
-
 /** Compares one fixture file's answers; error messages may be worded differently. */
 async function compare(t: TestContext, key: string, dir: string, name: string, ours: Side, v4: V4Server): Promise<void> {
   const f = loadFixture(dir, name);
@@ -99,21 +94,6 @@ async function compare(t: TestContext, key: string, dir: string, name: string, o
   const sql = recorded(sqlFile, text, !!process.env.UPDATE_SQL);
   assert.ok(sql !== undefined, `${sqlFile} is missing (run with UPDATE_SQL=1)`);
   assert.equal(text, sql, 'our SQL changed (run with UPDATE_SQL=1 if intended)');
-}
-
-function compareWithV4(t: TestContext, a: { status: number; body: any }, e: { status: number; body: any }): void {
-  assert.equal(a.status, e.status, JSON.stringify(a.body));
-  const expectedErrors = (e.body.errors ?? []) as ErrorLike[];
-  if (!expectedErrors.length) {
-    assert.deepEqual(a.body, e.body);
-  } else {
-    const actualErrors = (a.body.errors ?? []) as ErrorLike[];
-    assert.deepEqual(a.body.data, e.body.data);
-    assert.deepEqual(actualErrors.map((x) => x.path), expectedErrors.map((x) => x.path), JSON.stringify(actualErrors));
-    expectedErrors.forEach((x, i) => {
-      if (x.message !== actualErrors[i]?.message) t.diagnostic(`message differs: v4 "${x.message}", ours "${actualErrors[i]?.message}"`);
-    });
-  }
 }
 
 function fixtureSuite(ref: Reference): void {

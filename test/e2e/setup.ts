@@ -2,7 +2,7 @@
 // HTTP client that parses responses (JSON whitespace differs from v4, so compare parsed data).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { after, before } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { join, relative, resolve } from 'node:path';
 import { Kind, parse, validate, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
@@ -182,4 +182,25 @@ export function useForumServer(prefix: string, extra: Partial<Options> = {}): Fo
       assert.deepEqual(r.body, { data: { allPosts: { totalCount: 5 } } });
     },
   };
+}
+
+interface ErrorLike {
+  message: string;
+  path?: unknown;
+}
+
+/** Our answer against v4's: the same JSON; when v4 errs, the same data and error paths (wording may differ). */
+export function compareWithV4(t: TestContext, a: { status: number; body: any }, e: { status: number; body: any }): void {
+  assert.equal(a.status, e.status, JSON.stringify(a.body));
+  const expectedErrors = (e.body.errors ?? []) as ErrorLike[];
+  if (!expectedErrors.length) {
+    assert.deepEqual(a.body, e.body);
+  } else {
+    const actualErrors = (a.body.errors ?? []) as ErrorLike[];
+    assert.deepEqual(a.body.data, e.body.data);
+    assert.deepEqual(actualErrors.map((x) => x.path), expectedErrors.map((x) => x.path), JSON.stringify(actualErrors));
+    expectedErrors.forEach((x, i) => {
+      if (x.message !== actualErrors[i]?.message) t.diagnostic(`message differs: v4 "${x.message}", ours "${actualErrors[i]?.message}"`);
+    });
+  }
 }
