@@ -44,4 +44,7 @@ export const OID = {
   regrole: '4096',
 } as const;
 
+/** The geometric types v4 maps to objects with `pgGeometricTypes` (point always is one). */
+export const GEOMETRY_OID = { lseg: '601', path: '602', box: '603', polygon: '604', line: '628', circle: '718' } as const;
+
 export const isJsonOid = (id: string) => id === OID.json || id === OID.jsonb;

@@ -72,6 +72,8 @@ export interface NodeType {
 export interface SchemaPlan {
   /** The global id's field and argument name: `nodeId`, or `id` with v4's `--classic-ids`. */
   nodeIdField: string;
+  /** Geometric types are objects (v4's `pgGeometricTypes`), not strings. */
+  geometricTypes: boolean;
   /** Node alias (the first element of a node id) → its table and row type. */
   nodeByAlias: Map<string, NodeType>;
   /** A table's node alias by class id; it also names the collection in mutation errors. */

@@ -6,6 +6,7 @@ import {
   type GraphQLOutputType,
 } from 'graphql';
 import { OID } from '../introspection/oids';
+import { geometryTypes } from './geometry';
 
 /**
  * The scalar the configured JWT composite becomes, named like the composite as v4 names it
@@ -93,6 +94,8 @@ export interface ScalarOptions {
   dynamicJson?: boolean;
   legacyJsonUuid?: boolean;
   pgUseCustomNetworkScalars?: boolean;
+  /** line, lseg, box, path, polygon and circle as objects (v4's `pgGeometricTypes`). */
+  pgGeometricTypes?: boolean;
 }
 
 export function makeScalars(options: ScalarOptions = {}) {
@@ -153,7 +156,8 @@ export function makeScalars(options: ScalarOptions = {}) {
   });
   const Point = new GraphQLObjectType({ name: 'Point', fields: pointFields, extensions: { forumDev: { kind: 'point' } } });
   const PointInput = new GraphQLInputObjectType({ name: 'PointInput', fields: pointFields });
-  return { ...s, Interval, IntervalInput, Point, PointInput };
+  const geometry = options.pgGeometricTypes ? geometryTypes(Point, PointInput) : {};
+  return { ...s, Interval, IntervalInput, Point, PointInput, geometry };
 }
 
 export type Scalars = ReturnType<typeof makeScalars>;
@@ -163,6 +167,7 @@ export function builtinForOid(
   oid: string, s: Scalars,
 ): { output: GraphQLOutputType; input: GraphQLInputType } | undefined {
   const same = (t: GraphQLScalarType) => ({ output: t, input: t });
+  if (s.geometry[oid]) return s.geometry[oid];
   switch (oid) {
     case OID.int8: return same(s.BigInt);
     case OID.int2: case OID.int4: return same(GraphQLInt);

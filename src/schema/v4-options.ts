@@ -26,6 +26,8 @@ export interface V4SchemaOptions {
   orderByNullsLast?: boolean;
   /** `graphileBuildOptions`: arguments without defaults are required for every function, not only STRICT ones. */
   pgStrictFunctions?: boolean;
+  /** `graphileBuildOptions`: line, lseg, box, path, polygon and circle as objects of `Point`s. */
+  pgGeometricTypes?: boolean;
 }
 
 export const defaultV4SchemaOptions = {
@@ -39,18 +41,11 @@ export const defaultV4SchemaOptions = {
 };
 
 /** `graphileBuildOptions` keys that change the schema, and each one's check. */
-const toggles = ['pgUseCustomNetworkScalars', 'orderByNullsLast', 'pgStrictFunctions'] as const;
-/** `graphileBuildOptions` keys v4 documents that forum-dev does not take: refused, never ignored. */
-const notTaken = ['pgGeometricTypes'];
+const toggles = ['pgUseCustomNetworkScalars', 'orderByNullsLast', 'pgStrictFunctions', 'pgGeometricTypes'] as const;
 
-/** The schema toggles in v4's `graphileBuildOptions`; a malformed or untaken one throws, naming it. */
+/** The schema toggles in v4's `graphileBuildOptions`; a malformed one throws, naming it. */
 export function buildOptionToggles(graphileBuildOptions: Record<string, unknown>): Pick<V4SchemaOptions, typeof toggles[number]> {
   const out: Pick<V4SchemaOptions, typeof toggles[number]> = {};
-  for (const key of notTaken) {
-    if (graphileBuildOptions[key] !== undefined && graphileBuildOptions[key] !== false) {
-      throw new Error(`graphileBuildOptions.${key} is a PostGraphile v4 option that forum-dev does not support; remove it`);
-    }
-  }
   for (const key of toggles) {
     const v = graphileBuildOptions[key];
     if (v === undefined || v === null) continue;

@@ -28,7 +28,7 @@ export function makeCompiler(input: OperationInput): Compiler {
   const plan = schemaPlan(input.schema);
   const c: Compiler = {
     schema: input.schema, fragments: input.fragments, variables: input.variables, plan,
-    output: { ...input.output, enumNames: plan.enumNames },
+    output: { ...input.output, enumNames: plan.enumNames, geometricTypes: plan.geometricTypes },
     lookupType: (id) => {
       const t = input.model.typeById.get(id);
       if (!t) throw new Error(`Unknown type ${id}`);

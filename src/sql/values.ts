@@ -4,6 +4,7 @@
 import type { PgType } from '../introspection/model';
 import { OID, isJsonOid } from '../introspection/oids';
 import { sql, type SQL } from './fragment';
+import { geometryInput, geometryOutput, isGeometryOid, pointJson } from './geometry';
 
 export type TypeLookup = (id: string) => PgType;
 
@@ -15,6 +16,8 @@ export interface OutputOptions {
 /** Output options plus the names the schema gave each enum's labels. */
 export interface OutputContext extends OutputOptions {
   enumNames: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** line, lseg, box, path, polygon and circle as objects (else their text). */
+  geometricTypes?: boolean;
 }
 
 export function typeRef(type: PgType): SQL {
@@ -35,10 +38,11 @@ export function outputExpr(expr: SQL, type: PgType, lookup: TypeLookup, opts: Ou
       return opts.dynamicJson ? sql`(${expr})::json`
         : sql`(case when (${expr}) is null then null else json_build_object(${sql.raw("E'\\u0001json'")}, (${expr})::json) end)`;
     case OID.interval: return intervalExpr(expr);
-    case OID.point: return sql`(case when ${expr} is null then null else json_build_object('x', (${expr})[0], 'y', (${expr})[1]) end)`;
+    case OID.point: return sql`(case when ${expr} is null then null else ${pointJson(expr)} end)`;
     case OID.int2: case OID.int4: case OID.float4: case OID.float8: return expr;
     default: break;
   }
+  if (opts.geometricTypes && isGeometryOid(type.id)) return geometryOutput(expr, type.id);
   // Other numeric base types (oid, …) are BigFloat, sent as strings like numeric.
   if (type.category === 'N' && type.type === 'b') return sql`(${expr})::text`;
   if (isHstoreType(type)) return sql`(${expr})::json`;
@@ -81,7 +85,7 @@ const JSON_NUMBERS = new Set<string>([OID.int2, OID.int4, OID.float4, OID.float8
 
 function isPassThrough(type: PgType, lookup: TypeLookup, opts: OutputContext): boolean {
   if (isJsonOid(type.id) && opts.dynamicJson) return true;
-  if (CONVERTED.has(type.id)) return false;
+  if (CONVERTED.has(type.id) || (opts.geometricTypes && isGeometryOid(type.id))) return false;
   if (type.category === 'N' && type.type === 'b' && !JSON_NUMBERS.has(type.id)) return false;
   if (isHstoreType(type)) return false;
   if (type.type === 'e' || type.type === 'r' || type.type === 'c' || type.enumTypeId) return false;
@@ -167,6 +171,7 @@ export function inputExpr(value: unknown, type: PgType, lookup: TypeLookup): SQL
     const p = value as { x: number; y: number };
     return sql`point(${p.x}::float8, ${p.y}::float8)`;
   }
+  if (isGeometryOid(type.id) && typeof value === 'object') return geometryInput(value as Record<string, unknown>, type.id);
   if (isJsonOid(type.id)) {
     return sql`${typeof value === 'string' ? value : JSON.stringify(value)}::${typeRef(type)}`;
   }

@@ -259,8 +259,8 @@ test("v4's schema flags: -a, --no-ignore-indexes, --include-extension-resources,
     fs.writeFileSync(path.join(dir, '.postgraphilerc.js'), `module.exports = { options: { graphileBuildOptions: ${gbo} } };`);
     return dir;
   };
-  const s = schemaOptions(parseOptions([], {}, rc('{ pgStrictFunctions: true, orderByNullsLast: false, pgUseCustomNetworkScalars: true }')));
-  assert.deepEqual([s.pgStrictFunctions, s.orderByNullsLast, s.pgUseCustomNetworkScalars], [true, false, true]);
+  const s = schemaOptions(parseOptions([], {}, rc('{ pgStrictFunctions: true, orderByNullsLast: false, pgUseCustomNetworkScalars: true, pgGeometricTypes: true }')));
+  assert.deepEqual([s.pgStrictFunctions, s.orderByNullsLast, s.pgUseCustomNetworkScalars, s.pgGeometricTypes], [true, false, true, true]);
   assert.throws(() => parseOptions([], {}, rc('{ orderByNullsLast: "yes" }')), /graphileBuildOptions.orderByNullsLast must be true or false, not "yes"/);
-  assert.throws(() => parseOptions([], {}, rc('{ pgGeometricTypes: true }')), /graphileBuildOptions.pgGeometricTypes is a PostGraphile v4 option that forum-dev does not support/);
+  assert.throws(() => parseOptions([], {}, rc('{ pgGeometricTypes: 1 }')), /graphileBuildOptions.pgGeometricTypes must be true or false, not 1/);
 });

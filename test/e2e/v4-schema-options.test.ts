@@ -13,6 +13,7 @@ import { defaultOptions, schemaOptions, type Options } from '../../src/options';
 import { introspect } from '../../src/introspection/introspect';
 import { buildGraphQLSchema } from '../../src/schema/build';
 import { exportSchema } from '../../src/watch/export';
+import { createPostGraphileSchema, middlewareOptions } from '../../src/library';
 import { compareSdl, loadDbComments } from '../helpers/compare-schema';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { exportV4Schema, type V4Options } from '../helpers/v4';
@@ -68,9 +69,9 @@ const sets: OptionSet[] = [
   { name: '--legacy-relations only', v4: { flags: ['--legacy-relations', 'only'] }, ours: { legacyRelations: 'only' } },
   { name: '--legacy-json-uuid', v4: { flags: ['--legacy-json-uuid'] }, ours: { legacyJsonUuid: true } },
   {
-    name: 'graphileBuildOptions pgUseCustomNetworkScalars, orderByNullsLast, pgStrictFunctions',
-    v4: { graphileBuildOptions: { pgUseCustomNetworkScalars: true, orderByNullsLast: true, pgStrictFunctions: true } },
-    ours: { graphileBuildOptions: { pgUseCustomNetworkScalars: true, orderByNullsLast: true, pgStrictFunctions: true } },
+    name: 'graphileBuildOptions pgUseCustomNetworkScalars, orderByNullsLast, pgStrictFunctions, pgGeometricTypes',
+    v4: { graphileBuildOptions: { pgUseCustomNetworkScalars: true, orderByNullsLast: true, pgStrictFunctions: true, pgGeometricTypes: true } },
+    ours: { graphileBuildOptions: { pgUseCustomNetworkScalars: true, orderByNullsLast: true, pgStrictFunctions: true, pgGeometricTypes: true } },
   },
   { name: 'enableTags: false', v4: { rcOptions: { enableTags: false } }, ours: { enableTags: false } },
 ];
@@ -144,4 +145,21 @@ test('--sort-export writes the schema sorted as v4 does (SDL and JSON)', async (
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the library takes the options under v4\'s names: createPostGraphileSchema and postgraphile()', async () => {
+  const gbo = { pgUseCustomNetworkScalars: true, orderByNullsLast: true, pgStrictFunctions: true, pgGeometricTypes: true };
+  assertSame(await exported('-a, --classic-ids', { flags: ['--classic-ids'] }), await createPostGraphileSchema(url, SCHEMAS, { classicIds: true }));
+  assertSame(await exported('enableTags: false', { rcOptions: { enableTags: false } }), await createPostGraphileSchema(url, 'opts', { enableTags: false }));
+  const gboSet = sets.find((s) => s.v4.graphileBuildOptions)!;
+  assertSame(await exported(gboSet.name, gboSet.v4), await createPostGraphileSchema(url, SCHEMAS, { graphileBuildOptions: gbo }));
+  const o = schemaOptions(middlewareOptions(url, SCHEMAS, {
+    classicIds: true, ignoreIndexes: false, includeExtensionResources: true, usePartitionedParent: true,
+    legacyRelations: 'only', legacyJsonUuid: true, enableTags: false, graphileBuildOptions: gbo,
+  }));
+  assert.deepEqual(
+    [o.classicIds, o.ignoreIndexes, o.includeExtensionResources, o.usePartitionedParent, o.legacyRelations, o.legacyJsonUuid, o.enableTags,
+      o.pgUseCustomNetworkScalars, o.orderByNullsLast, o.pgStrictFunctions, o.pgGeometricTypes],
+    [true, false, true, true, 'only', true, false, true, true, true, true],
+  );
 });

@@ -322,7 +322,7 @@ test('library options forum-dev does not take are refused by name, never dropped
   assert.throws(() => postgraphile(db.adminUrl, schemas, { handleErrors: () => [] } as never), /postgraphile\(\): forum-dev does not support the option `handleErrors`/);
   assert.throws(() => postgraphile(db.adminUrl, schemas, { skipPlugins: [], enableQueryBatching: true } as never), /options `skipPlugins`, `enableQueryBatching`/);
   await assert.rejects(createPostGraphileSchema(db.adminUrl, schemas, { skipPlugins: [] } as never), /createPostGraphileSchema\(\): forum-dev does not support the option `skipPlugins`/);
-  await assert.rejects(createPostGraphileSchema(db.adminUrl, schemas, { graphileBuildOptions: { pgGeometricTypes: true } }), /graphileBuildOptions.pgGeometricTypes is a PostGraphile v4 option that forum-dev does not support/);
+  await assert.rejects(createPostGraphileSchema(db.adminUrl, schemas, { graphileBuildOptions: { pgStrictFunctions: 'yes' } }), /graphileBuildOptions.pgStrictFunctions must be true or false, not "yes"/);
   assert.throws(() => postgraphile(db.adminUrl, schemas, { legacyRelations: 'some' } as never), /legacyRelations must be 'omit', 'deprecated' or 'only', not "some"/);
 });
 
