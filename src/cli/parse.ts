@@ -98,6 +98,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     options.appendPlugins = rc.appendPlugins;
   }
   if (rc.graphileBuildOptions) options.graphileBuildOptions = rc.graphileBuildOptions;
+  if (rc.enableTags !== undefined) options.enableTags = rc.enableTags;
   try {
     buildOptionToggles(options.graphileBuildOptions);
   } catch (e) {

@@ -1,5 +1,5 @@
 // v4's `.postgraphilerc.js`: the file in the working directory where v4 CLI users keep what has
-// no flag, chiefly `graphileBuildOptions` (plugin options) and `appendPlugins`. Other keys are
+// no flag, chiefly `graphileBuildOptions` (plugin options), `appendPlugins` and `enableTags`. Other keys are
 // refused with a pointer to the flag, rather than silently ignored.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +9,8 @@ import { PluginError, pluginNames } from '../plugins';
 export interface RcOptions {
   appendPlugins?: string[];
   graphileBuildOptions?: Record<string, unknown>;
+  /** v4's `enableTags` (no flag): false reads comments without their smart tags. */
+  enableTags?: boolean;
 }
 
 const RC_NAMES = ['.postgraphilerc.js', '.postgraphilerc.cjs', '.postgraphilerc.json', '.postgraphilerc'];
@@ -34,6 +36,9 @@ export function readRcFile(cwd: string): RcOptions {
         throw new OptionsError(`${where}: graphileBuildOptions must be an object`);
       }
       out.graphileBuildOptions = value as Record<string, unknown>;
+    } else if (key === 'enableTags') {
+      if (typeof value !== 'boolean') throw new OptionsError(`${where}: enableTags must be true or false`);
+      out.enableTags = value;
     } else if (key === 'appendPlugins') {
       const entries = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : [value];
       try {

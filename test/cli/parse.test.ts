@@ -262,5 +262,8 @@ test("v4's schema flags: -a, --no-ignore-indexes, --include-extension-resources,
   const s = schemaOptions(parseOptions([], {}, rc('{ pgStrictFunctions: true, orderByNullsLast: false, pgUseCustomNetworkScalars: true, pgGeometricTypes: true }')));
   assert.deepEqual([s.pgStrictFunctions, s.orderByNullsLast, s.pgUseCustomNetworkScalars, s.pgGeometricTypes], [true, false, true, true]);
   assert.throws(() => parseOptions([], {}, rc('{ orderByNullsLast: "yes" }')), /graphileBuildOptions.orderByNullsLast must be true or false, not "yes"/);
+  const tagsOff = tmpDir();
+  fs.writeFileSync(path.join(tagsOff, '.postgraphilerc.js'), 'module.exports = { options: { enableTags: false } };');
+  assert.equal(schemaOptions(parseOptions([], {}, tagsOff)).enableTags, false);
   assert.throws(() => parseOptions([], {}, rc('{ pgGeometricTypes: 1 }')), /graphileBuildOptions.pgGeometricTypes must be true or false, not 1/);
 });
