@@ -3,7 +3,9 @@
 // options does, and v4's answer must equal the committed <name>.json. Several options share one
 // server start: `classic` is --classic-ids with orderByNullsLast false (nulls first),
 // `nulls-last` is --legacy-json-uuid with orderByNullsLast, pgUseCustomNetworkScalars,
-// pgStrictFunctions and pgGeometricTypes. Mutations write back what is there, so both servers share one database.
+// pgStrictFunctions and pgGeometricTypes, `partitioned` the options that change what is exposed
+// (--use-partitioned-parent, --include-extension-resources, --no-ignore-indexes, --legacy-relations
+// only). Mutations write back what is there, so both servers share one database.
 //
 //   UPDATE_JSON=1 npm test -- test/e2e/v4-option-answers.test.ts   rewrite the .json files from v4
 import { after, before, describe, test } from 'node:test';
@@ -34,6 +36,11 @@ const sets: AnswerSet[] = [
     dir: 'nulls-last',
     v4: { flags: ['--legacy-json-uuid'], graphileBuildOptions: nullsLast },
     ours: { legacyJsonUuid: true, graphileBuildOptions: nullsLast },
+  },
+  {
+    dir: 'partitioned',
+    v4: { flags: ['--use-partitioned-parent', '--include-extension-resources', '--no-ignore-indexes', '--legacy-relations', 'only'] },
+    ours: { usePartitionedParent: true, includeExtensionResources: true, ignoreIndexes: false, legacyRelations: 'only' },
   },
 ];
 
