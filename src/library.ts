@@ -21,6 +21,7 @@ import { exportSchema } from './watch/export';
 import { loadSnapshot, startWatchMode, type WatchMode } from './watch/reload';
 import { pluginNames, SIMPLIFY_INFLECTOR } from './plugins';
 import { simplifyOptionsFrom } from './schema/inflection-simplify';
+import { CONNECTION_FILTER, filterOptionsFrom } from './schema/filter-options';
 
 export interface SchemaBuildOptions {
   /** JSON and JSONB as JSON values rather than JSON text. */
@@ -101,6 +102,8 @@ export async function createPostGraphileSchema(
     live: options.live,
     simplifyInflector: pluginNames(options.appendPlugins ?? []).includes(SIMPLIFY_INFLECTOR)
       ? simplifyOptionsFrom(options.graphileBuildOptions ?? {}) : undefined,
+    connectionFilter: pluginNames(options.appendPlugins ?? []).includes(CONNECTION_FILTER)
+      ? filterOptionsFrom(options.graphileBuildOptions ?? {}) : undefined,
   };
   const model = await withPool(connection, (pool) => introspect(pool, built.schemas, options.tagsFile));
   const schema = buildGraphQLSchema(model, built);

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { SchemaOptions } from './schema/build';
 import { defaultLimits, type Limits } from './execute/limits';
 import { simplifyOptionsFrom } from './schema/inflection-simplify';
+import { CONNECTION_FILTER, filterOptionsFrom } from './schema/filter-options';
 import { SIMPLIFY_INFLECTOR } from './plugins';
 
 /** Options; the document limits (depth, cost, page size, ...) are described in execute/limits.ts. */
@@ -159,6 +160,7 @@ export function schemaOptions(options: Options): SchemaOptions {
     setofFunctionsContainNulls: o.setofFunctionsContainNulls,
     tagsFile: o.tagsFile,
     simplifyInflector: o.appendPlugins.includes(SIMPLIFY_INFLECTOR) ? simplifyOptionsFrom(o.graphileBuildOptions) : undefined,
+    connectionFilter: o.appendPlugins.includes(CONNECTION_FILTER) ? filterOptionsFrom(o.graphileBuildOptions) : undefined,
   };
 }
 

@@ -11,6 +11,7 @@ import type { SchemaPlan } from './plans';
 import { builtinForOid, jwtScalar, makeScalars, type Scalars } from './scalars';
 import { inflect as v4Inflection, type Inflection } from './inflection';
 import { simplifyInflection, type SimplifyOptions } from './inflection-simplify';
+import type { FilterOptions } from './filter-options';
 
 export interface SchemaOptions {
   schemas: string[];
@@ -29,6 +30,8 @@ export interface SchemaOptions {
   tagsFile?: string;
   /** The simplify inflector's names (`--append-plugins @graphile-contrib/pg-simplify-inflector`). */
   simplifyInflector?: SimplifyOptions;
+  /** The connection filter's options (`--append-plugins postgraphile-plugin-connection-filter`). */
+  connectionFilter?: FilterOptions;
 }
 
 /** The inflection a schema is built with: v4's default, or a built-in variant the options choose. */

@@ -56,7 +56,7 @@ function isUniqueKey(table: PgClass, keys: PgAttribute[]): boolean {
 }
 
 /** Foreign keys pointing at `cls`, in catalog order (referencing table's oid, then key columns). */
-function referencingConstraints(ctx: BuildContext, cls: PgClass): PgConstraint[] {
+export function referencingConstraints(ctx: BuildContext, cls: PgClass): PgConstraint[] {
   // indexed once per build: scanning every table for every table is quadratic
   const byTarget = cached(ctx, 'fkByTarget', () => {
     const index = new Map<string, PgConstraint[]>();
@@ -106,7 +106,7 @@ export function backwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQL
       fields[ctx.inflect.manyRelationByKeys(r.keys, other, c, cls)] = {
         type: new GraphQLNonNull(tableConnectionType(ctx, other)),
         description: `The \`${ctx.inflect.tableType(other)}\` values that refer to this \`${ctx.inflect.tableType(cls)}\`, a page at a time.`,
-        args: connectionArgs(ctx, other, { orderBy: true, condition: true }),
+        args: connectionArgs(ctx, other, { orderBy: true, condition: true, filter: { table: other } }),
         deprecationReason,
         extensions: plan({ ...base, single: false, list: false }),
       };
@@ -116,7 +116,7 @@ export function backwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQL
       fields[ctx.inflect.manyRelationByKeysSimple(r.keys, other, c, cls)] = {
         type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(ctx.rowType(other)))),
         description: `The \`${ctx.inflect.tableType(other)}\` values that refer to this \`${ctx.inflect.tableType(cls)}\`, as a plain list.`,
-        args: listArgs(ctx, other, { orderBy: true, condition: true }),
+        args: listArgs(ctx, other, { orderBy: true, condition: true, filter: { table: other } }),
         deprecationReason,
         extensions: plan({ ...base, single: false, list: true }),
       };
