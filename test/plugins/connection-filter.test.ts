@@ -1,0 +1,132 @@
+// The built-in connection filter against the real `postgraphile-plugin-connection-filter` 2.3 on
+// v4: the same schema (forum example and the filter fixture, under its options, alone and with
+// the simplify inflector) and the same answers where options change them; turned on by the
+// names, plugin objects and `graphileBuildOptions` v4 users pass. The fixture's query answers
+// are compared in test/e2e/fixture-data.test.ts (test/fixtures/data/filter).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parse, printSchema, type GraphQLObjectType, type OperationDefinitionNode } from 'graphql';
+import { tablesRead } from '../../src/realtime/live-tables';
+import { parseOptions } from '../../src/cli/parse';
+import { createPostGraphileSchema } from '../../src/library';
+import { schemaOptions, type Options } from '../../src/options';
+import { pluginName } from '../../src/plugins';
+import { compareSdl, loadDbComments } from '../helpers/compare-schema';
+import { createDatabase, dropDatabase, uniqueName } from '../helpers/db';
+import { exportV4Schema, startV4 } from '../helpers/v4';
+import { createForumDb, forumV4Flags, plainOptions, root, startOurs, type ForumDb } from '../e2e/setup';
+
+const PLUGIN = 'postgraphile-plugin-connection-filter';
+const SIMPLIFY = '@graphile-contrib/pg-simplify-inflector';
+const filterSql = join(root, 'test/fixtures/schemas/filter.sql');
+
+let forum: ForumDb;
+let fixture: { db: string; url: string };
+before(async () => {
+  forum = await createForumDb('connfilter');
+  const db = uniqueName('connfilter_fixture');
+  fixture = { db, url: await createDatabase(db, [filterSql]) };
+});
+after(async () => {
+  await forum?.drop();
+  if (fixture) await dropDatabase(fixture.db);
+});
+
+async function sameSchema(url: string, adminUrl: string, schemas: string[], v4Flags: string[], ours: Partial<Options>,
+  graphileBuildOptions: Record<string, unknown>, plugins = [PLUGIN]): Promise<void> {
+  const expected = await exportV4Schema({ connection: url, schemas, flags: v4Flags, appendPlugins: plugins, graphileBuildOptions });
+  const server = await startOurs(url, { ...ours, appendPlugins: plugins, graphileBuildOptions });
+  try {
+    const differences = compareSdl(expected, printSchema(server.server.live.current().schema), {
+      dbDescriptions: await loadDbComments(adminUrl, schemas),
+    });
+    assert.deepEqual(differences, [], differences.slice(0, 40).join('\n'));
+  } finally {
+    await server.close();
+  }
+}
+
+test('forum schema with the connection filter (default options) matches v4 with the plugin', async () => {
+  await sameSchema(forum.url, forum.adminUrl, ['forum_example'], forumV4Flags, {}, {});
+});
+
+test('forum schema with relations, simple collections and list-named relation filters matches v4 with the plugin', async () => {
+  await sameSchema(forum.url, forum.adminUrl, ['forum_example'], [...forumV4Flags, '--simple-collections', 'both'], { simpleCollections: 'both' },
+    { connectionFilterRelations: true, connectionFilterUseListInflectors: true });
+});
+
+test('filter fixture under restricting options (operators, field types, names, arrays, computed, setof, logic) matches v4', async () => {
+  await sameSchema(fixture.url, fixture.url, ['filter'], [], plainOptions(['filter']), {
+    connectionFilterAllowedOperators: ['isNull', 'equalTo', 'in', 'includes', 'anyEqualTo', 'containsElement'],
+    connectionFilterAllowedFieldTypes: ['String', 'Int', 'Colour', 'Label', 'IntRange'],
+    connectionFilterOperatorNames: { equalTo: 'eq', in: 'within' },
+    connectionFilterArrays: false,
+    connectionFilterComputedColumns: false,
+    connectionFilterSetofFunctions: false,
+    connectionFilterLogicalOperators: false,
+  });
+});
+
+test('filter fixture with the simplify inflector as well (relation filters take its names) matches v4 with both plugins', async () => {
+  await sameSchema(fixture.url, fixture.url, ['filter'], ['--simple-collections', 'only'], { ...plainOptions(['filter']), simpleCollections: 'only' },
+    { connectionFilterRelations: true, pgOmitListSuffix: true, connectionFilterUseListInflectors: true }, [PLUGIN, SIMPLIFY]);
+});
+
+test('null and empty objects allowed by the options, and renamed operators, answer as v4', async () => {
+  const gbo = { connectionFilterAllowNullInput: true, connectionFilterAllowEmptyObjectInput: true, connectionFilterOperatorNames: { equalTo: 'eq' }, connectionFilterRelations: true };
+  const v4 = await startV4({ connection: fixture.url, schemas: ['filter'], appendPlugins: [PLUGIN], graphileBuildOptions: gbo });
+  try {
+    const ours = await startOurs(fixture.url, { ...plainOptions(['filter']), appendPlugins: [PLUGIN], graphileBuildOptions: gbo });
+    try {
+      const query = `{
+        a: allAuthors(filter: {}) { nodes { id } }
+        b: allAuthors(filter: null) { totalCount }
+        c: allAuthors(filter: { name: null, born: {} }) { nodes { id } }
+        d: allAuthors(filter: { name: { eq: "Bob", in: null } }) { nodes { id } }
+        e: allItems(filter: { notesByItemId: { some: {}, none: { stars: { eq: 1 } } }, and: [{}] }) { nodes { id } }
+      }`;
+      const expected = await v4.graphql(query);
+      assert.equal(expected.body.errors, undefined, JSON.stringify(expected.body.errors));
+      assert.deepEqual((await ours.graphql(query)).body, expected.body);
+      assert.deepEqual(expected.body.data.d.nodes, [{ id: 2 }]);
+    } finally {
+      await ours.close();
+    }
+  } finally {
+    await v4.stop();
+  }
+});
+
+test('--append-plugins and .postgraphilerc.js turn it on with graphileBuildOptions; off, the schema has no filter', async () => {
+  const cwd = fs.mkdtempSync(join(os.tmpdir(), 'forum-dev-filter-'));
+  fs.writeFileSync(join(cwd, '.postgraphilerc.js'), 'module.exports = { options: { graphileBuildOptions: { connectionFilterRelations: true, connectionFilterOperatorNames: { equalTo: "eq" } } } };');
+  const o = schemaOptions(parseOptions(['--append-plugins', PLUGIN], {}, cwd));
+  assert.equal(o.connectionFilter?.relations, true);
+  assert.equal(o.connectionFilter?.allowNullInput, false);
+  assert.deepEqual(o.connectionFilter?.operatorNames, { equalTo: 'eq' });
+  assert.equal(schemaOptions(parseOptions([], {}, cwd)).connectionFilter, undefined);
+  const bad = fs.mkdtempSync(join(os.tmpdir(), 'forum-dev-filter-'));
+  fs.writeFileSync(join(bad, '.postgraphilerc.js'), 'module.exports = { options: { graphileBuildOptions: { connectionFilterRelations: "yes" } } };');
+  assert.throws(() => schemaOptions(parseOptions(['--append-plugins', PLUGIN], {}, bad)), /graphileBuildOptions.connectionFilterRelations must be true or false, not "yes"/);
+  for (const d of [cwd, bad]) fs.rmSync(d, { recursive: true, force: true });
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const plugin = require(join(root, 'test/compat/node_modules', PLUGIN));
+  assert.equal(pluginName(plugin), PLUGIN);
+  const withFilter = await createPostGraphileSchema(fixture.url, 'filter', { appendPlugins: [plugin], graphileBuildOptions: { connectionFilterRelations: true } });
+  const args = (withFilter.getQueryType()!.getFields().allItems.args);
+  assert.equal(args.find((a) => a.name === 'filter')?.type.toString(), 'ItemFilter');
+  assert.ok((withFilter.getType('ItemFilter') as GraphQLObjectType).getFields().notesByItemId);
+  // live queries: a filter across relations or computed columns may read any table
+  const read = (q: string) => tablesRead(withFilter, (parse(q).definitions[0] as OperationDefinitionNode).selectionSet, {});
+  assert.deepEqual(read('{ allItems(filter: { qty: { equalTo: 1 } }) { nodes { id } } }'), new Set(['filter.item']));
+  assert.equal(read('{ allItems(filter: { notesByItemIdExist: true }) { nodes { id } } }'), 'any');
+  assert.equal(read('{ allItems(filter: { or: [{ qty: { equalTo: 1 } }, { titleLength: { equalTo: 1 } }] }) { nodes { id } } }'), 'any');
+  assert.equal(read('query ($f: ItemFilter) { allItems(filter: $f) { nodes { id } } }'), 'any');
+  const plain = await createPostGraphileSchema(fixture.url, 'filter');
+  assert.equal(plain.getQueryType()!.getFields().allItems.args.some((a) => a.name === 'filter'), false);
+  assert.equal(plain.getType('ItemFilter'), undefined);
+});
