@@ -82,7 +82,7 @@ export const flagSpecs: FlagSpec[] = [
   { key: 'ignoreRbac', long: 'no-ignore-rbac', env: 'FORUM_DEV_IGNORE_RBAC', kind: 'bool', value: false,
     help: 'hide what no role may use (env: true/false, default true)' },
   { key: 'appendPlugins', long: 'append-plugins', env: 'FORUM_DEV_APPEND_PLUGINS', kind: 'list', arg: 'LIST',
-    help: 'v4 plugins to turn on (built in): @graphile-contrib/pg-simplify-inflector' },
+    help: 'v4 plugins to turn on (built in): @graphile-contrib/pg-simplify-inflector, postgraphile-plugin-connection-filter' },
   { key: 'tagsFile', long: 'tags-file', env: 'FORUM_DEV_TAGS_FILE', kind: 'path', arg: 'FILE',
     help: 'smart tags file, merged with comments (default ./postgraphile.tags.json5 when it exists)' },
   { key: 'exportSchemaGraphql', long: 'export-schema-graphql', env: 'FORUM_DEV_EXPORT_SCHEMA_GRAPHQL',
