@@ -75,11 +75,11 @@ test('filter fixture with the simplify inflector as well (relation filters take 
     { connectionFilterRelations: true, pgOmitListSuffix: true, connectionFilterUseListInflectors: true }, [PLUGIN, SIMPLIFY]);
 });
 
-test('null and empty objects allowed by the options, and renamed operators, answer as v4', async () => {
+test('null and empty objects allowed by the options, renamed operators and simple collections answer as v4', async () => {
   const gbo = { connectionFilterAllowNullInput: true, connectionFilterAllowEmptyObjectInput: true, connectionFilterOperatorNames: { equalTo: 'eq' }, connectionFilterRelations: true };
-  const v4 = await startV4({ connection: fixture.url, schemas: ['filter'], appendPlugins: [PLUGIN], graphileBuildOptions: gbo });
+  const v4 = await startV4({ connection: fixture.url, schemas: ['filter'], flags: ['--simple-collections', 'both'], appendPlugins: [PLUGIN], graphileBuildOptions: gbo });
   try {
-    const ours = await startOurs(fixture.url, { ...plainOptions(['filter']), appendPlugins: [PLUGIN], graphileBuildOptions: gbo });
+    const ours = await startOurs(fixture.url, { ...plainOptions(['filter']), simpleCollections: 'both', appendPlugins: [PLUGIN], graphileBuildOptions: gbo });
     try {
       const query = `{
         a: allAuthors(filter: {}) { nodes { id } }
@@ -87,11 +87,16 @@ test('null and empty objects allowed by the options, and renamed operators, answ
         c: allAuthors(filter: { name: null, born: {} }) { nodes { id } }
         d: allAuthors(filter: { name: { eq: "Bob", in: null } }) { nodes { id } }
         e: allItems(filter: { notesByItemId: { some: {}, none: { stars: { eq: 1 } } }, and: [{}] }) { nodes { id } }
+        f: allItemsList(filter: { qty: { lessThan: 4 } }, orderBy: QTY_DESC) { id }
+        g: authorById(id: 1) { itemsByAuthorIdList(filter: { title: { startsWith: "b" } }) { id } }
+        h: numbersList(filter: { in: [2, 5, 9] })
+        i: cheapItemsList(max: "3", filter: { done: { eq: true } }) { id }
       }`;
       const expected = await v4.graphql(query);
       assert.equal(expected.body.errors, undefined, JSON.stringify(expected.body.errors));
       assert.deepEqual((await ours.graphql(query)).body, expected.body);
       assert.deepEqual(expected.body.data.d.nodes, [{ id: 2 }]);
+      assert.deepEqual(expected.body.data.h, [2, 5]);
     } finally {
       await ours.close();
     }
