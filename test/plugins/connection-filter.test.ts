@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parse, printSchema, type GraphQLObjectType, type OperationDefinitionNode } from 'graphql';
 import { tablesRead } from '../../src/realtime/live-tables';
 import { parseOptions } from '../../src/cli/parse';
-import { createPostGraphileSchema } from '../../src/library';
+import { createPostGraphileSchema, middlewareOptions } from '../../src/library';
 import { schemaOptions, type Options } from '../../src/options';
 import { pluginName } from '../../src/plugins';
 import { compareSdl, loadDbComments } from '../helpers/compare-schema';
@@ -121,6 +121,8 @@ test('--append-plugins and .postgraphilerc.js turn it on with graphileBuildOptio
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const plugin = require(join(root, 'test/compat/node_modules', PLUGIN));
   assert.equal(pluginName(plugin), PLUGIN);
+  const middleware = middlewareOptions('postgres:///x', 'public', { appendPlugins: [plugin], graphileBuildOptions: { connectionFilterLogicalOperators: false } });
+  assert.equal(schemaOptions(middleware).connectionFilter?.logicalOperators, false);
   const withFilter = await createPostGraphileSchema(fixture.url, 'filter', { appendPlugins: [plugin], graphileBuildOptions: { connectionFilterRelations: true } });
   const args = (withFilter.getQueryType()!.getFields().allItems.args);
   assert.equal(args.find((a) => a.name === 'filter')?.type.toString(), 'ItemFilter');
