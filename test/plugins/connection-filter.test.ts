@@ -137,3 +137,26 @@ test('--append-plugins and .postgraphilerc.js turn it on with graphileBuildOptio
   assert.equal(plain.getQueryType()!.getFields().allItems.args.some((a) => a.name === 'filter'), false);
   assert.equal(plain.getType('ItemFilter'), undefined);
 });
+
+test('forum answers with relation, computed column and enum filters are v4 with the plugin', async () => {
+  const gbo = { connectionFilterRelations: true };
+  const v4 = await startV4({ connection: forum.url, schemas: ['forum_example'], flags: forumV4Flags, appendPlugins: [PLUGIN], graphileBuildOptions: gbo });
+  try {
+    const ours = await startOurs(forum.url, { appendPlugins: [PLUGIN], graphileBuildOptions: gbo });
+    try {
+      const query = `{
+        allPeople(filter: { postsByAuthorId: { some: { headline: { includesInsensitive: "a" } } }, fullName: { notLike: "%x%" } }, first: 3) { totalCount nodes { fullName } }
+        allPosts(filter: { personByAuthorId: { firstName: { greaterThan: "M" } }, topic: { in: [DISCUSSION, INSPIRATION] } }, first: 5) { totalCount nodes { headline topic } }
+        personById(id: 1) { postsByAuthorId(filter: { not: { topic: { isNull: true } } }) { totalCount } }
+      }`;
+      const expected = await v4.graphql(query);
+      assert.equal(expected.body.errors, undefined, JSON.stringify(expected.body.errors));
+      assert.ok(expected.body.data.allPosts.totalCount > 0 && expected.body.data.allPeople.totalCount > 0, JSON.stringify(expected.body.data));
+      assert.deepEqual((await ours.graphql(query)).body, expected.body);
+    } finally {
+      await ours.close();
+    }
+  } finally {
+    await v4.stop();
+  }
+});
