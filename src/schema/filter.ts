@@ -8,11 +8,11 @@ import {
 } from 'graphql';
 import { attributeByNum, type PgAttribute, type PgClass, type PgConstraint, type PgProc } from '../introspection/model';
 import { OID } from '../introspection/oids';
-import { getType, omitted, outputType, type BuildContext } from './context';
+import { cached, getType, omitted, outputType, type BuildContext } from './context';
 import { filterOptionsOf, operatorsType } from './filter-operators';
 import { upperCamelCase } from './case';
 import { computedColumnTable, procReturn } from './functions';
-import { referencingConstraints } from './relations';
+import { inCatalogOrder } from './relations';
 import type { FilterArgPlan, FilterFieldPlan } from './plans';
 
 export type FilterSource = { table: PgClass } | { proc: PgProc };
@@ -176,7 +176,7 @@ function backwardFields(ctx: BuildContext, cls: PgClass): GraphQLInputFieldConfi
   const fields: GraphQLInputFieldConfigMap = {};
   const options = filterOptionsOf(ctx);
   const byConnection = options.useListInflectors === undefined ? ctx.options.simpleCollections !== 'only' : !options.useListInflectors;
-  for (const c of referencingConstraints(ctx, cls)) {
+  for (const c of referencingKeys(ctx, cls)) {
     const other = ctx.model.classById.get(c.classId)!;
     const l = link(ctx, c);
     if (!l || hiddenTable(other)) continue;
@@ -196,6 +196,21 @@ function backwardFields(ctx: BuildContext, cls: PgClass): GraphQLInputFieldConfi
     }
   }
   return fields;
+}
+
+/** Foreign keys to `cls` from every class, composite types' `@foreignKey`s too (the plugin lists them all). */
+function referencingKeys(ctx: BuildContext, cls: PgClass): PgConstraint[] {
+  const byTarget = cached(ctx, 'filterKeysByTarget', () => {
+    const index = new Map<string, PgConstraint[]>();
+    for (const o of ctx.model.classes) {
+      if (!ctx.exposedNamespaceIds.has(o.namespaceId)) continue;
+      for (const c of o.constraints) if (c.type === 'f' && c.foreignClassId) index.set(c.foreignClassId, [...(index.get(c.foreignClassId) ?? []), c]);
+    }
+    return index;
+  });
+  const all = byTarget.get(cls.id) ?? [];
+  // smart-comment keys come after the catalog's, in the order they were read
+  return [...inCatalogOrder(all.filter((c) => !c.isFake)), ...all.filter((c) => c.isFake)];
 }
 
 /** `<Table>ToMany<Other>Filter`: `every`, `some` and `none` of the referring rows match. */

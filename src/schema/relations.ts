@@ -56,7 +56,7 @@ function isUniqueKey(table: PgClass, keys: PgAttribute[]): boolean {
 }
 
 /** Foreign keys pointing at `cls`, in catalog order (referencing table's oid, then key columns). */
-export function referencingConstraints(ctx: BuildContext, cls: PgClass): PgConstraint[] {
+function referencingConstraints(ctx: BuildContext, cls: PgClass): PgConstraint[] {
   // indexed once per build: scanning every table for every table is quadratic
   const byTarget = cached(ctx, 'fkByTarget', () => {
     const index = new Map<string, PgConstraint[]>();
@@ -71,7 +71,11 @@ export function referencingConstraints(ctx: BuildContext, cls: PgClass): PgConst
     }
     return index;
   });
-  const all = [...(byTarget.get(cls.id) ?? [])];
+  return inCatalogOrder([...(byTarget.get(cls.id) ?? [])]);
+}
+
+/** Foreign keys as v4 lists them: by referencing table's oid, then key columns, then name. */
+export function inCatalogOrder(all: PgConstraint[]): PgConstraint[] {
   const num = (id: string) => (/^\d+$/.test(id) ? Number(id) : Number.MAX_SAFE_INTEGER);
   const cmpArr = (a: number[] | null, b: number[] | null) => (a ?? []).join(',').localeCompare((b ?? []).join(','));
   return all.sort((a, b) => num(a.classId) - num(b.classId) || cmpArr(a.keyAttributeNums, b.keyAttributeNums)

@@ -14,6 +14,7 @@ import { parseOptions } from '../../src/cli/parse';
 import { createPostGraphileSchema, middlewareOptions } from '../../src/library';
 import { schemaOptions, type Options } from '../../src/options';
 import { pluginName } from '../../src/plugins';
+import { references } from '../compat/export-v4';
 import { compareSdl, loadDbComments } from '../helpers/compare-schema';
 import { createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { exportV4Schema, startV4 } from '../helpers/v4';
@@ -74,6 +75,21 @@ test('filter fixture with the simplify inflector as well (relation filters take 
   await sameSchema(fixture.url, fixture.url, ['filter'], ['--simple-collections', 'only'], { ...plainOptions(['filter']), simpleCollections: 'only' },
     { connectionFilterRelations: true, pgOmitListSuffix: true, connectionFilterUseListInflectors: true }, [PLUGIN, SIMPLIFY]);
 });
+
+// Other fixture schemas with relations on: smart-comment keys (composite types' too), every core
+// type, extension types, functions and enum tables.
+for (const name of ['tags', 'types', 'extensions', 'functions', 'enumtables']) {
+  test(`${name} schema with the connection filter and its relations matches v4 with the plugin`, async () => {
+    const ref = references.find((r) => r.name === name)!;
+    const db = uniqueName(`connfilter_${name}`);
+    const url = await createDatabase(db, ref.sqlFiles);
+    try {
+      await sameSchema(url, url, ref.schemas, ref.flags, plainOptions(ref.schemas), { connectionFilterRelations: true });
+    } finally {
+      await dropDatabase(db);
+    }
+  });
+}
 
 test('null and empty objects allowed by the options, renamed operators and simple collections answer as v4', async () => {
   const gbo = { connectionFilterAllowNullInput: true, connectionFilterAllowEmptyObjectInput: true, connectionFilterOperatorNames: { equalTo: 'eq' }, connectionFilterRelations: true };
