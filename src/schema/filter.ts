@@ -3,7 +3,7 @@
 // (`PostFilter { id: IntFilter, author: PersonFilter, and: [PostFilter!], … }`). Every field
 // records what it filters on (`extensions.forumDev`, see FilterFieldPlan) for sql/filter.ts.
 import {
-  GraphQLBoolean, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, getNamedType,
+  GraphQLBoolean, GraphQLInputObjectType, GraphQLList, GraphQLNonNull,
   type GraphQLArgumentConfig, type GraphQLInputFieldConfigMap, type GraphQLNamedType,
 } from 'graphql';
 import { attributeByNum, type PgAttribute, type PgClass, type PgConstraint, type PgProc } from '../introspection/model';
@@ -41,10 +41,14 @@ export function filterArg(ctx: BuildContext, source: FilterSource): GraphQLArgum
     const cls = ret.record ?? (ret.type.classId ? ctx.model.classById.get(ret.type.classId) ?? null : null);
     if (cls) type = tableFilterType(ctx, cls, ret.record ? ctx.inflect.recordFunctionReturnType(proc) : undefined);
     else {
-      // a scalar set: filtered by the value's own operators, when its type has them under the node type's name
-      const named = getNamedType(outputType(ctx, ret.type)) as GraphQLNamedType | undefined;
-      const ops = operatorsType(ctx, ret.type);
-      type = named && ops?.name === `${named.name}Filter` ? ops : null;
+      // A set of scalars takes the filter named after its node type (`IntFilter` for `setof int`,
+      // `StringFilter` for types shown as strings) if one was made before it, as with the plugin:
+      // otherwise that name stays without a type for the rest of the build. Lists get none.
+      const out = outputType(ctx, ret.type);
+      if (out instanceof GraphQLList || !('name' in out)) return undefined;
+      const key = `filter:${out.name}Filter`;
+      if (!ctx.cache.has(key)) ctx.cache.set(key, null);
+      type = ctx.cache.get(key) as GraphQLInputObjectType | null;
     }
     plan = { allowNullInput: options.allowNullInput, allowEmptyObjectInput: options.allowEmptyObjectInput, valueType: cls ? undefined : ret.type };
   }
