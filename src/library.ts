@@ -24,6 +24,7 @@ import { simplifyOptionsFrom } from './schema/inflection-simplify';
 import {
   buildOptionToggles, checkLegacyRelations, defaultV4SchemaOptions, type V4SchemaOptions,
 } from './schema/v4-options';
+import { CONNECTION_FILTER, filterOptionsFrom } from './schema/filter-options';
 
 /** v4's postgraphile-core options that change the schema (see schema/v4-options.ts). */
 type CoreSchemaOptions = Pick<V4SchemaOptions, 'classicIds' | 'ignoreIndexes' | 'includeExtensionResources'
@@ -122,6 +123,8 @@ export async function createPostGraphileSchema(
       ? simplifyOptionsFrom(options.graphileBuildOptions ?? {}) : undefined,
     ...defaultV4SchemaOptions,
     ...v4SchemaOptionsOf(options),
+    connectionFilter: pluginNames(options.appendPlugins ?? []).includes(CONNECTION_FILTER)
+      ? filterOptionsFrom(options.graphileBuildOptions ?? {}) : undefined,
   };
   const model = await withPool(connection, (pool) => introspect(pool, built.schemas, { ...built, tagsFile: options.tagsFile }));
   const schema = buildGraphQLSchema(model, built);

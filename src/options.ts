@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { SchemaOptions } from './schema/build';
 import { defaultLimits, type Limits } from './execute/limits';
 import { simplifyOptionsFrom } from './schema/inflection-simplify';
+import { CONNECTION_FILTER, filterOptionsFrom } from './schema/filter-options';
 import { SIMPLIFY_INFLECTOR } from './plugins';
 import { buildOptionToggles, defaultV4SchemaOptions, type LegacyRelations } from './schema/v4-options';
 
@@ -177,6 +178,7 @@ export function schemaOptions(options: Options): SchemaOptions {
     usePartitionedParent: o.usePartitionedParent, legacyRelations: o.legacyRelations, legacyJsonUuid: o.legacyJsonUuid,
     enableTags: o.enableTags,
     ...buildOptionToggles(o.graphileBuildOptions),
+    connectionFilter: o.appendPlugins.includes(CONNECTION_FILTER) ? filterOptionsFrom(o.graphileBuildOptions) : undefined,
   };
 }
 

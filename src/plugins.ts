@@ -16,6 +16,7 @@ interface BuiltinPlugin {
 
 export const builtinPlugins: readonly BuiltinPlugin[] = [
   { name: '@graphile-contrib/pg-simplify-inflector', exportName: 'PgSimplifyInflectorPlugin' },
+  { name: 'postgraphile-plugin-connection-filter', exportName: 'PostGraphileConnectionFilterPlugin' },
 ];
 
 export const SIMPLIFY_INFLECTOR = '@graphile-contrib/pg-simplify-inflector';

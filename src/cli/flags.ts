@@ -96,7 +96,7 @@ export const flagSpecs: FlagSpec[] = [
   { key: 'sortExport', long: 'sort-export', env: 'FORUM_DEV_SORT_EXPORT', kind: 'bool', value: true,
     help: 'sort the exported schema (SDL and JSON) by name, for stable diffs' },
   { key: 'appendPlugins', long: 'append-plugins', env: 'FORUM_DEV_APPEND_PLUGINS', kind: 'list', arg: 'LIST',
-    help: 'v4 plugins to turn on (built in): @graphile-contrib/pg-simplify-inflector' },
+    help: 'v4 plugins to turn on (built in): @graphile-contrib/pg-simplify-inflector, postgraphile-plugin-connection-filter' },
   { key: 'tagsFile', long: 'tags-file', env: 'FORUM_DEV_TAGS_FILE', kind: 'path', arg: 'FILE',
     help: 'smart tags file, merged with comments (default ./postgraphile.tags.json5 when it exists)' },
   { key: 'exportSchemaGraphql', long: 'export-schema-graphql', env: 'FORUM_DEV_EXPORT_SCHEMA_GRAPHQL',

@@ -3,10 +3,10 @@
 // need not run again. When a query could read anything (functions, `node`), the answer is ANY.
 import {
   Kind, getNamedType, isAbstractType, isObjectType, type FragmentDefinitionNode, type GraphQLNamedType,
-  type GraphQLObjectType, type GraphQLSchema, type SelectionSetNode,
+  isInputObjectType, type ArgumentNode, type GraphQLArgument, type GraphQLInputField, type GraphQLObjectType, type GraphQLSchema, type SelectionSetNode, type ValueNode,
 } from 'graphql';
 import type { Model } from '../introspection/model';
-import type { FieldPlan } from '../schema/plans';
+import type { FieldPlan, FilterFieldPlan } from '../schema/plans';
 
 /** Every table the query may read: `schema.table` names, as the change triggers send them. */
 export type TablesRead = Set<string> | 'any';
@@ -52,7 +52,7 @@ export function tablesRead(schema: GraphQLSchema, selectionSet: SelectionSetNode
       if (!field) continue;
       const plan = (field.extensions as { forumDev?: FieldPlan } | undefined)?.forumDev;
       if (plan) {
-        if (plan.kind === 'proc' || plan.kind === 'node') {
+        if (plan.kind === 'proc' || plan.kind === 'node' || filterReadsOtherTables(field.args, s.arguments ?? [])) {
           any = true;
           return;
         }
@@ -75,4 +75,34 @@ export function tablesRead(schema: GraphQLSchema, selectionSet: SelectionSetNode
   if (!query) return 'any';
   walk(query, selectionSet);
   return any ? 'any' : out;
+}
+
+/**
+ * Whether the `filter` argument given to a field may read other tables: it names relations or
+ * computed columns (the connection filter). A variable stands for anything its type allows.
+ */
+function filterReadsOtherTables(args: readonly GraphQLArgument[], given: readonly ArgumentNode[]): boolean {
+  const node = given.find((a) => a.name.value === 'filter');
+  const filter = node && args.find((a) => a.name === 'filter');
+  if (!node || !filter) return false;
+  const otherTables = (f: GraphQLInputField) => {
+    const kind = (f.extensions as { forumDev?: FilterFieldPlan } | undefined)?.forumDev?.kind;
+    return kind === 'filterRelation' || kind === 'filterExists' || kind === 'filterMany' || kind === 'filterComputed';
+  };
+  const seen = new Set<string>();
+  const anyValue = (type: GraphQLNamedType): boolean => {
+    if (!isInputObjectType(type) || seen.has(type.name)) return false;
+    seen.add(type.name);
+    return Object.values(type.getFields()).some((f) => otherTables(f) || anyValue(getNamedType(f.type)));
+  };
+  const reads = (type: GraphQLNamedType, value: ValueNode): boolean => {
+    if (value.kind === Kind.VARIABLE) return anyValue(type);
+    if (value.kind === Kind.LIST) return value.values.some((v) => reads(type, v));
+    if (value.kind !== Kind.OBJECT || !isInputObjectType(type)) return false;
+    return value.fields.some((v) => {
+      const f = type.getFields()[v.name.value];
+      return !!f && (otherTables(f) || reads(getNamedType(f.type), v.value));
+    });
+  };
+  return reads(getNamedType(filter.type), node.value);
 }

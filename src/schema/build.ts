@@ -50,7 +50,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
           type: tableConnectionType(ctx, t),
           description: `Reads \`${ctx.inflect.tableType(t)}\` values a page at a time, filtered and sorted as asked.`,
           deprecationReason: tableDeprecation(t),
-          args: connectionArgs(ctx, t, { orderBy: true, condition: true }),
+          args: connectionArgs(ctx, t, { orderBy: true, condition: true, filter: { table: t } }),
           extensions: plan({ kind: 'allRows', table: t, list: false }),
         };
         if (shapes.list) {
@@ -58,7 +58,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
             type: new GraphQLList(new GraphQLNonNull(ctx.rowType(t))),
             description: `Reads \`${ctx.inflect.tableType(t)}\` values as a plain list, filtered and sorted as asked.`,
             deprecationReason: tableDeprecation(t),
-            args: listArgs(ctx, t, { orderBy: true, condition: true }),
+            args: listArgs(ctx, t, { orderBy: true, condition: true, filter: { table: t } }),
             extensions: plan({ kind: 'allRows', table: t, list: true }),
           };
         }

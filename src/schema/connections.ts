@@ -8,6 +8,7 @@ import {
 } from 'graphql';
 import type { PgClass, PgProc, PgType } from '../introspection/model';
 import { computedColumnTable } from './functions';
+import { filterArg, type FilterSource } from './filter';
 import { cached, getType, inputType, omitted, setofRowItem, unindexed, type BuildContext } from './context';
 import type { OrderByValue } from './plans';
 
@@ -164,16 +165,16 @@ function computedFilters(ctx: BuildContext, table: PgClass, tag: 'sortable' | 'f
 }
 
 /** Arguments of a simple list field: no cursors, and orderBy without a default (as v4). */
-export function listArgs(ctx: BuildContext, table: PgClass | null, opts: { orderBy: boolean; condition: boolean }): GraphQLFieldConfigArgumentMap {
+export function listArgs(ctx: BuildContext, table: PgClass | null, opts: { orderBy: boolean; condition: boolean; filter?: FilterSource }): GraphQLFieldConfigArgumentMap {
   const all = connectionArgs(ctx, table, { ...opts, orderByDefault: false });
-  const { first, offset, orderBy, condition } = all;
-  return Object.fromEntries(Object.entries({ first, offset: offset && { ...offset, description: 'Skip the first `n` items.' }, orderBy, condition })
+  const { first, offset, orderBy, condition, filter } = all;
+  return Object.fromEntries(Object.entries({ first, offset: offset && { ...offset, description: 'Skip the first `n` items.' }, orderBy, condition, filter })
     .filter(([, v]) => v !== undefined)) as GraphQLFieldConfigArgumentMap;
 }
 
 export function connectionArgs(
   ctx: BuildContext, table: PgClass | null,
-  opts: { orderBy: boolean; condition: boolean; orderByDefault?: boolean },
+  opts: { orderBy: boolean; condition: boolean; orderByDefault?: boolean; filter?: FilterSource },
 ): GraphQLFieldConfigArgumentMap {
   const args: GraphQLFieldConfigArgumentMap = {
     first: { type: GraphQLInt, description: 'Take only the first `n` items.' },
@@ -199,5 +200,8 @@ export function connectionArgs(
       description: 'Keeps only the items whose fields equal the values given.',
     };
   }
+  // the connection filter's argument (`--append-plugins postgraphile-plugin-connection-filter`)
+  const filter = opts.filter && filterArg(ctx, opts.filter);
+  if (filter) args.filter = filter;
   return args;
 }

@@ -12,6 +12,7 @@ import { builtinForOid, jwtScalar, makeScalars, type Scalars } from './scalars';
 import { inflect as v4Inflection, makeInflection, type Inflection } from './inflection';
 import { simplifyInflection, type SimplifyOptions } from './inflection-simplify';
 import type { V4SchemaOptions } from './v4-options';
+import type { FilterOptions } from './filter-options';
 
 export interface SchemaOptions extends V4SchemaOptions {
   schemas: string[];
@@ -30,6 +31,8 @@ export interface SchemaOptions extends V4SchemaOptions {
   tagsFile?: string;
   /** The simplify inflector's names (`--append-plugins @graphile-contrib/pg-simplify-inflector`). */
   simplifyInflector?: SimplifyOptions;
+  /** The connection filter's options (`--append-plugins postgraphile-plugin-connection-filter`). */
+  connectionFilter?: FilterOptions;
 }
 
 /** The inflection a schema is built with: v4's default, or a built-in variant the options choose. */

@@ -163,7 +163,7 @@ export function procField(
     return {
       type: computed || proc.tags.notNull !== undefined ? new GraphQLNonNull(conn) : conn,
       description, deprecationReason,
-      args: { ...gArgs, ...connectionArgs(ctx, ret.table, { orderBy: sortable, condition: filterable, orderByDefault: false }) },
+      args: { ...gArgs, ...connectionArgs(ctx, ret.table, { orderBy: sortable, condition: filterable, orderByDefault: false, filter: { proc } }) },
       extensions: plan(base),
     };
   }
@@ -184,7 +184,7 @@ export function procListField(ctx: BuildContext, proc: PgProc, computed: PgClass
   return {
     type: nonNull(new GraphQLList(classOfType(ctx, ret.type) ? setofRowItem(ctx, item) : item), proc.tags.notNull !== undefined),
     description: connectionField.description, deprecationReason: connectionField.deprecationReason,
-    args: { ...graphqlArgs(ctx, args), ...listArgs(ctx, ret.table, { orderBy: sortable, condition: filterable }) },
+    args: { ...graphqlArgs(ctx, args), ...listArgs(ctx, ret.table, { orderBy: sortable, condition: filterable, filter: { proc } }) },
     extensions: plan({
       kind: 'proc', proc, args, returnType: ret.type, returnsSet: true, computed: !!computed,
       table: ret.table, record: ret.record, list: true,

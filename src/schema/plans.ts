@@ -99,6 +99,27 @@ export interface OrderByValue {
   cursorName: string;
 }
 
+/**
+ * What a field of a connection-filter input type filters on (`extensions.forumDev`): a column,
+ * a computed column, a related table (`table` joined on `keys` = the row's `rowKeys`), or logic.
+ */
+export type FilterFieldPlan =
+  | { kind: 'filterColumn'; attr: PgAttribute; type: PgType }
+  | { kind: 'filterComputed'; proc: PgProc; type: PgType }
+  | { kind: 'filterRelation' | 'filterExists' | 'filterMany'; table: PgClass; keys: PgAttribute[]; rowKeys: PgAttribute[] }
+  | { kind: 'filterQuantifier'; quantifier: 'every' | 'some' | 'none' }
+  | { kind: 'filterLogical'; op: 'and' | 'or' | 'not' }
+  /** `operator` is family-qualified, e.g. `standard.equalTo`, `pattern.includes`, `array.anyEqualTo`. */
+  | { kind: 'filterOperator'; operator: string };
+
+/** The `filter` argument (`extensions.forumDev`): v4's refusals, and a scalar set's value type. */
+export interface FilterArgPlan {
+  allowNullInput: boolean;
+  allowEmptyObjectInput: boolean;
+  /** Set for a set of scalars: the filter's operators apply to the value itself. */
+  valueType?: PgType;
+}
+
 export interface ConditionField {
   attr: PgAttribute;
   type: PgType;

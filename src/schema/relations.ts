@@ -71,7 +71,11 @@ function referencingConstraints(ctx: BuildContext, cls: PgClass): PgConstraint[]
     }
     return index;
   });
-  const all = [...(byTarget.get(cls.id) ?? [])];
+  return inCatalogOrder([...(byTarget.get(cls.id) ?? [])]);
+}
+
+/** Foreign keys as v4 lists them: by referencing table's oid, then key columns, then name. */
+export function inCatalogOrder(all: PgConstraint[]): PgConstraint[] {
   const num = (id: string) => (/^\d+$/.test(id) ? Number(id) : Number.MAX_SAFE_INTEGER);
   const cmpArr = (a: number[] | null, b: number[] | null) => (a ?? []).join(',').localeCompare((b ?? []).join(','));
   return all.sort((a, b) => num(a.classId) - num(b.classId) || cmpArr(a.keyAttributeNums, b.keyAttributeNums)
@@ -109,7 +113,7 @@ export function backwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQL
       fields[ctx.inflect.manyRelationByKeys(r.keys, other, c, cls)] = {
         type: new GraphQLNonNull(tableConnectionType(ctx, other)),
         description: `The \`${ctx.inflect.tableType(other)}\` values that refer to this \`${ctx.inflect.tableType(cls)}\`, a page at a time.`,
-        args: connectionArgs(ctx, other, { orderBy: true, condition: true }),
+        args: connectionArgs(ctx, other, { orderBy: true, condition: true, filter: { table: other } }),
         deprecationReason,
         extensions: plan({ ...base, single: false, list: false }),
       };
@@ -119,7 +123,7 @@ export function backwardRelationFields(ctx: BuildContext, cls: PgClass): GraphQL
       fields[ctx.inflect.manyRelationByKeysSimple(r.keys, other, c, cls)] = {
         type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(ctx.rowType(other)))),
         description: `The \`${ctx.inflect.tableType(other)}\` values that refer to this \`${ctx.inflect.tableType(cls)}\`, as a plain list.`,
-        args: listArgs(ctx, other, { orderBy: true, condition: true }),
+        args: listArgs(ctx, other, { orderBy: true, condition: true, filter: { table: other } }),
         deprecationReason,
         extensions: plan({ ...base, single: false, list: true }),
       };

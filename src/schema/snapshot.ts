@@ -39,7 +39,8 @@ function withSources(model: Model, options: SchemaOptions, message: string): str
     const t = inflect.tableType(c);
     return [t, inflect.connection(t), inflect.edge(t), inflect.orderByType(t), inflect.conditionType(t),
       inflect.inputType(t), inflect.patchType(t), inflect.createInputType(c), inflect.createPayloadType(c),
-      inflect.updatePayloadType(c), inflect.deletePayloadType(c), inflect.updateNodeInputType(c), inflect.deleteNodeInputType(c)];
+      inflect.updatePayloadType(c), inflect.deletePayloadType(c), inflect.updateNodeInputType(c), inflect.deleteNodeInputType(c),
+      ...(options.connectionFilter ? [`${t}Filter`] : [])];
   };
   const sources = [
     ...model.classes.filter((c) => namesOf(c).includes(m[1])).map((c) => `${c.namespaceName}.${c.name}`),

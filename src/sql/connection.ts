@@ -5,6 +5,7 @@ import { GraphQLObjectType, getNamedType, getNullableType, isListType, type Sele
 import type { PgAttribute, PgClass, PgProc, PgType } from '../introspection/model';
 import type { OrderByValue } from '../schema/plans';
 import { sql, type SQL } from './fragment';
+import { filterCondition } from './filter';
 import { naturalPage as v4NaturalPage } from './natural-page';
 import {
   CursorError, INVALID_CURSOR, cursorCondition, cursorPosition, cursorValues, dirSql, keyedCursorExpr, orderSql,
@@ -191,7 +192,8 @@ function elementField(f: CollectedField): CollectedField {
 
 export function compileConnection(c: Compiler, src: ConnectionSource, f: CollectedField): SQL {
   const args = pagingArgs(c, f);
-  const where = [...src.where, ...conditionSql(c, src, f, args.condition)];
+  const filter = filterCondition(c, f, argumentValues(c, f), src.alias);
+  const where = [...src.where, ...conditionSql(c, src, f, args.condition), ...(filter ? [filter] : [])];
   const ordering = resolveOrdering(src.table?.classKind === 'c' ? null : src.table, args.orderBy, src.natural, !!src.viewUniqueKey);
   const list = isListType(getNullableType(f.field!.type));
   const selected = list ? [] : collectFields(c, getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f));

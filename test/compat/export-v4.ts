@@ -20,7 +20,17 @@ export interface Reference {
   flags: string[];
   /** Log in as this role instead of the superuser. */
   login?: { user: string; password: string };
+  /** v4 plugins (installed in test/compat) the reference is exported with; ours turns on the built-in ones. */
+  appendPlugins?: string[];
+  /** Their options, as v4's `graphileBuildOptions`. */
+  graphileBuildOptions?: Record<string, unknown>;
 }
+
+/** Our server's options for a reference's plugins (the same names and `graphileBuildOptions`). */
+export const pluginOptions = (ref: Reference) => ({ appendPlugins: ref.appendPlugins ?? [], graphileBuildOptions: ref.graphileBuildOptions ?? {} });
+
+/** v4's options for a reference's plugins. */
+export const v4PluginOptions = (ref: Reference) => ({ appendPlugins: ref.appendPlugins, graphileBuildOptions: ref.graphileBuildOptions });
 
 const schemaFile = (name: string) => join(fixtures, 'schemas', `${name}.sql`);
 
@@ -46,6 +56,10 @@ export const references: Reference[] = [
   { name: 'enumtables', sqlFiles: [schemaFile('enumtables')], schemas: ['enumtables'], flags: [] },
   { name: 'shapes', sqlFiles: [schemaFile('shapes')], schemas: ['shapes'], flags: [] },
   { name: 'setofconn', sqlFiles: [schemaFile('setofconn')], schemas: ['setofconn'], flags: [] },
+  {
+    name: 'filter', sqlFiles: [schemaFile('filter')], schemas: ['filter'], flags: [],
+    appendPlugins: ['postgraphile-plugin-connection-filter'], graphileBuildOptions: { connectionFilterRelations: true },
+  },
 ];
 
 async function exportOne(ref: Reference): Promise<void> {
@@ -53,7 +67,7 @@ async function exportOne(ref: Reference): Promise<void> {
   try {
     const url = await createDatabase(db, ref.sqlFiles);
     const connection = ref.login ? connectionAs(url, ref.login.user, ref.login.password) : url;
-    const sdl = await exportV4Schema({ connection, schemas: ref.schemas, flags: ref.flags });
+    const sdl = await exportV4Schema({ connection, schemas: ref.schemas, flags: ref.flags, ...v4PluginOptions(ref) });
     const out = join(fixtures, 'v4', `${ref.name}.graphql`);
     writeFileSync(out, sdl);
     console.log(`wrote ${out} (${sdl.length} bytes)`);

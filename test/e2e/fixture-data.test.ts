@@ -13,7 +13,7 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { references, type Reference } from '../compat/export-v4';
+import { pluginOptions, references, v4PluginOptions, type Reference } from '../compat/export-v4';
 import { createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { startV4, type V4Server } from '../helpers/v4';
 import {
@@ -110,9 +110,9 @@ function fixtureSuite(ref: Reference): void {
     dbs = [uniqueName(`e2e_data_${ref.name}`), uniqueName(`e2e_data_${ref.name}_own`)];
     const urls = await Promise.all(dbs.map((db) => createDatabase(db, ref.sqlFiles)));
     const logs = urls.map(() => createStatementLog());
-    servers = await Promise.all(urls.map((url, i) => startOurs(url, plainOptions(ref.schemas), { onStatement: logs[i].onStatement })));
+    servers = await Promise.all(urls.map((url, i) => startOurs(url, { ...plainOptions(ref.schemas), ...pluginOptions(ref) }, { onStatement: logs[i].onStatement })));
     [shared, own] = servers.map((s, i) => ({ graphql: s.graphql, log: logs[i] }));
-    v4 = await startV4({ connection: urls[0], schemas: ref.schemas, flags: ref.flags });
+    v4 = await startV4({ connection: urls[0], schemas: ref.schemas, flags: ref.flags, ...v4PluginOptions(ref) });
   });
 
   after(async () => {

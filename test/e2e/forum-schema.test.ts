@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { printSchema } from 'graphql';
-import { references, type Reference } from '../compat/export-v4';
+import { pluginOptions, references, type Reference } from '../compat/export-v4';
 import { compareSdl, loadDbComments } from '../helpers/compare-schema';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { root, startOurs } from './setup';
@@ -20,7 +20,7 @@ async function differences(ref: Reference): Promise<string[]> {
     const connection = ref.login ? connectionAs(admin, ref.login.user, ref.login.password) : admin;
     const forum = ref.name === 'forum';
     const ours = await startOurs(connection, forum ? {} : {
-      schemas: ref.schemas, defaultRole: undefined, jwtSecret: undefined, jwtTokenIdentifier: undefined,
+      schemas: ref.schemas, defaultRole: undefined, jwtSecret: undefined, jwtTokenIdentifier: undefined, ...pluginOptions(ref),
     });
     try {
       const sdl = printSchema(ours.server.live.current().schema);

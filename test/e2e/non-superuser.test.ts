@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printSchema } from 'graphql';
-import { references, type Reference } from '../compat/export-v4';
+import { pluginOptions, references, type Reference } from '../compat/export-v4';
 import { compareSdl, loadDbComments } from '../helpers/compare-schema';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 import { exportV4Schema } from '../helpers/v4';
@@ -83,7 +83,7 @@ for (const ref of references) {
   test(`schema of ${ref.name} built as a non-superuser authenticator matches v4's`, async () => {
     const { admin, auth, cleanup } = await setUp(ref);
     try {
-      const ours = await startOurs(auth, ref.name === 'forum' ? {} : plainOptions(ref.schemas));
+      const ours = await startOurs(auth, ref.name === 'forum' ? {} : { ...plainOptions(ref.schemas), ...pluginOptions(ref) });
       try {
         const v4 = readFileSync(join(root, 'test/fixtures/v4', `${ref.name}.graphql`), 'utf8');
         const diffs = compareSdl(v4, printSchema(ours.server.live.current().schema), {

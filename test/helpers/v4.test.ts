@@ -6,7 +6,7 @@ import { buildSchema } from 'graphql';
 import { compareSchemas, loadDbComments } from './compare-schema';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from './db';
 import { exportV4Schema, startV4 } from './v4';
-import { references } from '../compat/export-v4';
+import { references, v4PluginOptions } from '../compat/export-v4';
 
 const root = join(__dirname, '..', '..');
 const forumFlags = references.find((r) => r.name === 'forum')!.flags;
@@ -54,7 +54,7 @@ describe('committed v4 reference schemas are current', () => {
       try {
         const url = await createDatabase(db, ref.sqlFiles);
         const connection = ref.login ? connectionAs(url, ref.login.user, ref.login.password) : url;
-        const sdl = await exportV4Schema({ connection, schemas: ref.schemas, flags: ref.flags });
+        const sdl = await exportV4Schema({ connection, schemas: ref.schemas, flags: ref.flags, ...v4PluginOptions(ref) });
         const committed = readFileSync(join(root, 'test/fixtures/v4', `${ref.name}.graphql`), 'utf8');
         const comments = await loadDbComments(url, ref.schemas);
         assert.deepEqual(compareSchemas(buildSchema(committed), buildSchema(sdl), { dbDescriptions: comments }), []);

@@ -79,5 +79,5 @@ test('the CLI refuses an unknown plugin before connecting, exit code 2', () => {
     cwd: dir(), encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' }, timeout: 30_000,
   });
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /^forum-dev: --append-plugins: The plugin 'postgraphile-plugin-many-create-update-delete' is not built in.* Built in: @graphile-contrib\/pg-simplify-inflector\.\n/);
+  assert.match(r.stderr, /^forum-dev: --append-plugins: The plugin 'postgraphile-plugin-many-create-update-delete' is not built in.* Built in: @graphile-contrib\/pg-simplify-inflector, postgraphile-plugin-connection-filter\.\n/);
 });
