@@ -99,7 +99,8 @@ function keyedPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: O
   const keys = ordering.specs.map((s, i) => sql`, ${specExpr(a, s)} as ${sql.raw(`__o${i}`)}`);
   const k = c.alias();
   const pageOrder = sql.join(ordering.specs.map((s, i) => sql`${k}.${sql.raw(`__o${i}`)} ${dirSql(s, reverse)}`), ', ');
-  const sorted = sql`select ${a}.*${sql.join(keys, '')} from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
+  const slice = sql`limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
+  const sorted = sql`select ${a}.*${sql.join(keys, '')} from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} ${slice}`;
   const text = sql`select ${k}.*, row_number() over (order by ${pageOrder}) as __n from (${sorted}) as ${k}`;
   const cursor = keyedCursorExpr(ordering.prefix, ordering.specs.map((_, i) => sql`${page}.${sql.raw(`__o${i}`)}`));
   const outside = (cursor: string, isAfter: boolean) =>
@@ -140,7 +141,9 @@ function naturalRows(src: ConnectionSource, where: SQL[]): SQL {
 function sortedRows(src: ConnectionSource, where: SQL[], ordering: Ordering): SQL {
   const a = src.alias;
   const own = src.natural ? sql`, ${a}.ordinality` : sql``;
-  return sql`select ${a}.*, row_number() over (order by ${orderSql(ordering.specs, a, false)}${own}) as __idx from ${src.source} ${src.natural ? sql`with ordinality` : sql``} as ${a} ${whereClause(where)}`;
+  const position = sql`row_number() over (order by ${orderSql(ordering.specs, a, false)}${own}) as __idx`;
+  const from = sql`${src.source} ${src.natural ? sql`with ordinality` : sql``} as ${a}`;
+  return sql`select ${a}.*, ${position} from ${from} ${whereClause(where)}`;
 }
 
 /**
@@ -155,7 +158,8 @@ function naturalPage(c: Compiler, numbered: SQL, ordering: Ordering, args: Pagin
   const bounds = [sql`__w.__idx > ${start}::int8`];
   if (limit != null) bounds.push(sql`__w.__idx <= ${start + limit + 1}::int8`);
   if (beforeN != null) bounds.push(sql`__w.__idx < ${beforeN}::int8`);
-  const text = sql`select __w.*, __w.__idx - ${start}::int8 as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')}${limit == null ? sql`` : sql` limit ${limit + 1}::int8`}`;
+  const slice = limit == null ? sql`` : sql` limit ${limit + 1}::int8`;
+  const text = sql`select __w.*, __w.__idx - ${start}::int8 as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')}${slice}`;
   let hasNext: SQL = sql`false`;
   if (limit !== 0) {
     if (limit != null) hasNext = sql`count(*) > ${limit}::int8`;
@@ -172,12 +176,16 @@ function sortedPage(c: Compiler, numbered: SQL, ordering: Ordering, args: Paging
   const dir = sql.raw(reverse ? 'desc' : 'asc');
   const bounds = [sql`__w.__idx > ${afterN}::int8`];
   if (beforeN != null) bounds.push(sql`__w.__idx < ${beforeN}::int8`);
-  const text = sql`select __w.*, row_number() over (order by __w.__idx ${dir}) - ${args.offset}::int8 as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')} order by __w.__idx ${dir} limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
+  const position = sql`row_number() over (order by __w.__idx ${dir}) - ${args.offset}::int8 as __n`;
+  const slice = sql`limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
+  const text = sql`select __w.*, ${position} from (${numbered}) as __w where ${sql.join(bounds, ' and ')} order by __w.__idx ${dir} ${slice}`;
   let hasNext: SQL = sql`false`;
   let hasPrev: SQL = sql`false`;
   if (limit !== 0) {
     if (args.first != null) hasNext = sql`count(*) > ${args.first}::int8`;
-    else if (!reverse && beforeN != null) hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${beforeN}::int8)`;
+    else if (!reverse && beforeN != null) {
+      hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${beforeN}::int8)`;
+    }
     if (args.last != null) hasPrev = sql`count(*) > ${args.last}::int8`;
     else hasPrev = sql`${afterN + args.offset > 0}::boolean`;
   }
@@ -238,7 +246,10 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
         else if (x.name === 'hasNextPage') info.push([x.key, page.hasNext]);
         else if (x.name === 'hasPreviousPage') info.push([x.key, page.hasPrev]);
         else if (x.name === 'startCursor') info.push([x.key, sql`(array_agg(${page.cursor} order by ${outOrder}) filter (where ${inPage}))[1]`]);
-        else if (x.name === 'endCursor') info.push([x.key, sql`(array_agg(${page.cursor} order by ${p}.__n ${sql.raw(page.reverse ? 'asc' : 'desc')}) filter (where ${inPage}))[1]`]);
+        else if (x.name === 'endCursor') {
+          const lastFirst = sql`${p}.__n ${sql.raw(page.reverse ? 'asc' : 'desc')}`;
+          info.push([x.key, sql`(array_agg(${page.cursor} order by ${lastFirst}) filter (where ${inPage}))[1]`]);
+        }
       }
       pairs.push([s.key, jsonObject(info)]);
     }
