@@ -6,7 +6,7 @@ import {
 } from 'graphql';
 import type { Model } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { collectionShapes, createContext, deprecation, inputType, omitted, type BuildContext, type SchemaOptions } from './context';
+import { addFields, collectionShapes, createContext, deprecation, inputType, omitted, type BuildContext, type SchemaOptions } from './context';
 import { connectionArgs, listArgs, tableConnectionType } from './connections';
 import { queryProcFields } from './functions';
 import { procMutationFields, tableMutationFields } from './mutations';
@@ -84,7 +84,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
           };
         }
       }
-      Object.assign(fields, queryProcFields(ctx));
+      addFields('Query', fields, queryProcFields(ctx));
       for (const t of tables) {
         if (!hasNodeId(t)) continue;
         fields[ctx.inflect.tableNode(t)] = {
@@ -100,10 +100,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
   });
   ctx.cache.set('Query', Query);
 
-  const mutationFields = {
-    ...(options.disableDefaultMutations ? {} : tableMutationFields(ctx)),
-    ...procMutationFields(ctx),
-  };
+  const mutationFields = addFields('Mutation', options.disableDefaultMutations ? {} : tableMutationFields(ctx), procMutationFields(ctx));
   const Mutation = Object.keys(mutationFields).length
     ? new GraphQLObjectType({
       name: 'Mutation',

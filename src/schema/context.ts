@@ -103,6 +103,22 @@ export function cached<T>(ctx: BuildContext, key: string, make: () => T): T {
   return value;
 }
 
+/**
+ * Adds `more` to the fields of type `typeName`. Two fields with one name (a column and a
+ * computed column, a CRUD mutation and a function) stop the build, as they do in v4, rather than
+ * one silently replacing the other.
+ */
+export function addFields<T>(typeName: string, fields: Record<string, T>, more: Record<string, T>): Record<string, T> {
+  for (const name in more) {
+    if (name in fields) {
+      throw new Error(`A naming conflict has occurred - two entities have tried to define the same key '${name}' on ${typeName}. ` +
+        'Rename one of them, or give it another name with a smart comment (@name, @fieldName, @foreignFieldName).');
+    }
+    fields[name] = more[name];
+  }
+  return fields;
+}
+
 export function omitted(tags: Record<string, unknown>, action: string): boolean {
   const list = omitActions(tags as Tags);
   return list.includes('*') || list.includes(action);

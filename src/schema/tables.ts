@@ -7,6 +7,7 @@ import {
 } from 'graphql';
 import type { PgAttribute, PgClass } from '../introspection/model';
 import {
+  addFields,
   cached, deprecation, getType, inputType, nonNull, omitted, outputType, type BuildContext,
 } from './context';
 import { makeNodeInterface } from './node';
@@ -89,11 +90,14 @@ function rowFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unkno
       extensions: plan({ kind: 'nodeId', table: cls }),
     };
   }
-  for (const attr of visibleColumns(ctx, cls)) fields[ctx.inflect.column(attr)] = columnField(ctx, attr);
+  const typeName = ctx.inflect.tableType(cls);
+  const columns: GraphQLFieldConfigMap<unknown, unknown> = {};
+  for (const attr of visibleColumns(ctx, cls)) columns[ctx.inflect.column(attr)] = columnField(ctx, attr);
+  addFields(typeName, fields, columns);
   // composite types relate to tables through `@foreignKey`, one way only (as in v4)
-  Object.assign(fields, forwardRelationFields(ctx, cls));
-  if (isTable(cls)) Object.assign(fields, backwardRelationFields(ctx, cls));
-  Object.assign(fields, computedColumnFields(ctx, cls));
+  addFields(typeName, fields, forwardRelationFields(ctx, cls));
+  if (isTable(cls)) addFields(typeName, fields, backwardRelationFields(ctx, cls));
+  addFields(typeName, fields, computedColumnFields(ctx, cls));
   return fields;
 }
 

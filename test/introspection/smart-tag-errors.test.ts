@@ -1,5 +1,6 @@
-// Smart comments PostGraphile v4 refuses to build a schema with are refused here too, with a
-// message naming the object and what to change; v4 is run on the same database as the reference.
+// Schemas PostGraphile v4 refuses to build (smart comments it rejects, two fields of one type
+// with one name) are refused here too, with a message naming the object and what to change; v4
+// is run on the same database as the reference.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -49,6 +50,18 @@ const cases: Array<{ name: string; sql: string; ours: RegExp; v4?: false }> = [
     name: 'enum table key of two columns',
     sql: `create table s.kind (a text, b text, primary key (a, b)); insert into s.kind values ('x', 'y'); comment on table s.kind is E'@enum';`,
     ours: /enum key 'kind_pkey' has 2 columns/,
+  },
+  {
+    name: 'a column and a computed column of one name',
+    sql: `create table s.shape (id int primary key, area int);
+      create function s.shape_area(x s.shape) returns int language sql stable as 'select 1';`,
+    ours: /naming conflict has occurred - two entities have tried to define the same key 'area' on Shape/,
+  },
+  {
+    name: 'a query function named like a table collection',
+    sql: `create table s.post (id int primary key);
+      create function s.all_posts() returns setof s.post language sql stable as 'select * from s.post';`,
+    ours: /the same key 'allPosts' on Query/,
   },
 ];
 
