@@ -10,6 +10,11 @@ import { defaultOptions, limitsOf, resolveOptions, schemaOptions, type Options }
 import { choosePreparedStatements, useUnnamedStatements } from './db/prepared';
 import { withTransaction } from './db/transaction';
 import { introspect } from './introspection/introspect';
+import { introspectionSource } from './introspection/cache';
+import { fromJwtVerifyOptions } from './auth/verify-options';
+import type { HandleErrors } from './http/handle-errors';
+import { withInitRetry, type RetryOnInitFail } from './retry-init';
+import { LIBRARY_NAMES, serverOptionsProblem, websocketsProblem } from './server-options';
 import { buildGraphQLSchema, type SchemaOptions } from './schema/build';
 import { createDocumentCache } from './execute/documents';
 import { attachResolvers } from './execute/resolvers';
@@ -60,9 +65,12 @@ export interface SchemaBuildOptions extends CoreSchemaOptions {
   graphileBuildOptions?: Record<string, unknown>;
   /** A `postgraphile.tags.json5` smart tags file. */
   tagsFile?: string;
+  /** v4's introspection cache: read it instead of introspecting, or write it (see introspection/cache.ts). */
+  readCache?: string | Record<string, unknown>;
+  writeCache?: string;
 }
 
-const schemaBuildKeys = new Set(['dynamicJson', 'pgJwtSecret', 'jwtSecret', 'pgJwtTypeIdentifier', 'jwtPgTypeIdentifier',
+const schemaBuildKeys = new Set(['readCache', 'writeCache', 'dynamicJson', 'pgJwtSecret', 'jwtSecret', 'pgJwtTypeIdentifier', 'jwtPgTypeIdentifier',
   'jwtTokenIdentifier', 'disableDefaultMutations', 'ignoreRBAC', 'ignoreRbac', 'simpleCollections', 'pgStrictFunctions',
   'setofFunctionsContainNulls', 'simpleSubscriptions', 'live', 'subscriptions', 'preparedStatements', 'appendPlugins', 'graphileBuildOptions', 'tagsFile',
   'classicIds', 'ignoreIndexes', 'includeExtensionResources', 'usePartitionedParent', 'legacyRelations', 'legacyJsonUuid', 'enableTags']);
@@ -126,7 +134,13 @@ export async function createPostGraphileSchema(
     connectionFilter: pluginNames(options.appendPlugins ?? []).includes(CONNECTION_FILTER)
       ? filterOptionsFrom(options.graphileBuildOptions ?? {}) : undefined,
   };
-  const model = await withPool(connection, (pool) => introspect(pool, built.schemas, { ...built, tagsFile: options.tagsFile }));
+  if (options.readCache && options.writeCache) throw new Error('Use `readCache` or `writeCache` - not both.');
+  const model = await withPool(connection, async (pool) => {
+    const source = introspectionSource(pool, options);
+    const m = await introspect(source.db, built.schemas, { ...built, tagsFile: options.tagsFile });
+    await source.save();
+    return m;
+  });
   const schema = buildGraphQLSchema(model, built);
   return attachResolvers(schema, model, { dynamicJson: built.dynamicJson, jwtSecret: options.pgJwtSecret ?? options.jwtSecret, preparedStatements: options.preparedStatements });
 }
@@ -146,6 +160,8 @@ export interface PostGraphileContextOptions {
   pgSettings?: Record<string, unknown>;
   /** false: statements on `pgPool` go unnamed (a pooler in transaction mode, e.g. PgBouncer). */
   preparedStatements?: boolean;
+  /** jsonwebtoken's verify options, as v4 takes them (see auth/verify-options.ts). */
+  jwtVerifyOptions?: Record<string, unknown>;
 }
 
 export interface PostGraphileContext {
@@ -162,7 +178,8 @@ export interface PostGraphileContext {
 export async function withPostGraphileContext<T>(
   options: PostGraphileContextOptions, callback: (context: PostGraphileContext) => Promise<T>,
 ): Promise<T> {
-  const auth = createAuth({ ...options, defaultRole: options.pgDefaultRole });
+  const verify = options.jwtVerifyOptions ? fromJwtVerifyOptions(options.jwtVerifyOptions, options.jwtAudiences) : {};
+  const auth = createAuth({ ...options, ...verify, defaultRole: options.pgDefaultRole });
   let claims: Record<string, unknown> | null = null;
   if (options.jwtToken) {
     const verified = auth.verify(options.jwtToken);
@@ -191,9 +208,17 @@ export interface PostGraphileV4Options {
   ignoreRBAC?: boolean;
   /** Extra transaction settings: an object, or a function of the request. */
   pgSettings?: Record<string, unknown> | ((req: Request) => Record<string, unknown> | Promise<Record<string, unknown>>);
+  /** jsonwebtoken's verify options (`algorithms`, `audience`, `issuer`, `subject`, `jwtid`, `clockTolerance`, ...). */
+  jwtVerifyOptions?: Record<string, unknown>;
+  /** Given each response's errors, returns the errors to send (not with extendedErrors/showErrorStack, as v4). */
+  handleErrors?: HandleErrors;
+  /** Keep trying to build the first schema: true (v4's backoff) or a function deciding per failure. */
+  retryOnInitFail?: RetryOnInitFail;
+  /** v4's introspection cache; a file path, or the cache's parsed contents. */
+  readCache?: string | Record<string, unknown>;
 }
 
-export type MiddlewareOptions = Omit<Partial<Options>, 'appendPlugins'> & PostGraphileV4Options & {
+export type MiddlewareOptions = Omit<Partial<Options>, 'appendPlugins' | 'retryOnInitFail' | 'readCache'> & PostGraphileV4Options & {
   /** v4 plugins, by package name or as the plugin object; only built-in ones are accepted. */
   appendPlugins?: unknown[];
 };
@@ -219,6 +244,14 @@ export function middlewareOptions(connection: string | undefined, schemas: strin
   if (o.ownerConnectionString !== undefined) v4.ownerConnection = o.ownerConnectionString;
   if (o.exportGqlSchemaPath !== undefined) v4.exportSchemaGraphql = o.exportGqlSchemaPath;
   if (o.exportJsonSchemaPath !== undefined) v4.exportSchemaJson = o.exportJsonSchemaPath;
+  if (o.jwtVerifyOptions !== undefined) Object.assign(v4, fromJwtVerifyOptions(o.jwtVerifyOptions, o.jwtAudiences));
+  if (o.handleErrors && (o.extendedErrors?.length || o.showErrorStack)) {
+    throw new Error("You cannot combine 'handleErrors' with the other error options");
+  }
+  if (o.websockets !== undefined) {
+    const problem = Array.isArray(o.websockets) ? websocketsProblem(o.websockets, 'websockets') : 'websockets must be an array, e.g. [\'v1\'] or []';
+    if (problem) throw new Error(`postgraphile(): ${problem}`);
+  }
   const ours: Partial<Options> = {};
   const refused: string[] = [];
   for (const [k, v] of Object.entries(o)) {
@@ -234,17 +267,25 @@ export function middlewareOptions(connection: string | undefined, schemas: strin
   if (o.appendPlugins) ours.appendPlugins = pluginNames(o.appendPlugins);
   if (o.legacyRelations !== undefined) checkLegacyRelations(o.legacyRelations, 'postgraphile()');
   buildOptionToggles(o.graphileBuildOptions ?? {});
-  return resolveOptions({ ...defaultOptions, ...v4, ...ours, connection, schemas: schemaList(schemas) });
+  if (o.retryOnInitFail !== undefined) ours.retryOnInitFail = !!o.retryOnInitFail;
+  // an object cache is the library's alone; it is read where the schema is built
+  if (o.readCache !== undefined && typeof o.readCache !== 'string') delete ours.readCache;
+  const full = resolveOptions({ ...defaultOptions, ...v4, ...ours, connection, schemas: schemaList(schemas) });
+  const problem = serverOptionsProblem({ ...full, readCache: o.readCache ? 'given' : undefined }, LIBRARY_NAMES);
+  if (problem) throw new Error(`postgraphile(): ${problem}`);
+  return full;
 }
 
 // Options fields that have no default value (so are not keys of `defaultOptions`).
 const optionalKeys = new Set(['connection', 'ownerConnection', 'defaultRole', 'jwtSecret', 'jwtPublicKey', 'jwtTokenIdentifier',
-  'jwtVerifyAlgorithms', 'jwtAudiences', 'exportSchemaGraphql', 'exportSchemaJson', 'preparedStatements', 'tagsFile']);
+  'jwtVerifyAlgorithms', 'jwtAudiences', 'exportSchemaGraphql', 'exportSchemaJson', 'preparedStatements', 'tagsFile',
+  'jwtVerifyIssuer', 'jwtVerifySubject', 'jwtVerifyId', 'jwtVerifyClockTolerance', 'jwtVerifyIgnoreExpiration', 'jwtVerifyIgnoreNotBefore',
+  'jwtVerifyMaxAge', 'serverTimeout', 'enableQueryBatching', 'websockets', 'websocketOperations', 'readCache', 'writeCache']);
 const isOptionalKey = (k: string) => optionalKeys.has(k);
 
 // v4's option names that middlewareOptions maps onto ours (or that are handled beside it).
 const v4Names = new Set(['pgDefaultRole', 'jwtPgTypeIdentifier', 'pgJwtTypeIdentifier', 'pgJwtSecret', 'watchPg', 'enableCors',
-  'ignoreRBAC', 'pgSettings', 'ownerConnectionString', 'exportGqlSchemaPath', 'exportJsonSchemaPath']);
+  'ignoreRBAC', 'pgSettings', 'ownerConnectionString', 'exportGqlSchemaPath', 'exportJsonSchemaPath', 'jwtVerifyOptions', 'handleErrors']);
 
 /**
  * v4's `postgraphile(connection, schemas, options)` for an existing express (or connect) app:
@@ -263,13 +304,21 @@ export function postgraphile(connection: string | Pool, schemas: string | string
   const hooks: HttpHooks = {
     log,
     pgSettings: typeof pgSettings === 'function' ? pgSettings : pgSettings ? () => pgSettings : undefined,
+    handleErrors: options.handleErrors,
   };
+  let released = false;
   let watch: WatchMode | undefined;
   let routes: HttpRoutes | undefined;
   let hub: NotifyHub | undefined;
 
   const router = (async () => {
-    const live = createLiveSchema(await loadSnapshot(pool, schemaOptions(full), 1));
+    const first = await withInitRetry(async () => {
+      const source = introspectionSource(pool, { readCache: options.readCache, writeCache: full.writeCache });
+      const snapshot = await loadSnapshot(source.db, schemaOptions(full), 1);
+      await source.save();
+      return snapshot;
+    }, options.retryOnInitFail, () => released, log);
+    const live = createLiveSchema(first);
     await exportSchema(live.current().schema, full);
     await choosePreparedStatements(pool, full.preparedStatements, log);
     if (full.watch && !connectionString && !full.ownerConnection) {
@@ -294,6 +343,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
   }) as PostGraphileMiddleware;
   middleware.ready = () => router.then(() => undefined);
   middleware.release = async () => {
+    released = true;
     await router.catch(() => undefined);
     await watch?.close();
     routes?.close();

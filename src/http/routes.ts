@@ -9,6 +9,8 @@ import type { Options } from '../options';
 import type { DocumentCache } from '../execute/documents';
 import { runOperation, type GraphQLRequest } from '../execute/operation';
 import type { LiveSchema } from '../schema/snapshot';
+import { batchItem, batchProblem, BATCHING_OFF, INVALID_BATCH_ITEM } from './batch';
+import { handleErrorsInBody, type HandleErrors } from './handle-errors';
 
 export interface HttpHooks {
   /** Extra transaction settings per request, as v4's `pgSettings`. */
@@ -17,6 +19,8 @@ export interface HttpHooks {
   log?: (line: string) => void;
   /** Extra headers on GraphQL responses (e.g. X-GraphQL-Event-Stream in watch mode). */
   responseHeaders?: Record<string, string>;
+  /** v4's `handleErrors`: the errors of each response, as GraphQLErrors, in; the errors to send out. */
+  handleErrors?: HandleErrors;
 }
 
 /** True when the Accept header asks for application/graphql-response+json before plain JSON. */
@@ -28,7 +32,8 @@ export function prefersGraphQLResponse(accept: string | undefined): boolean {
   return plain < 0 || spec < plain;
 }
 
-export type GraphQLHandler = (req: IncomingMessage, res: ServerResponse, body: GraphQLRequest, queriesOnly: boolean) => Promise<void>;
+/** One operation, or with query batching an array of them. */
+export type GraphQLHandler = (req: IncomingMessage, res: ServerResponse, body: GraphQLRequest | unknown[], queriesOnly: boolean) => Promise<void>;
 
 /** v4's rule: Explain is allowed and the request asks with `X-PostGraphile-Explain: on`. */
 async function explainAllowed(req: IncomingMessage, allow: Options['allowExplain']): Promise<boolean> {
@@ -46,7 +51,14 @@ export function graphqlRouter(
   const json = express.json({ limit: options.bodySizeLimit, type: ['application/json', 'application/graphql-response+json'] });
   const signJwt = auth.sign;
 
-  const handle: GraphQLHandler = async (req, res, body, queriesOnly) => {
+  /** True when the operation is refused before it would run: no query, or a document that fails parsing, limits or validation. */
+  const failsBeforeRunning = (op: GraphQLRequest): boolean => {
+    if (typeof op.query !== 'string' || op.query === '') return true;
+    const snapshot = live.current();
+    return documents.prepare(snapshot.generation, snapshot.schema, op.query).errors.length > 0;
+  };
+
+  const handleOrThrow: GraphQLHandler = async (req, res, body, queriesOnly) => {
     const started = process.hrtime.bigint();
     // The GraphQL-over-HTTP media type gets the spec's status codes; plain JSON gets v4's.
     const specMedia = prefersGraphQLResponse(req.headers.accept);
@@ -59,11 +71,14 @@ export function graphqlRouter(
       res.setHeader('Content-Length', Buffer.byteLength(text));
       res.end(text);
     };
+    // handleErrors sees every error body; a throwing hook is a 500, as in v4
+    const handled = (text: string) => (hooks.handleErrors && text.includes('"errors"') ? handleErrorsInBody(hooks.handleErrors, text, req, res) : text);
+    const batch = Array.isArray(body) ? body : undefined;
+    if (batch && !options.enableQueryBatching) return send(501, handled(JSON.stringify({ errors: [{ message: BATCHING_OFF }] })));
+    const tooBig = batch && batchProblem(batch, documents.limits);
+    if (tooBig) return send(400, handled(JSON.stringify({ errors: [{ message: tooBig }] })));
     const verified = auth.authenticate(req.headers.authorization);
-    if (!verified.ok) {
-      hooks.log?.(`${verified.status} rejected token (${verified.message})`);
-      return send(verified.status, JSON.stringify({ errors: [{ message: verified.message }] }));
-    }
+    if (!verified.ok) hooks.log?.(`${verified.status} rejected token (${verified.message})`);
     // A client that goes away stops costing anything: its wait or statement is cancelled.
     const gone = new AbortController();
     res.once('close', () => {
@@ -71,15 +86,36 @@ export function graphqlRouter(
     });
     try {
       const explain = await explainAllowed(req, options.allowExplain);
-      const extra = hooks.pgSettings ? await hooks.pgSettings(req as Request) : undefined;
-      const settings = auth.settings(verified.claims, extra);
-      const r = await runOperation(live.current(), body, {
-        pool, settings, signJwt, queriesOnly, documents,
-        connection: { waitMs: options.poolWaitTimeout, signal: gone.signal },
-        extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack, explain,
-      });
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      hooks.log?.(`${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${ms.toFixed(1)} ms ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
+      const extra = verified.ok && hooks.pgSettings ? await hooks.pgSettings(req as Request) : undefined;
+      // without a valid token only operations that fail before running (no database) get here
+      const settings = verified.ok ? auth.settings(verified.claims, extra) : [];
+      const one = async (op: GraphQLRequest) => {
+        const r = await runOperation(live.current(), op, {
+          pool, settings, signJwt, queriesOnly, documents,
+          connection: { waitMs: options.poolWaitTimeout, signal: gone.signal },
+          extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack, explain,
+        });
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        hooks.log?.(`${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${ms.toFixed(1)} ms ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
+        return { ...r, body: r.errors ? handled(r.body) : r.body };
+      };
+      const errorOnly = (status: number, message: string) => ({ status, compatStatus: status, body: handled(JSON.stringify({ errors: [{ message }] })) });
+      // As v4: the request and its document are checked before the token, so their errors come first.
+      const answer = async (op: unknown) => {
+        if (!op || typeof op !== 'object' || Array.isArray(op)) return errorOnly(400, INVALID_BATCH_ITEM);
+        if (!verified.ok && !failsBeforeRunning(op as GraphQLRequest)) return errorOnly(verified.status, verified.message);
+        return one(op as GraphQLRequest);
+      };
+      if (batch) {
+        // One after another: a batch holds at most one pooled connection at a time.
+        const items: string[] = [];
+        for (const op of batch) {
+          const r = await answer(op);
+          items.push(batchItem(r.body, r.compatStatus));
+        }
+        return send(200, `[${items.join(',')}]`);
+      }
+      const r = await answer(body);
       send(specMedia ? r.status : r.compatStatus, r.body);
     } catch (e) {
       hooks.log?.(`internal error: ${(e as Error).message}`);
@@ -87,13 +123,22 @@ export function graphqlRouter(
     }
   };
 
+  // Whatever fails past the operation's own error handling (e.g. a throwing handleErrors) is a 500.
+  const handle: GraphQLHandler = (req, res, body, queriesOnly) => handleOrThrow(req, res, body, queriesOnly).catch((e: Error) => {
+    hooks.log?.(`internal error: ${e.message}`);
+    if (res.headersSent) return void res.end();
+    const text = JSON.stringify({ errors: [{ message: 'Internal server error.' }] });
+    res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  });
+
   router.post(options.graphqlRoute, json, (req, res) => {
     const body = req.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    if (!body || typeof body !== 'object') {
       res.status(400).json({ errors: [{ message: notAnObject }] });
       return;
     }
-    void handle(req, res, body as GraphQLRequest, false);
+    void handle(req, res, body as GraphQLRequest | unknown[], false);
   });
   router.get(options.graphqlRoute, (req, res) => {
     if (typeof req.query.query !== 'string') {
@@ -169,8 +214,8 @@ export function fastGraphqlPost(route: string, bodySizeLimit: string, handle: Gr
         body = text.length === 0 ? {} : /^\s*[[{]/.test(text) ? JSON.parse(text) : undefined;
       } catch { /* not JSON */ }
       if (body === undefined) return sendError(res, 'The request body is not valid JSON.');
-      if (!body || typeof body !== 'object' || Array.isArray(body)) return sendError(res, notAnObject);
-      void handle(req, res, body as GraphQLRequest, false);
+      if (!body || typeof body !== 'object') return sendError(res, notAnObject);
+      void handle(req, res, body as GraphQLRequest | unknown[], false);
     });
     return true;
   };

@@ -20,6 +20,7 @@ import { runOperation, type RunOptions } from '../execute/operation';
 import { checkOperation } from '../execute/limits';
 import type { LiveSchema, Snapshot } from '../schema/snapshot';
 import { createSubscriptionGuard } from '../realtime/subscription-guard';
+import { applyHandleErrors, type HandleErrors } from './handle-errors';
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -34,7 +35,12 @@ export interface SubscriptionServerOptions {
   /** The server's document cache, shared with HTTP. */
   documents: DocumentCache;
   auth: Auth;
+  /** v4's `handleErrors`, given the upgrade request (a socket has no response to give). */
+  handleErrors?: HandleErrors;
 }
+
+/** v4's answer to a query or mutation over the socket without `--websocket-operations all`. */
+export const ONLY_SUBSCRIPTIONS = 'Only subscriptions are allowed over WebSocket transport';
 
 export interface SubscriptionServer {
   wss: WebSocketServer;
@@ -123,6 +129,9 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       const op = payload.operationName ? ops.find((d) => d.name?.value === payload.operationName) : ops.length === 1 ? ops[0] : undefined;
       // Limited with its variables before it runs or subscribes (runOperation checks again,
       // for HTTP's sake; the check is cheap).
+      if (op && op.operation !== 'subscription' && options.websocketOperations !== 'all') {
+        return [new GraphQLError(ONLY_SUBSCRIPTIONS, { nodes: [op] })];
+      }
       if (op) {
         const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors) return coerced.errors;
@@ -171,11 +180,19 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
     },
     // Our results carry errors as plain JSON already (graphql-ws would call toJSON on them and,
     // failing, close the socket with every other operation on it): send them as they are.
-    onNext(_ctx, _id, _payload, _args, result): FormattedExecutionResult | undefined {
+    onNext(ctx, _id, _payload, _args, result): FormattedExecutionResult | undefined {
       if (!result.errors) return undefined;
-      return { ...result, errors: result.errors.map((e) => (e instanceof GraphQLError ? e.toJSON() : e as GraphQLFormattedError)) };
+      const errors = result.errors.map((e) => (e instanceof GraphQLError ? e.toJSON() : e as GraphQLFormattedError));
+      return { ...result, errors: handled(ctx.extra.request, errors) };
+    },
+    onError(ctx, _id, _payload, errors) {
+      return o.handleErrors ? handled(ctx.extra.request, errors.map((e) => e.toJSON())) : undefined;
     },
   }, wss);
+
+  const handled = (req: http.IncomingMessage, errors: GraphQLFormattedError[]): GraphQLFormattedError[] => (o.handleErrors
+    ? applyHandleErrors(o.handleErrors, errors, req, undefined as unknown as http.ServerResponse) as GraphQLFormattedError[]
+    : errors);
 
   const internalError = (e: unknown) => {
     o.log?.(`websocket internal error: ${(e as Error)?.message ?? String(e)}`);
