@@ -1,12 +1,14 @@
 // The library API, with PostGraphile v4's names and calling conventions so v4 integrations work
 // unchanged: a schema to execute with graphql-js on the caller's client, the per-request
 // transaction with JWT claims applied, and the HTTP routes as middleware for an existing app.
+import type http from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { Pool, type PoolClient } from 'pg';
 import { createAuth } from './auth/auth';
 import { guardPool } from './db/pool';
-import { defaultOptions, limitsOf, resolveOptions, schemaOptions, type Options } from './options';
+import { defaultOptions, limitsOf, resolveOptions, schemaOptions, websocketsOn, type Options } from './options';
+import { attachSubscriptions, type SubscriptionServer } from './http/websocket';
 import { choosePreparedStatements, useUnnamedStatements } from './db/prepared';
 import { withTransaction } from './db/transaction';
 import { introspect } from './introspection/introspect';
@@ -290,8 +292,9 @@ const v4Names = new Set(['pgDefaultRole', 'jwtPgTypeIdentifier', 'pgJwtTypeIdent
 /**
  * v4's `postgraphile(connection, schemas, options)` for an existing express (or connect) app:
  * `app.use(postgraphile(...))` serves the GraphQL route and GraphiQL. Requests that arrive while
- * the schema is still loading wait for it. Subscriptions over WebSocket need the HTTP server, so
- * they are only available through `createServer`.
+ * the schema is still loading wait for it. As in v4, WebSockets (subscriptions) are attached to
+ * the HTTP server of the first request the middleware sees: a socket opened before any HTTP
+ * request is not answered.
  */
 export function postgraphile(connection: string | Pool, schemas: string | string[] = 'public', options: MiddlewareOptions = {}): PostGraphileMiddleware {
   const connectionString = typeof connection === 'string' ? connection : undefined;
@@ -307,6 +310,9 @@ export function postgraphile(connection: string | Pool, schemas: string | string
     handleErrors: options.handleErrors,
   };
   let released = false;
+  const sockets = websocketsOn(full);
+  let attachSockets: ((server: http.Server) => SubscriptionServer) | undefined;
+  let attached: SubscriptionServer | undefined;
   let watch: WatchMode | undefined;
   let routes: HttpRoutes | undefined;
   let hub: NotifyHub | undefined;
@@ -321,16 +327,23 @@ export function postgraphile(connection: string | Pool, schemas: string | string
     const live = createLiveSchema(first);
     await exportSchema(live.current().schema, full);
     await choosePreparedStatements(pool, full.preparedStatements, log);
-    if (full.watch && !connectionString && !full.ownerConnection) {
-      throw new Error('watchPg needs a connection string (or ownerConnection) to listen for schema changes');
+    if ((full.watch || sockets) && !connectionString && !full.ownerConnection) {
+      throw new Error(`${full.watch ? 'watchPg' : 'subscriptions'} needs a connection string (or ownerConnectionString) to LISTEN on`);
     }
-    // WebSocket subscriptions need the HTTP server, which a middleware does not own.
-    routes = httpRoutes({ live, pool, options: full, hooks, documents: createDocumentCache(limitsOf(full)), auth: createAuth(full), sockets: false });
+    const documents = createDocumentCache(limitsOf(full));
+    const auth = createAuth(full);
+    routes = httpRoutes({ live, pool, options: full, hooks, documents, auth, sockets });
+    const connection = connectionString ?? full.ownerConnection!;
+    if (full.watch || sockets) hub = createNotifyHub({ connection: full.ownerConnection ?? connection, log });
+    if (sockets) {
+      attachSockets = (httpServer) => attachSubscriptions({
+        httpServer, path: full.graphqlRoute, live, pool, options: full, hub: hub!, log, pgSettings: hooks.pgSettings,
+        handleErrors: hooks.handleErrors, documents, auth,
+      });
+    }
     if (full.watch) {
-      const connection = connectionString ?? full.ownerConnection!;
-      hub = createNotifyHub({ connection: full.ownerConnection ?? connection, log });
       watch = await startWatchMode({
-        options: { ...full, connection }, pool, live, hub, log: log ?? (() => {}), announce: routes.announce,
+        options: { ...full, connection }, pool, live, hub: hub!, log: log ?? (() => {}), announce: routes.announce,
       });
     }
     return routes.router;
@@ -339,7 +352,11 @@ export function postgraphile(connection: string | Pool, schemas: string | string
   router.catch(() => {});
 
   const middleware = ((req: Request, res: Response, next: NextFunction) => {
-    router.then((r) => r(req, res, next), next);
+    router.then((r) => {
+      const server = (req.socket as { server?: http.Server }).server;
+      if (attachSockets && !attached && server) attached = attachSockets(server);
+      r(req, res, next);
+    }, next).catch(next);
   }) as PostGraphileMiddleware;
   middleware.ready = () => router.then(() => undefined);
   middleware.release = async () => {
@@ -347,6 +364,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
     await router.catch(() => undefined);
     await watch?.close();
     routes?.close();
+    await attached?.close();
     await hub?.close();
     if (ownPool) await pool.end();
   };

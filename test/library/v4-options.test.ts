@@ -12,6 +12,8 @@ import express from 'express';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
 import { Client, Pool } from 'pg';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { createPostGraphileSchema, postgraphile, withPostGraphileContext, type PostGraphileMiddleware } from '../../src/index';
 import { middlewareOptions } from '../../src/library';
 import { createServer } from '../../src/server';
@@ -86,6 +88,40 @@ test('postgraphile(): graphqlRoute, graphiqlRoute, enableQueryBatching, jwtVerif
   } finally {
     await s.close();
   }
+});
+
+function wsRun(url: string, query: string): Promise<unknown> {
+  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  return new Promise<unknown>((resolve) => {
+    let result: unknown;
+    client.subscribe({ query }, {
+      next: (r) => { result = r; },
+      error: (error) => resolve({ error: error instanceof Error ? error.message : error }),
+      complete: () => resolve(result),
+    });
+  }).finally(() => client.dispose());
+}
+
+test('postgraphile() with subscriptions serves WebSockets on the server of its first request, as v4', async () => {
+  const mw = postgraphile(db.url, 'forum_example', {
+    disableQueryLog: true, simpleSubscriptions: true, websocketOperations: 'all', graphqlRoute: '/api/gql',
+  });
+  const s = await serve(mw);
+  try {
+    await mw.ready();
+    const before = await wsRun(`${s.base}/api/gql`, '{ __typename }') as { error?: unknown };
+    assert.ok(before.error, 'no socket before the first request');
+    assert.equal((await post(`${s.base}/api/gql`, '{"query":"{ __typename }"}')).status, 200);
+    assert.deepEqual(await wsRun(`${s.base}/api/gql`, '{ personById(id: 1) { id } }'), { data: { personById: { id: 1 } } });
+  } finally {
+    await s.close();
+  }
+  // LISTEN needs a connection string: a pool alone is refused, naming the option
+  const pgPool = new Pool({ connectionString: db.url });
+  const pooled = postgraphile(pgPool, 'forum_example', { subscriptions: true, disableQueryLog: true });
+  await assert.rejects(pooled.ready(), /subscriptions needs a connection string \(or ownerConnectionString\)/);
+  await pooled.release();
+  await pgPool.end();
 });
 
 test('a handleErrors that throws is a 500, and the server goes on', async () => {
