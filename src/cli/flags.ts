@@ -189,7 +189,7 @@ export const flagSpecs: FlagSpec[] = [
  * a v4 script that passes one learns at once what differs.
  */
 export const v4FlagsNotTaken: Record<string, string> = {
-  'prepend-plugins': '', 'skip-plugins': '', plugins: '',
+  'prepend-plugins': '', 'skip-plugins': '', plugins: '', 'legacy-functions-only': '',
 };
 
 export function v4FlagRefusal(name: string): string | undefined {

@@ -10,6 +10,7 @@ import jwt from 'jsonwebtoken';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { parseArgs } from '../../src/cli/parse';
+import { findLong, v4FlagRefusal } from '../../src/cli/flags';
 import { createServer, type RunningServer } from '../../src/server';
 import { ONLY_SUBSCRIPTIONS } from '../../src/http/websocket';
 import { BATCHING_OFF } from '../../src/http/batch';
@@ -153,4 +154,25 @@ test('by default only subscriptions go over the socket; --websockets none turns 
 
 test('--timeout is the HTTP server\'s idle socket timeout, as v4 sets it', () => {
   assert.equal(ours.httpServer.timeout, 60_000);
+});
+
+test('every flag of v4\'s CLI is taken or refused by name', () => {
+  const cli = fs.readFileSync(path.join(__dirname, '..', 'compat', 'node_modules', 'postgraphile', 'build', 'postgraphile', 'cli.js'), 'utf8');
+  const longs = [...cli.matchAll(/\.option\('(?:-\w, )?--([\w-]+)/g)].map((m) => m[1]);
+  assert.ok(longs.length > 50, `found ${longs.length} flags`);
+  for (const name of longs) {
+    assert.ok(findLong(name) || v4FlagRefusal(name)?.includes(`'--${name}'`), `--${name} is neither taken nor refused by name`);
+  }
+});
+
+test('--websockets and --websocket-operations take v4\'s values and say what is wrong with others', () => {
+  const parse = (argv: string[]) => parseArgs(argv, {}, cwd).options;
+  assert.deepEqual(parse(['--websockets', 'v1']).websockets, ['v1']);
+  assert.deepEqual(parse(['--websockets', 'none']).websockets, []);
+  assert.throws(() => parse(['--websockets', 'v0,v1']), /--websockets v0: forum-dev speaks only the graphql-ws protocol \(v1/);
+  assert.throws(() => parse(['--websockets', 'v2']), /--websockets must be v1 or none, not 'v2'/);
+  assert.throws(() => parse(['--websocket-operations', 'queries']), /must be subscriptions or all, not 'queries'/);
+  assert.throws(() => parse(['--jwt-verify-clock-tolerance', 'soon']), /must be a number of seconds/);
+  const o = parse(['--jwt-verify-ignore-expiration', '--jwt-verify-ignore-not-before', '--jwt-verify-id', 'j1']);
+  assert.deepEqual([o.jwtVerifyIgnoreExpiration, o.jwtVerifyIgnoreNotBefore, o.jwtVerifyId], [true, true, 'j1']);
 });
