@@ -116,7 +116,7 @@ export interface Options extends Limits, JwtVerifyChecks {
   serverTimeout?: number;
   /** v4's `--enable-query-batching`: a JSON array of operations in one POST, answered by an array. */
   enableQueryBatching?: boolean;
-  /** v4's `--websockets`: `['v1']` (graphql-ws) or `[]` (none); default v1 when subscriptions are on. */
+  /** v4's `--websockets`: `v0` (subscriptions-transport-ws) and/or `v1` (graphql-ws), `[]` for none; default both with subscriptions. */
   websockets?: string[];
   /** v4's `--websocket-operations`: `subscriptions` (default) or `all` (queries and mutations too). */
   websocketOperations?: 'subscriptions' | 'all';
@@ -171,10 +171,12 @@ export function resolveOptions(options: Options): Options {
   return { ...options, subscriptions: options.subscriptions || options.simpleSubscriptions || options.live };
 }
 
-/** Whether the server speaks GraphQL over WebSocket: as `--websockets` says, else when subscriptions are on (v4). */
-export function websocketsOn(o: Options): boolean {
-  return o.websockets !== undefined ? o.websockets.length > 0 : resolveOptions(o).subscriptions;
+/** The WebSocket protocols served: as `--websockets` says, else v4's default (both, when subscriptions are on). */
+export function websocketVersions(o: Options): string[] {
+  return o.websockets ?? (resolveOptions(o).subscriptions ? ['v0', 'v1'] : []);
 }
+
+export const websocketsOn = (o: Options): boolean => websocketVersions(o).length > 0;
 
 /** What the schema stage needs of the options. */
 export function schemaOptions(options: Options): SchemaOptions {

@@ -2,14 +2,10 @@
 // line naming the options involved (the CLI prints it, the library throws it).
 import type { Options } from './options';
 
-const V0_REFUSAL = 'forum-dev speaks only the graphql-ws protocol (v1, subprotocol graphql-transport-ws), not v0 ' +
-  '(subscriptions-transport-ws); use a graphql-ws client and --websockets v1 (or leave it out)';
-
-/** `--websockets` values: v4's `v0`/`v1`, plus `none`; v0 is refused by name. */
+/** `--websockets` values: v4's `v0`/`v1`, plus `none`. */
 export function websocketsProblem(values: string[], where: string): string | undefined {
   const bad = values.find((v) => !['v0', 'v1', 'none'].includes(v));
-  if (bad !== undefined) return `${where} must be v1 or none, not '${bad}'`;
-  if (values.includes('v0')) return `${where} v0: ${V0_REFUSAL}`;
+  if (bad !== undefined) return `${where} must be v0, v1 (comma-separated) or none, not '${bad}'`;
   if (values.includes('none') && values.length > 1) return `${where}: none cannot be combined with '${values.find((v) => v !== 'none')}'`;
   return undefined;
 }

@@ -169,11 +169,86 @@ test('--websockets and --websocket-operations take v4\'s values and say what is 
   const parse = (argv: string[]) => parseArgs(argv, {}, cwd).options;
   assert.deepEqual(parse(['--websockets', 'v1']).websockets, ['v1']);
   assert.deepEqual(parse(['--websockets', 'none']).websockets, []);
-  assert.throws(() => parse(['--websockets', 'v0,v1']), /--websockets v0: forum-dev speaks only the graphql-ws protocol \(v1/);
-  assert.throws(() => parse(['--websockets', 'v2']), /--websockets must be v1 or none, not 'v2'/);
+  assert.deepEqual(parse(['--websockets', 'v0,v1']).websockets, ['v0', 'v1']);
+  assert.throws(() => parse(['--websockets', 'v2']), /--websockets must be v0, v1 \(comma-separated\) or none, not 'v2'/);
+  assert.throws(() => parse(['--websockets', 'v1,none']), /none cannot be combined with 'v1'/);
   assert.throws(() => parse(['--websockets', 'v1', '--cluster-workers', '2']), /--websockets cannot be combined with --cluster-workers/);
   assert.throws(() => parse(['--websocket-operations', 'queries']), /must be subscriptions or all, not 'queries'/);
   assert.throws(() => parse(['--jwt-verify-clock-tolerance', 'soon']), /must be a number of seconds/);
   const o = parse(['--jwt-verify-ignore-expiration', '--jwt-verify-ignore-not-before', '--jwt-verify-id', 'j1']);
   assert.deepEqual([o.jwtVerifyIgnoreExpiration, o.jwtVerifyIgnoreNotBefore, o.jwtVerifyId], [true, true, 'j1']);
+});
+
+/** A raw v0 (subscriptions-transport-ws) client: sends messages, collects the server's. */
+async function v0Socket(url: string) {
+  const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-ws');
+  const frames: Array<Record<string, any>> = [];
+  let closed: number | undefined;
+  ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+  ws.on('close', (code) => { closed = code; });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const until = async (what: string, pred: () => boolean) => {
+    for (const end = Date.now() + 5000; !pred();) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(frames)} closed ${closed}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return {
+    frames, until, protocol: ws.protocol, get closed() { return closed; },
+    send: (m: unknown) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)),
+    /** The frames of operation `id` once it has ended. */
+    ended: async (id: string) => {
+      await until(id, () => frames.some((f) => f.id === id && (f.type === 'complete' || f.type === 'error')));
+      return frames.filter((f) => f.id === id);
+    },
+    close: () => ws.close(),
+  };
+}
+
+test('v0 (subscriptions-transport-ws), on by default with subscriptions as in v4: the same messages as v4\'s', async () => {
+  const run = async (url: string) => {
+    const c = await v0Socket(url);
+    try {
+      c.send({ type: 'connection_init', payload: {} });
+      await c.until('ack', () => c.frames.length >= 2);
+      const opening = c.frames.slice(0, 2);
+      c.send({ id: '1', type: 'start', payload: { query: '{ allPeople(first: 2, orderBy: ID_ASC) { nodes { id } } }' } });
+      const query = await c.ended('1');
+      c.send({ id: '2', type: 'start', payload: { query: '{ nope }' } });
+      const invalid = await c.ended('2');
+      c.send({ id: '3', type: 'bogus' });
+      const bogus = await c.ended('3');
+      return { protocol: c.protocol, opening, query, invalid, bogus };
+    } finally {
+      c.close();
+    }
+  };
+  const [mine, theirs] = await Promise.all([run(oursUrl), run(v4.url)]);
+  assert.deepEqual(mine.opening, [{ type: 'connection_ack' }, { type: 'ka' }]);
+  assert.deepEqual(mine.query[0], { type: 'data', id: '1', payload: { data: { allPeople: { nodes: [{ id: 1 }, { id: 2 }] } } } });
+  assert.deepEqual(mine, theirs);
+});
+
+test('v0: subscriptions run and stop; queries without --websocket-operations all and refused connections get v0\'s messages', async () => {
+  const server = await fromArgv(['--simple-subscriptions']);
+  try {
+    const c = await v0Socket(`${server.url}/graphql`);
+    c.send({ type: 'connection_init' });
+    c.send({ id: 's', type: 'start', payload: { query: 'subscription { listen(topic: "v0", initialEvent: true) { relatedNodeId } }' } });
+    await c.until('the initial event', () => c.frames.some((f) => f.id === 's' && f.type === 'data'));
+    assert.deepEqual(c.frames.find((f) => f.id === 's'), { type: 'data', id: 's', payload: { data: { listen: { relatedNodeId: null } } } });
+    c.send({ id: 'q', type: 'start', payload: { query: '{ __typename }' } });
+    assert.deepEqual(await c.ended('q'), [{ type: 'error', id: 'q', payload: { message: ONLY_SUBSCRIPTIONS } }]);
+    c.send({ id: 's', type: 'stop' });
+    assert.deepEqual((await c.ended('s')).at(-1), { type: 'complete', id: 's', payload: null });
+    c.close();
+
+    const refused = await v0Socket(`${server.url}/graphql`);
+    refused.send({ type: 'connection_init', payload: { authorization: 'Bearer not.a.token' } });
+    await refused.until('the close', () => refused.closed !== undefined);
+    assert.deepEqual(refused.frames, [{ type: 'connection_error', payload: { message: 'Prohibited connection!' } }]);
+    assert.equal(refused.closed, 1011);
+  } finally {
+    await server.close();
+  }
 });

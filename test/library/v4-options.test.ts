@@ -143,7 +143,7 @@ test('library option combinations v4 refuses are refused with its reasons', () =
   assert.throws(o({ handleErrors: () => [], showErrorStack: true }), /cannot combine 'handleErrors'/);
   assert.throws(o({ jwtAudiences: ['a'], jwtVerifyOptions: { audience: 'b' } }), /either 'jwtAudiences' or 'jwtVerifyOptions.audience'/);
   assert.throws(o({ jwtVerifyOptions: { complete: true, nonce: 'x' } }), /jwtVerifyOptions: forum-dev does not support `complete`, `nonce`/);
-  assert.throws(o({ websockets: ['v0', 'v1'] }), /websockets v0: forum-dev speaks only the graphql-ws protocol/);
+  assert.throws(o({ websockets: ['v3'] }), /websockets must be v0, v1 \(comma-separated\) or none, not 'v3'/);
   assert.throws(o({ readCache: 'a', writeCache: 'b' }), /use readCache or writeCache, not both/);
   assert.throws(o({ readCache: 'a', watchPg: true }), /readCache cannot be used with watchPg/);
   // jwtVerifyOptions' audience [] turns the check off, as in v4
