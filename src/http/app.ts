@@ -5,7 +5,7 @@ import express from 'express';
 import type { Pool } from 'pg';
 import type { Auth } from '../auth/auth';
 import type { DocumentCache } from '../execute/documents';
-import type { Options } from '../options';
+import { websocketVersions, type Options } from '../options';
 import type { LiveSchema } from '../schema/snapshot';
 import { devTokenRouter, devTokenState } from './dev-token';
 import { createEventStream, eventStreamHeaders } from './events';
@@ -61,7 +61,8 @@ export function httpRoutes(ctx: HttpRoutesContext): HttpRoutes {
     router.use(graphiqlRouter({
       graphqlRoute: options.graphqlRoute, graphiqlRoute: options.graphiqlRoute, watch: options.watch,
       streamRoute: options.watch ? `${options.graphqlRoute}/stream` : undefined,
-      subscriptionsUrl: ctx.sockets ? options.graphqlRoute : undefined,
+      // GraphiQL's client speaks v1 (graphql-ws)
+      subscriptionsUrl: ctx.sockets && websocketVersions(options).includes('v1') ? options.graphqlRoute : undefined,
       devTokens, allowExplain: options.allowExplain,
     }));
   }
