@@ -14,9 +14,8 @@ const CLI_NAMES = { readCache: '--read-cache', writeCache: '--write-cache', watc
 export const LIBRARY_NAMES = { readCache: 'readCache', writeCache: 'writeCache', watch: 'watchPg' };
 
 /** Combinations v4 refuses, with its reasons, naming the options as the caller knows them. */
-export function serverOptionsProblem(o: Pick<Options, 'readCache' | 'writeCache' | 'watch' | 'clusterWorkers' | 'websockets'>, n = CLI_NAMES): string | undefined {
+export function serverOptionsProblem(o: Pick<Options, 'readCache' | 'writeCache' | 'watch'>, n = CLI_NAMES): string | undefined {
   if (o.readCache && o.writeCache) return `use ${n.readCache} or ${n.writeCache}, not both`;
-  if ((o.clusterWorkers ?? 1) >= 2 && o.websockets?.length) return '--websockets cannot be combined with --cluster-workers: WebSockets LISTEN in one process';
   if (o.readCache && o.watch) return `${n.readCache} cannot be used with ${n.watch}: watch mode introspects the database on every change`;
   return undefined;
 }

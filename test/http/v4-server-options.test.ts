@@ -172,7 +172,6 @@ test('--websockets and --websocket-operations take v4\'s values and say what is 
   assert.deepEqual(parse(['--websockets', 'v0,v1']).websockets, ['v0', 'v1']);
   assert.throws(() => parse(['--websockets', 'v2']), /--websockets must be v0, v1 \(comma-separated\) or none, not 'v2'/);
   assert.throws(() => parse(['--websockets', 'v1,none']), /none cannot be combined with 'v1'/);
-  assert.throws(() => parse(['--websockets', 'v1', '--cluster-workers', '2']), /--websockets cannot be combined with --cluster-workers/);
   assert.throws(() => parse(['--websocket-operations', 'queries']), /must be subscriptions or all, not 'queries'/);
   assert.throws(() => parse(['--jwt-verify-clock-tolerance', 'soon']), /must be a number of seconds/);
   const o = parse(['--jwt-verify-ignore-expiration', '--jwt-verify-ignore-not-before', '--jwt-verify-id', 'j1']);
