@@ -10,6 +10,7 @@ import { PluginError, pluginNames } from '../plugins';
 import { readRcFile } from './rc';
 import { buildOptionToggles } from '../schema/v4-options';
 import { serverOptionsProblem, websocketsProblem } from '../server-options';
+import { fromJwtVerifyOptions, type JwtVerifyFields } from '../auth/verify-options';
 
 export class OptionsError extends Error {
   override name = 'OptionsError';
@@ -105,6 +106,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
   } catch (e) {
     throw new OptionsError((e as Error).message);
   }
+  if (rc.jwtVerifyOptions) Object.assign(options, rcJwtVerifyOptions(rc.jwtVerifyOptions, explicit, options.jwtAudiences));
   if (options.tagsFile === undefined && fs.existsSync(path.join(cwd, 'postgraphile.tags.json5'))) {
     options.tagsFile = 'postgraphile.tags.json5';
   }
@@ -132,6 +134,20 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     positional,
     warnings,
   };
+}
+
+/** `.postgraphilerc.js`'s jwtVerifyOptions; as in v4, not beside the `--jwt-verify-*` flags. */
+function rcJwtVerifyOptions(given: Record<string, unknown>, explicit: Set<string>, audiences: string[] | undefined): JwtVerifyFields {
+  const mixed = [...explicit].filter((k) => k.startsWith('jwtVerify'));
+  if (mixed.length) {
+    const flags = mixed.map((k) => `--${flagSpecs.find((f) => f.key === k)!.long}`);
+    throw new OptionsError(`You may not mix \`jwtVerifyOptions\` (.postgraphilerc.js) with ${flags.join(', ')}; please only provide \`jwtVerifyOptions\`.`);
+  }
+  try {
+    return fromJwtVerifyOptions(given, explicit.has('jwtAudiences') ? audiences : undefined);
+  } catch (e) {
+    throw new OptionsError(`.postgraphilerc.js: ${(e as Error).message}`);
+  }
 }
 
 function takesValue(spec: FlagSpec): boolean {

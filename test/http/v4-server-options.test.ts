@@ -251,3 +251,16 @@ test('v0: subscriptions run and stop; queries without --websocket-operations all
     await server.close();
   }
 });
+
+test('.postgraphilerc.js jwtVerifyOptions (v4\'s only way to give them to its CLI), never mixed with --jwt-verify-*', () => {
+  const rcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-jwt-'));
+  try {
+    fs.writeFileSync(path.join(rcDir, '.postgraphilerc.js'), "module.exports = { options: { jwtVerifyOptions: { issuer: ['a', 'b'], subject: 's', audience: [] } } };\n");
+    const o = parseArgs([], {}, rcDir).options;
+    assert.deepEqual([o.jwtVerifyIssuer, o.jwtVerifySubject, o.jwtAudiences], [['a', 'b'], 's', []]);
+    assert.throws(() => parseArgs(['--jwt-verify-id', 'x'], {}, rcDir), /You may not mix `jwtVerifyOptions` \(.postgraphilerc.js\) with --jwt-verify-id/);
+    assert.throws(() => parseArgs(['-A', 'x'], {}, rcDir), /either 'jwtAudiences' or 'jwtVerifyOptions.audience'/);
+  } finally {
+    fs.rmSync(rcDir, { recursive: true, force: true });
+  }
+});
