@@ -87,8 +87,9 @@ export function graphqlRouter(
     try {
       const explain = await explainAllowed(req, options.allowExplain);
       const extra = verified.ok && hooks.pgSettings ? await hooks.pgSettings(req as Request) : undefined;
-      // without a valid token only operations that fail before running (no database) get here
-      const settings = verified.ok ? auth.settings(verified.claims, extra) : [];
+      // Without a valid token only operations refused before they run get this far (no SQL);
+      // were one to run anyway, it would run as the anonymous role, never the pool's.
+      const settings = auth.settings(verified.ok ? verified.claims : {}, extra);
       const one = async (op: GraphQLRequest) => {
         const r = await runOperation(live.current(), op, {
           pool, settings, signJwt, queriesOnly, documents,
