@@ -55,8 +55,10 @@ export function httpRoutes(ctx: HttpRoutesContext): HttpRoutes {
   }
   const graphql = graphqlRouter(ctx.live, ctx.pool, options, hooks, ctx.documents, ctx.auth);
   router.use(graphql.router);
-  // pgSettings and allowExplain functions are given the express request, so those requests go through express
-  const fastPost = hooks.pgSettings || typeof options.allowExplain === 'function' ? () => false : fastGraphqlPost(options.graphqlRoute, options.bodySizeLimit, graphql.handle);
+  // pgSettings, handleErrors and allowExplain functions are given the express request (handleErrors
+  // also sees the body parser's errors), so those requests go through express
+  const fastPost = hooks.pgSettings || hooks.handleErrors || typeof options.allowExplain === 'function'
+    ? () => false : fastGraphqlPost(options.graphqlRoute, options.bodySizeLimit, graphql.handle);
   if (options.graphiql) {
     router.use(graphiqlRouter({
       graphqlRoute: options.graphqlRoute, graphiqlRoute: options.graphiqlRoute, watch: options.watch,

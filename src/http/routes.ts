@@ -10,7 +10,7 @@ import type { DocumentCache } from '../execute/documents';
 import { runOperation, type GraphQLRequest } from '../execute/operation';
 import type { LiveSchema } from '../schema/snapshot';
 import { batchItem, batchProblem, BATCHING_OFF, INVALID_BATCH_ITEM } from './batch';
-import { handleErrorsInBody, type HandleErrors } from './handle-errors';
+import { applyHandleErrors, handleErrorsInBody, type HandleErrors } from './handle-errors';
 
 export interface HttpHooks {
   /** Extra transaction settings per request, as v4's `pgSettings`. */
@@ -133,28 +133,33 @@ export function graphqlRouter(
     res.end(text);
   });
 
+  // A request error as JSON, through the integrator's handleErrors like every other error body.
+  const requestError = (req: Request, res: Response, status: number, message: string) => {
+    let errors: unknown[] = [{ message }];
+    try {
+      if (hooks.handleErrors) errors = applyHandleErrors(hooks.handleErrors, errors, req, res);
+    } catch (e) {
+      hooks.log?.(`internal error: ${(e as Error).message}`);
+      [status, errors] = [500, [{ message: 'Internal server error.' }]];
+    }
+    res.status(status).json({ errors });
+  };
+
   router.post(options.graphqlRoute, json, (req, res) => {
     const body = req.body;
-    if (!body || typeof body !== 'object') {
-      res.status(400).json({ errors: [{ message: notAnObject }] });
-      return;
-    }
+    if (!body || typeof body !== 'object') return requestError(req, res, 400, notAnObject);
     void handle(req, res, body as GraphQLRequest | unknown[], false);
   });
   router.get(options.graphqlRoute, (req, res) => {
     if (typeof req.query.query !== 'string') {
       if (req.accepts(['json', 'html']) === 'html' && options.graphiql) return res.redirect(options.graphiqlRoute);
-      res.status(405).set('Allow', 'GET, POST').json({
-        errors: [{ message: 'Send GraphQL requests with POST, or with GET and a `query` parameter.' }],
-      });
-      return undefined;
+      return requestError(req, res.set('Allow', 'GET, POST'), 405, 'Send GraphQL requests with POST, or with GET and a `query` parameter.');
     }
     let variables: unknown;
     try {
       variables = typeof req.query.variables === 'string' ? JSON.parse(req.query.variables) : undefined;
     } catch {
-      res.status(400).json({ errors: [{ message: 'The `variables` parameter is not valid JSON.' }] });
-      return;
+      return requestError(req, res, 400, 'The `variables` parameter is not valid JSON.');
     }
     void handle(req, res, { query: req.query.query, variables, operationName: req.query.operationName }, true);
   });
@@ -162,18 +167,16 @@ export function graphqlRouter(
   // with Express (and the CORS middleware), which answer it with the allowed methods.
   router.all(options.graphqlRoute, (req, res, next) => {
     if (req.method === 'OPTIONS') return next();
-    res.status(405).set('Allow', 'GET, POST').json({
-      errors: [{ message: `${req.method} is not supported here: send GraphQL requests with POST, or queries with GET.` }],
-    });
+    requestError(req, res.set('Allow', 'GET, POST'), 405, `${req.method} is not supported here: send GraphQL requests with POST, or queries with GET.`);
   });
   // Malformed JSON, too-large bodies: a GraphQL error, never an HTML page or a crash.
-  router.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+  router.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 400;
     const message = err.type === 'entity.too.large'
       ? `The request body is larger than the limit (${options.bodySizeLimit}).`
       : err.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : err.message;
-    res.status(status).json({ errors: [{ message }] });
+    requestError(req, res, status, message);
   });
   return { router, handle };
 }

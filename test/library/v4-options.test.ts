@@ -81,6 +81,15 @@ test('postgraphile(): graphqlRoute, graphiqlRoute, enableQueryBatching, jwtVerif
     const sqlError = await post(gql, JSON.stringify({ query: '{ allPosts(after: "!!!") { totalCount } }' }));
     assert.deepEqual(Object.keys(sqlError.body.errors[0]).sort(), ['locations', 'message', 'path']);
 
+    // request errors (malformed JSON, methods) pass through the hook too
+    const malformed = await post(gql, '{ nope', {});
+    assert.equal(malformed.status, 400);
+    assert.deepEqual(malformed.body, { errors: [{ message: 'The request body is not valid JSON.' }] });
+    assert.equal(seen.at(-1)?.message, 'The request body is not valid JSON.');
+    const put = await fetch(gql, { method: 'PUT' });
+    assert.equal(put.status, 405);
+    assert.equal(seen.at(-1)?.message, 'PUT is not supported here: send GraphQL requests with POST, or queries with GET.');
+
     const ide = await fetch(`${s.base}/api/ide`);
     assert.equal(ide.status, 200);
     assert.match(ide.headers.get('content-type') ?? '', /text\/html/);
