@@ -74,7 +74,8 @@ export function graphqlRouter(
     // handleErrors sees every error body; a throwing hook is a 500, as in v4
     const handled = (text: string) => (hooks.handleErrors && text.includes('"errors"') ? handleErrorsInBody(hooks.handleErrors, text, req, res) : text);
     const batch = Array.isArray(body) ? body : undefined;
-    if (batch && !options.enableQueryBatching) return send(501, handled(JSON.stringify({ errors: [{ message: BATCHING_OFF }] })));
+    // v4's 501 for plain JSON; the GraphQL-over-HTTP media type gets its 400 for a bad request
+    if (batch && !options.enableQueryBatching) return send(specMedia ? 400 : 501, handled(JSON.stringify({ errors: [{ message: BATCHING_OFF }] })));
     const tooBig = batch && batchProblem(batch, documents.limits);
     if (tooBig) return send(400, handled(JSON.stringify({ errors: [{ message: tooBig }] })));
     const verified = auth.authenticate(req.headers.authorization);

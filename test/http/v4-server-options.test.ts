@@ -146,6 +146,8 @@ test('by default only subscriptions go over the socket; --websockets none turns 
     // HTTP is unchanged, and without batching an array is refused as v4 refuses it
     const array = await post(`${none.url}/graphql`, '[{"query":"{ __typename }"}]');
     assert.deepEqual(array, { status: 501, body: { errors: [{ message: BATCHING_OFF }] } });
+    const specMedia = await post(`${none.url}/graphql`, '[{"query":"{ __typename }"}]', { accept: 'application/graphql-response+json' });
+    assert.equal(specMedia.status, 400);
   } finally {
     await subsOnly.close();
     await none.close();
