@@ -1,15 +1,22 @@
 // The library API, with PostGraphile v4's names and calling conventions so v4 integrations work
 // unchanged: a schema to execute with graphql-js on the caller's client, the per-request
 // transaction with JWT claims applied, and the HTTP routes as middleware for an existing app.
+import type http from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { Pool, type PoolClient } from 'pg';
 import { createAuth } from './auth/auth';
 import { guardPool } from './db/pool';
-import { defaultOptions, limitsOf, resolveOptions, schemaOptions, type Options } from './options';
+import { defaultOptions, limitsOf, resolveOptions, schemaOptions, websocketsOn, type Options } from './options';
+import { attachSubscriptions, type SubscriptionServer } from './http/websocket';
 import { choosePreparedStatements, useUnnamedStatements } from './db/prepared';
 import { withTransaction } from './db/transaction';
 import { introspect } from './introspection/introspect';
+import { introspectionSource } from './introspection/cache';
+import { fromJwtVerifyOptions } from './auth/verify-options';
+import type { HandleErrors } from './http/handle-errors';
+import { withInitRetry, type RetryOnInitFail } from './retry-init';
+import { LIBRARY_NAMES, serverOptionsProblem, websocketsProblem } from './server-options';
 import { buildGraphQLSchema, type SchemaOptions } from './schema/build';
 import { createDocumentCache } from './execute/documents';
 import { attachResolvers } from './execute/resolvers';
@@ -60,9 +67,12 @@ export interface SchemaBuildOptions extends CoreSchemaOptions {
   graphileBuildOptions?: Record<string, unknown>;
   /** A `postgraphile.tags.json5` smart tags file. */
   tagsFile?: string;
+  /** v4's introspection cache: read it instead of introspecting, or write it (see introspection/cache.ts). */
+  readCache?: string | Record<string, unknown>;
+  writeCache?: string;
 }
 
-const schemaBuildKeys = new Set(['dynamicJson', 'pgJwtSecret', 'jwtSecret', 'pgJwtTypeIdentifier', 'jwtPgTypeIdentifier',
+const schemaBuildKeys = new Set(['readCache', 'writeCache', 'dynamicJson', 'pgJwtSecret', 'jwtSecret', 'pgJwtTypeIdentifier', 'jwtPgTypeIdentifier',
   'jwtTokenIdentifier', 'disableDefaultMutations', 'ignoreRBAC', 'ignoreRbac', 'simpleCollections', 'pgStrictFunctions',
   'setofFunctionsContainNulls', 'simpleSubscriptions', 'live', 'subscriptions', 'preparedStatements', 'appendPlugins', 'graphileBuildOptions', 'tagsFile',
   'classicIds', 'ignoreIndexes', 'includeExtensionResources', 'usePartitionedParent', 'legacyRelations', 'legacyJsonUuid', 'enableTags']);
@@ -126,7 +136,13 @@ export async function createPostGraphileSchema(
     connectionFilter: pluginNames(options.appendPlugins ?? []).includes(CONNECTION_FILTER)
       ? filterOptionsFrom(options.graphileBuildOptions ?? {}) : undefined,
   };
-  const model = await withPool(connection, (pool) => introspect(pool, built.schemas, { ...built, tagsFile: options.tagsFile }));
+  if (options.readCache && options.writeCache) throw new Error('Use `readCache` or `writeCache` - not both.');
+  const model = await withPool(connection, async (pool) => {
+    const source = introspectionSource(pool, options);
+    const m = await introspect(source.db, built.schemas, { ...built, tagsFile: options.tagsFile });
+    await source.save();
+    return m;
+  });
   const schema = buildGraphQLSchema(model, built);
   return attachResolvers(schema, model, { dynamicJson: built.dynamicJson, jwtSecret: options.pgJwtSecret ?? options.jwtSecret, preparedStatements: options.preparedStatements });
 }
@@ -146,6 +162,8 @@ export interface PostGraphileContextOptions {
   pgSettings?: Record<string, unknown>;
   /** false: statements on `pgPool` go unnamed (a pooler in transaction mode, e.g. PgBouncer). */
   preparedStatements?: boolean;
+  /** jsonwebtoken's verify options, as v4 takes them (see auth/verify-options.ts). */
+  jwtVerifyOptions?: Record<string, unknown>;
 }
 
 export interface PostGraphileContext {
@@ -162,7 +180,8 @@ export interface PostGraphileContext {
 export async function withPostGraphileContext<T>(
   options: PostGraphileContextOptions, callback: (context: PostGraphileContext) => Promise<T>,
 ): Promise<T> {
-  const auth = createAuth({ ...options, defaultRole: options.pgDefaultRole });
+  const verify = options.jwtVerifyOptions ? fromJwtVerifyOptions(options.jwtVerifyOptions, options.jwtAudiences) : {};
+  const auth = createAuth({ ...options, ...verify, defaultRole: options.pgDefaultRole });
   let claims: Record<string, unknown> | null = null;
   if (options.jwtToken) {
     const verified = auth.verify(options.jwtToken);
@@ -191,9 +210,17 @@ export interface PostGraphileV4Options {
   ignoreRBAC?: boolean;
   /** Extra transaction settings: an object, or a function of the request. */
   pgSettings?: Record<string, unknown> | ((req: Request) => Record<string, unknown> | Promise<Record<string, unknown>>);
+  /** jsonwebtoken's verify options (`algorithms`, `audience`, `issuer`, `subject`, `jwtid`, `clockTolerance`, ...). */
+  jwtVerifyOptions?: Record<string, unknown>;
+  /** Given each response's errors, returns the errors to send (not with extendedErrors/showErrorStack, as v4). */
+  handleErrors?: HandleErrors;
+  /** Keep trying to build the first schema: true (v4's backoff) or a function deciding per failure. */
+  retryOnInitFail?: RetryOnInitFail;
+  /** v4's introspection cache; a file path, or the cache's parsed contents. */
+  readCache?: string | Record<string, unknown>;
 }
 
-export type MiddlewareOptions = Omit<Partial<Options>, 'appendPlugins'> & PostGraphileV4Options & {
+export type MiddlewareOptions = Omit<Partial<Options>, 'appendPlugins' | 'retryOnInitFail' | 'readCache'> & PostGraphileV4Options & {
   /** v4 plugins, by package name or as the plugin object; only built-in ones are accepted. */
   appendPlugins?: unknown[];
 };
@@ -219,6 +246,14 @@ export function middlewareOptions(connection: string | undefined, schemas: strin
   if (o.ownerConnectionString !== undefined) v4.ownerConnection = o.ownerConnectionString;
   if (o.exportGqlSchemaPath !== undefined) v4.exportSchemaGraphql = o.exportGqlSchemaPath;
   if (o.exportJsonSchemaPath !== undefined) v4.exportSchemaJson = o.exportJsonSchemaPath;
+  if (o.jwtVerifyOptions !== undefined) Object.assign(v4, fromJwtVerifyOptions(o.jwtVerifyOptions, o.jwtAudiences));
+  if (o.handleErrors && (o.extendedErrors?.length || o.showErrorStack)) {
+    throw new Error("You cannot combine 'handleErrors' with the other error options");
+  }
+  if (o.websockets !== undefined) {
+    const problem = Array.isArray(o.websockets) ? websocketsProblem(o.websockets, 'websockets') : 'websockets must be an array, e.g. [\'v1\'] or []';
+    if (problem) throw new Error(`postgraphile(): ${problem}`);
+  }
   const ours: Partial<Options> = {};
   const refused: string[] = [];
   for (const [k, v] of Object.entries(o)) {
@@ -234,23 +269,32 @@ export function middlewareOptions(connection: string | undefined, schemas: strin
   if (o.appendPlugins) ours.appendPlugins = pluginNames(o.appendPlugins);
   if (o.legacyRelations !== undefined) checkLegacyRelations(o.legacyRelations, 'postgraphile()');
   buildOptionToggles(o.graphileBuildOptions ?? {});
-  return resolveOptions({ ...defaultOptions, ...v4, ...ours, connection, schemas: schemaList(schemas) });
+  if (o.retryOnInitFail !== undefined) ours.retryOnInitFail = !!o.retryOnInitFail;
+  // an object cache is the library's alone; it is read where the schema is built
+  if (o.readCache !== undefined && typeof o.readCache !== 'string') delete ours.readCache;
+  const full = resolveOptions({ ...defaultOptions, ...v4, ...ours, connection, schemas: schemaList(schemas) });
+  const problem = serverOptionsProblem({ ...full, readCache: o.readCache ? 'given' : undefined }, LIBRARY_NAMES);
+  if (problem) throw new Error(`postgraphile(): ${problem}`);
+  return full;
 }
 
 // Options fields that have no default value (so are not keys of `defaultOptions`).
 const optionalKeys = new Set(['connection', 'ownerConnection', 'defaultRole', 'jwtSecret', 'jwtPublicKey', 'jwtTokenIdentifier',
-  'jwtVerifyAlgorithms', 'jwtAudiences', 'exportSchemaGraphql', 'exportSchemaJson', 'preparedStatements', 'tagsFile']);
+  'jwtVerifyAlgorithms', 'jwtAudiences', 'exportSchemaGraphql', 'exportSchemaJson', 'preparedStatements', 'tagsFile',
+  'jwtVerifyIssuer', 'jwtVerifySubject', 'jwtVerifyId', 'jwtVerifyClockTolerance', 'jwtVerifyIgnoreExpiration', 'jwtVerifyIgnoreNotBefore',
+  'jwtVerifyMaxAge', 'serverTimeout', 'enableQueryBatching', 'websockets', 'websocketOperations', 'readCache', 'writeCache']);
 const isOptionalKey = (k: string) => optionalKeys.has(k);
 
 // v4's option names that middlewareOptions maps onto ours (or that are handled beside it).
 const v4Names = new Set(['pgDefaultRole', 'jwtPgTypeIdentifier', 'pgJwtTypeIdentifier', 'pgJwtSecret', 'watchPg', 'enableCors',
-  'ignoreRBAC', 'pgSettings', 'ownerConnectionString', 'exportGqlSchemaPath', 'exportJsonSchemaPath']);
+  'ignoreRBAC', 'pgSettings', 'ownerConnectionString', 'exportGqlSchemaPath', 'exportJsonSchemaPath', 'jwtVerifyOptions', 'handleErrors']);
 
 /**
  * v4's `postgraphile(connection, schemas, options)` for an existing express (or connect) app:
  * `app.use(postgraphile(...))` serves the GraphQL route and GraphiQL. Requests that arrive while
- * the schema is still loading wait for it. Subscriptions over WebSocket need the HTTP server, so
- * they are only available through `createServer`.
+ * the schema is still loading wait for it. As in v4, WebSockets (subscriptions) are attached to
+ * the HTTP server of the first request the middleware sees: a socket opened before any HTTP
+ * request is not answered.
  */
 export function postgraphile(connection: string | Pool, schemas: string | string[] = 'public', options: MiddlewareOptions = {}): PostGraphileMiddleware {
   const connectionString = typeof connection === 'string' ? connection : undefined;
@@ -263,25 +307,43 @@ export function postgraphile(connection: string | Pool, schemas: string | string
   const hooks: HttpHooks = {
     log,
     pgSettings: typeof pgSettings === 'function' ? pgSettings : pgSettings ? () => pgSettings : undefined,
+    handleErrors: options.handleErrors,
   };
+  let released = false;
+  const sockets = websocketsOn(full);
+  let attachSockets: ((server: http.Server) => SubscriptionServer) | undefined;
+  let attached: SubscriptionServer | undefined;
   let watch: WatchMode | undefined;
   let routes: HttpRoutes | undefined;
   let hub: NotifyHub | undefined;
 
   const router = (async () => {
-    const live = createLiveSchema(await loadSnapshot(pool, schemaOptions(full), 1));
+    const first = await withInitRetry(async () => {
+      const source = introspectionSource(pool, { readCache: options.readCache, writeCache: full.writeCache });
+      const snapshot = await loadSnapshot(source.db, schemaOptions(full), 1);
+      await source.save();
+      return snapshot;
+    }, options.retryOnInitFail, () => released, log);
+    const live = createLiveSchema(first);
     await exportSchema(live.current().schema, full);
     await choosePreparedStatements(pool, full.preparedStatements, log);
-    if (full.watch && !connectionString && !full.ownerConnection) {
-      throw new Error('watchPg needs a connection string (or ownerConnection) to listen for schema changes');
+    if ((full.watch || sockets) && !connectionString && !full.ownerConnection) {
+      throw new Error(`${full.watch ? 'watchPg' : 'subscriptions'} needs a connection string (or ownerConnectionString) to LISTEN on`);
     }
-    // WebSocket subscriptions need the HTTP server, which a middleware does not own.
-    routes = httpRoutes({ live, pool, options: full, hooks, documents: createDocumentCache(limitsOf(full)), auth: createAuth(full), sockets: false });
+    const documents = createDocumentCache(limitsOf(full));
+    const auth = createAuth(full);
+    routes = httpRoutes({ live, pool, options: full, hooks, documents, auth, sockets });
+    const connection = connectionString ?? full.ownerConnection!;
+    if (full.watch || sockets) hub = createNotifyHub({ connection: full.ownerConnection ?? connection, log });
+    if (sockets) {
+      attachSockets = (httpServer) => attachSubscriptions({
+        httpServer, path: full.graphqlRoute, live, pool, options: full, hub: hub!, log, pgSettings: hooks.pgSettings,
+        handleErrors: hooks.handleErrors, documents, auth,
+      });
+    }
     if (full.watch) {
-      const connection = connectionString ?? full.ownerConnection!;
-      hub = createNotifyHub({ connection: full.ownerConnection ?? connection, log });
       watch = await startWatchMode({
-        options: { ...full, connection }, pool, live, hub, log: log ?? (() => {}), announce: routes.announce,
+        options: { ...full, connection }, pool, live, hub: hub!, log: log ?? (() => {}), announce: routes.announce,
       });
     }
     return routes.router;
@@ -290,13 +352,19 @@ export function postgraphile(connection: string | Pool, schemas: string | string
   router.catch(() => {});
 
   const middleware = ((req: Request, res: Response, next: NextFunction) => {
-    router.then((r) => r(req, res, next), next);
+    router.then((r) => {
+      const server = (req.socket as { server?: http.Server }).server;
+      if (attachSockets && !attached && server) attached = attachSockets(server);
+      r(req, res, next);
+    }, next).catch(next);
   }) as PostGraphileMiddleware;
   middleware.ready = () => router.then(() => undefined);
   middleware.release = async () => {
+    released = true;
     await router.catch(() => undefined);
     await watch?.close();
     routes?.close();
+    await attached?.close();
     await hub?.close();
     if (ownPool) await pool.end();
   };

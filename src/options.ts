@@ -4,13 +4,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { SchemaOptions } from './schema/build';
 import { defaultLimits, type Limits } from './execute/limits';
+import type { JwtVerifyChecks } from './auth/verify';
 import { simplifyOptionsFrom } from './schema/inflection-simplify';
 import { CONNECTION_FILTER, filterOptionsFrom } from './schema/filter-options';
 import { SIMPLIFY_INFLECTOR } from './plugins';
 import { buildOptionToggles, defaultV4SchemaOptions, type LegacyRelations } from './schema/v4-options';
 
 /** Options; the document limits (depth, cost, page size, ...) are described in execute/limits.ts. */
-export interface Options extends Limits {
+export interface Options extends Limits, JwtVerifyChecks {
   /** Main connection string; undefined means "start the embedded database". */
   connection?: string;
   /** Connection with DDL rights (event triggers, SQL-file watcher). Defaults to `connection`. */
@@ -111,6 +112,17 @@ export interface Options extends Limits {
   enableTags: boolean;
   /** v4's `--sort-export`: exported SDL and JSON sorted by name. */
   sortExport: boolean;
+  /** v4's `--timeout`: node's `server.timeout`, milliseconds an idle HTTP socket is kept (0: forever). */
+  serverTimeout?: number;
+  /** v4's `--enable-query-batching`: a JSON array of operations in one POST, answered by an array. */
+  enableQueryBatching?: boolean;
+  /** v4's `--websockets`: `v0` (subscriptions-transport-ws) and/or `v1` (graphql-ws), `[]` for none; default both with subscriptions. */
+  websockets?: string[];
+  /** v4's `--websocket-operations`: `subscriptions` (default) or `all` (queries and mutations too). */
+  websocketOperations?: 'subscriptions' | 'all';
+  /** v4's `--read-cache` / `--write-cache`: introspection results cached in a file (see introspection/cache.ts). */
+  readCache?: string;
+  writeCache?: string;
 }
 
 export const defaultOptions: Options = {
@@ -158,6 +170,13 @@ export const defaultOptions: Options = {
 export function resolveOptions(options: Options): Options {
   return { ...options, subscriptions: options.subscriptions || options.simpleSubscriptions || options.live };
 }
+
+/** The WebSocket protocols served: as `--websockets` says, else v4's default (both, when subscriptions are on). */
+export function websocketVersions(o: Options): string[] {
+  return o.websockets ?? (resolveOptions(o).subscriptions ? ['v0', 'v1'] : []);
+}
+
+export const websocketsOn = (o: Options): boolean => websocketVersions(o).length > 0;
 
 /** What the schema stage needs of the options. */
 export function schemaOptions(options: Options): SchemaOptions {

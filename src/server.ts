@@ -12,7 +12,7 @@ import { httpRoutes } from './http/app';
 import { devTokenPath } from './http/dev-token';
 import type { HttpHooks } from './http/routes';
 import { attachSubscriptions } from './http/websocket';
-import { limitsOf, resolveOptions, schemaOptions, type Options } from './options';
+import { limitsOf, resolveOptions, schemaOptions, websocketsOn, type Options } from './options';
 import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
 import type { PrimaryLink } from './realtime/relay';
 import type { LiveQueries } from './realtime/live-queries';
@@ -20,6 +20,7 @@ import { createLiveSchema, type LiveSchema, type Snapshot } from './schema/snaps
 import { describeConnectionError } from './db/connect-errors';
 import { exportSchema } from './watch/export';
 import { loadSnapshot, startWatchMode, type WatchMode } from './watch/reload';
+import { introspectionSource } from './introspection/cache';
 
 export interface RunningServer {
   url: string;
@@ -91,7 +92,9 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   if (ownPool) guardPool(pool, hooks.log);
   let snapshot;
   try {
-    snapshot = await loadSnapshot(pool, schemaOptions(options), 1);
+    const source = introspectionSource(pool, options);
+    snapshot = await loadSnapshot(source.db, schemaOptions(options), 1);
+    await source.save();
     const pooled = await choosePreparedStatements(pool, options.preparedStatements, hooks.log);
     // LISTEN holds a session, which a pooler in transaction mode does not give
     if (pooled && !options.ownerConnection && (options.watch || options.subscriptions)) {
@@ -126,7 +129,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
     });
   }
   const documents = createDocumentCache(limitsOf(options));
-  const sockets = options.subscriptions;
+  const sockets = websocketsOn(options);
   const auth = createAuth(options);
   const routes = httpRoutes({ live, pool, options, hooks, documents, auth, sockets });
   app.use(routes.router);
@@ -134,6 +137,8 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   const httpServer = http.createServer(options.cors ? app : (req, res) => {
     if (!routes.fastPost(req, res)) app(req, res);
   });
+  // v4's --timeout: node's idle-socket timeout
+  if (options.serverTimeout) httpServer.timeout = options.serverTimeout;
   // The port first: a taken port fails fast, before watch mode installs or connects anything.
   try {
     await listen(httpServer, options.port, options.host);
@@ -163,7 +168,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
     }
   }
   const subscriptions = hub && sockets
-    ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log, pgSettings: hooks.pgSettings, documents, auth })
+    ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log, pgSettings: hooks.pgSettings, handleErrors: hooks.handleErrors, documents, auth })
     : undefined;
   const addr = httpServer.address() as { port: number; address: string };
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;

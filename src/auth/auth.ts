@@ -29,6 +29,9 @@ export function createAuth(config: AuthConfig): Auth {
   const verify: VerifyOptions = {
     jwtSecret: config.jwtSecret, jwtPublicKey: config.jwtPublicKey, jwtVerifyAlgorithms: config.jwtVerifyAlgorithms,
     jwtAudiences: config.jwtAudiences, jwtRole: config.jwtRole, acceptDevTokens: config.acceptDevTokens ?? !!config.watch,
+    jwtVerifyIssuer: config.jwtVerifyIssuer, jwtVerifySubject: config.jwtVerifySubject, jwtVerifyId: config.jwtVerifyId,
+    jwtVerifyClockTolerance: config.jwtVerifyClockTolerance, jwtVerifyIgnoreExpiration: config.jwtVerifyIgnoreExpiration,
+    jwtVerifyIgnoreNotBefore: config.jwtVerifyIgnoreNotBefore, jwtVerifyMaxAge: config.jwtVerifyMaxAge,
   };
   const secret = config.jwtSecret;
   return {

@@ -27,7 +27,7 @@ export type AuthResult =
   | { ok: true; token?: string; claims: Record<string, unknown> }
   | { ok: false; status: number; message: string };
 
-export interface VerifyOptions {
+export interface VerifyOptions extends JwtVerifyChecks {
   jwtSecret?: string;
   jwtPublicKey?: string;
   jwtVerifyAlgorithms?: string[];
@@ -37,6 +37,19 @@ export interface VerifyOptions {
   jwtRole?: string[];
   /** Accept tokens minted by the watch-mode dev-token route (only a server in watch mode does). */
   acceptDevTokens?: boolean;
+}
+
+/** v4's `--jwt-verify-*` checks (and `jwtVerifyOptions`), passed to jsonwebtoken as v4 passes them. */
+export interface JwtVerifyChecks {
+  jwtVerifyIssuer?: string[];
+  jwtVerifySubject?: string;
+  jwtVerifyId?: string;
+  /** Seconds of clock difference tolerated for `exp` and `nbf`. */
+  jwtVerifyClockTolerance?: number;
+  jwtVerifyIgnoreExpiration?: boolean;
+  jwtVerifyIgnoreNotBefore?: boolean;
+  /** Oldest `iat` accepted, as jsonwebtoken's `maxAge` (seconds or a span like `2h`; library only). */
+  jwtVerifyMaxAge?: string | number;
 }
 
 /** The claim that marks a token signed by the dev-token route (http/dev-token.ts). */
@@ -108,6 +121,15 @@ export function verifyToken(token: string, opts: VerifyOptions): AuthResult {
   }
   const audiences = opts.jwtAudiences ?? DEFAULT_AUDIENCES;
   if (audiences.length > 0) verifyOptions.audience = [...audiences] as [string, ...string[]];
+  if (opts.jwtVerifyIssuer?.length) verifyOptions.issuer = [...opts.jwtVerifyIssuer] as [string, ...string[]];
+  if (opts.jwtVerifySubject !== undefined) verifyOptions.subject = opts.jwtVerifySubject;
+  // v4's CLI hands this to jsonwebtoken as `jwtId`, a name it does not read, so v4 never checks
+  // it; the check the flag names is made here (refusing more, never less).
+  if (opts.jwtVerifyId !== undefined) verifyOptions.jwtid = opts.jwtVerifyId;
+  if (opts.jwtVerifyClockTolerance !== undefined) verifyOptions.clockTolerance = opts.jwtVerifyClockTolerance;
+  if (opts.jwtVerifyIgnoreExpiration) verifyOptions.ignoreExpiration = true;
+  if (opts.jwtVerifyIgnoreNotBefore) verifyOptions.ignoreNotBefore = true;
+  if (opts.jwtVerifyMaxAge !== undefined) verifyOptions.maxAge = opts.jwtVerifyMaxAge;
 
   let decoded: unknown;
   try {

@@ -59,6 +59,18 @@ export const flagSpecs: FlagSpec[] = [
     arg: 'LIST', help: 'comma-separated JWT algorithms accepted when verifying' },
   { key: 'jwtAudiences', long: 'jwt-audiences', short: 'A', aliases: ['jwt-verify-audience'],
     env: 'JWT_AUDIENCES', kind: 'list', arg: 'LIST', help: 'comma-separated JWT audiences accepted' },
+  { key: 'jwtVerifyIssuer', long: 'jwt-verify-issuer', env: 'JWT_VERIFY_ISSUER', kind: 'list', arg: 'LIST',
+    help: 'comma-separated JWT issuers (iss) accepted' },
+  { key: 'jwtVerifySubject', long: 'jwt-verify-subject', env: 'JWT_VERIFY_SUBJECT', kind: 'string', arg: 'SUB',
+    help: 'the JWT subject (sub) required' },
+  { key: 'jwtVerifyId', long: 'jwt-verify-id', env: 'JWT_VERIFY_ID', kind: 'string', arg: 'JTI',
+    help: 'the JWT id (jti) required' },
+  { key: 'jwtVerifyClockTolerance', long: 'jwt-verify-clock-tolerance', env: 'JWT_VERIFY_CLOCK_TOLERANCE', kind: 'string',
+    arg: 'SECONDS', help: 'seconds of clock difference tolerated when checking exp and nbf' },
+  { key: 'jwtVerifyIgnoreExpiration', long: 'jwt-verify-ignore-expiration', env: 'JWT_VERIFY_IGNORE_EXPIRATION', kind: 'bool',
+    value: true, help: 'accept expired JWTs (exp is not checked)' },
+  { key: 'jwtVerifyIgnoreNotBefore', long: 'jwt-verify-ignore-not-before', env: 'JWT_VERIFY_IGNORE_NOT_BEFORE', kind: 'bool',
+    value: true, help: 'accept JWTs before their nbf time' },
   { key: 'jwtRole', long: 'jwt-role', env: 'JWT_ROLE', kind: 'string', arg: 'PATH',
     help: 'path to the role claim, dotted or comma-separated (default role)' },
   // Schema
@@ -120,6 +132,10 @@ export const flagSpecs: FlagSpec[] = [
     arg: 'ROUTE', help: 'route of GraphiQL (default /graphiql)' },
   { key: 'graphiql', long: 'disable-graphiql', short: 'b', env: 'FORUM_DEV_DISABLE_GRAPHIQL', kind: 'bool',
     value: false, help: 'do not serve GraphiQL' },
+  { key: 'serverTimeout', long: 'timeout', env: 'FORUM_DEV_TIMEOUT', kind: 'limit', arg: 'MS',
+    help: 'close HTTP sockets idle for MS milliseconds (node\'s server.timeout; default 0: never)' },
+  { key: 'enableQueryBatching', long: 'enable-query-batching', env: 'FORUM_DEV_ENABLE_QUERY_BATCHING', kind: 'bool',
+    value: true, help: 'accept a JSON array of operations in one POST and answer an array of results' },
   { key: 'disableQueryLog', long: 'disable-query-log', env: 'FORUM_DEV_DISABLE_QUERY_LOG', kind: 'bool',
     value: true, help: 'do not log each query' },
   { key: 'allowExplain', long: 'allow-explain', env: 'FORUM_DEV_ALLOW_EXPLAIN', kind: 'bool', value: true,
@@ -136,6 +152,14 @@ export const flagSpecs: FlagSpec[] = [
     kind: 'bool', value: true, help: 'add the `listen` subscription field; implies --subscriptions' },
   { key: 'live', long: 'live', short: 'L', env: 'FORUM_DEV_LIVE', kind: 'bool', value: true,
     help: 'live queries via subscriptions; implies --subscriptions' },
+  { key: 'websockets', long: 'websockets', env: 'FORUM_DEV_WEBSOCKETS', kind: 'list', arg: 'LIST',
+    help: 'WebSocket protocols: v0 (subscriptions-transport-ws), v1 (graphql-ws), v0,v1 (the default with subscriptions) or none' },
+  { key: 'websocketOperations', long: 'websocket-operations', env: 'FORUM_DEV_WEBSOCKET_OPERATIONS', kind: 'string',
+    arg: 'subscriptions|all', help: 'operations taken over WebSocket: subscriptions (default) or all (queries and mutations too)' },
+  { key: 'readCache', long: 'read-cache', env: 'FORUM_DEV_READ_CACHE', kind: 'path', arg: 'FILE',
+    help: 'build the schema from the introspection cached in FILE (written by --write-cache) instead of introspecting' },
+  { key: 'writeCache', long: 'write-cache', env: 'FORUM_DEV_WRITE_CACHE', kind: 'path', arg: 'FILE',
+    help: 'write the introspection results to FILE, for --read-cache' },
   // Limits (0 turns a limit off)
   { key: 'maxDocumentLength', long: 'max-document-length', env: 'FORUM_DEV_MAX_DOCUMENT_LENGTH', kind: 'limit', arg: 'CHARS',
     help: 'longest GraphQL document, on HTTP and WebSocket (default 100000)' },
@@ -165,11 +189,7 @@ export const flagSpecs: FlagSpec[] = [
  * a v4 script that passes one learns at once what differs.
  */
 export const v4FlagsNotTaken: Record<string, string> = {
-  timeout: '',
-  'enable-query-batching': '', 'jwt-verify-issuer': '', 'jwt-verify-subject': '', 'jwt-verify-id': '',
-  'jwt-verify-clock-tolerance': '', 'jwt-verify-ignore-expiration': '', 'jwt-verify-ignore-not-before': '',
-  websockets: '', 'websocket-operations': '', 'read-cache': '', 'write-cache': '',
-  'prepend-plugins': '', 'skip-plugins': '', plugins: '',
+  'prepend-plugins': '', 'skip-plugins': '', plugins: '', 'legacy-functions-only': '',
 };
 
 export function v4FlagRefusal(name: string): string | undefined {

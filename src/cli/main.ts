@@ -148,7 +148,8 @@ async function serve(parsed: ParsedArgs): Promise<void> {
 
   if (options.noServer) {
     const files = [options.exportSchemaGraphql, options.exportSchemaJson].filter(Boolean);
-    console.log(`Schema exported to ${files.join(' and ')}`);
+    if (files.length) console.log(`Schema exported to ${files.join(' and ')}`);
+    if (options.writeCache) console.log(`Introspection cache written to ${options.writeCache}`);
     return void (await shutdown(0));
   }
   const u = urls(server, options);

@@ -9,6 +9,8 @@ import { findLong, findShort, flagSpecs, v4FlagRefusal, type FlagSpec } from './
 import { PluginError, pluginNames } from '../plugins';
 import { readRcFile } from './rc';
 import { buildOptionToggles } from '../schema/v4-options';
+import { serverOptionsProblem, websocketsProblem } from '../server-options';
+import { fromJwtVerifyOptions, type JwtVerifyFields } from '../auth/verify-options';
 
 export class OptionsError extends Error {
   override name = 'OptionsError';
@@ -104,17 +106,20 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
   } catch (e) {
     throw new OptionsError((e as Error).message);
   }
+  if (rc.jwtVerifyOptions) Object.assign(options, rcJwtVerifyOptions(rc.jwtVerifyOptions, explicit, options.jwtAudiences));
   if (options.tagsFile === undefined && fs.existsSync(path.join(cwd, 'postgraphile.tags.json5'))) {
     options.tagsFile = 'postgraphile.tags.json5';
   }
-  for (const key of ['dataDir', 'exportSchemaGraphql', 'exportSchemaJson', 'tagsFile'] as const) {
+  for (const key of ['dataDir', 'exportSchemaGraphql', 'exportSchemaJson', 'tagsFile', 'readCache', 'writeCache'] as const) {
     const value = options[key];
     if (value !== undefined) options[key] = path.resolve(cwd, value);
   }
   options.watchSql = options.watchSql.map((p) => path.resolve(cwd, p));
-  if (options.noServer && !options.exportSchemaGraphql && !options.exportSchemaJson) {
-    throw new OptionsError('-X/--no-server needs --export-schema-graphql or --export-schema-json');
+  if (options.noServer && !options.exportSchemaGraphql && !options.exportSchemaJson && !options.writeCache) {
+    throw new OptionsError('-X/--no-server needs --export-schema-graphql, --export-schema-json or --write-cache');
   }
+  const serverProblem = serverOptionsProblem(options);
+  if (serverProblem) throw new OptionsError(serverProblem);
   const warnings: string[] = [];
   if (options.watchSql.length > 0 && !options.watch) {
     // A flag typed for this run is a mistake; a variable in .env may be meant for other runs.
@@ -129,6 +134,20 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     positional,
     warnings,
   };
+}
+
+/** `.postgraphilerc.js`'s jwtVerifyOptions; as in v4, not beside the `--jwt-verify-*` flags. */
+function rcJwtVerifyOptions(given: Record<string, unknown>, explicit: Set<string>, audiences: string[] | undefined): JwtVerifyFields {
+  const mixed = [...explicit].filter((k) => k.startsWith('jwtVerify'));
+  if (mixed.length) {
+    const flags = mixed.map((k) => `--${flagSpecs.find((f) => f.key === k)!.long}`);
+    throw new OptionsError(`You may not mix \`jwtVerifyOptions\` (.postgraphilerc.js) with ${flags.join(', ')}; please only provide \`jwtVerifyOptions\`.`);
+  }
+  try {
+    return fromJwtVerifyOptions(given, explicit.has('jwtAudiences') ? audiences : undefined);
+  } catch (e) {
+    throw new OptionsError(`.postgraphilerc.js: ${(e as Error).message}`);
+  }
 }
 
 function takesValue(spec: FlagSpec): boolean {
@@ -229,6 +248,11 @@ function validateList(spec: FlagSpec, items: string[], where: string): string[] 
       throw e;
     }
   }
+  if (spec.key === 'websockets') {
+    const problem = websocketsProblem(items, where);
+    if (problem) throw new OptionsError(problem);
+    return items.filter((v) => v !== 'none');
+  }
   if (spec.key === 'jwtVerifyAlgorithms') {
     const bad = items.find((a) => !jwtAlgorithms.includes(a));
     if (bad) throw new OptionsError(`${where}: unknown JWT algorithm '${bad}'`);
@@ -263,6 +287,12 @@ function validateString(spec: FlagSpec, value: string, where: string): unknown {
       return value;
     case 'legacyRelations':
       if (!['omit', 'deprecated', 'only'].includes(value)) throw new OptionsError(`${where} must be omit, deprecated or only, not '${value}'`);
+      return value;
+    case 'jwtVerifyClockTolerance':
+      if (!/^\d+(\.\d+)?$/.test(value.trim())) throw new OptionsError(`${where} must be a number of seconds, not '${value}'`);
+      return Number(value.trim());
+    case 'websocketOperations':
+      if (value !== 'subscriptions' && value !== 'all') throw new OptionsError(`${where} must be subscriptions or all, not '${value}'`);
       return value;
     case 'host':
       if (value.trim() === '') throw new OptionsError(`${where} needs a host name`);

@@ -11,6 +11,8 @@ export interface RcOptions {
   graphileBuildOptions?: Record<string, unknown>;
   /** v4's `enableTags` (no flag): false reads comments without their smart tags. */
   enableTags?: boolean;
+  /** jsonwebtoken's verify options: v4's CLI takes them only from this file. */
+  jwtVerifyOptions?: Record<string, unknown>;
 }
 
 const RC_NAMES = ['.postgraphilerc.js', '.postgraphilerc.cjs', '.postgraphilerc.json', '.postgraphilerc'];
@@ -39,6 +41,9 @@ export function readRcFile(cwd: string): RcOptions {
     } else if (key === 'enableTags') {
       if (typeof value !== 'boolean') throw new OptionsError(`${where}: enableTags must be true or false`);
       out.enableTags = value;
+    } else if (key === 'jwtVerifyOptions') {
+      if (!value || typeof value !== 'object' || Array.isArray(value)) throw new OptionsError(`${where}: jwtVerifyOptions must be an object`);
+      out.jwtVerifyOptions = value as Record<string, unknown>;
     } else if (key === 'appendPlugins') {
       const entries = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : [value];
       try {

@@ -5,7 +5,7 @@ import express from 'express';
 import type { Pool } from 'pg';
 import type { Auth } from '../auth/auth';
 import type { DocumentCache } from '../execute/documents';
-import type { Options } from '../options';
+import { websocketVersions, type Options } from '../options';
 import type { LiveSchema } from '../schema/snapshot';
 import { devTokenRouter, devTokenState } from './dev-token';
 import { createEventStream, eventStreamHeaders } from './events';
@@ -55,13 +55,16 @@ export function httpRoutes(ctx: HttpRoutesContext): HttpRoutes {
   }
   const graphql = graphqlRouter(ctx.live, ctx.pool, options, hooks, ctx.documents, ctx.auth);
   router.use(graphql.router);
-  // pgSettings and allowExplain functions are given the express request, so those requests go through express
-  const fastPost = hooks.pgSettings || typeof options.allowExplain === 'function' ? () => false : fastGraphqlPost(options.graphqlRoute, options.bodySizeLimit, graphql.handle);
+  // pgSettings, handleErrors and allowExplain functions are given the express request (handleErrors
+  // also sees the body parser's errors), so those requests go through express
+  const fastPost = hooks.pgSettings || hooks.handleErrors || typeof options.allowExplain === 'function'
+    ? () => false : fastGraphqlPost(options.graphqlRoute, options.bodySizeLimit, graphql.handle);
   if (options.graphiql) {
     router.use(graphiqlRouter({
       graphqlRoute: options.graphqlRoute, graphiqlRoute: options.graphiqlRoute, watch: options.watch,
       streamRoute: options.watch ? `${options.graphqlRoute}/stream` : undefined,
-      subscriptionsUrl: ctx.sockets ? options.graphqlRoute : undefined,
+      // GraphiQL's client speaks v1 (graphql-ws)
+      subscriptionsUrl: ctx.sockets && websocketVersions(options).includes('v1') ? options.graphqlRoute : undefined,
       devTokens, allowExplain: options.allowExplain,
     }));
   }

@@ -9,6 +9,8 @@ import type { Options } from '../options';
 import type { DocumentCache } from '../execute/documents';
 import { runOperation, type GraphQLRequest } from '../execute/operation';
 import type { LiveSchema } from '../schema/snapshot';
+import { batchItem, batchProblem, BATCHING_OFF, INVALID_BATCH_ITEM } from './batch';
+import { applyHandleErrors, handleErrorsInBody, type HandleErrors } from './handle-errors';
 
 export interface HttpHooks {
   /** Extra transaction settings per request, as v4's `pgSettings`. */
@@ -17,6 +19,8 @@ export interface HttpHooks {
   log?: (line: string) => void;
   /** Extra headers on GraphQL responses (e.g. X-GraphQL-Event-Stream in watch mode). */
   responseHeaders?: Record<string, string>;
+  /** v4's `handleErrors`: the errors of each response, as GraphQLErrors, in; the errors to send out. */
+  handleErrors?: HandleErrors;
 }
 
 /** True when the Accept header asks for application/graphql-response+json before plain JSON. */
@@ -28,7 +32,8 @@ export function prefersGraphQLResponse(accept: string | undefined): boolean {
   return plain < 0 || spec < plain;
 }
 
-export type GraphQLHandler = (req: IncomingMessage, res: ServerResponse, body: GraphQLRequest, queriesOnly: boolean) => Promise<void>;
+/** One operation, or with query batching an array of them. */
+export type GraphQLHandler = (req: IncomingMessage, res: ServerResponse, body: GraphQLRequest | unknown[], queriesOnly: boolean) => Promise<void>;
 
 /** v4's rule: Explain is allowed and the request asks with `X-PostGraphile-Explain: on`. */
 async function explainAllowed(req: IncomingMessage, allow: Options['allowExplain']): Promise<boolean> {
@@ -46,7 +51,14 @@ export function graphqlRouter(
   const json = express.json({ limit: options.bodySizeLimit, type: ['application/json', 'application/graphql-response+json'] });
   const signJwt = auth.sign;
 
-  const handle: GraphQLHandler = async (req, res, body, queriesOnly) => {
+  /** True when the operation is refused before it would run: no query, or a document that fails parsing, limits or validation. */
+  const failsBeforeRunning = (op: GraphQLRequest): boolean => {
+    if (typeof op.query !== 'string' || op.query === '') return true;
+    const snapshot = live.current();
+    return documents.prepare(snapshot.generation, snapshot.schema, op.query).errors.length > 0;
+  };
+
+  const handleOrThrow: GraphQLHandler = async (req, res, body, queriesOnly) => {
     const started = process.hrtime.bigint();
     // The GraphQL-over-HTTP media type gets the spec's status codes; plain JSON gets v4's.
     const specMedia = prefersGraphQLResponse(req.headers.accept);
@@ -59,11 +71,15 @@ export function graphqlRouter(
       res.setHeader('Content-Length', Buffer.byteLength(text));
       res.end(text);
     };
+    // handleErrors sees every error body; a throwing hook is a 500, as in v4
+    const handled = (text: string) => (hooks.handleErrors && text.includes('"errors"') ? handleErrorsInBody(hooks.handleErrors, text, req, res) : text);
+    const batch = Array.isArray(body) ? body : undefined;
+    // v4's 501 for plain JSON; the GraphQL-over-HTTP media type gets its 400 for a bad request
+    if (batch && !options.enableQueryBatching) return send(specMedia ? 400 : 501, handled(JSON.stringify({ errors: [{ message: BATCHING_OFF }] })));
+    const tooBig = batch && batchProblem(batch, documents.limits);
+    if (tooBig) return send(400, handled(JSON.stringify({ errors: [{ message: tooBig }] })));
     const verified = auth.authenticate(req.headers.authorization);
-    if (!verified.ok) {
-      hooks.log?.(`${verified.status} rejected token (${verified.message})`);
-      return send(verified.status, JSON.stringify({ errors: [{ message: verified.message }] }));
-    }
+    if (!verified.ok) hooks.log?.(`${verified.status} rejected token (${verified.message})`);
     // A client that goes away stops costing anything: its wait or statement is cancelled.
     const gone = new AbortController();
     res.once('close', () => {
@@ -71,15 +87,37 @@ export function graphqlRouter(
     });
     try {
       const explain = await explainAllowed(req, options.allowExplain);
-      const extra = hooks.pgSettings ? await hooks.pgSettings(req as Request) : undefined;
-      const settings = auth.settings(verified.claims, extra);
-      const r = await runOperation(live.current(), body, {
-        pool, settings, signJwt, queriesOnly, documents,
-        connection: { waitMs: options.poolWaitTimeout, signal: gone.signal },
-        extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack, explain,
-      });
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      hooks.log?.(`${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${ms.toFixed(1)} ms ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
+      const extra = verified.ok && hooks.pgSettings ? await hooks.pgSettings(req as Request) : undefined;
+      // Without a valid token only operations refused before they run get this far (no SQL);
+      // were one to run anyway, it would run as the anonymous role, never the pool's.
+      const settings = auth.settings(verified.ok ? verified.claims : {}, extra);
+      const one = async (op: GraphQLRequest) => {
+        const r = await runOperation(live.current(), op, {
+          pool, settings, signJwt, queriesOnly, documents,
+          connection: { waitMs: options.poolWaitTimeout, signal: gone.signal },
+          extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack, explain,
+        });
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        hooks.log?.(`${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${ms.toFixed(1)} ms ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
+        return { ...r, body: r.errors ? handled(r.body) : r.body };
+      };
+      const errorOnly = (status: number, message: string) => ({ status, compatStatus: status, body: handled(JSON.stringify({ errors: [{ message }] })) });
+      // As v4: the request and its document are checked before the token, so their errors come first.
+      const answer = async (op: unknown) => {
+        if (!op || typeof op !== 'object' || Array.isArray(op)) return errorOnly(400, INVALID_BATCH_ITEM);
+        if (!verified.ok && !failsBeforeRunning(op as GraphQLRequest)) return errorOnly(verified.status, verified.message);
+        return one(op as GraphQLRequest);
+      };
+      if (batch) {
+        // One after another: a batch holds at most one pooled connection at a time.
+        const items: string[] = [];
+        for (const op of batch) {
+          const r = await answer(op);
+          items.push(batchItem(r.body, r.compatStatus));
+        }
+        return send(200, `[${items.join(',')}]`);
+      }
+      const r = await answer(body);
       send(specMedia ? r.status : r.compatStatus, r.body);
     } catch (e) {
       hooks.log?.(`internal error: ${(e as Error).message}`);
@@ -87,28 +125,42 @@ export function graphqlRouter(
     }
   };
 
+  // Whatever fails past the operation's own error handling (e.g. a throwing handleErrors) is a 500.
+  const handle: GraphQLHandler = (req, res, body, queriesOnly) => handleOrThrow(req, res, body, queriesOnly).catch((e: Error) => {
+    hooks.log?.(`internal error: ${e.message}`);
+    if (res.headersSent) return void res.end();
+    const text = JSON.stringify({ errors: [{ message: 'Internal server error.' }] });
+    res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  });
+
+  // A request error as JSON, through the integrator's handleErrors like every other error body.
+  const requestError = (req: Request, res: Response, status: number, message: string) => {
+    let errors: unknown[] = [{ message }];
+    try {
+      if (hooks.handleErrors) errors = applyHandleErrors(hooks.handleErrors, errors, req, res);
+    } catch (e) {
+      hooks.log?.(`internal error: ${(e as Error).message}`);
+      [status, errors] = [500, [{ message: 'Internal server error.' }]];
+    }
+    res.status(status).json({ errors });
+  };
+
   router.post(options.graphqlRoute, json, (req, res) => {
     const body = req.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      res.status(400).json({ errors: [{ message: notAnObject }] });
-      return;
-    }
-    void handle(req, res, body as GraphQLRequest, false);
+    if (!body || typeof body !== 'object') return requestError(req, res, 400, notAnObject);
+    void handle(req, res, body as GraphQLRequest | unknown[], false);
   });
   router.get(options.graphqlRoute, (req, res) => {
     if (typeof req.query.query !== 'string') {
       if (req.accepts(['json', 'html']) === 'html' && options.graphiql) return res.redirect(options.graphiqlRoute);
-      res.status(405).set('Allow', 'GET, POST').json({
-        errors: [{ message: 'Send GraphQL requests with POST, or with GET and a `query` parameter.' }],
-      });
-      return undefined;
+      return requestError(req, res.set('Allow', 'GET, POST'), 405, 'Send GraphQL requests with POST, or with GET and a `query` parameter.');
     }
     let variables: unknown;
     try {
       variables = typeof req.query.variables === 'string' ? JSON.parse(req.query.variables) : undefined;
     } catch {
-      res.status(400).json({ errors: [{ message: 'The `variables` parameter is not valid JSON.' }] });
-      return;
+      return requestError(req, res, 400, 'The `variables` parameter is not valid JSON.');
     }
     void handle(req, res, { query: req.query.query, variables, operationName: req.query.operationName }, true);
   });
@@ -116,18 +168,16 @@ export function graphqlRouter(
   // with Express (and the CORS middleware), which answer it with the allowed methods.
   router.all(options.graphqlRoute, (req, res, next) => {
     if (req.method === 'OPTIONS') return next();
-    res.status(405).set('Allow', 'GET, POST').json({
-      errors: [{ message: `${req.method} is not supported here: send GraphQL requests with POST, or queries with GET.` }],
-    });
+    requestError(req, res.set('Allow', 'GET, POST'), 405, `${req.method} is not supported here: send GraphQL requests with POST, or queries with GET.`);
   });
   // Malformed JSON, too-large bodies: a GraphQL error, never an HTML page or a crash.
-  router.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+  router.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 400;
     const message = err.type === 'entity.too.large'
       ? `The request body is larger than the limit (${options.bodySizeLimit}).`
       : err.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : err.message;
-    res.status(status).json({ errors: [{ message }] });
+    requestError(req, res, status, message);
   });
   return { router, handle };
 }
@@ -169,8 +219,8 @@ export function fastGraphqlPost(route: string, bodySizeLimit: string, handle: Gr
         body = text.length === 0 ? {} : /^\s*[[{]/.test(text) ? JSON.parse(text) : undefined;
       } catch { /* not JSON */ }
       if (body === undefined) return sendError(res, 'The request body is not valid JSON.');
-      if (!body || typeof body !== 'object' || Array.isArray(body)) return sendError(res, notAnObject);
-      void handle(req, res, body as GraphQLRequest, false);
+      if (!body || typeof body !== 'object') return sendError(res, notAnObject);
+      void handle(req, res, body as GraphQLRequest | unknown[], false);
     });
     return true;
   };

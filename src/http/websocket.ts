@@ -1,16 +1,18 @@
-// GraphQL over WebSocket (graphql-ws, subprotocol `graphql-transport-ws`) at the GraphQL route.
+// GraphQL over WebSocket (graphql-ws, subprotocol `graphql-transport-ws`; v4's older v0 protocol
+// through websocket-v0.ts) at the GraphQL route.
 // The connection's `authorization` parameter is verified once, at connection_init, like the
 // HTTP header; queries and mutations run exactly as over HTTP, `listen` via the notify hub.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, Kind, type ExecutionArgs, type FormattedExecutionResult, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
-import { handleProtocols, type ServerOptions, type SubscribePayload } from 'graphql-ws';
+import { handleProtocols, makeServer, type ServerOptions, type SubscribePayload } from 'graphql-ws';
+import { serveV0, V0_PROTOCOL, wantsV0 } from './websocket-v0';
 import type { Pool } from 'pg';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Setting } from '../db/settings';
 import type { Auth } from '../auth/auth';
-import type { Options } from '../options';
+import { websocketVersions, type Options } from '../options';
 import type { HttpHooks } from './routes';
 import { subscribeListen, type SharedRuns } from '../realtime/listen';
 import { createLiveQueries, isLiveOperation, type LiveQueries } from '../realtime/live-queries';
@@ -20,6 +22,7 @@ import { runOperation, type RunOptions } from '../execute/operation';
 import { checkOperation } from '../execute/limits';
 import type { LiveSchema, Snapshot } from '../schema/snapshot';
 import { createSubscriptionGuard } from '../realtime/subscription-guard';
+import { applyHandleErrors, type HandleErrors } from './handle-errors';
 
 export interface SubscriptionServerOptions {
   httpServer: http.Server;
@@ -34,7 +37,12 @@ export interface SubscriptionServerOptions {
   /** The server's document cache, shared with HTTP. */
   documents: DocumentCache;
   auth: Auth;
+  /** v4's `handleErrors`, given the upgrade request (a socket has no response to give). */
+  handleErrors?: HandleErrors;
 }
+
+/** v4's answer to a query or mutation over the socket without `--websocket-operations all`. */
+export const ONLY_SUBSCRIPTIONS = 'Only subscriptions are allowed over WebSocket transport';
 
 export interface SubscriptionServer {
   wss: WebSocketServer;
@@ -73,6 +81,7 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
     })
     : undefined;
   const guard = createSubscriptionGuard(live);
+  const versions = websocketVersions(options);
   const shared: SharedRuns = new Map();
   const wss = new WebSocketServer({
     noServer: true,
@@ -85,11 +94,13 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (pathname !== o.path) return;
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    // as v4: v0 for a client offering only its protocol, v1 for everyone else
+    const target = v0wss && wantsV0(req) ? v0wss : versions.includes('v1') ? wss : undefined;
+    target?.handleUpgrade(req, socket, head, (ws) => target.emit('connection', ws, req));
   };
   o.httpServer.on('upgrade', onUpgrade);
 
-  const server = useServer({
+  const serverOptions: Parameters<typeof useServer>[0] = {
     isProd: false,
     async onConnect(ctx) {
       const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
@@ -123,6 +134,9 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       const op = payload.operationName ? ops.find((d) => d.name?.value === payload.operationName) : ops.length === 1 ? ops[0] : undefined;
       // Limited with its variables before it runs or subscribes (runOperation checks again,
       // for HTTP's sake; the check is cheap).
+      if (op && op.operation !== 'subscription' && options.websocketOperations !== 'all') {
+        return [new GraphQLError(ONLY_SUBSCRIPTIONS, { nodes: [op] })];
+      }
       if (op) {
         const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors) return coerced.errors;
@@ -171,11 +185,26 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
     },
     // Our results carry errors as plain JSON already (graphql-ws would call toJSON on them and,
     // failing, close the socket with every other operation on it): send them as they are.
-    onNext(_ctx, _id, _payload, _args, result): FormattedExecutionResult | undefined {
+    onNext(ctx, _id, _payload, _args, result): FormattedExecutionResult | undefined {
       if (!result.errors) return undefined;
-      return { ...result, errors: result.errors.map((e) => (e instanceof GraphQLError ? e.toJSON() : e as GraphQLFormattedError)) };
+      const errors = result.errors.map((e) => (e instanceof GraphQLError ? e.toJSON() : e as GraphQLFormattedError));
+      return { ...result, errors: handled(ctx.extra.request, errors) };
     },
-  }, wss);
+    onError(ctx, _id, _payload, errors) {
+      return o.handleErrors ? handled(ctx.extra.request, errors.map((e) => e.toJSON())) : undefined;
+    },
+  };
+  const server = useServer(serverOptions, wss);
+  // v4's v0 protocol (subscriptions-transport-ws) on the same core, for older clients
+  const v0wss = versions.includes('v0') ? new WebSocketServer({
+    noServer: true, maxPayload: sizeInBytes(options.bodySizeLimit),
+    handleProtocols: (protocols) => (protocols.has(V0_PROTOCOL) ? V0_PROTOCOL : false),
+  }) : undefined;
+  if (v0wss) serveV0(makeServer(serverOptions), v0wss, (errors) => errors.length === 1 && errors[0].message === ONLY_SUBSCRIPTIONS);
+
+  const handled = (req: http.IncomingMessage, errors: GraphQLFormattedError[]): GraphQLFormattedError[] => (o.handleErrors
+    ? applyHandleErrors(o.handleErrors, errors, req, undefined as unknown as http.ServerResponse) as GraphQLFormattedError[]
+    : errors);
 
   const internalError = (e: unknown) => {
     o.log?.(`websocket internal error: ${(e as Error)?.message ?? String(e)}`);
@@ -191,6 +220,8 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       await liveQueries?.close();
       await server.dispose();
       for (const client of wss.clients) client.terminate();
+      for (const client of v0wss?.clients ?? []) client.terminate();
+      v0wss?.close();
     },
   };
 }

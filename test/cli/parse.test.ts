@@ -211,7 +211,8 @@ test('.env.example documents every variable and parses to valid options', () => 
   for (const spec of flagSpecs) {
     if (spec.env) assert.ok(spec.env in env, `.env.example lists ${spec.env}`);
   }
-  const dir = tmpDir(uncommented);
+  // --read-cache excludes --write-cache and --watch (as in v4): all the others at once
+  const dir = tmpDir(uncommented.replace(/^FORUM_DEV_READ_CACHE=.*$/m, ''));
   const o = parseOptions([], {}, dir);
   assert.equal(o.connection, env.DATABASE_URL);
   assert.equal(o.noServer, true);

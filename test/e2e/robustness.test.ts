@@ -46,7 +46,9 @@ test('malformed bodies of every kind get JSON errors', async () => {
   ];
   for (const [what, body, headers] of bodies) {
     const r = await post(ours.url, body, headers);
-    assertJsonError(r, what);
+    // an array is a batch, which v4 refuses with 501 unless --enable-query-batching
+    if (what === 'a JSON array') assert.deepEqual([r.status, r.body.errors.length], [501, 1]);
+    else assertJsonError(r, what);
   }
   await stillAnswers();
 });

@@ -231,7 +231,7 @@ describe('a client that disconnects has its statement cancelled; the pool stays 
   });
 
   test('over WebSocket', async () => {
-    const socketServer = await startOurs(db.url, { subscriptions: true });
+    const socketServer = await startOurs(db.url, { subscriptions: true, websocketOperations: 'all' });
     try {
       const client = createClient({ url: socketServer.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
       client.subscribe({ query: '{ sleepy(seconds: 20) }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });

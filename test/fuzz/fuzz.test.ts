@@ -15,7 +15,7 @@ let ours: OurServer;
 
 before(async () => {
   db = await createForumDb('fuzz');
-  ours = await startOurs(db.url, { simpleSubscriptions: true });
+  ours = await startOurs(db.url, { simpleSubscriptions: true, websocketOperations: 'all' });
 });
 
 after(async () => {

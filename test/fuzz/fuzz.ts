@@ -32,7 +32,7 @@ async function main(): Promise<number> {
         process.env.TEST_DATABASE_URL = embedded.url;
       }
       db = await createForumDb('fuzz');
-      ours = await startOurs(db.url, { simpleSubscriptions: true, disableQueryLog: true });
+      ours = await startOurs(db.url, { simpleSubscriptions: true, websocketOperations: 'all', disableQueryLog: true });
       url = ours.url;
     }
     const started = Date.now();

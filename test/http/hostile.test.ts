@@ -13,7 +13,7 @@ let wsUrl: string;
 
 before(async () => {
   db = await createForumDb('hostile');
-  ours = await startOurs(db.url, { simpleSubscriptions: true });
+  ours = await startOurs(db.url, { simpleSubscriptions: true, websocketOperations: 'all' });
   wsUrl = ours.url.replace(/^http/, 'ws');
 });
 
@@ -56,7 +56,8 @@ test('over HTTP, transport garbage gets JSON errors', async () => {
   ];
   for (const [what, body, headers] of raw) {
     const r = await post(ours.url, body, headers);
-    assert.ok(r.status < 500, `${what}: HTTP ${r.status}`);
+    // an array is a batch, which v4 refuses with 501 unless --enable-query-batching
+    assert.ok(r.status < 500 || (what === 'deeply nested JSON' && r.status === 501), `${what}: HTTP ${r.status}`);
     assert.equal(typeof r.body, 'object', `${what}: not JSON: ${String(r.body).slice(0, 100)}`);
   }
   await unchanged();

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { JWT_SECRET, post, startOurs, useForumServer } from '../e2e/setup';
 import { startDatabaseProxy } from '../helpers/proxy';
 
-const fx = useForumServer('httperrors', { subscriptions: true });
+const fx = useForumServer('httperrors', { subscriptions: true, websocketOperations: 'all' });
 
 test('documents nested past what the parser takes are a 400 GraphQL error, not a bare 500', async () => {
   const depth = 5000;

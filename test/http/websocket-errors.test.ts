@@ -14,7 +14,7 @@ let notifier: Client;
 before(async () => {
   db = await createForumDb('wserrors');
   // Room for a document deep enough to overflow the parser (the size limits would refuse it first).
-  ours = await startOurs(db.url, { simpleSubscriptions: true, bodySizeLimit: '1mb', maxDocumentLength: 0 });
+  ours = await startOurs(db.url, { simpleSubscriptions: true, websocketOperations: 'all', bodySizeLimit: '1mb', maxDocumentLength: 0 });
   notifier = new Client({ connectionString: db.adminUrl });
   await notifier.connect();
 });

@@ -85,6 +85,7 @@ describe('graphql-ws subscriptions server', () => {
       jwtSecret: SECRET,
       jwtTokenIdentifier: 'forum_example.jwt_token',
       simpleSubscriptions: true,
+      websocketOperations: 'all',
       port: 0,
       host: '127.0.0.1',
     }, {

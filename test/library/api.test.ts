@@ -319,8 +319,8 @@ test('postgraphile() reports a schema that cannot load to the request, not the p
 });
 
 test('library options forum-dev does not take are refused by name, never dropped', async () => {
-  assert.throws(() => postgraphile(db.adminUrl, schemas, { handleErrors: () => [] } as never), /postgraphile\(\): forum-dev does not support the option `handleErrors`/);
-  assert.throws(() => postgraphile(db.adminUrl, schemas, { skipPlugins: [], enableQueryBatching: true } as never), /options `skipPlugins`, `enableQueryBatching`/);
+  assert.throws(() => postgraphile(db.adminUrl, schemas, { queryCacheMaxSize: 1 } as never), /postgraphile\(\): forum-dev does not support the option `queryCacheMaxSize`/);
+  assert.throws(() => postgraphile(db.adminUrl, schemas, { websocketMiddlewares: [], skipPlugins: [] } as never), /options `websocketMiddlewares`, `skipPlugins`/);
   await assert.rejects(createPostGraphileSchema(db.adminUrl, schemas, { skipPlugins: [] } as never), /createPostGraphileSchema\(\): forum-dev does not support the option `skipPlugins`/);
   await assert.rejects(createPostGraphileSchema(db.adminUrl, schemas, { graphileBuildOptions: { pgStrictFunctions: 'yes' } }), /graphileBuildOptions.pgStrictFunctions must be true or false, not "yes"/);
   assert.throws(() => postgraphile(db.adminUrl, schemas, { legacyRelations: 'some' } as never), /legacyRelations must be 'omit', 'deprecated' or 'only', not "some"/);

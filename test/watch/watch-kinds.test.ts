@@ -17,6 +17,7 @@ const root = join(__dirname, '..', '..');
 const dbName = uniqueName('watchkinds');
 const dir = mkdtempSync(join(tmpdir(), 'watch-kinds-'));
 const exportFile = join(dir, 'schema.graphql');
+const cacheFile = join(dir, 'introspection-cache.json');
 let server: RunningServer;
 let db: Client;
 const logs: string[] = [];
@@ -61,7 +62,7 @@ before(async () => {
   server = await createServer(
     {
       ...defaultOptions, connection: url, schemas: ['forum_example'], host: '127.0.0.1', port: 0,
-      graphiql: false, watch: true, exportSchemaGraphql: exportFile,
+      graphiql: false, watch: true, exportSchemaGraphql: exportFile, writeCache: cacheFile,
     },
     { log: (l) => logs.push(l) },
   );
@@ -104,6 +105,13 @@ test('new table with a comment: type, description and root field appear', async 
   const data = await served('{ allNotes { nodes { body } } __type(name: "Note") { description } }');
   assert.deepEqual(data.allNotes.nodes, [{ body: 'remember the milk' }]);
   assert.equal(data.__type.description, 'A sticky note.');
+});
+
+test('--write-cache in watch mode: the introspection cache is written again after each rebuild, as v4', async () => {
+  assert.doesNotMatch(readFileSync(cacheFile, 'utf8'), /cached_later/);
+  await db.query('create table forum_example.cached_later (id int primary key)');
+  await served('{ allCachedLaters { totalCount } }');
+  await waitFor(() => (readFileSync(cacheFile, 'utf8').includes('cached_later') ? true : undefined), 3000, 'the cache file');
 });
 
 test('the exported schema file is rewritten after a DDL', async () => {
