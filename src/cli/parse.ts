@@ -4,12 +4,11 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaultOptions, resolveOptions, type Options } from '../options';
+import { defaultOptions, resolveOptions, serverOptionsProblem, websocketsProblem, type Options } from '../options';
 import { findLong, findShort, flagSpecs, v4FlagRefusal, type FlagSpec } from './flags';
 import { PluginError, pluginNames } from '../plugins';
 import { readRcFile } from './rc';
 import { buildOptionToggles } from '../schema/v4-options';
-import { serverOptionsProblem, websocketsProblem } from '../server-options';
 import { fromJwtVerifyOptions, type JwtVerifyFields } from '../auth/verify-options';
 
 export class OptionsError extends Error {
