@@ -42,6 +42,9 @@ before(async () => {
   await admin.query(scalarsSql);
   await admin.end();
   pool = new Pool({ connectionString: db.adminUrl });
+  // pool.end() resolves before its idle connections have closed; the database drop that follows
+  // can terminate one of them, and an 'error' event with no listener would end the test process.
+  pool.on('error', () => undefined);
   schema = await createPostGraphileSchema(db.adminUrl, schemas, {
     pgJwtSecret: JWT_SECRET, pgJwtTypeIdentifier: 'users_schema.jwt_type',
   });
