@@ -45,6 +45,8 @@ type Raw = Map<string, unknown>;
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ParsedArgs {
   const fromFlags: Raw = new Map();
   const positional: string[] = [];
+  // How the flags were written, where v4 tells apart two spellings of one option.
+  const written = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
@@ -57,12 +59,14 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
       const spec = findLong(name);
       if (!spec) throw new OptionsError(v4FlagRefusal(name) ?? `unknown option '--${name}'`);
       const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+      written.add(`--${name}`);
       i = takeFlag(spec, `--${name}`, inline, argv, i, fromFlags);
     } else if (arg.startsWith('-') && arg.length > 1) {
       // Bundled short flags: `-wS`, and `-p5000` / `-p 5000` for the last one taking a value.
       for (let j = 1; j < arg.length; j++) {
         const spec = findShort(arg[j]);
         if (!spec) throw new OptionsError(v4FlagRefusal(arg[j]) ?? `unknown option '-${arg[j]}'`);
+        written.add(`-${arg[j]}`);
         if (takesValue(spec)) {
           const rest = arg.slice(j + 1);
           i = takeFlag(spec, `-${arg[j]}`, rest === '' ? undefined : rest, argv, i, fromFlags);
@@ -73,6 +77,10 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv, cwd: string): 
     } else {
       positional.push(arg);
     }
+  }
+  // The deprecated spelling and the current one together: v4 refuses rather than pick one.
+  if (written.has('--jwt-audiences') && (written.has('-A') || written.has('--jwt-verify-audience'))) {
+    throw new OptionsError("Provide either '--jwt-audiences' or '-A, --jwt-verify-audience' but not both");
   }
 
   // Real environment variables win over `.env`.

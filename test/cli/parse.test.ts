@@ -152,6 +152,8 @@ test('unknown flags and bad values throw OptionsError', () => {
     [['-m', '2.5'], {}, /whole number/],
     [[], { FORUM_DEV_MAX_POOL_SIZE: 'ten' }, /FORUM_DEV_MAX_POOL_SIZE must be a whole number/],
     [[], { FORUM_DEV_WATCH: 'maybe' }, /FORUM_DEV_WATCH must be true or false/],
+    [['--jwt-audiences', 'a', '-A', 'b'], {}, /either '--jwt-audiences' or '-A, --jwt-verify-audience' but not both/],
+    [['--jwt-verify-audience=b', '--jwt-audiences=a'], {}, /but not both/],
     [['--graphql', 'api'], {}, /must start with '\/'/],
     [['--extended-errors', 'hint,bogus'], {}, /unknown error field 'bogus'/],
     [['--jwt-verify-algorithms', 'HS999'], {}, /unknown JWT algorithm/],
