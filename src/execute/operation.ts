@@ -45,6 +45,11 @@ export interface RunOptions {
    * `explain: [{query, plan}]` for the statements the operation ran.
    */
   explain?: boolean;
+  /**
+   * Filled with the error behind each error the response reports, in order, for v4's
+   * `handleErrors` (whose handlers read e.g. the database's `originalError.code`).
+   */
+  originalErrors?: unknown[];
 }
 
 export interface RunResult {
@@ -84,6 +89,7 @@ function publicMessage(err: Record<string, any> | null | undefined): string {
  */
 export function formatError(e: unknown, path: Array<string | number> | undefined, opts: RunOptions, nodes?: readonly ASTNode[]): Record<string, unknown> {
   const err = e as Record<string, any>;
+  opts.originalErrors?.push(e);
   const picked: Record<string, unknown> = {};
   const isPgError = typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code);
   if (isPgError) {

@@ -72,7 +72,8 @@ export function graphqlRouter(
       res.end(text);
     };
     // handleErrors sees every error body; a throwing hook is a 500, as in v4
-    const handled = (text: string) => (hooks.handleErrors && text.includes('"errors"') ? handleErrorsInBody(hooks.handleErrors, text, req, res) : text);
+    const handled = (text: string, originals?: unknown[]) =>
+      (hooks.handleErrors && text.includes('"errors"') ? handleErrorsInBody(hooks.handleErrors, text, req, res, originals) : text);
     const batch = Array.isArray(body) ? body : undefined;
     // v4's 501 for plain JSON; the GraphQL-over-HTTP media type gets its 400 for a bad request
     if (batch && !options.enableQueryBatching) return send(specMedia ? 400 : 501, handled(JSON.stringify({ errors: [{ message: BATCHING_OFF }] })));
@@ -92,14 +93,15 @@ export function graphqlRouter(
       // were one to run anyway, it would run as the anonymous role, never the pool's.
       const settings = auth.settings(verified.ok ? verified.claims : {}, extra);
       const one = async (op: GraphQLRequest) => {
+        const originalErrors: unknown[] | undefined = hooks.handleErrors ? [] : undefined;
         const r = await runOperation(live.current(), op, {
-          pool, settings, signJwt, queriesOnly, documents,
+          pool, settings, signJwt, queriesOnly, documents, originalErrors,
           connection: { waitMs: options.poolWaitTimeout, signal: gone.signal },
           extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack, explain,
         });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         hooks.log?.(`${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${ms.toFixed(1)} ms ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
-        return { ...r, body: r.errors ? handled(r.body) : r.body };
+        return { ...r, body: r.errors ? handled(r.body, originalErrors) : r.body };
       };
       const errorOnly = (status: number, message: string) => ({ status, compatStatus: status, body: handled(JSON.stringify({ errors: [{ message }] })) });
       // As v4: the request and its document are checked before the token, so their errors come first.

@@ -80,6 +80,11 @@ test('postgraphile(): graphqlRoute, graphiqlRoute, enableQueryBatching, jwtVerif
     // an error the hook passes on unchanged is sent exactly as without the hook
     const sqlError = await post(gql, JSON.stringify({ query: '{ allPosts(after: "!!!") { totalCount } }' }));
     assert.deepEqual(Object.keys(sqlError.body.errors[0]).sort(), ['locations', 'message', 'path']);
+    // the database's error is the handler's originalError, as in v4 (handlers map its code)
+    const denied = await post(gql, JSON.stringify({ query: 'mutation { createPost(input: { post: { headline: "x", authorId: 1 } }) { clientMutationId } }' }));
+    assert.match(denied.body.errors[0].message, /permission denied for table post/);
+    assert.equal((seen.at(-1)?.originalError as { code?: string } | undefined)?.code, '42501');
+    assert.deepEqual(seen.at(-1)?.path, ['createPost']);
 
     // request errors (malformed JSON, methods) pass through the hook too
     const malformed = await post(gql, '{ nope', {});
