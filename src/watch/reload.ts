@@ -9,7 +9,7 @@ import type { NotifyHub } from '../realtime/notify-hub';
 import { makeSnapshot, type LiveSchema, type Snapshot } from '../schema/snapshot';
 import type { SchemaOptions } from '../schema/build';
 import { startDdlWatcher, type DdlEvent } from './ddl-watcher';
-import { diffSchemas, ddlLabels, formatReloadLine } from './describe';
+import { diffSchemasInSlices, ddlLabels, formatReloadLine } from './describe';
 import { exportSchema } from './export';
 import { installWatchFixtures, writeWatchFixturesSql } from './install';
 import { watchTagsFile } from './tags-file';
@@ -110,9 +110,11 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
       // From here on the new schema is served; a failing listener does not undo that.
       for (const e of live.swap(next)) log(`after the schema reload: ${e.message}`);
       for (const w of model.warnings ?? []) log(`smart tags: ${w}`);
-      // Describing the change is for people; it happens after new requests already see it.
+      // Describing the change is for people; it happens after new requests already see it,
+      // in slices between them.
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const changes = diffSchemas(prev.schema, next.schema);
+      const changes = await diffSchemasInSlices(prev.schema, next.schema);
+      if (closed) return;
       log(formatReloadLine(changes, ddl, ms));
       send('change', next.generation, {
         generation: next.generation,
