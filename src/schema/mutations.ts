@@ -176,7 +176,8 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
       }
     }
   }
-  return { ...creates, ...updates, ...deletes };
+  // Into `creates` rather than a spread copy: about a thousand fields on a large schema.
+  return Object.assign(creates, updates, deletes);
 }
 
 export function procMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<unknown, unknown> {
