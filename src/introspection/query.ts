@@ -30,15 +30,18 @@ with recursive
       rel.oid as id, rel.relname as name, rel.relkind as "classKind", dsc.description,
       rel.relnamespace as "namespaceId", nsp.nspname as "namespaceName", rel.reltype as "typeId",
       rel.relkind not in ('i', 'c') as "isSelectable",
-      (pg_catalog.pg_relation_is_updatable(rel.oid, true) & 16) = 16 as "isDeletable",
-      (pg_catalog.pg_relation_is_updatable(rel.oid, true) & 8) = 8 as "isInsertable",
-      (pg_catalog.pg_relation_is_updatable(rel.oid, true) & 4) = 4 as "isUpdatable",
+      (upd.events & 16) = 16 as "isDeletable",
+      (upd.events & 8) = 8 as "isInsertable",
+      (upd.events & 4) = 4 as "isUpdatable",
       exists (select 1 from accessible_role acc where pg_catalog.has_table_privilege(acc.id, rel.oid, 'SELECT')) as "aclSelectable",
       exists (select 1 from accessible_role acc where pg_catalog.has_table_privilege(acc.id, rel.oid, 'INSERT')) as "aclInsertable",
       exists (select 1 from accessible_role acc where pg_catalog.has_table_privilege(acc.id, rel.oid, 'UPDATE')) as "aclUpdatable",
       exists (select 1 from accessible_role acc where pg_catalog.has_table_privilege(acc.id, rel.oid, 'DELETE')) as "aclDeletable"
     from pg_catalog.pg_class rel
     join pg_catalog.pg_namespace nsp on nsp.oid = rel.relnamespace
+    -- Once per class, and not at all for a plain table: Postgres answers all events (28) for it.
+    cross join lateral (select case when rel.relkind = 'r' then 28
+      else pg_catalog.pg_relation_is_updatable(rel.oid, true) end as events) upd
     left join pg_catalog.pg_description dsc
       on dsc.objoid = rel.oid and dsc.objsubid = 0 and dsc.classoid = 'pg_catalog.pg_class'::regclass
     where rel.relpersistence = 'p'
@@ -58,15 +61,16 @@ with recursive
       att.atttypid as "typeId", nullif(att.atttypmod, -1) as "typeModifier",
       att.attnotnull as "isNotNull", att.atthasdef as "hasDefault",
       att.attidentity as identity, att.attgenerated as generated,
-      exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'SELECT')) as "aclSelectable",
-      exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'INSERT')) as "aclInsertable",
-      exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'UPDATE')) as "aclUpdatable"
+      -- A privilege on the table is one on each of its columns: only ask per column without it.
+      cls."aclSelectable" or exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'SELECT')) as "aclSelectable",
+      cls."aclInsertable" or exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'INSERT')) as "aclInsertable",
+      cls."aclUpdatable" or exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'UPDATE')) as "aclUpdatable"
     from pg_catalog.pg_attribute att
+    join class cls on cls.id = att.attrelid
     left join pg_catalog.pg_description dsc
       on dsc.objoid = att.attrelid and dsc.objsubid = att.attnum
       and dsc.classoid = 'pg_catalog.pg_class'::regclass
-    where att.attrelid in (select id from class)
-      and att.attnum > 0 and not att.attisdropped
+    where att.attnum > 0 and not att.attisdropped
       and att.attname not like E'\\\\_\\\\_%'
   ),
   procedure as (

@@ -6,7 +6,7 @@ import {
 } from 'graphql';
 import type { Model } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { addFields, collectionShapes, createContext, deprecation, inputType, omitted, type BuildContext, type SchemaOptions } from './context';
+import { addFields, cached, cachedOnly, collectionShapes, createContext, deprecation, inputType, omitted, type BuildContext, type SchemaOptions } from './context';
 import { connectionArgs, listArgs, tableConnectionType } from './connections';
 import { queryProcFields } from './functions';
 import { procMutationFields, tableMutationFields } from './mutations';
@@ -98,7 +98,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
       return fields;
     },
   });
-  ctx.cache.set('Query', Query);
+  cached(ctx, 'Query', '', () => Query);
 
   const mutationFields = addFields('Mutation', options.disableDefaultMutations ? {} : tableMutationFields(ctx), procMutationFields(ctx));
   const Mutation = Object.keys(mutationFields).length
@@ -127,7 +127,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
  */
 function recordNodeTypes(ctx: BuildContext, schema: GraphQLSchema): void {
   for (const t of ctx.model.classes) {
-    const type = ctx.cache.get(`row:${t.id}`) as GraphQLObjectType | undefined;
+    const type = cachedOnly<GraphQLObjectType>(ctx, 'row', t.id);
     const alias = ctx.plan.aliasByClassId.get(t.id);
     if (!type || alias === undefined || !hasNodeId(t) || !ctx.exposedNamespaceIds.has(t.namespaceId)) continue;
     if (schema.getType(type.name) !== type || ctx.plan.nodeByAlias.has(alias)) continue;

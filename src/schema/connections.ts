@@ -13,7 +13,7 @@ import { cached, getType, inputType, omitted, setofRowItem, unindexed, type Buil
 import type { OrderByValue } from './plans';
 
 export function pageInfoType(ctx: BuildContext): GraphQLObjectType {
-  return cached(ctx, 'PageInfo', () => new GraphQLObjectType({
+  return cached(ctx, 'PageInfo', '', () => new GraphQLObjectType({
     name: 'PageInfo',
     description: 'Where a page of a connection sits in the whole list, for paging on.',
     fields: {
@@ -32,7 +32,7 @@ export function connectionType(
   ctx: BuildContext, names: ConnectionNames, nodeType: GraphQLOutputType,
   nodePgType: PgType, table: PgClass | null,
 ): GraphQLObjectType {
-  return cached(ctx, `conn:${names.connection}`, () => {
+  return cached(ctx, 'conn', names.connection, () => {
     // Rows (of tables, composite types and records) follow -N; scalar items stay nullable.
     const item = table ? setofRowItem(ctx, nodeType) : nodeType;
     const edge = new GraphQLObjectType({
@@ -68,7 +68,7 @@ export function tableConnectionType(ctx: BuildContext, table: PgClass): GraphQLO
 }
 
 export function orderByType(ctx: BuildContext, table: PgClass): GraphQLEnumType {
-  return cached(ctx, `orderBy:${table.id}`, () => {
+  return cached(ctx, 'orderBy', table.id, () => {
     const typeName = ctx.inflect.tableType(table);
     // v4's `orderByNullsLast`: every value of the enum places nulls so, whatever its direction
     const nullsLast = ctx.options.orderByNullsLast;
@@ -118,7 +118,7 @@ function isUniqueColumn(table: PgClass, num: number): boolean {
 }
 
 export function conditionType(ctx: BuildContext, table: PgClass): GraphQLInputObjectType {
-  return cached(ctx, `condition:${table.id}`, () => {
+  return cached(ctx, 'condition', table.id, () => {
     const typeName = ctx.inflect.tableType(table);
     return new GraphQLInputObjectType({
       name: ctx.inflect.conditionType(typeName),

@@ -13,6 +13,7 @@ import { inflect as v4Inflection, makeInflection, type Inflection } from './infl
 import { simplifyInflection, type SimplifyOptions } from './inflection-simplify';
 import type { V4SchemaOptions } from './v4-options';
 import type { FilterOptions } from './filter-options';
+import { memoizedInflection } from './inflection-memo';
 
 export interface SchemaOptions extends V4SchemaOptions {
   schemas: string[];
@@ -58,6 +59,9 @@ export interface BuildContext {
   scalars: Scalars;
   exposedNamespaceIds: Set<string>;
   jwtType: PgType | null;
+  /** What `cached` made so far, by kind (`row`, `out`, …) then by the id it is made for. */
+  types: Map<string, Map<string, unknown>>;
+  /** Other values made once per build, by key (the connection filter's types). */
   cache: Map<string, unknown>;
   /** The names decided so far that SQL needs; becomes `schema.extensions.forumDev`. */
   plan: SchemaPlan;
@@ -76,12 +80,12 @@ export function createContext(model: Model, options: SchemaOptions): BuildContex
       })()
     : null;
   // Every enum's value names, used or not: node ids and cursors may carry any enum's values.
-  const inflect = inflectionFor(options);
+  const inflect = memoizedInflection(inflectionFor(options));
   const enumNames = new Map(model.types.filter((t) => t.type === 'e').map((t) => [
     t.id, new Map((t.enumVariants ?? []).map((label) => [label, inflect.enumValue(label)])),
   ]));
   return {
-    model, options, inflect, scalars: makeScalars(options), jwtType, cache: new Map(),
+    model, options, inflect, scalars: makeScalars(options), jwtType, types: new Map(), cache: new Map(),
     plan: {
       nodeIdField: options.classicIds ? 'id' : 'nodeId', geometricTypes: !!options.pgGeometricTypes, nodeByAlias: new Map(), aliasByClassId: new Map(), enumNames, inputTypeByClassId: new Map() },
     exposedNamespaceIds: new Set(model.namespaces.map((n) => n.id)),
@@ -96,10 +100,17 @@ export function parseIdentifier(id: string): [string, string] {
   return [parts[0], parts[1]];
 }
 
-export function cached<T>(ctx: BuildContext, key: string, make: () => T): T {
-  if (ctx.cache.has(key)) return ctx.cache.get(key) as T;
+/**
+ * The value made for `kind` and `id` in this build, made on first use. Two-level so that no key
+ * string is built per lookup: hashing fresh strings was a visible part of every build.
+ */
+export function cached<T>(ctx: BuildContext, kind: string, id: string, make: () => T): T {
+  let byId = ctx.types.get(kind);
+  if (!byId) ctx.types.set(kind, (byId = new Map()));
+  const hit = byId.get(id);
+  if (hit !== undefined) return hit as T;
   const value = make();
-  ctx.cache.set(key, value);
+  byId.set(id, value);
   return value;
 }
 
@@ -117,6 +128,11 @@ export function addFields<T>(typeName: string, fields: Record<string, T>, more: 
     fields[name] = more[name];
   }
   return fields;
+}
+
+/** What `cached` holds for `kind` and `id`, without making it. */
+export function cachedOnly<T>(ctx: BuildContext, kind: string, id = ''): T | undefined {
+  return ctx.types.get(kind)?.get(id) as T | undefined;
 }
 
 export function omitted(tags: Record<string, unknown>, action: string): boolean {
@@ -162,11 +178,11 @@ export function classOfType(ctx: BuildContext, type: PgType): PgClass | null {
 }
 
 export function outputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
-  return cached(ctx, `out:${type.id}`, () => makeOutputType(ctx, type));
+  return cached(ctx, 'out', type.id, () => makeOutputType(ctx, type));
 }
 
 export function inputType(ctx: BuildContext, type: PgType): GraphQLInputType | null {
-  return cached(ctx, `in:${type.id}`, () => makeInputType(ctx, type));
+  return cached(ctx, 'in', type.id, () => makeInputType(ctx, type));
 }
 
 function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
@@ -267,7 +283,7 @@ function rangeTypes(ctx: BuildContext, type: PgType) {
   const sub = getType(ctx, type.rangeSubTypeId!);
   const subOut = outputType(ctx, sub) as GraphQLScalarType;
   const subIn = inputType(ctx, sub)!;
-  return cached(ctx, `range:${subOut.name}`, () => {
+  return cached(ctx, 'range', subOut.name, () => {
     const boundDesc = 'One end of a range; whether the value itself belongs to the range is told by `inclusive`.';
     const boundFields = (t: GraphQLOutputType | GraphQLInputType) => ({
       value: { type: new GraphQLNonNull(t as any), description: 'The value at this end of the range.' },

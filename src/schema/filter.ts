@@ -204,7 +204,7 @@ function backwardFields(ctx: BuildContext, cls: PgClass): GraphQLInputFieldConfi
 
 /** Foreign keys to `cls` from every class, composite types' `@foreignKey`s too (the plugin lists them all). */
 function referencingKeys(ctx: BuildContext, cls: PgClass): PgConstraint[] {
-  const byTarget = cached(ctx, 'filterKeysByTarget', () => {
+  const byTarget = cached(ctx, 'filterKeysByTarget', '', () => {
     const index = new Map<string, PgConstraint[]>();
     for (const o of ctx.model.classes) {
       if (!ctx.exposedNamespaceIds.has(o.namespaceId)) continue;

@@ -76,7 +76,7 @@ const isOutputMode = (mode: string | undefined) => mode === 'o' || mode === 'b' 
 export function procReturn(ctx: BuildContext, proc: PgProc): ProcReturn {
   const type = getType(ctx, proc.returnTypeId);
   const cls = classOfType(ctx, type);
-  const record = type.id === OID.record ? cached(ctx, `record:${proc.id}`, () => recordClass(ctx, proc)) : null;
+  const record = type.id === OID.record ? cached(ctx, 'record', proc.id, () => recordClass(ctx, proc)) : null;
   return { type, returnsSet: proc.returnsSet, table: cls && isTable(cls) ? cls : null, record };
 }
 
@@ -105,7 +105,7 @@ function recordClass(ctx: BuildContext, proc: PgProc): PgClass {
 
 /** The GraphQL object type of a function's OUT/TABLE record (`SplitNameRecord`). */
 export function recordType(ctx: BuildContext, proc: PgProc, cls: PgClass): GraphQLObjectType {
-  return cached(ctx, `recordType:${proc.id}`, () => new GraphQLObjectType({
+  return cached(ctx, 'recordType', proc.id, () => new GraphQLObjectType({
     name: ctx.inflect.recordFunctionReturnType(proc),
     description: `The record \`${proc.namespaceName}.${proc.name}\` returns.`,
     fields: () => Object.fromEntries(cls.attributes.map((attr) => [attr.tags.name as string, {

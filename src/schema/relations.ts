@@ -58,7 +58,7 @@ function isUniqueKey(table: PgClass, keys: PgAttribute[]): boolean {
 /** Foreign keys pointing at `cls`, in catalog order (referencing table's oid, then key columns). */
 function referencingConstraints(ctx: BuildContext, cls: PgClass): PgConstraint[] {
   // indexed once per build: scanning every table for every table is quadratic
-  const byTarget = cached(ctx, 'fkByTarget', () => {
+  const byTarget = cached(ctx, 'fkByTarget', '', () => {
     const index = new Map<string, PgConstraint[]>();
     for (const c of ctx.model.classes) {
       if (!isExposedTable(ctx, c)) continue;

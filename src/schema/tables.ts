@@ -58,7 +58,7 @@ export function columnField(ctx: BuildContext, attr: PgAttribute): GraphQLFieldC
 }
 
 export function installRowTypes(ctx: BuildContext): void {
-  ctx.rowType = (cls) => cached(ctx, `row:${cls.id}`, () => {
+  ctx.rowType = (cls) => cached(ctx, 'row', cls.id, () => {
     if (isTable(cls)) ctx.plan.aliasByClassId.set(cls.id, ctx.inflect.nodeAlias(cls));
     return new GraphQLObjectType({
       name: ctx.inflect.tableType(cls),
@@ -69,7 +69,7 @@ export function installRowTypes(ctx: BuildContext): void {
       extensions: { forumDev: { kind: isTable(cls) ? 'row' : 'composite', table: cls } },
     });
   });
-  ctx.rowInputType = (cls) => cached(ctx, `rowInput:${cls.id}`, () => {
+  ctx.rowInputType = (cls) => cached(ctx, 'rowInput', cls.id, () => {
     const name = ctx.inflect.inputType(ctx.inflect.tableType(cls));
     ctx.plan.inputTypeByClassId.set(cls.id, name);
     return new GraphQLInputObjectType({
@@ -131,7 +131,7 @@ function inputFields(ctx: BuildContext, cls: PgClass, mode: 'create' | 'patch' |
 }
 
 export function patchType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectType {
-  return cached(ctx, `patch:${cls.id}`, () => new GraphQLInputObjectType({
+  return cached(ctx, 'patch', cls.id, () => new GraphQLInputObjectType({
     name: ctx.inflect.patchType(ctx.inflect.tableType(cls)),
     description: `Changes to a \`${ctx.inflect.tableType(cls)}\`: only the fields that are set are written.`,
     fields: () => inputFields(ctx, cls, 'patch'),
@@ -140,7 +140,7 @@ export function patchType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectTy
 
 /** v4's `<Table>BaseInput`: every column, all nullable, for `@argNvariant base` function arguments. */
 export function baseInputType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectType {
-  return cached(ctx, `baseInput:${cls.id}`, () => new GraphQLInputObjectType({
+  return cached(ctx, 'baseInput', cls.id, () => new GraphQLInputObjectType({
     name: ctx.inflect.baseInputType(ctx.inflect.tableType(cls)),
     description: `A \`${ctx.inflect.tableType(cls)}\` as a function argument: every field may be left out.`,
     fields: () => inputFields(ctx, cls, 'base'),
@@ -148,5 +148,5 @@ export function baseInputType(ctx: BuildContext, cls: PgClass): GraphQLInputObje
 }
 
 export function nodeInterface(ctx: BuildContext) {
-  return cached(ctx, 'Node', () => makeNodeInterface(ctx.plan.nodeIdField));
+  return cached(ctx, 'Node', '', () => makeNodeInterface(ctx.plan.nodeIdField));
 }

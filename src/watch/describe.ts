@@ -186,16 +186,38 @@ function describeType(o: GraphQLNamedType, n: GraphQLNamedType, out: SchemaChang
 const userTypes = (s: GraphQLSchema): Map<string, GraphQLNamedType> =>
   new Map(Object.entries(s.getTypeMap()).filter(([name]) => !name.startsWith('__')));
 
-/** GraphQL-visible differences between two schemas, one line each; removals are breaking. */
-export function diffSchemas(oldSchema: GraphQLSchema, newSchema: GraphQLSchema): SchemaChange[] {
+/** Compares the schemas type by type into `out`, yielding after each type. */
+function* diffSteps(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, out: SchemaChange[]): Generator<void> {
   const before = userTypes(oldSchema);
   const after = userTypes(newSchema);
-  const out: SchemaChange[] = [];
   for (const name of before.keys()) if (!after.has(name)) out.push({ text: `- type ${name}`, breaking: true });
   for (const [name, n] of after) {
     const o = before.get(name);
     if (!o) out.push({ text: `+ type ${name}`, breaking: false });
     else describeType(o, n, out);
+    yield;
+  }
+}
+
+/** GraphQL-visible differences between two schemas, one line each; removals are breaking. */
+export function diffSchemas(oldSchema: GraphQLSchema, newSchema: GraphQLSchema): SchemaChange[] {
+  const out: SchemaChange[] = [];
+  for (const _ of diffSteps(oldSchema, newSchema, out));
+  return out;
+}
+
+/**
+ * diffSchemas in slices of a few milliseconds with the event loop in between: on a large
+ * schema the comparison takes tens of milliseconds, and requests (already served by the new
+ * schema) should not wait behind a summary meant for people.
+ */
+export async function diffSchemasInSlices(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, sliceMs = 3): Promise<SchemaChange[]> {
+  const out: SchemaChange[] = [];
+  const steps = diffSteps(oldSchema, newSchema, out);
+  for (let done = false; !done;) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const until = performance.now() + sliceMs;
+    do done = !!steps.next().done; while (!done && performance.now() < until);
   }
   return out;
 }

@@ -9,7 +9,7 @@ import type { NotifyHub } from '../realtime/notify-hub';
 import { makeSnapshot, type LiveSchema, type Snapshot } from '../schema/snapshot';
 import type { SchemaOptions } from '../schema/build';
 import { startDdlWatcher, type DdlEvent } from './ddl-watcher';
-import { diffSchemas, ddlLabels, formatReloadLine } from './describe';
+import { diffSchemasInSlices, ddlLabels, formatReloadLine } from './describe';
 import { exportSchema } from './export';
 import { installWatchFixtures, writeWatchFixturesSql } from './install';
 import { watchTagsFile } from './tags-file';
@@ -93,6 +93,25 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
 
   // --- reloads ---
   let closed = false;
+  // Change summaries, in reload order. The next reload does not wait for them: describing a
+  // change is for people, and on a large schema it takes tens of milliseconds.
+  let summaries = Promise.resolve();
+
+  async function summarize(prev: Snapshot, next: Snapshot, ddl: string[], ms: number): Promise<void> {
+    try {
+      const changes = await diffSchemasInSlices(prev.schema, next.schema);
+      if (closed) return;
+      log(formatReloadLine(changes, ddl, ms));
+      send('change', next.generation, {
+        generation: next.generation,
+        changes: changes.map((c) => (c.breaking ? `${c.text} [breaking]` : c.text)),
+        ddl: ddl.join('; '),
+      });
+      await exportSchema(next.schema, options).catch((err: Error) => log(`schema export failed: ${err.message}`));
+    } catch (err) {
+      log(`describing the schema reload failed (the new schema is served): ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
 
   async function reloadNow(events: DdlEvent[]): Promise<void> {
     if (closed) return;
@@ -110,20 +129,15 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
       // From here on the new schema is served; a failing listener does not undo that.
       for (const e of live.swap(next)) log(`after the schema reload: ${e.message}`);
       for (const w of model.warnings ?? []) log(`smart tags: ${w}`);
-      // Describing the change is for people; it happens after new requests already see it.
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const changes = diffSchemas(prev.schema, next.schema);
-      log(formatReloadLine(changes, ddl, ms));
-      send('change', next.generation, {
-        generation: next.generation,
-        changes: changes.map((c) => (c.breaking ? `${c.text} [breaking]` : c.text)),
-        ddl: ddl.join('; '),
-      });
-      await exportSchema(next.schema, options).catch((err: Error) => log(`schema export failed: ${err.message}`));
+      summaries = summaries.then(() => summarize(prev, next, ddl, ms));
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
-      log(`schema reload failed, still serving the previous schema: ${message}`);
-      send('change', undefined, { error: { message } });
+      // After the summaries of earlier reloads, so people read what happened in order.
+      summaries = summaries.then(() => {
+        log(`schema reload failed, still serving the previous schema: ${message}`);
+        send('change', undefined, { error: { message } });
+      });
     }
   }
 
@@ -138,7 +152,8 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
     onChange: reloadNow,
     log,
   });
-  const reload = (events: DdlEvent[] = [{ type: 'manual' }]): Promise<void> => watcher.push(events);
+  // Resolves once the reload has been described too (its log line and announcement are out).
+  const reload = (events: DdlEvent[] = [{ type: 'manual' }]): Promise<void> => watcher.push(events).then(() => summaries);
 
   // --- SQL files ---
   const sqlFiles = ctx.primary ? undefined : await startSqlFiles(options, log, send);
@@ -152,7 +167,7 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([watcher.stop(), sqlFiles?.close(), tagsFile?.close()]);
+      await Promise.all([watcher.stop(), sqlFiles?.close(), tagsFile?.close(), summaries]);
     },
   };
 }
