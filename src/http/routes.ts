@@ -88,11 +88,12 @@ export function graphqlRouter(
     });
     try {
       const explain = await explainAllowed(req, options.allowExplain);
-      const extra = verified.ok && hooks.pgSettings ? await hooks.pgSettings(req as Request) : undefined;
-      // Without a valid token only operations refused before they run get this far (no SQL);
-      // were one to run anyway, it would run as the anonymous role, never the pool's.
-      const settings = auth.settings(verified.ok ? verified.claims : {}, extra);
       const one = async (op: GraphQLRequest) => {
+        // Per operation, as v4 calls it (a batch calls the hook once for each of its operations).
+        const extra = verified.ok && hooks.pgSettings ? await hooks.pgSettings(req as Request) : undefined;
+        // Without a valid token only operations refused before they run get this far (no SQL);
+        // were one to run anyway, it would run as the anonymous role, never the pool's.
+        const settings = auth.settings(verified.ok ? verified.claims : {}, extra);
         const originalErrors: unknown[] | undefined = hooks.handleErrors ? [] : undefined;
         const r = await runOperation(live.current(), op, {
           pool, settings, signJwt, queriesOnly, documents, originalErrors,

@@ -138,6 +138,24 @@ test('postgraphile() with subscriptions serves WebSockets on the server of its f
   await pgPool.end();
 });
 
+test('pgSettings runs once for each operation of a batch, as in v4', async () => {
+  let calls = 0;
+  const mw = postgraphile(db.url, 'forum_example', {
+    disableQueryLog: true, enableQueryBatching: true,
+    pgSettings: () => ({ 'app.operation': String(++calls) }),
+  });
+  const s = await serve(mw);
+  try {
+    const q = { query: "{ a: __typename }" };
+    const r = await post(`${s.base}/graphql`, JSON.stringify([q, q, q]));
+    assert.equal(r.status, 200);
+    assert.equal(r.body.length, 3);
+    assert.equal(calls, 3);
+  } finally {
+    await s.close();
+  }
+});
+
 test('a handleErrors that throws is a 500, and the server goes on', async () => {
   const mw = postgraphile(db.url, 'forum_example', {
     disableQueryLog: true, handleErrors: () => { throw new Error('boom'); },
