@@ -38,11 +38,8 @@ export interface SchemaOptions extends V4SchemaOptions {
 
 /** The inflection a schema is built with: v4's default, or a built-in variant the options choose. */
 export function inflectionFor(options: SchemaOptions): Inflection {
-  if (options.classicIds && options.simplifyInflector) {
-    throw new Error('--classic-ids cannot be combined with @graphile-contrib/pg-simplify-inflector in forum-dev; use one of them');
-  }
-  if (options.classicIds) return classicInflection;
-  return options.simplifyInflector ? simplifyInflection(options.simplifyInflector) : v4Inflection;
+  if (options.simplifyInflector) return simplifyInflection(options.simplifyInflector, !!options.classicIds);
+  return options.classicIds ? classicInflection : v4Inflection;
 }
 
 const classicInflection = makeInflection(undefined, { classicIds: true });

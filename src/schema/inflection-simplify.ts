@@ -58,13 +58,15 @@ const OPPOSITES: Record<string, string> = {
 
 type Tagged = { tags: Record<string, unknown>; name: string };
 
-export function simplifyInflection(options: SimplifyOptions): Inflection {
+export function simplifyInflection(options: SimplifyOptions, classicIds = false): Inflection {
   const { omitListSuffix = false, simplifyPatch = true, simplifyAllRows = true, shortPk = true, simplifyMultikeyRelations = true } = options;
   const k = simplifiedCase;
   const { camelCase, upperCamelCase, pluralize, singularize } = k;
   // Fallbacks are the plain v4 names: the plugin calls the previous inflectors, with their casing.
-  const base = makeInflection();
-  const own = makeInflection(k);
+  const base = makeInflection(undefined, { classicIds });
+  const own = makeInflection(k, { classicIds });
+  // The plugin names node-id lookups after the global id field: `id` with --classic-ids.
+  const nodeIdField = classicIds ? 'id' : 'nodeId';
   const singular = (table: PgClass) => singularizedTableNameOf(table, k);
 
   const omitSuffix = (entity: Tagged, kind: string): boolean => {
@@ -110,7 +112,7 @@ export function simplifyInflection(options: SimplifyOptions): Inflection {
 
   return {
     ...own,
-    deletedNodeId: (table: PgClass) => camelCase(`deleted-${singularize(table.name)}-nodeId`),
+    deletedNodeId: (table: PgClass) => camelCase(`deleted-${singularize(table.name)}-${nodeIdField}`),
     ...(simplifyPatch ? { patchField: () => 'patch' } : {}),
     ...(simplifyAllRows
       ? {
@@ -163,7 +165,7 @@ export function simplifyInflection(options: SimplifyOptions): Inflection {
     functionQueryNameList: (proc: PgProc) => camelCase(functionBaseName(proc) + listSuffix(proc, 'procedure')),
     ...(shortPk
       ? {
-          tableNode: (table: PgClass) => camelCase(`${singular(table)}-by-nodeId`),
+          tableNode: (table: PgClass) => camelCase(`${singular(table)}-by-${nodeIdField}`),
           rowByUniqueKeys: (keys: PgAttribute[], table: PgClass, c: PgConstraint) =>
             tagString(c.tags.fieldName) ?? camelCase(isPk(c) ? singular(table) : `${singular(table)}-by-${byKeys(keys)}`),
           updateByKeys: (keys: PgAttribute[], table: PgClass, c: PgConstraint) =>
@@ -182,10 +184,10 @@ export function simplifyInflection(options: SimplifyOptions): Inflection {
             if (tagged) return upperCamelCase(`${tagged}-input`);
             return upperCamelCase(isPk(c) ? `delete-${singular(table)}-input` : `delete-${singular(table)}-by-${byKeys(keys)}-input`);
           },
-          updateNode: (table: PgClass) => camelCase(`update-${singular(table)}-by-nodeId`),
-          deleteNode: (table: PgClass) => camelCase(`delete-${singular(table)}-by-nodeId`),
-          updateNodeInputType: (table: PgClass) => upperCamelCase(`update-${singular(table)}-by-nodeId-input`),
-          deleteNodeInputType: (table: PgClass) => upperCamelCase(`delete-${singular(table)}-by-nodeId-input`),
+          updateNode: (table: PgClass) => camelCase(`update-${singular(table)}-by-${nodeIdField}`),
+          deleteNode: (table: PgClass) => camelCase(`delete-${singular(table)}-by-${nodeIdField}`),
+          updateNodeInputType: (table: PgClass) => upperCamelCase(`update-${singular(table)}-by-${nodeIdField}-input`),
+          deleteNodeInputType: (table: PgClass) => upperCamelCase(`delete-${singular(table)}-by-${nodeIdField}-input`),
         }
       : {}),
   };

@@ -74,6 +74,11 @@ const sets: OptionSet[] = [
     ours: { graphileBuildOptions: { pgUseCustomNetworkScalars: true, orderByNullsLast: true, pgStrictFunctions: true, pgGeometricTypes: true } },
   },
   { name: 'enableTags: false', v4: { rcOptions: { enableTags: false } }, ours: { enableTags: false } },
+  {
+    name: '--classic-ids with the simplify inflector',
+    v4: { flags: ['--classic-ids'], appendPlugins: ['@graphile-contrib/pg-simplify-inflector'] },
+    ours: { classicIds: true, appendPlugins: ['@graphile-contrib/pg-simplify-inflector'] },
+  },
 ];
 
 // v4's SDL per option set, exported once (each export starts v4) and shared by the tests below.
