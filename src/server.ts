@@ -107,7 +107,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   const warn = deps.warn ?? ((line: string) => console.warn(`forum-dev: ${line}`));
   for (const line of schemaWarnings(snapshot, options)) warn(line);
   const live = createLiveSchema(snapshot);
-  for (const w of snapshot.model.warnings ?? []) (hooks.log ?? console.warn)(`smart tags: ${w}`);
+  for (const w of snapshot.warnings) (hooks.log ?? console.warn)(w);
   await exportSchema(snapshot.schema, options);
 
   const app = express();

@@ -100,7 +100,16 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
   });
   cached(ctx, 'Query', '', () => Query);
 
-  const mutationFields = addFields('Mutation', options.disableDefaultMutations ? {} : tableMutationFields(ctx), procMutationFields(ctx));
+  const crud = options.disableDefaultMutations ? {} : tableMutationFields(ctx);
+  const procs = procMutationFields(ctx);
+  // A mutation function named like a table's mutation (`create_post`) would make a second
+  // `CreatePostPayload`: v4 logs that and leaves the function out, and so does this.
+  for (const name of Object.keys(procs)) {
+    if (!(name in crud)) continue;
+    delete procs[name];
+    ctx.plan.warnings.push(`the mutation function behind Mutation.${name} is left out: a table's mutation has that name; rename the function or give it another with a @name smart comment`);
+  }
+  const mutationFields = addFields('Mutation', crud, procs);
   const Mutation = Object.keys(mutationFields).length
     ? new GraphQLObjectType({
       name: 'Mutation',

@@ -82,6 +82,8 @@ export interface SchemaPlan {
   enumNames: Map<string, Map<string, string>>;
   /** Class id → the GraphQL input object type that writes a whole value of it. */
   inputTypeByClassId: Map<string, string>;
+  /** What the build left out and why (v4 logs these as recoverable errors and goes on). */
+  warnings: string[];
 }
 
 /** What an input object field writes: `PersonInput.fullName` → the `full_name` column. */

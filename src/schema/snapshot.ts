@@ -7,6 +7,8 @@ import { inflectionFor } from './context';
 
 export interface Snapshot {
   readonly generation: number;
+  /** What to tell the user about this schema: smart tag problems, what the build left out. */
+  readonly warnings: readonly string[];
   readonly schema: GraphQLSchema;
   readonly model: Model;
   readonly options: SchemaOptions;
@@ -24,7 +26,9 @@ export function makeSnapshot(model: Model, options: SchemaOptions, generation: n
   if (errors.length) {
     throw new Error(withSources(model, options, `The GraphQL schema is invalid: ${errors.map((e) => e.message).join('; ')}`));
   }
-  return { generation, model, options, schema };
+  const plan = schema.extensions.forumDev as { warnings?: string[] } | undefined;
+  const warnings = [...(model.warnings ?? []).map((w) => `smart tags: ${w}`), ...(plan?.warnings ?? []).map((w) => `schema: ${w}`)];
+  return { generation, model, options, schema, warnings };
 }
 
 /**

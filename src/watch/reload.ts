@@ -128,7 +128,7 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
       const next = makeSnapshot(model, prev.options, prev.generation + 1);
       // From here on the new schema is served; a failing listener does not undo that.
       for (const e of live.swap(next)) log(`after the schema reload: ${e.message}`);
-      for (const w of model.warnings ?? []) log(`smart tags: ${w}`);
+      for (const w of next.warnings) log(w);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       summaries = summaries.then(() => summarize(prev, next, ddl, ms));
     } catch (err) {
