@@ -74,12 +74,15 @@ export function serveV0<E extends { socket: WebSocket; request: http.IncomingMes
     // One message at a time, in order: a `start` sent right after `connection_init` must find it done.
     let queue = Promise.resolve();
     socket.on('message', (data) => {
-      queue = queue.then(() => onMessage(data));
+      // Whatever a message does wrong, the queue must go on (and never reject unhandled).
+      queue = queue.then(() => onMessage(data)).catch(() => socket.close(1011, 'Internal server error'));
     });
     const onMessage = async (data: unknown) => {
       let m: Message;
       try {
-        m = JSON.parse(String(data)) as Message;
+        const parsed: unknown = JSON.parse(String(data));
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('A message must be a JSON object.');
+        m = parsed as Message;
       } catch (e) {
         raw({ type: 'connection_error', payload: { message: (e as Error).message } });
         return;
@@ -87,10 +90,17 @@ export function serveV0<E extends { socket: WebSocket; request: http.IncomingMes
       const id = typeof m.id === 'string' ? m.id : undefined;
       try {
         if (m.type === 'connection_init') {
+          if (m.payload != null && (typeof m.payload !== 'object' || Array.isArray(m.payload))) {
+            raw({ type: 'connection_error', payload: { message: 'The connection_init payload must be an object.' } });
+            return;
+          }
           initialised = true;
           await toCore({ type: 'connection_init', payload: m.payload ?? undefined });
         } else if (m.type === 'connection_terminate') {
           socket.close();
+        } else if (m.type === 'start' && id !== undefined && startProblem(m.payload)) {
+          // One bad operation fails alone, as v0 fails it; the socket and its others go on.
+          raw({ type: 'error', id, payload: { message: startProblem(m.payload) } });
         } else if (m.type === 'start' && id !== undefined) {
           // v0 lets a client start without connection_init
           if (!initialised) {
@@ -119,6 +129,16 @@ export function serveV0<E extends { socket: WebSocket; request: http.IncomingMes
       void closed(code, String(reason));
     });
   });
+}
+
+/** What is wrong with a `start` payload (`{ query, variables?, operationName? }`), if anything. */
+function startProblem(payload: unknown): string | undefined {
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return 'The start payload must be an object with a query.';
+  const p = payload as Record<string, unknown>;
+  if (typeof p.query !== 'string') return 'The start payload\'s query must be a string.';
+  if (p.variables != null && (typeof p.variables !== 'object' || Array.isArray(p.variables))) return 'The start payload\'s variables must be an object.';
+  if (p.operationName != null && typeof p.operationName !== 'string') return 'The start payload\'s operationName must be a string.';
+  return undefined;
 }
 
 /** v4's choice of server for an upgrade: v0 when the client offers `graphql-ws` but not v1's protocol. */

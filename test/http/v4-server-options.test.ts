@@ -254,6 +254,32 @@ test('v0: subscriptions run and stop; queries without --websocket-operations all
   }
 });
 
+test('v0: hostile frames get v0 errors, never crash the server or stall the socket', async () => {
+  const server = await fromArgv(['--simple-subscriptions']);
+  try {
+    const c = await v0Socket(`${server.url}/graphql`);
+    // not JSON, JSON that is not an object, wrong field types, unknown types, ids of every kind
+    for (const frame of ['{', 'null', '5', '"text"', '[]', '[{"type":"start"}]', '{"type":null}', '{"type":"start","id":7}',
+      '{"type":"start","id":"x","payload":null}', '{"type":"start","id":"y","payload":{"query":42}}',
+      '{"type":"stop","id":{"a":1}}', '{"type":"connection_init","payload":"nope"}', `{"type":"${'x'.repeat(10000)}"}`]) {
+      c.send(frame);
+    }
+    // the socket still works, in order, after all of that
+    c.send({ id: 'ok', type: 'start', payload: { query: 'subscription { listen(topic: "hostile-v0", initialEvent: true) { relatedNodeId } }' } });
+    await c.until('the subscription after the hostile frames', () => c.frames.some((f) => f.id === 'ok' && f.type === 'data'));
+    assert.equal(c.closed, undefined);
+    for (const id of ['x', 'y']) assert.equal((await c.ended(id)).at(-1)?.type, 'error', `operation ${id} fails with a v0 error`);
+    c.close();
+    // and the server answers a new client
+    const again = await v0Socket(`${server.url}/graphql`);
+    again.send({ type: 'connection_init' });
+    await again.until('ack', () => again.frames.some((f) => f.type === 'connection_ack'));
+    again.close();
+  } finally {
+    await server.close();
+  }
+});
+
 test('.postgraphilerc.js jwtVerifyOptions (v4\'s only way to give them to its CLI), never mixed with --jwt-verify-*', () => {
   const rcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-jwt-'));
   try {
