@@ -138,6 +138,9 @@ export function createLiveQueries(o: LiveQueriesOptions): LiveQueries {
         debug.capture = 'poll';
       }
       syncCapture();
+    }).catch((err: unknown) => {
+      // The chain must go on (and never reject unhandled): the next install tries again.
+      log(`live: installing change triggers failed: ${(err as Error)?.message ?? String(err)}`);
     });
     return installs;
   };
