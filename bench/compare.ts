@@ -9,7 +9,7 @@
 //
 // Environment: BENCH_SECONDS per round (10), BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (3),
 // BENCH_CONNECTIONS (32), BENCH_WORKLOADS, BENCH_TARGETS (raw,v4,v5,forum-dev),
-// BENCH_CLUSTER_WORKERS=N (adds forum-dev with --cluster-workers N when the CLI has it),
+// BENCH_CLUSTER_WORKERS=N (adds forum-dev with --cluster-workers N), BENCH_FORUM_DEV_NODE_ARGS (node flags for the forum-dev server, e.g. --cpu-prof),
 // BENCH_OUT (bench/results/compare.md), TEST_DATABASE_URL (an existing server instead of an
 // embedded one; Postgres CPU is then only measured when that server runs on this machine).
 import { deepStrictEqual } from 'node:assert';

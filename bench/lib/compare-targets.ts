@@ -85,8 +85,10 @@ export function hasClusterFlag(): boolean {
 
 export function startForumDev(c: TargetConfig): Promise<Target> {
   const cluster = c.clusterWorkers ? ['--cluster-workers', String(c.clusterWorkers)] : [];
+  // e.g. BENCH_FORUM_DEV_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under load
+  const nodeArgs = process.env.BENCH_FORUM_DEV_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   return startProcess(c.clusterWorkers ? `forum-dev ×${c.clusterWorkers}` : 'forum-dev', (port) => [
-    join(root, 'bin', 'forum-dev.js'), '-c', c.connection, '-s', 'forum_example', ...jwtFlags(c),
+    ...nodeArgs, join(root, 'bin', 'forum-dev.js'), '-c', c.connection, '-s', 'forum_example', ...jwtFlags(c),
     '--host', '127.0.0.1', '--port', String(port), '--disable-query-log', ...cluster,
   ]);
 }
