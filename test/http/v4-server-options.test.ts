@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
-import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { parseArgs } from '../../src/cli/parse';
 import { findLong, v4FlagRefusal } from '../../src/cli/flags';
@@ -16,6 +15,7 @@ import { ONLY_SUBSCRIPTIONS } from '../../src/http/websocket';
 import { BATCHING_OFF } from '../../src/http/batch';
 import { startV4, type V4Server } from '../helpers/v4';
 import { createForumDb, forumV4Flags, JWT_SECRET, post, type ForumDb } from '../e2e/setup';
+import { wsRun } from '../helpers/ws';
 
 const serverFlags = [
   '--enable-query-batching', '--subscriptions', '--websocket-operations', 'all',
@@ -110,18 +110,6 @@ test('a batch passes each operation\'s limits, and the batch as a whole is bound
   assert.equal(tooLong.status, 400);
   assert.match(tooLong.body.errors[0].message, /together, over the limit of 100000.*--max-document-length/);
 });
-
-function wsRun(url: string, query: string): Promise<unknown> {
-  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
-  return new Promise<unknown>((resolve) => {
-    let result: unknown;
-    client.subscribe({ query }, {
-      next: (r) => { result = r; },
-      error: (error) => resolve({ error: error instanceof Error ? error.message : error }),
-      complete: () => resolve(result),
-    });
-  }).finally(() => client.dispose());
-}
 
 test('--websocket-operations all: queries and mutations over graphql-ws answer as v4\'s', async () => {
   for (const q of [

@@ -12,14 +12,13 @@ import express from 'express';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
 import { Client, Pool } from 'pg';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { createPostGraphileSchema, postgraphile, withPostGraphileContext, type PostGraphileMiddleware } from '../../src/index';
 import { middlewareOptions } from '../../src/library';
 import { createServer } from '../../src/server';
 import { parseArgs } from '../../src/cli/parse';
 import { connectionAs, uniqueName } from '../helpers/db';
 import { createForumDb, JWT_SECRET, post, type ForumDb } from '../e2e/setup';
+import { wsRun } from '../helpers/ws';
 
 let db: ForumDb;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'v4-options-'));
@@ -103,18 +102,6 @@ test('postgraphile(): graphqlRoute, graphiqlRoute, enableQueryBatching, jwtVerif
     await s.close();
   }
 });
-
-function wsRun(url: string, query: string): Promise<unknown> {
-  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
-  return new Promise<unknown>((resolve) => {
-    let result: unknown;
-    client.subscribe({ query }, {
-      next: (r) => { result = r; },
-      error: (error) => resolve({ error: error instanceof Error ? error.message : error }),
-      complete: () => resolve(result),
-    });
-  }).finally(() => client.dispose());
-}
 
 test('postgraphile() with subscriptions serves WebSockets on the server of its first request, as v4', async () => {
   const mw = postgraphile(db.url, 'forum_example', {
