@@ -23,8 +23,8 @@ export interface Options extends Limits, JwtVerifyChecks {
   maxPoolSize?: number;
   /**
    * v4's `--cluster-workers`: with 2 or more, the CLI forks that many processes that each serve
-   * HTTP on the shared port; the embedded database stays in the primary. Watch mode and
-   * subscriptions (which LISTEN) are refused there: they belong to one process.
+   * HTTP on the shared port; the embedded database, the one LISTEN connection (relayed to the
+   * workers), the watch triggers and --watch-sql stay in the primary.
    */
   clusterWorkers?: number;
   jwtSecret?: string;
@@ -177,6 +177,8 @@ export function websocketVersions(o: Options): string[] {
 }
 
 export const websocketsOn = (o: Options): boolean => websocketVersions(o).length > 0;
+/** Whether anything LISTENs: watch mode, or subscriptions served over a WebSocket. */
+export const needsListen = (o: Options): boolean => o.watch || websocketsOn(o);
 
 /** What the schema stage needs of the options. */
 export function schemaOptions(options: Options): SchemaOptions {

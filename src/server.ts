@@ -12,7 +12,7 @@ import { httpRoutes } from './http/app';
 import { devTokenPath } from './http/dev-token';
 import type { HttpHooks } from './http/routes';
 import { attachSubscriptions } from './http/websocket';
-import { limitsOf, resolveOptions, schemaOptions, websocketsOn, type Options } from './options';
+import { limitsOf, resolveOptions, schemaOptions, needsListen, websocketsOn, type Options } from './options';
 import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
 import type { PrimaryLink } from './realtime/relay';
 import type { LiveQueries } from './realtime/live-queries';
@@ -97,7 +97,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
     await source.save();
     const pooled = await choosePreparedStatements(pool, options.preparedStatements, hooks.log);
     // LISTEN holds a session, which a pooler in transaction mode does not give
-    if (pooled && !options.ownerConnection && (options.watch || options.subscriptions)) {
+    if (pooled && !options.ownerConnection && needsListen(options)) {
       hooks.log?.('Watch mode, subscriptions and live queries LISTEN on a session: through a pooler in transaction mode pass --owner-connection with a direct connection to PostgreSQL.');
     }
   } catch (e) {
@@ -149,7 +149,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   }
   // The one LISTEN connection: subscriptions, live queries and the DDL watcher share it.
   // LISTEN needs a session of its own: behind a pooler in transaction mode, the owner connection is the direct one
-  const hub = !(sockets || options.watch) ? undefined
+  const hub = !needsListen(options) ? undefined
     : deps.primary?.hub ?? createNotifyHub({ connection: options.ownerConnection ?? options.connection, log: hooks.log });
   deps.primary?.onAnnounce((event, data) => routes.announce(event, undefined, data));
   let watch: WatchMode | undefined;

@@ -6,7 +6,7 @@
 // its own takes the whole cluster down (a supervisor restarts it), rather than leaving it at
 // reduced capacity unnoticed.
 import cluster, { type Worker } from 'node:cluster';
-import type { Options } from '../options';
+import { needsListen, type Options } from '../options';
 import { createNotifyHub, type NotifyHub } from '../realtime/notify-hub';
 import { announceToWorkers, createWorkerRelay, serveWorkerRelay, type RelayPort } from '../realtime/relay';
 import { startPrimaryWatch, type PrimaryWatch } from '../watch/primary';
@@ -37,11 +37,13 @@ export async function startCluster(options: Options, count: number, onLost: (mes
   // One LISTEN connection for all workers, when anything listens.
   let hub: NotifyHub | undefined;
   let watch: PrimaryWatch | undefined;
-  if (options.watch || options.subscriptions) {
+  if (needsListen(options)) {
     hub = createNotifyHub({ connection: options.ownerConnection ?? options.connection!, log });
   }
   if (options.watch) watch = await startPrimaryWatch(options, log, (event, data) => announceToWorkers(ports, event, data));
   const relay = hub ? { triggers: watch?.triggers ?? false } : undefined;
+  // Files are written by worker 1 alone: N workers writing the same export or cache is N times the work.
+  const quiet: Options = { ...options, exportSchemaGraphql: undefined, exportSchemaJson: undefined, writeCache: undefined };
   return new Promise((resolve, reject) => {
     let ready = 0;
     let url = '';
@@ -59,7 +61,7 @@ export async function startCluster(options: Options, count: number, onLost: (mes
       const endRelay = hub ? serveWorkerRelay(hub, port) : undefined;
       worker.on('message', (m: Message) => {
         // A message sent before the worker listens is lost, so the worker asks first.
-        if (m?.type === 'forum-dev:hello') worker.send({ type: 'forum-dev:options', options, relay } satisfies Message);
+        if (m?.type === 'forum-dev:hello') worker.send({ type: 'forum-dev:options', options: i === 1 ? options : quiet, relay } satisfies Message);
         if (m?.type !== 'forum-dev:ready') return;
         url = m.url;
         if (++ready === count) {

@@ -5,7 +5,7 @@
 import type { ClientBase } from 'pg';
 
 /** One entry of the response's `explain` list, as v4 sends it. */
-export interface ExplainedStatement {
+interface ExplainedStatement {
   query: string;
   plan: string;
 }

@@ -96,7 +96,7 @@ export class PoolBusyError extends Error {
 }
 
 /** The requester went away (e.g. the HTTP client disconnected); the work was stopped. */
-export class ClientGoneError extends Error {
+class ClientGoneError extends Error {
   constructor() {
     super('The request was cancelled because the client disconnected.');
   }

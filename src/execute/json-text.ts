@@ -6,10 +6,10 @@
 // query or mutation returns.
 
 /** The marker's only key; a control character keeps it apart from real data. */
-export const JSON_TEXT_KEY = '\u0001json';
+const JSON_TEXT_KEY = '\u0001json';
 const MARKER = '"\\u0001json"';
 /** Marks a jwt_token composite (as a JSON object of its attributes) that is still to be signed. */
-export const JWT_KEY = '\u0001jwt';
+const JWT_KEY = '\u0001jwt';
 const JWT_MARKER = '"\\u0001jwt"';
 
 export type JwtSigner = (claims: Record<string, unknown>) => string;

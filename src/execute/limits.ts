@@ -36,9 +36,9 @@ export const defaultLimits: Limits = {
 };
 
 /** Rows a list without `first`/`last` is assumed to hold when estimating cost. */
-export const UNBOUNDED_ROWS = 100;
+const UNBOUNDED_ROWS = 100;
 /** Entries any other list (an array column, introspection's types, fields, args) is assumed to hold. */
-export const SHORT_LIST_ROWS = 10;
+const SHORT_LIST_ROWS = 10;
 
 const FLAGS: Record<keyof Limits, string> = {
   maxDocumentLength: '--max-document-length',
@@ -105,6 +105,18 @@ export function checkOperation(
     throw e;
   }
   return [];
+}
+
+/**
+ * The limits of one request's operation, given its variables. Only `first`/`last` given by
+ * variables can differ from what the document's check (cached with the document) decided, so an
+ * operation without variables is not walked again on every request.
+ */
+export function checkRequest(
+  schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
+  variables: Record<string, unknown>, limits: Limits,
+): GraphQLError[] {
+  return operation.variableDefinitions?.length ? checkOperation(schema, document, operation, variables, limits) : [];
 }
 
 /** Every operation of a document (variables unknown yet): the checks that need no values. */

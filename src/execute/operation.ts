@@ -20,7 +20,7 @@ import { finishJsonText } from './json-text';
 import type { Snapshot } from '../schema/snapshot';
 import { asGraphQLError, cachedPlan, type DocumentCache, type PreparedDocument } from './documents';
 import { runMutationField } from './mutation';
-import { checkOperation } from './limits';
+import { checkRequest } from './limits';
 
 export interface GraphQLRequest {
   query?: unknown;
@@ -155,7 +155,7 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   }
   const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], (req.variables ?? {}) as Record<string, unknown>);
   if (coerced.errors) return result(400, errorBody(coerced.errors.map((e) => e.toJSON())), op, coerced.errors.length, 200);
-  const over = checkOperation(snapshot.schema, prepared.document, op, coerced.coerced, opts.documents.limits);
+  const over = checkRequest(snapshot.schema, prepared.document, op, coerced.coerced, opts.documents.limits);
   if (over.length) {
     explained = undefined;
     return result(400, errorBody(over.map((e) => e.toJSON())), op, over.length);

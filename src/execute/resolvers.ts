@@ -88,9 +88,11 @@ export function attachResolvers(schema: GraphQLSchema, model: Model, output: Res
     return value;
   };
 
+  // One signer for the schema's secret; a context that brings its own secret gets its own.
+  const defaultSign = createAuth({ jwtSecret: output.jwtSecret }).sign;
   const signerFor = (context: unknown) => {
-    const secret = (context as ResolverContext | null)?.jwtSecret ?? output.jwtSecret;
-    return createAuth({ jwtSecret: secret }).sign;
+    const secret = (context as ResolverContext | null)?.jwtSecret;
+    return secret === undefined || secret === output.jwtSecret ? defaultSign : createAuth({ jwtSecret: secret }).sign;
   };
 
   const queryField: GraphQLFieldResolver<unknown, unknown> = async (parent, _args, context, info) => {

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
+import { devTokenPath } from './dev-token';
 
 export interface GraphiqlRouterOptions {
   /** Path of the GraphQL HTTP endpoint the page POSTs to, e.g. `/graphql`. */
@@ -102,7 +103,7 @@ export function pageConfig(opts: GraphiqlRouterOptions): GraphiqlPageConfig {
     graphqlRoute: opts.graphqlRoute,
     streamRoute: streamRoute ?? null,
     subscriptionsUrl: opts.subscriptionsUrl ?? null,
-    devTokenRoute: opts.devTokens ? `${opts.graphqlRoute.replace(/\/$/, '')}/dev-token` : null,
+    devTokenRoute: opts.devTokens ? devTokenPath(opts.graphqlRoute) : null,
     watch: opts.watch,
     allowExplain: opts.allowExplain === true,
   };

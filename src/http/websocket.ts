@@ -13,13 +13,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Setting } from '../db/settings';
 import type { Auth } from '../auth/auth';
 import { websocketVersions, type Options } from '../options';
-import type { HttpHooks } from './routes';
+import { sizeLimit, type HttpHooks } from './routes';
 import { subscribeListen, type SharedRuns } from '../realtime/listen';
 import { createLiveQueries, isLiveOperation, type LiveQueries } from '../realtime/live-queries';
 import type { NotifyHub } from '../realtime/notify-hub';
 import type { DocumentCache } from '../execute/documents';
 import { runOperation, type RunOptions } from '../execute/operation';
-import { checkOperation } from '../execute/limits';
+import { checkRequest } from '../execute/limits';
 import type { LiveSchema, Snapshot } from '../schema/snapshot';
 import { createSubscriptionGuard } from '../realtime/subscription-guard';
 import { applyHandleErrors, type HandleErrors } from './handle-errors';
@@ -83,10 +83,12 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
   const guard = createSubscriptionGuard(live);
   const versions = websocketVersions(options);
   const shared: SharedRuns = new Map();
+  const maxPayload = sizeLimit(options.bodySizeLimit);
+  if (maxPayload === null) throw new Error(`bodySizeLimit is not a size: '${options.bodySizeLimit}'`);
   const wss = new WebSocketServer({
     noServer: true,
     // The same bound as an HTTP body (ws's own default is 100 MiB).
-    maxPayload: sizeInBytes(options.bodySizeLimit),
+    maxPayload,
     handleProtocols: (protocols) => handleProtocols(protocols),
   });
 
@@ -140,7 +142,7 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       if (op) {
         const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors) return coerced.errors;
-        const over = checkOperation(snapshot.schema, document, op, coerced.coerced, o.documents.limits);
+        const over = checkRequest(snapshot.schema, document, op, coerced.coerced, o.documents.limits);
         if (over.length) return over;
       }
       const contextValue: OperationContext = {
@@ -197,7 +199,7 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
   const server = useServer(serverOptions, wss);
   // v4's v0 protocol (subscriptions-transport-ws) on the same core, for older clients
   const v0wss = versions.includes('v0') ? new WebSocketServer({
-    noServer: true, maxPayload: sizeInBytes(options.bodySizeLimit),
+    noServer: true, maxPayload,
     handleProtocols: (protocols) => (protocols.has(V0_PROTOCOL) ? V0_PROTOCOL : false),
   }) : undefined;
   if (v0wss) serveV0(makeServer(serverOptions), v0wss, (errors) => errors.length === 1 && errors[0].message === ONLY_SUBSCRIPTIONS);
@@ -224,13 +226,4 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       v0wss?.close();
     },
   };
-}
-
-const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
-
-/** `100kB`, `5MB` or a plain number of bytes, as the HTTP body limit reads it (1 kB = 1024 B). */
-export function sizeInBytes(size: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?b)?$/i.exec(size.trim());
-  if (!m) throw new Error(`not a size: '${size}'`);
-  return Math.floor(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]);
 }

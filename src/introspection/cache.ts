@@ -27,7 +27,7 @@ const keyOf = (q: QueryArg, values?: unknown[]) => (typeof q === 'string'
   : JSON.stringify([q.text, q.values ?? values ?? []]));
 
 /** Reads and checks a cache file (or v4's object form); the error says how to make a good one. */
-export function readIntrospectionCache(cache: string | Record<string, unknown>): CacheFile {
+function readIntrospectionCache(cache: string | Record<string, unknown>): CacheFile {
   let parsed: unknown = cache;
   if (typeof cache === 'string') {
     let text: string;

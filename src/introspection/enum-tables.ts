@@ -6,9 +6,10 @@
 // made only when such tables exist.
 import type { ClientBase, Pool } from 'pg';
 import type { Model, PgClass, PgConstraint, PgType } from './model';
+import { OID } from './oids';
 
 // v4 reads only text-like columns of an enum table (text, varchar, "char", char)
-const TEXT_TYPE_IDS = new Set(['25', '1043', '18', '1042']);
+const TEXT_TYPE_IDS = new Set<string>([OID.text, OID.varchar, OID.char, OID.bpchar]);
 
 const isEnumTag = (v: unknown) => v === true || typeof v === 'string';
 const quote = (n: string) => `"${n.replace(/"/g, '""')}"`;

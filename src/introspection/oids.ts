@@ -3,6 +3,7 @@
 export const OID = {
   bool: '16',
   char: '18',
+  name: '19',
   int8: '20',
   int2: '21',
   int4: '23',
@@ -18,6 +19,7 @@ export const OID = {
   money: '790',
   macaddr: '829',
   inet: '869',
+  bpchar: '1042',
   varchar: '1043',
   date: '1082',
   time: '1083',

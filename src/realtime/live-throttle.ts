@@ -3,7 +3,8 @@
 // trailing run follows, using the most recently scheduled function).
 
 export interface LiveThrottle {
-  schedule(key: string, run: () => Promise<void>): void;
+  /** `run` is told the time (performance.now()) the throttle started it at. */
+  schedule(key: string, run: (startedAt: number) => Promise<void>): void;
   cancel(key: string): void;
 }
 
@@ -15,7 +16,7 @@ export interface LiveThrottleOptions {
 }
 
 interface KeyState {
-  run: () => Promise<void>;
+  run: (startedAt: number) => Promise<void>;
   running: boolean;
   pending: boolean;
   cancelled: boolean;
@@ -47,7 +48,7 @@ export function createLiveThrottle(opts: LiveThrottleOptions = {}): LiveThrottle
     st.lastStart = performance.now();
     let p: Promise<void>;
     try {
-      p = Promise.resolve(st.run());
+      p = Promise.resolve(st.run(st.lastStart));
     } catch (err) {
       p = Promise.reject(err);
     }
@@ -68,7 +69,7 @@ export function createLiveThrottle(opts: LiveThrottleOptions = {}): LiveThrottle
     if (performance.now() - st.lastStart >= minInterval) states.delete(key);
   }
 
-  function schedule(key: string, run: () => Promise<void>): void {
+  function schedule(key: string, run: (startedAt: number) => Promise<void>): void {
     let st = states.get(key);
     if (!st) {
       st = { run, running: false, pending: false, cancelled: false, lastStart: -Infinity, timer: null };

@@ -35,9 +35,7 @@ export interface PrimaryLink {
   onAnnounce(listener: (event: string, data: unknown) => void): void;
 }
 
-export interface WorkerRelay extends Omit<PrimaryLink, 'triggers'> {
-  close(): void;
-}
+export type WorkerRelay = Omit<PrimaryLink, 'triggers'>;
 
 /** In a worker: a NotifyHub whose LISTEN connection is the primary's. */
 export function createWorkerRelay(port: RelayPort): WorkerRelay {
@@ -102,16 +100,7 @@ export function createWorkerRelay(port: RelayPort): WorkerRelay {
       closed = true;
     },
   };
-  return {
-    hub,
-    onAnnounce: (listener) => void (announce = listener),
-    close() {
-      closed = true;
-      stop();
-      for (const resolve of waiting.values()) resolve({ relay: 'forum-dev', op: 'done', id: 0 });
-      waiting.clear();
-    },
-  };
+  return { hub, onAnnounce: (listener) => void (announce = listener) };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 import type { PgType } from '../introspection/model';
 import { getType, inputType, outputType, type BuildContext } from './context';
 import type { FilterOptions } from './filter-options';
+import { OID } from '../introspection/oids';
 
 /** What an operator takes: the field's own input type, or another shape. */
 type Shape = 'same' | 'boolean' | 'list' | 'string' | 'stringList' | 'rangeElement' | 'arrayItem';
@@ -92,7 +93,7 @@ const scalarOperators: Record<string, Operator[]> = {
 };
 
 /** pg types whose `String` is really text (others v4 only shows as strings): bpchar, char, name, text, varchar. */
-const TEXT_OIDS = new Set(['1042', '18', '19', '25', '1043']);
+const TEXT_OIDS = new Set<string>([OID.bpchar, OID.char, OID.name, OID.text, OID.varchar]);
 
 export const filterOptionsOf = (ctx: BuildContext): FilterOptions => ctx.options.connectionFilter!;
 

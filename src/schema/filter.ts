@@ -61,7 +61,7 @@ export function filterArg(ctx: BuildContext, source: FilterSource): GraphQLArgum
  * fields. The type is cached before its fields are worked out, so relations back to it (and
  * `and`/`or`/`not`) refer to it while it is being made.
  */
-export function tableFilterType(ctx: BuildContext, cls: PgClass, recordName?: string): GraphQLInputObjectType | null {
+function tableFilterType(ctx: BuildContext, cls: PgClass, recordName?: string): GraphQLInputObjectType | null {
   const typeName = recordName ?? ctx.inflect.tableType(cls);
   const key = `filter:${typeName}Filter`;
   if (ctx.cache.has(key)) return ctx.cache.get(key) as GraphQLInputObjectType | null;

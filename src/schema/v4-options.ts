@@ -3,7 +3,7 @@
 // v4 documents (`pgStrictFunctions`, `orderByNullsLast`, ...). Defaults are v4's.
 
 export type LegacyRelations = 'omit' | 'deprecated' | 'only';
-export const LEGACY_RELATIONS: readonly LegacyRelations[] = ['omit', 'deprecated', 'only'];
+const LEGACY_RELATIONS: readonly LegacyRelations[] = ['omit', 'deprecated', 'only'];
 
 export interface V4SchemaOptions {
   /** The global id field is `id` (not `nodeId`); a column named `id` becomes `rowId`. */

@@ -152,8 +152,8 @@ export function validKeyValue(value: unknown, type: PgType, lookup: TypeLookup):
   if (type.type === 'd' && type.domainBaseTypeId) return validKeyValue(value, lookup(type.domainBaseTypeId), lookup);
   const range = INTEGER_RANGES[type.id];
   if (range) return integerIn(typeof value === 'string' ? value.trim() : value, range[0], range[1]);
-  if (type.id === '1700') return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && /^\s*-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value));
-  if (type.id === '2950') return typeof value === 'string' && /^\{?[0-9a-f]{8}-?([0-9a-f]{4}-?){3}[0-9a-f]{12}\}?$/i.test(value.trim());
+  if (type.id === OID.numeric) return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && /^\s*-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value));
+  if (type.id === OID.uuid) return typeof value === 'string' && /^\{?[0-9a-f]{8}-?([0-9a-f]{4}-?){3}[0-9a-f]{12}\}?$/i.test(value.trim());
   if (type.category === 'S') return typeof value === 'string' && !value.includes('\u0000');
   return plausibleValue(value, type);
 }
