@@ -1,7 +1,7 @@
 // Model + options → a graphql-js schema shaped like PostGraphile v4's default one. Every field
 // carries its database meaning in `extensions.forumDev`, read by the SQL compiler.
 import {
-  GraphQLID, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, lexicographicSortSchema,
+  GraphQLID, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, lexicographicSortSchema,
   type GraphQLFieldConfigMap,
 } from 'graphql';
 import type { Model } from '../introspection/model';
@@ -12,6 +12,7 @@ import { queryProcFields } from './functions';
 import { procMutationFields, tableMutationFields } from './mutations';
 import { buildSubscriptionType } from './subscriptions';
 import { hasNodeId, installRowTypes, isExposedTable, nodeInterface, NODE_ID_DESCRIPTION, plan, tableDeprecation } from './tables';
+import type { InputFieldPlan } from './plans';
 
 export type { SchemaOptions };
 
@@ -127,7 +128,19 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
     extensions: { forumDev: ctx.plan },
   });
   recordNodeTypes(ctx, schema);
+  recordInputFields(ctx, schema);
   return schema;
+}
+
+/** Which input field carries each column of a whole-value input type, read by every write of one. */
+function recordInputFields(ctx: BuildContext, schema: GraphQLSchema): void {
+  for (const [classId, name] of ctx.plan.inputTypeByClassId) {
+    const type = schema.getType(name);
+    if (!(type instanceof GraphQLInputObjectType)) continue;
+    const fields = new Map<string, string>();
+    for (const f of Object.values(type.getFields())) fields.set((f.extensions.forumDev as InputFieldPlan).attr.name, f.name);
+    ctx.plan.inputFieldsByClassId.set(classId, fields);
+  }
 }
 
 /**

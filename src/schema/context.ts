@@ -84,7 +84,7 @@ export function createContext(model: Model, options: SchemaOptions): BuildContex
   return {
     model, options, inflect, scalars: makeScalars(options), jwtType, types: new Map(), cache: new Map(),
     plan: {
-      nodeIdField: options.classicIds ? 'id' : 'nodeId', geometricTypes: !!options.pgGeometricTypes, nodeByAlias: new Map(), aliasByClassId: new Map(), enumNames, inputTypeByClassId: new Map(), warnings: [] },
+      nodeIdField: options.classicIds ? 'id' : 'nodeId', geometricTypes: !!options.pgGeometricTypes, nodeByAlias: new Map(), aliasByClassId: new Map(), enumNames, inputTypeByClassId: new Map(), inputFieldsByClassId: new Map(), warnings: [] },
     exposedNamespaceIds: new Set(model.namespaces.map((n) => n.id)),
     rowType: () => { throw new Error('rowType not ready'); },
     rowInputType: () => { throw new Error('rowInputType not ready'); },

@@ -82,6 +82,8 @@ export interface SchemaPlan {
   enumNames: Map<string, Map<string, string>>;
   /** Class id → the GraphQL input object type that writes a whole value of it. */
   inputTypeByClassId: Map<string, string>;
+  /** Class id → column name → the field of that input type that carries it (after the build). */
+  inputFieldsByClassId: Map<string, Map<string, string>>;
   /** What the build left out and why (v4 logs these as recoverable errors and goes on). */
   warnings: string[];
 }

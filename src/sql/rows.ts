@@ -2,12 +2,12 @@
 // json_build_object(...) expression, with relations and computed columns as correlated
 // subqueries, so a whole query tree is one statement.
 import {
-  GraphQLInputObjectType, GraphQLObjectType, getNamedType, isListType, isNonNullType, type GraphQLOutputType,
+  GraphQLObjectType, getNamedType, isListType, isNonNullType, type GraphQLOutputType,
   type GraphQLSchema, type SelectionSetNode,
 } from 'graphql';
 import type { PgClass, PgType } from '../introspection/model';
 import { OID } from '../introspection/oids';
-import type { FieldPlan, InputFieldPlan, SchemaPlan, TypePlan } from '../schema/plans';
+import type { FieldPlan, SchemaPlan, TypePlan } from '../schema/plans';
 import { sql, type SQL } from './fragment';
 import { argumentValues, collectFields, subSelections, type CollectedField, type ExecContext } from './selection';
 import { inputExpr, outputExpr, typeRef, type OutputContext } from './values';
@@ -259,12 +259,9 @@ export function inputValue(c: Compiler, value: unknown, type: PgType): SQL {
 
 /** Column name → the field of the class's input object type that carries it. */
 function inputFieldNames(c: Compiler, cls: PgClass): Map<string, string> {
-  const name = c.plan.inputTypeByClassId.get(cls.id);
-  const type = name === undefined ? undefined : c.schema.getType(name);
-  if (!(type instanceof GraphQLInputObjectType)) {
-    throw new Error(`The type ${cls.namespaceName}.${cls.name} has no input type in this schema.`);
-  }
-  return new Map(Object.values(type.getFields()).map((f) => [(f.extensions.forumDev as InputFieldPlan).attr.name, f.name]));
+  const fields = c.plan.inputFieldsByClassId.get(cls.id);
+  if (!fields) throw new Error(`The type ${cls.namespaceName}.${cls.name} has no input type in this schema.`);
+  return fields;
 }
 
 /**
