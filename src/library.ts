@@ -12,7 +12,7 @@ import { attachSubscriptions, type SubscriptionServer } from './http/websocket';
 import { choosePreparedStatements, useUnnamedStatements } from './db/prepared';
 import { withTransaction } from './db/transaction';
 import { introspect } from './introspection/introspect';
-import { introspectionSource } from './introspection/cache';
+import { withIntrospectionCache } from './introspection/cache';
 import { fromJwtVerifyOptions } from './auth/verify-options';
 import type { HandleErrors } from './http/handle-errors';
 import { withInitRetry, type RetryOnInitFail } from './retry-init';
@@ -137,10 +137,7 @@ export async function createPostGraphileSchema(
   };
   if (options.readCache && options.writeCache) throw new Error('Use `readCache` or `writeCache` - not both.');
   const model = await withPool(connection, async (pool) => {
-    const source = introspectionSource(pool, options);
-    const m = await introspect(source.db, built.schemas, { ...built, tagsFile: options.tagsFile });
-    await source.save();
-    return m;
+    return withIntrospectionCache(pool, options, (db) => introspect(db, built.schemas, { ...built, tagsFile: options.tagsFile }));
   });
   const schema = buildGraphQLSchema(model, built);
   return attachResolvers(schema, model, { dynamicJson: built.dynamicJson, jwtSecret: options.pgJwtSecret ?? options.jwtSecret, preparedStatements: options.preparedStatements });
@@ -318,10 +315,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
 
   const router = (async () => {
     const first = await withInitRetry(async () => {
-      const source = introspectionSource(pool, { readCache: options.readCache, writeCache: full.writeCache });
-      const snapshot = await loadSnapshot(source.db, schemaOptions(full), 1);
-      await source.save();
-      return snapshot;
+      return withIntrospectionCache(pool, { readCache: options.readCache, writeCache: full.writeCache }, (db) => loadSnapshot(db, schemaOptions(full), 1));
     }, options.retryOnInitFail, () => released, log);
     const live = createLiveSchema(first);
     await exportSchema(live.current().schema, full);

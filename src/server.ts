@@ -17,10 +17,10 @@ import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
 import type { PrimaryLink } from './realtime/relay';
 import type { LiveQueries } from './realtime/live-queries';
 import { createLiveSchema, type LiveSchema, type Snapshot } from './schema/snapshot';
-import { describeConnectionError } from './db/connect-errors';
+import { connectionTarget, describeConnectionError } from './db/connect-errors';
 import { exportSchema } from './watch/export';
 import { loadSnapshot, startWatchMode, type WatchMode } from './watch/reload';
-import { introspectionSource } from './introspection/cache';
+import { withIntrospectionCache } from './introspection/cache';
 
 export interface RunningServer {
   url: string;
@@ -68,14 +68,10 @@ export function schemaWarnings(snapshot: Snapshot, options: Options): string[] {
   return [];
 }
 
-/** host:port/database of a connection string, without its password. */
+/** The database and server of a connection string, without its password. */
 function describeDatabase(connection: string | undefined): string {
-  try {
-    const u = new URL(connection ?? '');
-    return `database '${decodeURIComponent(u.pathname.slice(1))}' on ${u.hostname}:${u.port || 5432}`;
-  } catch {
-    return 'the database';
-  }
+  const t = connectionTarget(connection);
+  return t.host ? `database '${t.database ?? ''}' on ${t.host}:${t.port}` : 'the database';
 }
 
 export async function createServer(given: Options, hooks: HttpHooks = {}, deps: ServerDeps = {}): Promise<RunningServer> {
@@ -92,9 +88,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   if (ownPool) guardPool(pool, hooks.log);
   let snapshot;
   try {
-    const source = introspectionSource(pool, options);
-    snapshot = await loadSnapshot(source.db, schemaOptions(options), 1);
-    await source.save();
+    snapshot = await withIntrospectionCache(pool, options, (db) => loadSnapshot(db, schemaOptions(options), 1));
     const pooled = await choosePreparedStatements(pool, options.preparedStatements, hooks.log);
     // LISTEN holds a session, which a pooler in transaction mode does not give
     if (pooled && !options.ownerConnection && needsListen(options)) {

@@ -4,7 +4,8 @@
 
 type PgConnectError = Error & { code?: string; address?: string; hostname?: string; port?: number };
 
-function target(connection: string | undefined): { host?: string; port?: string; database?: string; user?: string } {
+/** The parts of a URL-form connection string (no password); {} for the keyword form. */
+export function connectionTarget(connection: string | undefined): { host?: string; port?: string; database?: string; user?: string } {
   if (!connection) return {};
   try {
     const u = new URL(connection);
@@ -23,7 +24,7 @@ const FORM = 'postgres://user:password@host:5432/database';
 export function describeConnectionError(e: unknown, connection: string | undefined): unknown {
   const err = e as PgConnectError;
   if (!err || typeof err !== 'object') return e;
-  const t = target(connection);
+  const t = connectionTarget(connection);
   const host = err.address ?? err.hostname ?? t.host ?? 'localhost';
   const port = err.port ?? t.port ?? '5432';
   const where = `${host}:${port}`;

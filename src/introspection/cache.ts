@@ -53,7 +53,7 @@ function readIntrospectionCache(cache: string | Record<string, unknown>): CacheF
  * The source for the first introspection: the database (recording when `writeCache` is set), or
  * the cache file alone with `readCache`. Watch mode reloads keep using the pool.
  */
-export function introspectionSource(pool: Pool, o: { readCache?: string | Record<string, unknown>; writeCache?: string }): IntrospectionSource {
+function introspectionSource(pool: Pool, o: { readCache?: string | Record<string, unknown>; writeCache?: string }): IntrospectionSource {
   if (o.readCache) {
     const file = readIntrospectionCache(o.readCache);
     const query = async (q: QueryArg, values?: unknown[]) => {
@@ -85,4 +85,14 @@ async function writeIntrospectionCache(file: string, results: Record<string, unk
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.promises.writeFile(tmp, JSON.stringify(body));
   await fs.promises.rename(tmp, file);
+}
+
+/** Runs `introspect` against the pool, or the cache file `o` names, and writes the cache after. */
+export async function withIntrospectionCache<T>(
+  pool: Pool, o: { readCache?: string | Record<string, unknown>; writeCache?: string }, introspect: (db: Pool) => Promise<T>,
+): Promise<T> {
+  const source = introspectionSource(pool, o);
+  const result = await introspect(source.db);
+  await source.save();
+  return result;
 }

@@ -3,7 +3,7 @@
 // it; also applies `--watch-sql` files. Reloads build from the options the live snapshot holds.
 import type { Pool } from 'pg';
 import { introspect } from '../introspection/introspect';
-import { introspectionSource } from '../introspection/cache';
+import { withIntrospectionCache } from '../introspection/cache';
 import type { Options } from '../options';
 import type { NotifyHub } from '../realtime/notify-hub';
 import { makeSnapshot, type LiveSchema, type Snapshot } from '../schema/snapshot';
@@ -120,9 +120,7 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
     const ddl = ddlLabels(events);
     try {
       // v4 writes the cache again after each rebuild in watch mode
-      const source = introspectionSource(pool, { writeCache: options.writeCache });
-      const model = await introspect(source.db, prev.options.schemas, prev.options);
-      await source.save();
+      const model = await withIntrospectionCache(pool, { writeCache: options.writeCache }, (db) => introspect(db, prev.options.schemas, prev.options));
       // Equal catalog answer, equal schema: e.g. DDL on objects the API does not expose.
       if (model.hash === prev.model.hash || closed) return;
       const next = makeSnapshot(model, prev.options, prev.generation + 1);
