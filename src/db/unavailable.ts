@@ -13,6 +13,12 @@ export function isNetworkError(e: unknown): boolean {
   return NETWORK.has((e as { code?: string } | null)?.code ?? '');
 }
 
+/** The connection went away under a request (terminated, or the server shut it down). */
+export function isConnectionLost(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown } | null | undefined;
+  return !!err && (err.code === '57P01' || LOST_MESSAGES.has(String(err.message)));
+}
+
 export function isUnavailable(e: unknown): boolean {
   const err = e as { code?: unknown; message?: unknown } | null | undefined;
   if (!err) return false;

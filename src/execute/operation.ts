@@ -10,7 +10,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Setting } from '../db/settings';
 import { queryPrepared } from '../db/prepared';
 import { explainRecorder, type Explain } from '../db/explain';
-import { isNetworkError, isUnavailable } from '../db/unavailable';
+import { isConnectionLost, isNetworkError, isUnavailable } from '../db/unavailable';
 import { PoolBusyError, SettingsError, queryWithSettings, withTransaction, type ConnectionControl } from '../db/transaction';
 import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
 import { compileMutationField } from '../sql/mutation';
@@ -72,7 +72,7 @@ function publicMessage(err: Record<string, any> | null | undefined): string {
   if (err instanceof RangeError) return asGraphQLError(err).message;
   // Network errors name hosts and ports; the client only needs to know the database is away.
   if (isNetworkError(err)) return 'The database cannot be reached right now; try again shortly.';
-  if (err?.message === 'Connection terminated unexpectedly' || err?.code === '57P01') {
+  if (isConnectionLost(err)) {
     return 'The database connection was lost (the server may be restarting); try again shortly.';
   }
   if (err?.code === '57014' && /statement timeout/.test(err.message ?? '')) {
