@@ -6,7 +6,7 @@ import type { PgAttribute, PgClass, PgProc, PgType } from '../introspection/mode
 import type { OrderByValue } from '../schema/plans';
 import { sql, type SQL } from './fragment';
 import { filterCondition } from './filter';
-import { naturalPage as v4NaturalPage } from './natural-page';
+import { naturalPage } from './natural-page';
 import {
   CursorError, INVALID_CURSOR, cursorCondition, cursorPosition, cursorValues, dirSql, keyedCursorExpr, orderSql,
   positionalCursorExpr, resolveOrdering, specExpr, type Ordering,
@@ -125,7 +125,7 @@ function positionalPage(c: Compiler, src: ConnectionSource, where: SQL[], orderi
   const numbered = ordering.specs.length ? sortedRows(src, where, ordering) : naturalRows(src, where);
   return ordering.specs.length
     ? sortedPage(c, numbered, ordering, args, afterN, beforeN)
-    : naturalPage(c, numbered, ordering, args, afterN, beforeN);
+    : rangePage(c, numbered, ordering, args, afterN, beforeN);
 }
 
 /**
@@ -137,13 +137,11 @@ function naturalRows(src: ConnectionSource, where: SQL[]): SQL {
   return sql`select ${src.alias}.*, row_number() over () as __idx from ${src.source} as ${src.alias} ${whereClause(where)}`;
 }
 
-/** Rows in an explicit order; the function's own order breaks ties (it must sort them all anyway). */
+/** Rows of a source without a unique order (never a function's: natural-page.ts sorts those). */
 function sortedRows(src: ConnectionSource, where: SQL[], ordering: Ordering): SQL {
   const a = src.alias;
-  const own = src.natural ? sql`, ${a}.ordinality` : sql``;
-  const position = sql`row_number() over (order by ${orderSql(ordering.specs, a, false)}${own}) as __idx`;
-  const from = sql`${src.source} ${src.natural ? sql`with ordinality` : sql``} as ${a}`;
-  return sql`select ${a}.*, ${position} from ${from} ${whereClause(where)}`;
+  const position = sql`row_number() over (order by ${orderSql(ordering.specs, a, false)}) as __idx`;
+  return sql`select ${a}.*, ${position} from ${src.source} as ${a} ${whereClause(where)}`;
 }
 
 /**
@@ -151,7 +149,7 @@ function sortedRows(src: ConnectionSource, where: SQL[], ordering: Ordering): SQ
  * so the page is a range of them; sorting by them would read every row, whereas the `limit` lets
  * the scan stop once the range has been passed.
  */
-function naturalPage(c: Compiler, numbered: SQL, ordering: Ordering, args: PagingArgs, afterN: number, beforeN: number | null): Page {
+function rangePage(c: Compiler, numbered: SQL, ordering: Ordering, args: PagingArgs, afterN: number, beforeN: number | null): Page {
   const page = c.alias();
   const start = afterN + args.offset;
   const limit = args.first;
@@ -211,7 +209,7 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
     // lets an inlined SQL function stop after the page; sorted or backwards reads page as v4
     // pages them (natural-page.ts).
     : src.natural && (ordering.specs.length > 0 || args.last != null)
-      ? v4NaturalPage(c, src, where, ordering, args)
+      ? naturalPage(c, src, where, ordering, args)
       : positionalPage(c, src, where, ordering, args);
   const p = page.alias;
   const inPage = page.limit == null ? sql`true` : sql`${p}.__n <= ${page.limit}::int8`;
