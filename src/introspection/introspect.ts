@@ -100,12 +100,6 @@ export function buildModel(json: string, schemas: string[], tagRules: readonly T
   });
   const classById = new Map(classes.map((c) => [c.id, c]));
   const typeById = new Map(types.map((t) => [t.id, t]));
-  // A composite type is renamed with `comment on type`, which lands on its pg_type row; v4 names
-  // a class by its own `@name`, else its row type's.
-  for (const c of classes) {
-    const typeName = typeById.get(c.typeId)?.tags.name;
-    if (c.tags.name === undefined && typeName !== undefined) c.tags = { ...c.tags, name: typeName };
-  }
 
   for (const a of raw.attribute as Raw[]) {
     const cls = classById.get(str(a.classId));
@@ -156,7 +150,8 @@ export function buildModel(json: string, schemas: string[], tagRules: readonly T
     })),
     classById, typeById, hash,
   };
-  // v4 reads `@name` and `@foreignKey` of a composite type from `comment on type` too
+  // v4 reads `@name` and `@foreignKey` of a composite type from `comment on type` too (it lands on
+  // the pg_type row): a class's own tag first, else its row type's
   for (const cls of classes) {
     const typeTags = typeById.get(cls.typeId)?.tags ?? {};
     for (const key of ['name', 'foreignKey']) {
