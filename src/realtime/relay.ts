@@ -52,7 +52,8 @@ export function createWorkerRelay(port: RelayPort): WorkerRelay {
       port.send(op === 'unsubscribe' ? { relay: 'forum-dev', op, channel: channel!, id } : { relay: 'forum-dev', op, id });
     });
 
-  const stop = port.onMessage((m) => {
+  // For the life of the worker: the relay ends with the process.
+  port.onMessage((m) => {
     if (!isRelay(m)) return;
     if ((m.op === 'done' || m.op === 'ready' || m.op === 'channels') && m.id !== undefined) {
       const resolve = waiting.get(m.id);
