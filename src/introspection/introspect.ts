@@ -6,6 +6,7 @@ import type { ClientBase, Pool } from 'pg';
 import { addEnumTables } from './enum-tables';
 import { introspectionSql } from './query';
 import { omitActions, type Model, type PgAttribute, type PgClass, type PgConstraint, type PgProc, type PgType, type Tags } from './model';
+import { omitUngranted } from './rbac';
 import { applyTagRules, readTagsFile, type TagRule } from './tags-file';
 
 type Raw = Record<string, any>;
@@ -19,6 +20,8 @@ export interface IntrospectOptions {
   usePartitionedParent?: boolean;
   /** false (v4's `enableTags: false`): comments are descriptions only, no `@tags` are read. */
   enableTags?: boolean;
+  /** false (v4's `--no-ignore-rbac`): what the role is not granted counts as `@omit`ted. */
+  ignoreRbac?: boolean;
 }
 
 /**
@@ -35,6 +38,7 @@ export async function introspect(db: Pool | ClientBase, schemas: string[], optio
   const model = buildModel(rows[0].introspection as string, schemas, tags?.rules, options.enableTags !== false);
   if (tags?.warnings.length) model.warnings = [...tags.warnings, ...(model.warnings ?? [])];
   await addEnumTables(db, model, schemas);
+  if (options.ignoreRbac === false) omitUngranted(model);
   return model;
 }
 

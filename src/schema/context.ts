@@ -64,7 +64,8 @@ export interface BuildContext {
   plan: SchemaPlan;
   /** Filled by tables.ts; avoids an import cycle between the type mapping and row types. */
   rowType: (cls: PgClass) => GraphQLObjectType;
-  rowInputType: (cls: PgClass) => GraphQLInputObjectType;
+  /** null when it would have no fields (v4 makes none then). */
+  rowInputType: (cls: PgClass) => GraphQLInputObjectType | null;
 }
 
 export function createContext(model: Model, options: SchemaOptions): BuildContext {

@@ -44,14 +44,26 @@ export function argInputType(ctx: BuildContext, arg: ProcArg): GraphQLInputType 
   return inputType(ctx, arg.type);
 }
 
-export function graphqlArgs(ctx: BuildContext, args: ProcArg[]): GraphQLFieldConfigArgumentMap | null {
+export function graphqlArgs(ctx: BuildContext, proc: PgProc, args: ProcArg[]): GraphQLFieldConfigArgumentMap | null {
   const out: GraphQLFieldConfigArgumentMap = {};
   for (const a of args) {
     const t = argInputType(ctx, a);
-    if (!t) return null;
+    if (!t) return untypedArgument(ctx, proc, a);
     out[a.name] = { type: a.required ? new GraphQLNonNull(t) : t };
   }
   return out;
+}
+
+/**
+ * A function with an argument that has no GraphQL input type is left out, as v4 leaves it out; a
+ * table's input has none when the role may insert no column of it (with --no-ignore-rbac).
+ */
+export function untypedArgument(ctx: BuildContext, proc: PgProc, arg: ProcArg): null {
+  const cls = classOfType(ctx, arg.type);
+  const hint = cls ? ` (no column of ${cls.namespaceName}.${cls.name} may be inserted by this role: grant INSERT on one, or give the argument v4's \`@arg<N>variant base\` smart comment)` : '';
+  const warning = `function ${proc.namespaceName}.${proc.name} is left out: its argument \`${arg.name}\` has no GraphQL input type${hint}`;
+  if (!ctx.plan.warnings.includes(warning)) ctx.plan.warnings.push(warning);
+  return null;
 }
 
 export function computedColumnTable(ctx: BuildContext, proc: PgProc): PgClass | null {
@@ -126,7 +138,7 @@ export function procField(
   ctx: BuildContext, proc: PgProc, computed: PgClass | null,
 ): GraphQLFieldConfig<unknown, unknown> | null {
   const args = procArgs(ctx, proc, computed ? 1 : 0);
-  const gArgs = graphqlArgs(ctx, args);
+  const gArgs = graphqlArgs(ctx, proc, args);
   if (!gArgs) return null;
   const ret = procReturn(ctx, proc);
   if (ret.type.type === 'p' && ret.type.id !== OID.record) return null; // void, trigger, any…
@@ -184,7 +196,7 @@ export function procListField(ctx: BuildContext, proc: PgProc, computed: PgClass
   return {
     type: nonNull(new GraphQLList(classOfType(ctx, ret.type) ? setofRowItem(ctx, item) : item), proc.tags.notNull !== undefined),
     description: connectionField.description, deprecationReason: connectionField.deprecationReason,
-    args: { ...graphqlArgs(ctx, args), ...listArgs(ctx, ret.table, { orderBy: sortable, condition: filterable, filter: { proc } }) },
+    args: { ...graphqlArgs(ctx, proc, args), ...listArgs(ctx, ret.table, { orderBy: sortable, condition: filterable, filter: { proc } }) },
     extensions: plan({
       kind: 'proc', proc, args, returnType: ret.type, returnsSet: true, computed: !!computed,
       table: ret.table, record: ret.record, list: true,
@@ -211,7 +223,6 @@ export function computedColumnFields(ctx: BuildContext, cls: PgClass): GraphQLFi
   const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
   for (const proc of ctx.model.procs) {
     if (omitted(proc.tags, 'execute') || computedColumnTable(ctx, proc) !== cls) continue;
-    if (ctx.options.ignoreRbac === false && !proc.aclExecutable) continue;
     const pseudo = proc.name.slice(cls.name.length + 1);
     addProcFields(ctx, fields, proc, cls, ctx.inflect.computedColumn(pseudo, proc), ctx.inflect.computedColumnList(pseudo, proc));
   }
@@ -222,7 +233,6 @@ export function queryProcFields(ctx: BuildContext): GraphQLFieldConfigMap<unknow
   const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
   for (const proc of ctx.model.procs) {
     if (!proc.isStable || omitted(proc.tags, 'execute') || computedColumnTable(ctx, proc)) continue;
-    if (ctx.options.ignoreRbac === false && !proc.aclExecutable) continue;
     // v4 leaves out query functions that take a table's row
     if (procArgs(ctx, proc, 0).some((a) => { const c = classOfType(ctx, a.type); return !!c && isTable(c); })) continue;
     addProcFields(ctx, fields, proc, null, ctx.inflect.functionQueryName(proc), ctx.inflect.functionQueryNameList(proc));

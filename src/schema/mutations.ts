@@ -12,8 +12,8 @@ import { cached, cachedOnly, classOfType, collectionShapes, deprecation, inputTy
 import { orderByType, tableConnectionType } from './connections';
 import type { FieldPlan, MutationPlan } from './plans';
 import { forwardRelations } from './relations';
-import { argInputType, procArgs, procItemType, procReturn, computedColumnTable } from './functions';
-import { hasNodeId, isExposedTable, patchType, plan, tableDeprecation } from './tables';
+import { argInputType, untypedArgument, procArgs, procItemType, procReturn, computedColumnTable } from './functions';
+import { hasNodeId, isExposedTable, isTable, patchType, plan, tableDeprecation } from './tables';
 
 const CLIENT_MUTATION_ID_IN = 'Any string the client likes; it is returned unchanged in the payload, to match answers to requests.';
 const CLIENT_MUTATION_ID_OUT = 'The `clientMutationId` given in the input, returned unchanged.';
@@ -42,7 +42,9 @@ function payloadType(
         description: 'The root query type, so the client can read anything it needs after this mutation.',
         extensions: plan({ kind: 'payloadQuery' }),
       };
-      if (table && isExposedTable(ctx, table)) {
+      const exposed = !!table && isExposedTable(ctx, table);
+      // a function's composite result relates through its `@foreignKey`s too (no edge: no key)
+      if (table && (exposed || !isTable(table))) {
         for (const r of forwardRelations(ctx, table)) {
           fields[ctx.inflect.singleRelationByKeys(r.keys, r.foreign, r.constraint)] = {
             type: ctx.rowType(r.foreign),
@@ -51,7 +53,7 @@ function payloadType(
             extensions: plan({ kind: 'payloadForward', forward: { kind: 'forward', table, foreign: r.foreign, keys: r.keys, foreignKeys: r.foreignKeys } }),
           };
         }
-        if (collectionShapes(ctx, table.tags).connection && !(omitted(table.tags, 'all') && omitted(table.tags, 'many'))) {
+        if (exposed && collectionShapes(ctx, table.tags).connection && !(omitted(table.tags, 'all') && omitted(table.tags, 'many'))) {
           const ob = orderByType(ctx, table);
           const edgeType = tableConnectionType(ctx, table).getFields().edges.type as GraphQLNonNull<GraphQLList<GraphQLNonNull<GraphQLObjectType>>>;
           fields[ctx.inflect.edgeField(table)] = {
@@ -132,18 +134,21 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
     if (!isExposedTable(ctx, table) || omitted(table.tags, 'mutation')) continue;
     const typeName = ctx.inflect.tableType(table);
     const fieldName = ctx.inflect.tableFieldName(table);
-    const rbac = ctx.options.ignoreRbac === false;
-    if (table.isInsertable && !omitted(table.tags, 'create') && (!rbac || table.aclInsertable)) {
+    if (table.isInsertable && !omitted(table.tags, 'create')) {
+      // without a column to give, v4 still makes the mutation, with only `clientMutationId`
+      const rowInput = ctx.rowInputType(table);
       const payload = payloadType(ctx, ctx.inflect.createPayloadType(table), `What \`${ctx.inflect.createField(table)}\` answers with.`,
         { ...rowPayloadField(ctx, table, 'created'), deprecationReason: tableDeprecation(table) }, table);
-      const input = inputObject(ctx.inflect.createInputType(table), `The input of \`${ctx.inflect.createField(table)}\`.`, () => ({
-        [fieldName]: { type: new GraphQLNonNull(ctx.rowInputType(table)), description: `The \`${typeName}\` to create.` },
-      }));
+      const input = inputObject(ctx.inflect.createInputType(table), `The input of \`${ctx.inflect.createField(table)}\`.`, () => (rowInput ? {
+        [fieldName]: { type: new GraphQLNonNull(rowInput), description: `The \`${typeName}\` to create.` },
+      } : {}));
       creates[ctx.inflect.createField(table)] = mutationField(payload, input, `Creates one \`${typeName}\`.`, { kind: 'create', table, inputField: fieldName });
     }
     for (const kind of ['update', 'delete'] as const) {
-      const allowed = kind === 'update' ? table.isUpdatable && (!rbac || table.aclUpdatable) : table.isDeletable && (!rbac || table.aclDeletable);
+      const allowed = kind === 'update' ? table.isUpdatable : table.isDeletable;
       if (!allowed || omitted(table.tags, kind)) continue;
+      const patchInput = kind === 'update' ? patchType(ctx, table) : null;
+      if (kind === 'update' && !patchInput) continue;
       const target = kind === 'update' ? updates : deletes;
       const payload = cached(ctx, `${kind}Payload`, table.id, () => payloadType(
         ctx, kind === 'update' ? ctx.inflect.updatePayloadType(table) : ctx.inflect.deletePayloadType(table),
@@ -155,7 +160,7 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
       ));
       const patchField = ctx.inflect.patchField(fieldName);
       const patch = kind === 'update'
-        ? { [patchField]: { type: new GraphQLNonNull(patchType(ctx, table)), description: `The changes to make to the \`${typeName}\`.` } }
+        ? { [patchField]: { type: new GraphQLNonNull(patchInput!), description: `The changes to make to the \`${typeName}\`.` } }
         : {};
       const verb = kind === 'update' ? 'Updates' : 'Deletes';
       if (hasNodeId(table)) {
@@ -184,7 +189,6 @@ export function procMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<unk
   const fields: GraphQLFieldConfigMap<unknown, unknown> = {};
   for (const proc of ctx.model.procs) {
     if (proc.isStable || omitted(proc.tags, 'execute') || computedColumnTable(ctx, proc)) continue;
-    if (ctx.options.ignoreRbac === false && !proc.aclExecutable) continue;
     const field = procMutationField(ctx, proc);
     if (field) fields[ctx.inflect.functionMutationName(proc)] = field;
   }
@@ -196,7 +200,7 @@ function procMutationField(ctx: BuildContext, proc: PgProc) {
   const inputFields: GraphQLInputFieldConfigMap = {};
   for (const a of args) {
     const t = argInputType(ctx, a);
-    if (!t) return null;
+    if (!t) return untypedArgument(ctx, proc, a);
     inputFields[a.name] = { type: a.required ? new GraphQLNonNull(t) : t };
   }
   const ret = procReturn(ctx, proc);
@@ -218,7 +222,7 @@ function procMutationField(ctx: BuildContext, proc: PgProc) {
   }
   const payload = payloadType(ctx, ctx.inflect.functionPayloadType(proc), `What \`${fieldName}\` answers with.`,
     rowField,
-    ret.table && !ret.returnsSet ? ret.table : null);
+    ret.returnsSet || ret.type.isPgArray ? null : ret.table ?? classOfType(ctx, ret.type));
   const input = inputObject(ctx.inflect.functionInputType(proc), `The input of \`${fieldName}\`.`, () => inputFields);
   // `@notNull` on the function makes its payload non-null, as in v4
   return mutationField(proc.tags.notNull !== undefined ? new GraphQLNonNull(payload) : payload, input,

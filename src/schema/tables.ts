@@ -28,8 +28,7 @@ export function isTable(cls: PgClass): boolean {
 
 export function isExposedTable(ctx: BuildContext, cls: PgClass): boolean {
   return ctx.exposedNamespaceIds.has(cls.namespaceId) && isTable(cls) && cls.isSelectable
-    && !omitted(cls.tags, 'read') && !omitted(cls.tags, '*') && cls.tags.enum === undefined
-    && (ctx.options.ignoreRbac !== false || cls.aclSelectable);
+    && !omitted(cls.tags, 'read') && !omitted(cls.tags, '*') && cls.tags.enum === undefined;
 }
 
 /** `@deprecated` on a table deprecates the ways to reach and change its rows. */
@@ -41,9 +40,8 @@ export function hasNodeId(cls: PgClass): boolean {
   return isTable(cls) && !!cls.primaryKey && cls.primaryKey.keyAttributeNums.length > 0;
 }
 
-export function visibleColumns(ctx: BuildContext, cls: PgClass, action = 'read'): PgAttribute[] {
-  return cls.attributes.filter((a) => !omitted(a.tags, action)
-    && (ctx.options.ignoreRbac !== false || action !== 'read' || a.aclSelectable));
+export function visibleColumns(cls: PgClass, action = 'read'): PgAttribute[] {
+  return cls.attributes.filter((a) => !omitted(a.tags, action));
 }
 
 export function columnField(ctx: BuildContext, attr: PgAttribute): GraphQLFieldConfig<unknown, unknown> {
@@ -71,15 +69,22 @@ export function installRowTypes(ctx: BuildContext): void {
   });
   ctx.rowInputType = (cls) => cached(ctx, 'rowInput', cls.id, () => {
     const name = ctx.inflect.inputType(ctx.inflect.tableType(cls));
-    ctx.plan.inputTypeByClassId.set(cls.id, name);
-    return new GraphQLInputObjectType({
-      name,
-      description: isTable(cls)
-        ? `The fields of a \`${ctx.inflect.tableType(cls)}\` to create.`
-        : `An input value of the composite type \`${ctx.inflect.tableType(cls)}\`.`,
-      fields: () => inputFields(ctx, cls, isTable(cls) ? 'create' : 'input'),
-    });
+    const type = inputObjectOrNull(name, isTable(cls)
+      ? `The fields of a \`${ctx.inflect.tableType(cls)}\` to create.`
+      : `An input value of the composite type \`${ctx.inflect.tableType(cls)}\`.`,
+    inputFields(ctx, cls, isTable(cls) ? 'create' : 'input'));
+    if (type) ctx.plan.inputTypeByClassId.set(cls.id, name);
+    return type;
   });
+}
+
+/**
+ * v4 makes no input type that would have no fields (say, no column the role may insert), and
+ * leaves out what would need it. The fields are worked out here, once, to know.
+ */
+function inputObjectOrNull(name: string, description: string, fields: GraphQLInputFieldConfigMap): GraphQLInputObjectType | null {
+  for (const _ in fields) return new GraphQLInputObjectType({ name, description, fields });
+  return null;
 }
 
 function rowFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unknown, unknown> {
@@ -92,7 +97,7 @@ function rowFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unkno
   }
   const typeName = ctx.inflect.tableType(cls);
   const columns: GraphQLFieldConfigMap<unknown, unknown> = {};
-  for (const attr of visibleColumns(ctx, cls)) columns[ctx.inflect.column(attr)] = columnField(ctx, attr);
+  for (const attr of visibleColumns(cls)) columns[ctx.inflect.column(attr)] = columnField(ctx, attr);
   addFields(typeName, fields, columns);
   // composite types relate to tables through `@foreignKey`, one way only (as in v4)
   addFields(typeName, fields, forwardRelationFields(ctx, cls));
@@ -102,16 +107,15 @@ function rowFields(ctx: BuildContext, cls: PgClass): GraphQLFieldConfigMap<unkno
 }
 
 /** Writable columns: identity ALWAYS columns cannot be written (v4 still lists generated ones). */
-export function writableColumns(ctx: BuildContext, cls: PgClass, action: 'create' | 'update'): PgAttribute[] {
-  return cls.attributes.filter((a) => !omitted(a.tags, action) && a.identity !== 'a'
-    && (ctx.options.ignoreRbac !== false || (action === 'create' ? a.aclInsertable : a.aclUpdatable)));
+export function writableColumns(cls: PgClass, action: 'create' | 'update'): PgAttribute[] {
+  return cls.attributes.filter((a) => !omitted(a.tags, action) && a.identity !== 'a');
 }
 
 function inputFields(ctx: BuildContext, cls: PgClass, mode: 'create' | 'patch' | 'input' | 'base'): GraphQLInputFieldConfigMap {
   const fields: GraphQLInputFieldConfigMap = {};
   const cols = mode === 'input' ? cls.attributes
     : mode === 'base' ? cls.attributes.filter((a) => !omitted(a.tags, 'base'))
-      : writableColumns(ctx, cls, mode === 'create' ? 'create' : 'update');
+      : writableColumns(cls, mode === 'create' ? 'create' : 'update');
   for (const attr of cols) {
     const type = getType(ctx, attr.typeId);
     const t = inputType(ctx, type);
@@ -130,21 +134,17 @@ function inputFields(ctx: BuildContext, cls: PgClass, mode: 'create' | 'patch' |
   return fields;
 }
 
-export function patchType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectType {
-  return cached(ctx, 'patch', cls.id, () => new GraphQLInputObjectType({
-    name: ctx.inflect.patchType(ctx.inflect.tableType(cls)),
-    description: `Changes to a \`${ctx.inflect.tableType(cls)}\`: only the fields that are set are written.`,
-    fields: () => inputFields(ctx, cls, 'patch'),
-  }));
+export function patchType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectType | null {
+  return cached(ctx, 'patch', cls.id, () => inputObjectOrNull(ctx.inflect.patchType(ctx.inflect.tableType(cls)),
+    `Changes to a \`${ctx.inflect.tableType(cls)}\`: only the fields that are set are written.`,
+    inputFields(ctx, cls, 'patch')));
 }
 
 /** v4's `<Table>BaseInput`: every column, all nullable, for `@argNvariant base` function arguments. */
-export function baseInputType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectType {
-  return cached(ctx, 'baseInput', cls.id, () => new GraphQLInputObjectType({
-    name: ctx.inflect.baseInputType(ctx.inflect.tableType(cls)),
-    description: `A \`${ctx.inflect.tableType(cls)}\` as a function argument: every field may be left out.`,
-    fields: () => inputFields(ctx, cls, 'base'),
-  }));
+export function baseInputType(ctx: BuildContext, cls: PgClass): GraphQLInputObjectType | null {
+  return cached(ctx, 'baseInput', cls.id, () => inputObjectOrNull(ctx.inflect.baseInputType(ctx.inflect.tableType(cls)),
+    `A \`${ctx.inflect.tableType(cls)}\` as a function argument: every field may be left out.`,
+    inputFields(ctx, cls, 'base')));
 }
 
 export function nodeInterface(ctx: BuildContext) {

@@ -230,6 +230,17 @@ function procMutation(
       ? sql`(select coalesce(json_agg(${obj} order by ${a}.ordinality), '[]'::json) from ${call} with ordinality as ${a})`
       : sql`(select ${obj} from ${call} as ${a} where not (${a} is null))`);
   }
+  // A composite with `@foreignKey`s whose relations the payload asks for: its row goes back as
+  // well, for the relations to read, beside the result's JSON.
+  if (cls && !m.returnsSet
+    && collectFields(c, payloadType, subSelections(f)).some((s) => fieldPlan(s)?.kind === 'payloadForward')) {
+    return {
+      first: compile(sql`select (${resultField ? valueExpr(c, sql`__v`, ret, resultField) : sql`null`})::text as value, case when num_nonnulls(__v) = 0 then null else __v::text end as row from (select ${call} as __v) as __s`),
+      prepared: true, signs: false,
+      payload: (first) => payload(c, ret.id, cls, (first?.row ?? null) as string | null, payloadType, f, clientMutationId,
+        first?.value == null ? sql`null::json` : sql`${first.value}::json`),
+    };
+  }
   // Scalars, composites and sets: compute the value once, then select it in the payload.
   const v = sql.raw('__v');
   const setItem = () => (resultField
