@@ -11,7 +11,7 @@ import {
   CursorError, INVALID_CURSOR, cursorCondition, cursorPosition, cursorValues, dirSql, keyedCursorExpr, orderSql,
   positionalCursorExpr, resolveOrdering, specExpr, type Ordering,
 } from './ordering';
-import { inputValue, jsonObject, pageRowRef, rowObject, valueExpr, type Compiler } from './rows';
+import { inputValue, jsonObject, pageProjection, rowObject, valueExpr, type Compiler } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
 
 export { CursorError };
@@ -27,6 +27,11 @@ export interface ConnectionSource {
   nodeType: PgType;
   /** a root collection: a view's `@uniqueKey` column orders it and makes its cursors */
   viewUniqueKey?: boolean;
+}
+
+/** A source as the page builders read it: with the columns its page passes up. */
+export interface PageSource extends ConnectionSource {
+  columns: SQL;
 }
 
 export interface PagingArgs {
@@ -83,7 +88,7 @@ function conditionSql(c: Compiler, src: ConnectionSource, f: CollectedField, con
 const whereClause = (conds: SQL[]) => (conds.length ? sql`where ${sql.join(conds, ' and ')}` : sql``);
 
 /** Keyed paging: cursors hold sort values, pages are WHERE conditions on them. */
-function keyedPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering, args: PagingArgs): Page {
+function keyedPage(c: Compiler, src: PageSource, where: SQL[], ordering: Ordering, args: PagingArgs): Page {
   const a = src.alias;
   const page = c.alias();
   const bound = (cursor: string, isAfter: boolean) => cursorCondition(c, a, ordering.specs, cursorValues(ordering, cursor), isAfter);
@@ -100,7 +105,7 @@ function keyedPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: O
   const k = c.alias();
   const pageOrder = sql.join(ordering.specs.map((s, i) => sql`${k}.${sql.raw(`__o${i}`)} ${dirSql(s, reverse)}`), ', ');
   const slice = sql`limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
-  const sorted = sql`select ${a}.*${sql.join(keys, '')} from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} ${slice}`;
+  const sorted = sql`select ${src.columns}${sql.join(keys, '')} from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} ${slice}`;
   const text = sql`select ${k}.*, row_number() over (order by ${pageOrder}) as __n from (${sorted}) as ${k}`;
   const cursor = keyedCursorExpr(ordering.prefix, ordering.specs.map((_, i) => sql`${page}.${sql.raw(`__o${i}`)}`));
   const outside = (cursor: string, isAfter: boolean) =>
@@ -118,7 +123,7 @@ function keyedPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: O
 }
 
 /** Positional paging: rows are numbered in their order and cursors hold those numbers. */
-function positionalPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering, args: PagingArgs): Page {
+function positionalPage(c: Compiler, src: PageSource, where: SQL[], ordering: Ordering, args: PagingArgs): Page {
   if (args.last != null && ordering.specs.length === 0) throw new CursorError('Cannot do last of an unordered set');
   const afterN = args.after ? cursorPosition(ordering, args.after) : 0;
   const beforeN = args.before ? cursorPosition(ordering, args.before) : null;
@@ -133,15 +138,15 @@ function positionalPage(c: Compiler, src: ConnectionSource, where: SQL[], orderi
  * conditions as v4 numbers them. Not `with ordinality`: that stops Postgres inlining a SQL
  * function, so a page would run the function over every row instead of stopping early.
  */
-function naturalRows(src: ConnectionSource, where: SQL[]): SQL {
-  return sql`select ${src.alias}.*, row_number() over () as __idx from ${src.source} as ${src.alias} ${whereClause(where)}`;
+function naturalRows(src: PageSource, where: SQL[]): SQL {
+  return sql`select ${src.columns}, row_number() over () as __idx from ${src.source} as ${src.alias} ${whereClause(where)}`;
 }
 
 /** Rows of a source without a unique order (never a function's: natural-page.ts sorts those). */
-function sortedRows(src: ConnectionSource, where: SQL[], ordering: Ordering): SQL {
+function sortedRows(src: PageSource, where: SQL[], ordering: Ordering): SQL {
   const a = src.alias;
   const position = sql`row_number() over (order by ${orderSql(ordering.specs, a, false)}) as __idx`;
-  return sql`select ${a}.*, ${position} from ${src.source} as ${a} ${whereClause(where)}`;
+  return sql`select ${src.columns}, ${position} from ${src.source} as ${a} ${whereClause(where)}`;
 }
 
 /**
@@ -196,7 +201,9 @@ function elementField(f: CollectedField): CollectedField {
   return isListType(t) ? { ...f, field: { ...f.field!, type: t.ofType } } : f;
 }
 
-export function compileConnection(c: Compiler, src: ConnectionSource, f: CollectedField): SQL {
+export function compileConnection(c: Compiler, source: ConnectionSource, f: CollectedField): SQL {
+  const projection = pageProjection(source.alias, source.table);
+  const src: PageSource = { ...source, columns: projection.columns };
   const args = pagingArgs(c, f);
   const filter = filterCondition(c, f, argumentValues(c, f), src.alias);
   const where = [...src.where, ...conditionSql(c, src, f, args.condition), ...(filter ? [filter] : [])];
@@ -215,12 +222,16 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
   const inPage = page.limit == null ? sql`true` : sql`${p}.__n <= ${page.limit}::int8`;
   const outOrder = sql`${p}.__n ${sql.raw(page.reverse ? 'desc' : 'asc')}`;
   const nodeJson = (nf: CollectedField, sets: readonly SelectionSetNode[]) => src.table
-    ? rowObject(c, pageRowRef(p, src.table), getNamedType(nf.field!.type) as GraphQLObjectType, sets)
+    ? rowObject(c, projection.row(p), getNamedType(nf.field!.type) as GraphQLObjectType, sets)
     // `f() as a` names a scalar result's column after the alias itself
     : valueExpr(c, sql`${p}.${src.alias}`, src.nodeType, elementField(nf));
   const agg = (item: SQL) => sql`coalesce(json_agg(${item} order by ${outOrder}) filter (where ${inPage}), '[]'::json)`;
 
-  if (list) return sql`(select ${agg(nodeJson(f, subSelections(f)))} from (${page.sql}) as ${p})`;
+  if (list) {
+    const items = agg(nodeJson(f, subSelections(f)));
+    projection.finish();
+    return sql`(select ${items} from (${page.sql}) as ${p})`;
+  }
 
   const connType = getNamedType(f.field!.type) as GraphQLObjectType;
   const pairs: Array<[string, SQL]> = [];
@@ -252,6 +263,7 @@ export function compileConnection(c: Compiler, src: ConnectionSource, f: Collect
       pairs.push([s.key, jsonObject(info)]);
     }
   }
+  projection.finish();
   const needsRows = selected.some((s) => s.name !== 'totalCount' && s.name !== '__typename');
   if (!needsRows) return jsonObject(pairs);
   return sql`(select ${jsonObject(pairs)} from (${page.sql}) as ${p})`;

@@ -49,6 +49,14 @@ sql.join = (items: readonly SQL[], separator: string): SQL => {
   return make(chunks);
 };
 sql.empty = make([]);
+/**
+ * A fragment placed now and written later, before `compile`: a page's column list, known only
+ * once the expressions that read the page have been built.
+ */
+sql.later = (): { sql: SQL; set(f: SQL): void } => {
+  const chunks: Chunk[] = [];
+  return { sql: make(chunks), set: (f) => { chunks.length = 0; chunks.push(f); } };
+};
 /** A string literal for SQL text that must be constant (JSON keys); quotes are doubled. */
 sql.literal = (text: string): SQL => make([`'${text.replace(/'/g, "''")}'`]);
 

@@ -6,7 +6,7 @@
 import { sql, type SQL } from './fragment';
 import { CursorError, cursorPosition, dirSql, positionalCursorExpr, specExpr, type Ordering } from './ordering';
 import type { Compiler } from './rows';
-import type { ConnectionSource, Page, PagingArgs } from './connection';
+import type { Page, PageSource, PagingArgs } from './connection';
 
 interface Window { limit: number | null; offset: number; flip: boolean }
 
@@ -40,7 +40,7 @@ function pageWindow(ordering: Ordering, args: PagingArgs): Window {
   return { limit, offset, flip };
 }
 
-export function naturalPage(c: Compiler, src: ConnectionSource, where: SQL[], ordering: Ordering, args: PagingArgs): Page {
+export function naturalPage(c: Compiler, src: PageSource, where: SQL[], ordering: Ordering, args: PagingArgs): Page {
   const a = src.alias;
   const page = c.alias();
   const { limit, offset, flip } = pageWindow(ordering, args);
@@ -49,7 +49,7 @@ export function naturalPage(c: Compiler, src: ConnectionSource, where: SQL[], or
   // the place among the filtered rows, in the order the function returns them (as v4 numbers
   // them; no `with ordinality`, which would add a column and stop the row being its table's type
   // for computed columns in conditions and orders)
-  const numbered = sql`select ${a}.*${sql.join(keys, '')}, row_number() over () as __idx from ${src.source} as ${a} ${whereSql}`;
+  const numbered = sql`select ${src.columns}${sql.join(keys, '')}, row_number() over () as __idx from ${src.source} as ${a} ${whereSql}`;
   const direction = (ascending: boolean) => sql.raw(ascending ? 'asc' : 'desc');
   const order = (reverse: boolean) => sql.join([
     ...ordering.specs.map((s, i) => sql`__w.${sql.raw(`__o${i}`)} ${dirSql(s, reverse)}`),

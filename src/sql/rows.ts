@@ -36,12 +36,45 @@ export const aliasRef = (alias: SQL, cls: PgClass): RowRef => ({
   column: (name) => sql`${alias}.${sql.ident(name)}`, whole: alias, cls,
 });
 
-/** A row from a subquery that carries extra columns (paging): rebuilt as the table's row type. */
-export const pageRowRef = (alias: SQL, cls: PgClass): RowRef => ({
-  column: (name) => sql`${alias}.${sql.ident(name)}`,
-  whole: sql`row(${sql.join(cls.attributes.map((a) => sql`${alias}.${sql.ident(a.name)}`), ', ')})::${sql.ident(cls.namespaceName, cls.name)}`,
-  cls,
-});
+/**
+ * The columns a page subquery passes up, and the rows read from it. Only the columns the outer
+ * expressions read are selected: a whole row (`t.*`) would need SELECT on every column (a role
+ * granted some columns only is refused, where v4 answers) and would carry wide columns nobody
+ * asked for through the sort. Call `finish` once the outer expressions are built.
+ */
+export interface PageProjection {
+  /** `t."a", t."b"` (or `t.*` for a scalar function's result) */
+  columns: SQL;
+  row: (page: SQL) => RowRef;
+  finish: () => void;
+}
+
+export function pageProjection(alias: SQL, cls: PgClass | null): PageProjection {
+  const later = sql.later();
+  const used = new Set<string>();
+  let whole = false;
+  return {
+    columns: later.sql,
+    row: (page) => ({
+      column: (name) => {
+        used.add(name);
+        return sql`${page}.${sql.ident(name)}`;
+      },
+      // rebuilt as the table's row type from its columns, for computed columns and cursors
+      get whole() {
+        whole = true;
+        return sql`row(${sql.join(cls!.attributes.map((a) => sql`${page}.${sql.ident(a.name)}`), ', ')})::${sql.ident(cls!.namespaceName, cls!.name)}`;
+      },
+      cls: cls!,
+    }),
+    finish: () => {
+      if (!cls) return later.set(sql`${alias}.*`);
+      const names = cls.attributes.filter((a) => whole || used.has(a.name)).map((a) => sql`${alias}.${sql.ident(a.name)}`);
+      // a page whose rows are only counted or numbered still needs a column to select
+      later.set(names.length ? sql.join(names, ', ') : sql`null as __none`);
+    },
+  };
+}
 
 export function fieldPlan(f: CollectedField): FieldPlan | undefined {
   return f.field?.extensions?.forumDev as FieldPlan | undefined;
