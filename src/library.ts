@@ -87,9 +87,19 @@ function v4SchemaOptionsOf(o: SchemaBuildOptions): V4SchemaOptions {
   return out;
 }
 
-async function withPool<T>(connection: string | Pool, fn: (pool: Pool) => Promise<T>): Promise<T> {
-  if (typeof connection !== 'string') return fn(connection);
-  const pool = new Pool({ connectionString: connection, max: 1, application_name: 'forum-dev' });
+/**
+ * What v4's createPostGraphileSchema takes: a connection string (or none: DATABASE_URL), a pg
+ * Pool, or a client checked out of one (which introspects inside the caller's transaction).
+ */
+export type SchemaConnection = string | Pool | PoolClient | undefined;
+
+async function withDb<T>(connection: SchemaConnection, fn: (db: Pool | PoolClient) => Promise<T>): Promise<T> {
+  const url = connection ?? process.env.DATABASE_URL;
+  if (url === undefined) {
+    throw new Error('createPostGraphileSchema(): give a connection string, a pg Pool or a client from one (or set DATABASE_URL).');
+  }
+  if (typeof url !== 'string') return fn(url);
+  const pool = new Pool({ connectionString: url, max: 1, application_name: 'forum-dev' });
   try {
     return await fn(pool);
   } finally {
@@ -112,7 +122,7 @@ const schemaList = (schemas: string | string[]) => (Array.isArray(schemas) ? sch
  * caller owns (see `withPostGraphileContext`).
  */
 export async function createPostGraphileSchema(
-  connection: string | Pool, schemas: string | string[], options: SchemaBuildOptions = {},
+  connection: SchemaConnection, schemas: string | string[], options: SchemaBuildOptions = {},
 ): Promise<GraphQLSchema> {
   const refused = Object.keys(options).filter((k) => !schemaBuildKeys.has(k) && (options as Record<string, unknown>)[k] !== undefined);
   if (refused.length) {
@@ -136,7 +146,7 @@ export async function createPostGraphileSchema(
       ? filterOptionsFrom(options.graphileBuildOptions ?? {}) : undefined,
   };
   if (options.readCache && options.writeCache) throw new Error('Use `readCache` or `writeCache` - not both.');
-  const model = await withPool(connection, async (pool) => {
+  const model = await withDb(connection, async (pool) => {
     return withIntrospectionCache(pool, options, (db) => introspect(db, built.schemas, { ...built, tagsFile: options.tagsFile }));
   });
   const schema = buildGraphQLSchema(model, built);

@@ -4,7 +4,10 @@
 // statement's rows are stored under its text and values, so whatever introspection asks is
 // answered exactly as the database answered when the file was written.
 import fs from 'node:fs';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+
+/** A pool, or one client of it (the caller's transaction). */
+type Db = Pool | PoolClient;
 
 const FORMAT = 'forum-dev introspection cache 1';
 
@@ -17,7 +20,7 @@ type QueryArg = string | { name?: string; text: string; values?: unknown[] };
 
 /** What introspection queries: a pool, or the cache standing in for one. */
 export interface IntrospectionSource {
-  db: Pool;
+  db: Db;
   /** Writes the results recorded since the last save (`writeCache` only). */
   save(): Promise<void>;
 }
@@ -53,7 +56,7 @@ function readIntrospectionCache(cache: string | Record<string, unknown>): CacheF
  * The source for the first introspection: the database (recording when `writeCache` is set), or
  * the cache file alone with `readCache`. Watch mode reloads keep using the pool.
  */
-function introspectionSource(pool: Pool, o: { readCache?: string | Record<string, unknown>; writeCache?: string }): IntrospectionSource {
+function introspectionSource(pool: Db, o: { readCache?: string | Record<string, unknown>; writeCache?: string }): IntrospectionSource {
   if (o.readCache) {
     const file = readIntrospectionCache(o.readCache);
     const query = async (q: QueryArg, values?: unknown[]) => {
@@ -63,7 +66,7 @@ function introspectionSource(pool: Pool, o: { readCache?: string | Record<string
       }
       return { rows };
     };
-    return { db: { query } as unknown as Pool, save: async () => {} };
+    return { db: { query } as unknown as Db, save: async () => {} };
   }
   if (!o.writeCache) return { db: pool, save: async () => {} };
   const file = o.writeCache;
@@ -74,7 +77,7 @@ function introspectionSource(pool: Pool, o: { readCache?: string | Record<string
     return r;
   };
   return {
-    db: { query } as unknown as Pool,
+    db: { query } as unknown as Db,
     save: () => writeIntrospectionCache(file, results),
   };
 }
@@ -88,11 +91,12 @@ async function writeIntrospectionCache(file: string, results: Record<string, unk
 }
 
 /** Runs `introspect` against the pool, or the cache file `o` names, and writes the cache after. */
-export async function withIntrospectionCache<T>(
-  pool: Pool, o: { readCache?: string | Record<string, unknown>; writeCache?: string }, introspect: (db: Pool) => Promise<T>,
+export async function withIntrospectionCache<D extends Db, T>(
+  pool: D, o: { readCache?: string | Record<string, unknown>; writeCache?: string }, introspect: (db: D) => Promise<T>,
 ): Promise<T> {
   const source = introspectionSource(pool, o);
-  const result = await introspect(source.db);
+  // the cache answers `query` as the pool or client would: nothing else of it is used
+  const result = await introspect(source.db as D);
   await source.save();
   return result;
 }
