@@ -42,8 +42,9 @@ function dynamicJsonScalar(name: string) {
     name,
     description: 'Any JSON value: object, array, string, number, boolean or null.',
     serialize: (v) => v,
-    parseValue: (v) => v,
-    parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
+    // held as JSON text from here on, so a string value is the JSON string, not JSON to parse
+    parseValue: (v) => JSON.stringify(v),
+    parseLiteral: (ast, variables) => JSON.stringify(valueFromASTUntyped(ast, variables)),
   });
 }
 
