@@ -343,3 +343,20 @@ test('v4 library names for owner connection and schema exports are honoured', as
   assert.ok(JSON.parse(fs.readFileSync(json, 'utf8')).data.__schema);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('createPostGraphileSchema takes a client from a pool and introspects inside its transaction, as v4', async () => {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query('create table posts_schema.draft (id serial primary key, title text)');
+    const s = await createPostGraphileSchema(client, schemas);
+    assert.ok(s.getQueryType()!.getFields().allDrafts, 'the uncommitted table is in the schema');
+    const r = await graphql({ schema: s, source: '{ allDrafts { totalCount } }', contextValue: { pgClient: client } });
+    assert.deepEqual(plain(r), { data: { allDrafts: { totalCount: 0 } } });
+    await client.query('rollback');
+  } finally {
+    client.release();
+  }
+  const after = await createPostGraphileSchema(pool, schemas);
+  assert.equal(after.getQueryType()!.getFields().allDrafts, undefined);
+});
