@@ -58,6 +58,8 @@ export interface SchemaBuildOptions extends CoreSchemaOptions {
   /** Subscription fields: `listen` (v4's simple subscriptions plugin) and live queries. */
   simpleSubscriptions?: boolean;
   live?: boolean;
+  /** v4's `subscriptions` (implied by the two above). */
+  subscriptions?: boolean;
   /** false: statements go unnamed on the caller's client (a pooler in transaction mode, e.g. PgBouncer). */
   preparedStatements?: boolean;
   /** v4 plugins, by package name or as the plugin object; only built-in ones are accepted. */
@@ -137,6 +139,7 @@ export async function createPostGraphileSchema(
     simpleCollections: options.simpleCollections,
     setofFunctionsContainNulls: options.setofFunctionsContainNulls,
     simpleSubscriptions: options.simpleSubscriptions,
+    subscriptions: options.subscriptions,
     live: options.live,
     simplifyInflector: pluginNames(options.appendPlugins ?? []).includes(SIMPLIFY_INFLECTOR)
       ? simplifyOptionsFrom(options.graphileBuildOptions ?? {}) : undefined,

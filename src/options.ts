@@ -190,6 +190,7 @@ export function schemaOptions(options: Options): SchemaOptions {
     ignoreRbac: o.ignoreRbac,
     simpleSubscriptions: o.simpleSubscriptions,
     live: o.live,
+    subscriptions: o.subscriptions,
     simpleCollections: o.simpleCollections,
     dynamicJson: o.dynamicJson,
     setofFunctionsContainNulls: o.setofFunctionsContainNulls,

@@ -22,6 +22,8 @@ export interface SchemaOptions extends V4SchemaOptions {
   ignoreRbac?: boolean;
   simpleSubscriptions?: boolean;
   live?: boolean;
+  /** v4's `subscriptions` (on with -S, --simple-subscriptions and --live): it changes which rows count as null. */
+  subscriptions?: boolean;
   /** JSON and JSONB as JSON values rather than JSON text (v4's `dynamicJson`). */
   dynamicJson?: boolean;
   /** v4's `--simple-collections`: plain list fields beside (`both`) or instead of (`only`) connections. */
@@ -85,7 +87,7 @@ export function createContext(model: Model, options: SchemaOptions): BuildContex
   return {
     model, options, inflect, scalars: makeScalars(options), jwtType, types: new Map(), cache: new Map(),
     plan: {
-      nodeIdField: options.classicIds ? 'id' : 'nodeId', geometricTypes: !!options.pgGeometricTypes, nodeByAlias: new Map(), aliasByClassId: new Map(), enumNames, inputTypeByClassId: new Map(), inputFieldsByClassId: new Map(), warnings: [] },
+      nodeIdField: options.classicIds ? 'id' : 'nodeId', rowIdentifiers: !!(options.subscriptions || options.simpleSubscriptions || options.live), geometricTypes: !!options.pgGeometricTypes, nodeByAlias: new Map(), aliasByClassId: new Map(), enumNames, inputTypeByClassId: new Map(), inputFieldsByClassId: new Map(), warnings: [] },
     exposedNamespaceIds: new Set(model.namespaces.map((n) => n.id)),
     rowType: () => { throw new Error('rowType not ready'); },
     rowInputType: () => { throw new Error('rowInputType not ready'); },

@@ -72,6 +72,11 @@ export interface NodeType {
 export interface SchemaPlan {
   /** The global id's field and argument name: `nodeId`, or `id` with v4's `--classic-ids`. */
   nodeIdField: string;
+  /**
+   * v4 with subscriptions reads each row's primary key beside it, so a connection's row with
+   * a key is never taken for a null row (see connectionRowObject).
+   */
+  rowIdentifiers: boolean;
   /** Geometric types are objects (v4's `pgGeometricTypes`), not strings. */
   geometricTypes: boolean;
   /** Node alias (the first element of a node id) → its table and row type. */

@@ -1,7 +1,8 @@
 // Connections and simple lists in SQL, with v4's paging semantics (see ordering.ts for cursors).
 // One page query fetches one row more than asked, which answers hasNextPage/hasPreviousPage
 // without a second scan; nodes, edges and pageInfo are aggregates over that page.
-import { GraphQLObjectType, getNamedType, getNullableType, isListType, type SelectionSetNode } from 'graphql';
+import { GraphQLObjectType, getNamedType, getNullableType, isListType, isNonNullType, type SelectionSetNode } from 'graphql';
+import { OID } from '../introspection/oids';
 import type { PgAttribute, PgClass, PgProc, PgType } from '../introspection/model';
 import type { OrderByValue } from '../schema/plans';
 import { sql, type SQL } from './fragment';
@@ -11,7 +12,7 @@ import {
   CursorError, INVALID_CURSOR, cursorCondition, cursorPosition, cursorValues, dirSql, keyedCursorExpr, orderSql,
   positionalCursorExpr, resolveOrdering, specExpr, type Ordering,
 } from './ordering';
-import { inputValue, jsonObject, pageProjection, rowObject, valueExpr, type Compiler } from './rows';
+import { connectionRowObject, inputValue, jsonObject, pageProjection, rowObject, valueExpr, type Compiler } from './rows';
 import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
 
 export { CursorError };
@@ -221,8 +222,12 @@ export function compileConnection(c: Compiler, source: ConnectionSource, f: Coll
   const p = page.alias;
   const inPage = page.limit == null ? sql`true` : sql`${p}.__n <= ${page.limit}::int8`;
   const outOrder = sql`${p}.__n ${sql.raw(page.reverse ? 'desc' : 'asc')}`;
+  // rows of a table's (or composite's) connection can be null rows; lists' and records' cannot
+  const nullRows = !list && src.table !== null && src.table.typeId !== OID.record;
   const nodeJson = (nf: CollectedField, sets: readonly SelectionSetNode[]) => src.table
-    ? rowObject(c, projection.row(p), getNamedType(nf.field!.type) as GraphQLObjectType, sets)
+    ? nullRows
+      ? connectionRowObject(c, projection.row(p), getNamedType(nf.field!.type) as GraphQLObjectType, sets, !isNonNullType(elementField(nf).field!.type))
+      : rowObject(c, projection.row(p), getNamedType(nf.field!.type) as GraphQLObjectType, sets)
     // `f() as a` names a scalar result's column after the alias itself
     : valueExpr(c, sql`${p}.${src.alias}`, src.nodeType, elementField(nf));
   const agg = (item: SQL) => sql`coalesce(json_agg(${item} order by ${outOrder}) filter (where ${inPage}), '[]'::json)`;

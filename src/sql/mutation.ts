@@ -208,14 +208,14 @@ function procMutation(
   // the configured JWT type, whatever its name (a lookalike composite is a plain object)
   if (resultField && (getNamedType(resultField.field!.type).extensions as any)?.forumDev?.kind === 'jwt') {
     return {
-      first: compile(sql`select case when num_nonnulls(__v) = 0 then null else ${jwtClaimsExpr(c, sql`__v`, ret)}::text end as claims from (select ${call} as __v) as __s`),
+      first: compile(sql`select case when __v is null then null else ${jwtClaimsExpr(c, sql`__v`, ret)}::text end as claims from (select ${call} as __v) as __s`),
       prepared: true, signs: true,
       payload: (_first, token) => done(sql`${token ?? null}::text`),
     };
   }
   if (cls && cls.classKind !== 'c' && !m.returnsSet) {
     return {
-      first: compile(sql`select case when num_nonnulls(__v) = 0 then null else __v::text end as row from (select ${call} as __v) as __s`),
+      first: compile(sql`select case when __v is null then null else __v::text end as row from (select ${call} as __v) as __s`),
       prepared: true, signs: false,
       payload: (first) => payload(c, ret.id, cls, (first?.row ?? null) as string | null, payloadType, f, clientMutationId),
     };
@@ -226,8 +226,12 @@ function procMutation(
     const item = resultField ? (getNamedType(resultField.field!.type) as GraphQLObjectType) : null;
     const a = sql.raw('__o');
     const obj = item ? rowObject(c, aliasRef(a, rowsOf), item, subSelections(resultField!)) : sql`null`;
+    // a row of nulls in a set of rows is a null row, as v4 reads a mutation's result back
+    // (not a record's: v4 reads those field by field)
+    const columns = rowsOf.attributes.map((at) => sql`${a}.${sql.ident(at.name)}`);
+    const element = m.record || !columns.length ? obj : sql`case when num_nonnulls(${sql.join(columns, ', ')}) = 0 then null else ${obj} end`;
     return valued(m.returnsSet
-      ? sql`(select coalesce(json_agg(${obj} order by ${a}.ordinality), '[]'::json) from ${call} with ordinality as ${a})`
+      ? sql`(select coalesce(json_agg(${element} order by ${a}.ordinality), '[]'::json) from ${call} with ordinality as ${a})`
       : sql`(select ${obj} from ${call} as ${a} where not (${a} is null))`);
   }
   // A composite with `@foreignKey`s whose relations the payload asks for: its row goes back as
@@ -235,7 +239,7 @@ function procMutation(
   if (cls && !m.returnsSet
     && collectFields(c, payloadType, subSelections(f)).some((s) => fieldPlan(s)?.kind === 'payloadForward')) {
     return {
-      first: compile(sql`select (${resultField ? valueExpr(c, sql`__v`, ret, resultField) : sql`null`})::text as value, case when num_nonnulls(__v) = 0 then null else __v::text end as row from (select ${call} as __v) as __s`),
+      first: compile(sql`select (${resultField ? valueExpr(c, sql`__v`, ret, resultField, true) : sql`null`})::text as value, case when __v is null then null else __v::text end as row from (select ${call} as __v) as __s`),
       prepared: true, signs: false,
       payload: (first) => payload(c, ret.id, cls, (first?.row ?? null) as string | null, payloadType, f, clientMutationId,
         first?.value == null ? sql`null::json` : sql`${first.value}::json`),
@@ -250,5 +254,5 @@ function procMutation(
     ? sql`(select coalesce(json_agg(${setItem()} order by ${v}.__o), '[]'::json) from ${call} with ordinality as ${v}(__x, __o))`
     // to_json: a text or bigint result is a JSON string, not bare text; the function runs
     // whether or not its result is selected
-    : sql`to_json(${resultField ? valueExpr(c, call, ret, resultField) : call})`);
+    : sql`to_json(${resultField ? valueExpr(c, call, ret, resultField, true) : call})`);
 }

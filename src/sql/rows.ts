@@ -43,7 +43,7 @@ export const aliasRef = (alias: SQL, cls: PgClass): RowRef => ({
  * asked for through the sort. Call `finish` once the outer expressions are built.
  */
 export interface PageProjection {
-  /** `t."a", t."b"` (or `t.*` for a scalar function's result) */
+  /** `t."a", t."b"` (or `t as t` for a scalar function's result) */
   columns: SQL;
   row: (page: SQL) => RowRef;
   finish: () => void;
@@ -68,7 +68,8 @@ export function pageProjection(alias: SQL, cls: PgClass | null): PageProjection 
       cls: cls!,
     }),
     finish: () => {
-      if (!cls) return later.set(sql`${alias}.*`);
+      // a scalar result is the alias itself (its column is named after an OUT parameter, if any)
+      if (!cls) return later.set(sql`${alias} as ${alias}`);
       const names = cls.attributes.filter((a) => whole || used.has(a.name)).map((a) => sql`${alias}.${sql.ident(a.name)}`);
       // a page whose rows are only counted or numbered still needs a column to select
       later.set(names.length ? sql.join(names, ', ') : sql`null as __none`);
@@ -148,6 +149,31 @@ export function rowObject(c: Compiler, row: RowRef, type: GraphQLObjectType, set
   return jsonObject(pairs);
 }
 
+/**
+ * A row of a table's connection (`nodes`, an edge's `node`), as v4 answers it: a row whose
+ * selected fields are all null is a null row (v4 cannot tell it from a function's null row),
+ * unless -N makes rows non-null or v4 reads the row's primary key beside it (subscriptions).
+ * `__typename` does not count; a non-null field makes the test needless.
+ */
+export function connectionRowObject(c: Compiler, row: RowRef, type: GraphQLObjectType, sets: readonly SelectionSetNode[], nullable: boolean): SQL {
+  const pairs: Array<[string, SQL]> = [];
+  const values: SQL[] = [];
+  let surelySome = !nullable || (c.plan.rowIdentifiers && !!row.cls.primaryKey);
+  for (const f of collectFields(c, type, sets)) {
+    const v = rowField(c, row, type, f);
+    pairs.push([f.key, v]);
+    if (f.name === '__typename') continue;
+    if (isNonNullType(f.field!.type)) surelySome = true;
+    else values.push(v);
+  }
+  const obj = jsonObject(pairs);
+  if (surelySome) return obj;
+  // nothing selected but `__typename`: v4 reads the whole row then, so it is null only when
+  // every column is
+  if (!values.length) return sql`(case when ${row.whole} is null then null else ${obj} end)`;
+  return sql`(case when num_nonnulls(${sql.join(values, ', ')}) = 0 then null else ${obj} end)`;
+}
+
 function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: CollectedField): SQL {
   if (f.name === '__typename') return sql.literal(type.name);
   const p = fieldPlan(f);
@@ -187,7 +213,20 @@ function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: Collecte
 }
 
 /** A column-like value: scalars converted for output, composite values as nested objects. */
-export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedField): SQL {
+/**
+ * When a composite value counts as null, as v4 tells: a table's row type when every field is
+ * null (a function cannot tell `null::t` from a row of nulls), a composite type only when the
+ * value itself is null.
+ */
+export function isNullValue(value: SQL, cls: PgClass, rowOfNulls = cls.isSelectable): SQL {
+  return rowOfNulls ? sql`(${value}) is null` : sql`num_nonnulls(${value}) = 0`;
+}
+
+/**
+ * A value as JSON for the field `f`. `rowOfNulls`: a composite value (or element) whose fields
+ * are all null is null, whatever its type: a mutation's result, as v4 reads it back.
+ */
+export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedField, rowOfNulls?: boolean): SQL {
   const gType = f.field!.type;
   const named = getNamedType(gType);
   const plan = named.extensions.forumDev as TypePlan | undefined;
@@ -201,12 +240,12 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
       const a = c.alias();
       const item = rowObject(c, { column: (n) => sql`(${a}.__e).${sql.ident(n)}`, whole: sql`${a}.__e`, cls }, named, subSelections(f));
       const elements = sql`(select (${expr})[__s] as __e, __s as __o from generate_subscripts(${expr}, 1) as __s) as ${a}`;
-      const agg = sql`coalesce(json_agg(case when num_nonnulls(${a}.__e) = 0 then null else ${item} end order by ${a}.__o), '[]'::json)`;
+      const agg = sql`coalesce(json_agg(case when ${isNullValue(sql`${a}.__e`, cls, rowOfNulls || cls.isSelectable)} then null else ${item} end order by ${a}.__o), '[]'::json)`;
       return sql`(case when (${expr}) is null then null else (select ${agg} from ${elements}) end)`;
     }
     const v = c.alias();
     const obj = rowObject(c, { column: (n) => sql`(${v}.__v).${sql.ident(n)}`, whole: sql`${v}.__v`, cls }, named, subSelections(f));
-    return sql`(select case when num_nonnulls(${v}.__v) = 0 then null else ${obj} end from (select ${expr} as __v) as ${v})`;
+    return sql`(select case when ${isNullValue(sql`${v}.__v`, cls, rowOfNulls || cls.isSelectable)} then null else ${obj} end from (select ${expr} as __v) as ${v})`;
   }
   // The configured JWT composite becomes a signed token; the signing happens in Node (see json-text.ts).
   if (plan?.kind === 'jwt') {

@@ -1,11 +1,13 @@
 // Answers under PostGraphile v4's options that change results, on the options fixture: each
 // query in test/fixtures/option-data/<set>/<name>.graphql must answer as v4 started with the same
 // options does, and v4's answer must equal the committed <name>.json. Several options share one
-// server start: `classic` is --classic-ids with orderByNullsLast false (nulls first),
-// `nulls-last` is --legacy-json-uuid with orderByNullsLast, pgUseCustomNetworkScalars,
+// server start: `classic` is --classic-ids and --subscriptions with orderByNullsLast false (nulls first),
+// `nulls-last` is --legacy-json-uuid and --dynamic-json with orderByNullsLast, pgUseCustomNetworkScalars,
 // pgStrictFunctions and pgGeometricTypes, `partitioned` the options that change what is exposed
 // (--use-partitioned-parent, --include-extension-resources, --no-ignore-indexes, --legacy-relations
-// only). Mutations write back what is there, so both servers share one database.
+// only) with -N. A row whose selected fields are all null is null in a connection by default,
+// but not with -N, nor with --subscriptions when it has a primary key (null-rows in each set).
+// Mutations write back what is there, so both servers share one database.
 //
 //   UPDATE_JSON=1 npm test -- test/e2e/v4-option-answers.test.ts   rewrite the .json files from v4
 import { after, before, describe, test } from 'node:test';
@@ -29,18 +31,18 @@ const nullsLast = { orderByNullsLast: true, pgUseCustomNetworkScalars: true, pgS
 const sets: AnswerSet[] = [
   {
     dir: 'classic',
-    v4: { flags: ['--classic-ids'], graphileBuildOptions: { orderByNullsLast: false } },
-    ours: { classicIds: true, graphileBuildOptions: { orderByNullsLast: false } },
+    v4: { flags: ['--classic-ids', '--subscriptions'], graphileBuildOptions: { orderByNullsLast: false } },
+    ours: { classicIds: true, subscriptions: true, graphileBuildOptions: { orderByNullsLast: false } },
   },
   {
     dir: 'nulls-last',
-    v4: { flags: ['--legacy-json-uuid'], graphileBuildOptions: nullsLast },
-    ours: { legacyJsonUuid: true, graphileBuildOptions: nullsLast },
+    v4: { flags: ['--legacy-json-uuid', '--dynamic-json'], graphileBuildOptions: nullsLast },
+    ours: { legacyJsonUuid: true, dynamicJson: true, graphileBuildOptions: nullsLast },
   },
   {
     dir: 'partitioned',
-    v4: { flags: ['--use-partitioned-parent', '--include-extension-resources', '--no-ignore-indexes', '--legacy-relations', 'only'] },
-    ours: { usePartitionedParent: true, includeExtensionResources: true, ignoreIndexes: false, legacyRelations: 'only' },
+    v4: { flags: ['--use-partitioned-parent', '--include-extension-resources', '--no-ignore-indexes', '--legacy-relations', 'only', '-N'] },
+    ours: { usePartitionedParent: true, includeExtensionResources: true, ignoreIndexes: false, legacyRelations: 'only', setofFunctionsContainNulls: false },
   },
 ];
 
