@@ -227,6 +227,7 @@ function makeOutputType(ctx: BuildContext, type: PgType): GraphQLOutputType {
 }
 
 function makeInputType(ctx: BuildContext, type: PgType): GraphQLInputType | null {
+  if (ctx.jwtType && type.id === ctx.jwtType.id) return outputType(ctx, type) as GraphQLScalarType;
   if (type.enumTypeId) return inputType(ctx, getType(ctx, type.enumTypeId));
   const builtin = builtinForOid(type.id, ctx.scalars);
   if (builtin) return builtin.input;

@@ -14,7 +14,11 @@ import { geometryTypes } from './geometry';
  */
 export function jwtScalar(name: string): GraphQLScalarType {
   const base = stringScalar(name, 'A signed JSON Web Token (RFC 7519) carrying claims about who holds it.');
-  return new GraphQLScalarType({ ...base.toConfig(), extensions: { forumDev: { kind: 'jwt' } } });
+  // v4 also types inputs of the JWT composite (a column of it) with this scalar, and takes none
+  const refuse = (): never => {
+    throw new TypeError(`A ${name} cannot be given as input (as in v4, a JWT is only ever returned); leave the field out.`);
+  };
+  return new GraphQLScalarType({ ...base.toConfig(), parseValue: refuse, parseLiteral: refuse, extensions: { forumDev: { kind: 'jwt' } } });
 }
 
 function stringScalar(name: string, description: string, check?: (s: string) => void) {

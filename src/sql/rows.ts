@@ -180,7 +180,7 @@ function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: Collecte
   if (!p || !f.field) throw new Error(`Cannot query field "${f.name}" on type "${type.name}".`);
   switch (p.kind) {
     case 'column':
-      return valueExpr(c, row.column(p.attr.name), p.type, f);
+      return valueExpr(c, row.column(p.attr.name), p.type, f, false, true);
     case 'nodeId':
       return nodeIdExpr(c, row);
     case 'forward': {
@@ -226,7 +226,7 @@ export function isNullValue(value: SQL, cls: PgClass, rowOfNulls = cls.isSelecta
  * A value as JSON for the field `f`. `rowOfNulls`: a composite value (or element) whose fields
  * are all null is null, whatever its type: a mutation's result, as v4 reads it back.
  */
-export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedField, rowOfNulls?: boolean): SQL {
+export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedField, rowOfNulls?: boolean, column = false): SQL {
   const gType = f.field!.type;
   const named = getNamedType(gType);
   const plan = named.extensions.forumDev as TypePlan | undefined;
@@ -250,7 +250,10 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
   // The configured JWT composite becomes a signed token; the signing happens in Node (see json-text.ts).
   if (plan?.kind === 'jwt') {
     const j = c.alias();
-    return sql`(select case when num_nonnulls(${j}.__v) = 0 then null else json_build_object(${sql.raw("E'\\u0001jwt'")}, ${jwtClaimsExpr(c, sql`${j}.__v`, type)}) end from (select ${expr} as __v) as ${j})`;
+    // A function's token carries wide numbers as exact strings; a column's (or a composite's
+    // field's) is the value as JSON, numbers as numbers, as v4 signs each.
+    const claims = column ? sql`to_json(${j}.__v)` : jwtClaimsExpr(c, sql`${j}.__v`, type);
+    return sql`(select case when num_nonnulls(${j}.__v) = 0 then null else json_build_object(${sql.raw("E'\\u0001jwt'")}, ${claims}) end from (select ${expr} as __v) as ${j})`;
   }
   const json = outputExpr(expr, type, c.lookupType, c.output);
   // Intervals, points and ranges are built whole; the response carries only what was selected.

@@ -1,5 +1,5 @@
 // A JWT type of the user's own: its claims from bigint and numeric attributes are signed as exact
-// strings (v4 reads them as text), its scalar is named after the type as v4 names it, and the
+// strings (v4 reads them as text; a token in a column or composite field is signed from its JSON value), its scalar is named after the type as v4 names it, and the
 // schema is v4's. A composite merely named `jwt_token` beside it is a plain object.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +26,12 @@ create function claims.current_token() returns claims.token language sql stable 
 $$;
 create function claims.lookalike() returns claims.jwt_token language sql stable as $$
   select ('looks_like_a_token', 987654321098765432)::claims.jwt_token
+$$;
+create type claims.session as (token claims.token, label text);
+create table claims.issued (id int primary key, token claims.token);
+insert into claims.issued values (1, ('claims_user', 12, 2.5, 4102444800, 3, 0.25, null));
+create function claims.open_session(big bigint) returns claims.session language sql volatile as $$
+  select (('claims_user', big, 2.5, 4102444800, 7, 0.5, null)::claims.token, 'session')::claims.session
 $$;
 create function claims.make_lookalike() returns claims.jwt_token language sql volatile as $$
   select ('made', 9007199254740993)::claims.jwt_token
@@ -82,6 +88,27 @@ test('bigint and numeric claims are signed as exact strings, as v4 signs them', 
   const current = claimsOf(r.body.data?.currentToken);
   assert.deepEqual(current, claimsOf(f.body.data.currentToken));
   assert.equal(current.big, '987654321098765432');
+});
+
+// v4 signs a token held in a column or in a composite's field from the value as JSON (numbers
+// as numbers); only a function's own token reads them as text.
+test('a token in a column or a composite field is signed from its JSON value, as v4 signs it', async () => {
+  const q = `mutation { openSession(input: { big: "12" }) { session { token label } } }`;
+  const q2 = '{ issuedById(id: 1) { token } }';
+  const [m, e, r, f] = await Promise.all([ours.graphql(q), v4.graphql(q), ours.graphql(q2), v4.graphql(q2)]);
+  const mine = claimsOf(m.body.data?.openSession?.session?.token);
+  assert.deepEqual(mine, claimsOf(e.body.data.openSession.session.token));
+  assert.equal(mine.big, 12);
+  assert.equal(mine.amount, 2.5);
+  const column = claimsOf(r.body.data?.issuedById?.token);
+  assert.deepEqual(column, claimsOf(f.body.data.issuedById.token));
+  assert.equal(column.amount, 2.5);
+  // v4 types the column's inputs with the token scalar too, and takes no value for it
+  const create = 'mutation { createIssued(input: { issued: { id: 2, token: "x" } }) { issued { id } } }';
+  const [c, d] = await Promise.all([ours.graphql(create), v4.graphql(create)]);
+  assert.ok(d.body.errors?.length && !d.body.data?.createIssued);
+  assert.match(c.body.errors?.[0]?.message ?? '', /cannot be given as input/);
+  assert.equal(c.body.data?.createIssued ?? null, null);
 });
 
 test('a composite named jwt_token that is not the JWT type is a plain object', async () => {
