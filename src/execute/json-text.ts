@@ -3,7 +3,8 @@
 // the column stored. Postgres cannot produce that text, so such values leave SQL wrapped in a
 // marker object and are turned into text here: only responses that contain a marker are parsed;
 // all others pass untouched. JWTs are signed here too, the one place that signs a token a
-// query or mutation returns.
+// query or mutation returns. A number GraphQL cannot carry (a line's infinite coordinate) comes
+// as a marker too, and becomes the error graphql-js would raise for it.
 
 /** The marker's only key; a control character keeps it apart from real data. */
 const JSON_TEXT_KEY = '\u0001json';
@@ -12,7 +13,14 @@ const MARKER = '"\\u0001json"';
 const JWT_KEY = '\u0001jwt';
 const JWT_MARKER = '"\\u0001jwt"';
 
+/** Marks a Float field's value that is not a finite number: `{"\u0001float": "Infinity"}`. */
+const FLOAT_KEY = '\u0001float';
+const FLOAT_MARKER = '"\\u0001float"';
+
 export type JwtSigner = (claims: Record<string, unknown>) => string;
+
+/** Where the field answering at a response path is in the document (for an error's `locations`). */
+export type Locate = (path: ReadonlyArray<string | number>) => ReadonlyArray<{ line: number; column: number }> | undefined;
 
 function marked(value: unknown, key: string): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
@@ -25,6 +33,8 @@ export function reviver(sign?: JwtSigner): (key: string, value: unknown) => unkn
   return (_key, value) => {
     if (marked(value, JSON_TEXT_KEY)) return JSON.stringify(value[JSON_TEXT_KEY]);
     if (marked(value, JWT_KEY)) return signToken(value[JWT_KEY] as Record<string, unknown> | null, sign);
+    // through graphql-js (the library API) the number itself, which its Float refuses
+    if (marked(value, FLOAT_KEY)) return Number(value[FLOAT_KEY]);
     return value;
   };
 }
@@ -37,11 +47,43 @@ export function signToken(claims: Record<string, unknown> | null, sign?: JwtSign
   return sign(claims);
 }
 
-/** Replaces markers (JSON text, JWTs) in a response body, and drops the spacing Postgres puts in. */
-export function finishJsonText(text: string, sign?: JwtSigner): string {
+/** Replaces markers (JSON text, JWTs, bad floats) in a response body, and drops Postgres's spacing. */
+export function finishJsonText(text: string, sign?: JwtSigner, locate?: Locate): string {
+  if (text.includes(FLOAT_MARKER)) return settleFloats(JSON.parse(text, floatsKept(reviver(sign))), locate);
   return text.includes(MARKER) || text.includes(JWT_MARKER)
     ? JSON.stringify(JSON.parse(text, reviver(sign)))
     : compactJson(text);
+}
+
+const floatsKept = (inner: (key: string, value: unknown) => unknown) => (key: string, value: unknown) =>
+  (marked(value, FLOAT_KEY) ? value : inner(key, value));
+
+/**
+ * What graphql-js does with a Float! that is not a finite number: an error at the field's path,
+ * and null for the object holding it (the first such field of an object only: graphql-js stops
+ * there). Markers only stand for a line's coordinates, whose point fields are nullable.
+ */
+function settleFloats(body: Record<string, unknown>, locate?: Locate): string {
+  const errors: unknown[] = [];
+  const settle = (value: unknown, path: Array<string | number>): unknown => {
+    if (value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map((v, i) => settle(v, [...path, i]));
+    const object = value as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      const v = object[key];
+      if (marked(v, FLOAT_KEY)) {
+        const at = [...path, key];
+        const locations = locate?.(at);
+        errors.push({ message: `Float cannot represent non numeric value: ${String(v[FLOAT_KEY])}`, ...(locations ? { locations } : {}), path: at });
+        return null;
+      }
+      object[key] = settle(v, [...path, key]);
+    }
+    return object;
+  };
+  const data = settle(body.data, []);
+  const { errors: earlier, data: _data, ...rest } = body;
+  return JSON.stringify({ errors: [...((earlier as unknown[]) ?? []), ...errors], data, ...rest });
 }
 
 /**

@@ -3,7 +3,7 @@
 // JSON comes from Postgres and is spliced into the response without being parsed again.
 import {
   GraphQLError, Kind, type ASTNode, execute, isNonNullType, type DocumentNode, type FragmentDefinitionNode,
-  type OperationDefinitionNode,
+  type FieldNode, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import type { Pool, PoolClient } from 'pg';
@@ -16,7 +16,7 @@ import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/comp
 import { compileMutationField } from '../sql/mutation';
 import type { CollectedField } from '../sql/selection';
 import { collectFields } from '../sql/selection';
-import { finishJsonText } from './json-text';
+import { finishJsonText, type Locate } from './json-text';
 import type { Snapshot } from '../schema/snapshot';
 import { asGraphQLError, cachedPlan, type DocumentCache, type PreparedDocument } from './documents';
 import { runMutationField } from './mutation';
@@ -124,8 +124,9 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   // Once an operation is chosen, its answer carries the explain list, as v4's answers from
   // execution do (parse, validation and limit errors come before that and carry none).
   let explained: ReturnType<typeof explainRecorder> | undefined;
+  let locate: Locate | undefined;
   const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0, compatStatus = status): RunResult => ({
-    status, compatStatus, body: withExplain(finishJsonText(body, opts.signJwt), explained?.results), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
+    status, compatStatus, body: withExplain(finishJsonText(body, opts.signJwt, locate), explained?.results), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
   });
   if (typeof req.query !== 'string' || req.query.trim() === '') {
     return result(400, errorBody([{ message: 'Must provide a query string.' }]), null, 1);
@@ -162,6 +163,7 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   }
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const d of prepared.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  locate = (path) => fieldLocations(op, fragments, path);
 
   const input = {
     schema: snapshot.schema, model: snapshot.model, operation: op, fragments, variables: coerced.coerced,
@@ -184,6 +186,27 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
 }
 
 type Input = Parameters<typeof compileQuery>[0];
+
+/** The locations of the fields answering at a response path (every field merged under its key). */
+function fieldLocations(op: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, path: ReadonlyArray<string | number>) {
+  let sets: readonly SelectionSetNode[] = [op.selectionSet];
+  let nodes: FieldNode[] = [];
+  for (const key of path) {
+    if (typeof key === 'number') continue;
+    nodes = [];
+    const visit = (set: SelectionSetNode, seen: Set<string>) => {
+      for (const s of set.selections) {
+        if (s.kind === Kind.FIELD) {
+          if ((s.alias ?? s.name).value === key) nodes.push(s);
+        } else if (s.kind === Kind.INLINE_FRAGMENT) visit(s.selectionSet, seen);
+        else if (!seen.has(s.name.value) && fragments[s.name.value]) visit(fragments[s.name.value].selectionSet, new Set([...seen, s.name.value]));
+      }
+    };
+    for (const set of sets) visit(set, new Set());
+    sets = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
+  }
+  return nodes.length ? new GraphQLError('', { nodes }).locations : undefined;
+}
 
 /** The response text with v4's `explain` list after the data (the body is one JSON object). */
 function withExplain(body: string, results: unknown[] | undefined): string {

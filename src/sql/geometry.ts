@@ -19,15 +19,19 @@ function pointsJson(expr: SQL): SQL {
 
 /**
  * A line `Ax + By + C = 0` as v4 gives it: the points where it crosses the axes, `a` = (-C/A, 0)
- * and `b` = (0, -C/B). A line parallel to an axis does not cross it: v4 then fails to serialise
- * the infinite coordinate and answers that point as null (with an error we do not repeat).
- * `+ 0` turns -0 into 0, as JSON.stringify does.
+ * and `b` = (0, -C/B). A line parallel to an axis does not cross it: v4 computes an infinite (or
+ * NaN) coordinate and fails to serialise it, so that point is null with an error. The coordinate
+ * leaves SQL as a marker (`{"\u0001float": "Infinity"}`) that execute/json-text.ts turns into
+ * that error at the coordinate's path. `+ 0` turns -0 into 0, as JSON.stringify does.
  */
 function lineJson(expr: SQL): SQL {
   const coef = sql`string_to_array(btrim((${expr})::text, '{}'), ',')::float8[]`;
+  const cross = (divisor: SQL) => sql`case when ${divisor} = 0
+      then json_build_object(${sql.raw("E'\\u0001float'")}, case when __l[3] = 0 then 'NaN' when __l[3] < 0 then 'Infinity' else '-Infinity' end)
+      else to_json(-__l[3] / ${divisor} + 0) end`;
   return sql`(select json_build_object(
-    'a', case when __l[1] = 0 then null else json_build_object('x', -__l[3] / __l[1] + 0, 'y', 0) end,
-    'b', case when __l[2] = 0 then null else json_build_object('x', 0, 'y', -__l[3] / __l[2] + 0) end)
+    'a', json_build_object('x', ${cross(sql`__l[1]`)}, 'y', 0),
+    'b', json_build_object('x', 0, 'y', ${cross(sql`__l[2]`)}))
     from (select ${coef} as __l) as __c)`;
 }
 

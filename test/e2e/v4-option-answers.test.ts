@@ -47,9 +47,7 @@ const sets: AnswerSet[] = [
 ];
 
 // Differences from v4 found by these fixtures, by `<set>/<name>`, kept visible until fixed.
-const known: Record<string, string> = {
-  'nulls-last/geometry-line-on-axis': 'the point is null as in v4, but without v4\'s "Float cannot represent non numeric value: Infinity" error',
-};
+const known: Record<string, string> = {};
 
 let dbName: string;
 let url: string;
