@@ -125,8 +125,9 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   // execution do (parse, validation and limit errors come before that and carry none).
   let explained: ReturnType<typeof explainRecorder> | undefined;
   let locate: Locate | undefined;
-  const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0, compatStatus = status): RunResult => ({
-    status, compatStatus, body: withExplain(finishJsonText(body, opts.signJwt, locate), explained?.results), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
+  // `finished`: the body is already the final text (JSON.stringify's, not the database's)
+  const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0, compatStatus = status, finished = false): RunResult => ({
+    status, compatStatus, body: withExplain(finished ? body : finishJsonText(body, opts.signJwt, locate), explained?.results), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
   });
   if (typeof req.query !== 'string' || req.query.trim() === '') {
     return result(400, errorBody([{ message: 'Must provide a query string.' }]), null, 1);
@@ -171,10 +172,10 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   };
   try {
     const explain = explained?.explain;
-    const { body, errors } = op.operation === 'mutation'
+    const { body, errors, finished } = op.operation === 'mutation'
       ? await runMutation(snapshot, input, opts, explain)
       : await runQuery(snapshot, input, prepared, opts, explain);
-    return result(200, body, op, errors);
+    return result(200, body, op, errors, 200, finished);
   } catch (e) {
     // No transaction to explain: v4 fails these before the operation runs, with no list.
     const early = e instanceof SettingsError || e instanceof PoolBusyError || isUnavailable(e);
@@ -222,7 +223,14 @@ async function queryData(opts: RunOptions, text: string, values: unknown[], expl
   }, opts.connection);
 }
 
-async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocument, opts: RunOptions, explain?: Explain) {
+/** An operation's answer; `finished` when the body needs no finishing (see json-text.ts). */
+interface Answer {
+  body: string;
+  errors: number;
+  finished?: boolean;
+}
+
+async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocument, opts: RunOptions, explain?: Explain): Promise<Answer> {
   const c = makeCompiler(input);
   const fields = rootFields(c, [input.operation.selectionSet]);
   const meta = fields.filter((f) => isMetaField(f.name));
@@ -233,7 +241,7 @@ async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocu
     // so it is computed once per schema generation, which is the document cache's lifetime.
     return cachedPlan(prepared, `\0introspection\n${input.operation.name?.value ?? ''}\n${JSON.stringify(input.variables)}`, async () => {
       const r = await introspect();
-      return { body: JSON.stringify(r), errors: r.errors?.length ?? 0 };
+      return { body: JSON.stringify(r), errors: r.errors?.length ?? 0, finished: true };
     });
   }
   if (meta.length) metaData = ((await introspect()).data ?? {}) as Record<string, unknown>;
@@ -329,7 +337,7 @@ function withErrors(data: string, errors: unknown[]): string {
   return errors.length ? `{"errors":${JSON.stringify(errors)},"data":${data}}` : `{"data":${data}}`;
 }
 
-async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions, explain?: Explain) {
+async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions, explain?: Explain): Promise<Answer> {
   const c = makeCompiler(input);
   const fields = collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]);
   const errors: unknown[] = [];

@@ -105,7 +105,7 @@ function keyedPage(c: Compiler, src: PageSource, where: SQL[], ordering: Orderin
   const keys = ordering.specs.map((s, i) => sql`, ${specExpr(a, s)} as ${sql.raw(`__o${i}`)}`);
   const k = c.alias();
   const pageOrder = sql.join(ordering.specs.map((s, i) => sql`${k}.${sql.raw(`__o${i}`)} ${dirSql(s, reverse)}`), ', ');
-  const slice = sql`limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
+  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + 1)} `}offset ${sql.int(args.offset)}`;
   const sorted = sql`select ${src.columns}${sql.join(keys, '')} from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} ${slice}`;
   const text = sql`select ${k}.*, row_number() over (order by ${pageOrder}) as __n from (${sorted}) as ${k}`;
   const cursor = keyedCursorExpr(ordering.prefix, ordering.specs.map((_, i) => sql`${page}.${sql.raw(`__o${i}`)}`));
@@ -114,10 +114,10 @@ function keyedPage(c: Compiler, src: PageSource, where: SQL[], ordering: Orderin
   let hasNext: SQL = sql`false`;
   let hasPrev: SQL = sql`false`;
   if (limit !== 0) {
-    if (args.first != null) hasNext = sql`count(*) > ${args.first}::int8`;
+    if (args.first != null) hasNext = sql`count(*) > ${sql.int(args.first)}`;
     else if (args.before) hasNext = outside(args.before, false);
     if (args.offset > 0) hasPrev = sql`true`;
-    else if (args.last != null) hasPrev = sql`count(*) > ${args.last}::int8`;
+    else if (args.last != null) hasPrev = sql`count(*) > ${sql.int(args.last)}`;
     else if (args.after) hasPrev = outside(args.after, true);
   }
   return { sql: text, alias: page, cursor, hasNext, hasPrev, limit, reverse };
@@ -159,15 +159,15 @@ function rangePage(c: Compiler, numbered: SQL, ordering: Ordering, args: PagingA
   const page = c.alias();
   const start = afterN + args.offset;
   const limit = args.first;
-  const bounds = [sql`__w.__idx > ${start}::int8`];
-  if (limit != null) bounds.push(sql`__w.__idx <= ${start + limit + 1}::int8`);
-  if (beforeN != null) bounds.push(sql`__w.__idx < ${beforeN}::int8`);
-  const slice = limit == null ? sql`` : sql` limit ${limit + 1}::int8`;
-  const text = sql`select __w.*, __w.__idx - ${start}::int8 as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')}${slice}`;
+  const bounds = [sql`__w.__idx > ${sql.int(start)}`];
+  if (limit != null) bounds.push(sql`__w.__idx <= ${sql.int(start + limit + 1)}`);
+  if (beforeN != null) bounds.push(sql`__w.__idx < ${sql.int(beforeN)}`);
+  const slice = limit == null ? sql`` : sql` limit ${sql.int(limit + 1)}`;
+  const text = sql`select __w.*, __w.__idx - ${sql.int(start)} as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')}${slice}`;
   let hasNext: SQL = sql`false`;
   if (limit !== 0) {
-    if (limit != null) hasNext = sql`count(*) > ${limit}::int8`;
-    else if (beforeN != null) hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${beforeN}::int8)`;
+    if (limit != null) hasNext = sql`count(*) > ${sql.int(limit)}`;
+    else if (beforeN != null) hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${sql.int(beforeN)})`;
   }
   const hasPrev = limit === 0 ? sql`false` : sql`${start > 0}::boolean`;
   return { sql: text, alias: page, cursor: positionalCursorExpr(ordering.prefix, sql`${page}.__idx`), hasNext, hasPrev, limit, reverse: false };
@@ -178,19 +178,19 @@ function sortedPage(c: Compiler, numbered: SQL, ordering: Ordering, args: Paging
   const reverse = args.last != null;
   const limit = args.first ?? args.last;
   const dir = sql.raw(reverse ? 'desc' : 'asc');
-  const bounds = [sql`__w.__idx > ${afterN}::int8`];
-  if (beforeN != null) bounds.push(sql`__w.__idx < ${beforeN}::int8`);
-  const position = sql`row_number() over (order by __w.__idx ${dir}) - ${args.offset}::int8 as __n`;
-  const slice = sql`limit ${limit == null ? null : limit + 1}::int8 offset ${args.offset}::int8`;
+  const bounds = [sql`__w.__idx > ${sql.int(afterN)}`];
+  if (beforeN != null) bounds.push(sql`__w.__idx < ${sql.int(beforeN)}`);
+  const position = sql`row_number() over (order by __w.__idx ${dir}) - ${sql.int(args.offset)} as __n`;
+  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + 1)} `}offset ${sql.int(args.offset)}`;
   const text = sql`select __w.*, ${position} from (${numbered}) as __w where ${sql.join(bounds, ' and ')} order by __w.__idx ${dir} ${slice}`;
   let hasNext: SQL = sql`false`;
   let hasPrev: SQL = sql`false`;
   if (limit !== 0) {
-    if (args.first != null) hasNext = sql`count(*) > ${args.first}::int8`;
+    if (args.first != null) hasNext = sql`count(*) > ${sql.int(args.first)}`;
     else if (!reverse && beforeN != null) {
-      hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${beforeN}::int8)`;
+      hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${sql.int(beforeN)})`;
     }
-    if (args.last != null) hasPrev = sql`count(*) > ${args.last}::int8`;
+    if (args.last != null) hasPrev = sql`count(*) > ${sql.int(args.last)}`;
     else hasPrev = sql`${afterN + args.offset > 0}::boolean`;
   }
   return { sql: text, alias: page, cursor: positionalCursorExpr(ordering.prefix, sql`${page}.__idx`), hasNext, hasPrev, limit, reverse };
@@ -220,7 +220,7 @@ export function compileConnection(c: Compiler, source: ConnectionSource, f: Coll
       ? naturalPage(c, src, where, ordering, args)
       : positionalPage(c, src, where, ordering, args);
   const p = page.alias;
-  const inPage = page.limit == null ? sql`true` : sql`${p}.__n <= ${page.limit}::int8`;
+  const inPage = page.limit == null ? sql`true` : sql`${p}.__n <= ${sql.int(page.limit)}`;
   const outOrder = sql`${p}.__n ${sql.raw(page.reverse ? 'desc' : 'asc')}`;
   // rows of a table's (or composite's) connection can be null rows; lists' and records' cannot
   const nullRows = !list && src.table !== null && src.table.typeId !== OID.record;

@@ -1,6 +1,8 @@
 // A small, safe SQL fragment builder. Interpolated JavaScript values always become bind
 // parameters; identifiers go through `ident` (always quoted); raw text is only for constants in
-// this code base, never for anything that came from a request.
+// this code base, never for anything that came from a request. The one exception is `int`: a
+// page's bounds, integers checked here, are written into the text so that the planner knows them
+// (a `limit $1` makes Postgres plan every execution afresh rather than keep one generic plan).
 
 const SQL_TAG = Symbol('sql');
 
@@ -40,6 +42,11 @@ export function quoteIdent(name: string): string {
 sql.ident = (...names: string[]): SQL => make([names.map(quoteIdent).join('.')]);
 sql.raw = (text: string): SQL => make([text]);
 sql.value = (value: unknown): SQL => make([{ value }]);
+/** A safe integer as a literal (`20::int8`); anything else is refused. */
+sql.int = (n: number): SQL => {
+  if (!Number.isSafeInteger(n)) throw new TypeError(`Not an integer: ${String(n)}`);
+  return make([`${n}::int8`]);
+};
 sql.join = (items: readonly SQL[], separator: string): SQL => {
   const chunks: Chunk[] = [];
   items.forEach((item, i) => {

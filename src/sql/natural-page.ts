@@ -58,15 +58,15 @@ export function naturalPage(c: Compiler, src: PageSource, where: SQL[], ordering
   // one row past the page tells whether there is a next one (not when read backwards: v4
   // counts the whole set then)
   const extra = !flip && limit != null ? 1 : 0;
-  const slice = sql`limit ${limit == null ? null : limit + extra}::int8 offset ${offset}::int8`;
+  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + extra)} `}offset ${sql.int(offset)}`;
   const window = sql`select __w.*, row_number() over (order by ${order(flip)}) as __r from (${numbered}) as __w order by ${order(flip)} ${slice}`;
   // a backwards read is turned round again, as v4 does
   const text = sql`select __v.*, row_number() over (order by __v.__r ${direction(!flip)}) as __n from (${window}) as __v`;
   let hasNext: SQL = sql`false`;
   if (limit != null && limit !== 0) {
     hasNext = flip
-      ? sql`(select count(*) from ${src.source} as ${a} ${whereSql}) > ${limit}::int8`
-      : sql`count(*) > ${limit}::int8`;
+      ? sql`(select count(*) from ${src.source} as ${a} ${whereSql}) > ${sql.int(limit)}`
+      : sql`count(*) > ${sql.int(limit)}`;
   }
   return {
     sql: text, alias: page, cursor: positionalCursorExpr(ordering.prefix, sql`${page}.__idx`),
