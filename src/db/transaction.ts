@@ -9,8 +9,43 @@ import { queryPrepared } from './prepared';
 export interface ConnectionControl {
   /** Milliseconds to wait for a pooled connection (0 or absent: as long as it takes). */
   waitMs?: number;
-  /** Aborted when the requester is gone: the wait ends, a running statement is cancelled. */
-  signal?: AbortSignal;
+  /** Set when the requester is gone: the wait ends, a running statement is cancelled. */
+  signal?: GoneSignal;
+}
+
+/**
+ * That a requester went away, told to whoever waits on it. One is made per request, so it is a
+ * plain object: an AbortSignal with its event machinery showed up in request profiles.
+ */
+export interface GoneSignal {
+  readonly aborted: boolean;
+  /** Calls `fn` once when gone (at once if already gone); returns how to stop listening. */
+  onGone(fn: () => void): () => void;
+}
+
+export function goneSignal(): GoneSignal & { abort(): void } {
+  let listeners: Array<() => void> = [];
+  const signal = {
+    aborted: false,
+    abort() {
+      if (signal.aborted) return;
+      signal.aborted = true;
+      const called = listeners;
+      listeners = [];
+      for (const fn of called) fn();
+    },
+    onGone(fn: () => void) {
+      if (signal.aborted) {
+        fn();
+        return () => {};
+      }
+      listeners.push(fn);
+      return () => {
+        listeners = listeners.filter((l) => l !== fn);
+      };
+    },
+  };
+  return signal;
 }
 
 /**
@@ -26,7 +61,7 @@ async function onConnection<T>(pool: Pool, fn: (client: PoolClient) => Promise<T
     broken = true;
     void cancelBackend(client);
   };
-  control.signal?.addEventListener('abort', onAbort, { once: true });
+  const stopListening = control.signal?.onGone(onAbort);
   try {
     return await fn(client);
   } catch (e) {
@@ -39,7 +74,7 @@ async function onConnection<T>(pool: Pool, fn: (client: PoolClient) => Promise<T
     }
     throw e;
   } finally {
-    control.signal?.removeEventListener('abort', onAbort);
+    stopListening?.();
     client.release(broken ? true : undefined);
   }
 }
@@ -50,11 +85,10 @@ async function connect(pool: Pool, { waitMs, signal }: ConnectionControl): Promi
   if (!waitMs && !signal) return pool.connect();
   const pending = pool.connect();
   let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
+  let stopListening: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
     if (waitMs) timer = setTimeout(() => reject(new PoolBusyError(waitMs)), waitMs);
-    onAbort = () => reject(new ClientGoneError());
-    signal?.addEventListener('abort', onAbort, { once: true });
+    stopListening = signal?.onGone(() => reject(new ClientGoneError()));
   });
   try {
     return await Promise.race([pending, stop]);
@@ -63,7 +97,7 @@ async function connect(pool: Pool, { waitMs, signal }: ConnectionControl): Promi
     throw e;
   } finally {
     clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    stopListening?.();
   }
 }
 

@@ -9,6 +9,7 @@ import type { Options } from '../options';
 import type { DocumentCache } from '../execute/documents';
 import { runOperation, type GraphQLRequest } from '../execute/operation';
 import type { LiveSchema } from '../schema/snapshot';
+import { goneSignal } from '../db/transaction';
 import { batchItem, batchProblem, BATCHING_OFF, INVALID_BATCH_ITEM } from './batch';
 import { applyHandleErrors, handleErrorsInBody, type HandleErrors } from './handle-errors';
 
@@ -82,7 +83,7 @@ export function graphqlRouter(
     const verified = auth.authenticate(req.headers.authorization);
     if (!verified.ok) hooks.log?.(`${verified.status} rejected token (${verified.message})`);
     // A client that goes away stops costing anything: its wait or statement is cancelled.
-    const gone = new AbortController();
+    const gone = goneSignal();
     res.once('close', () => {
       if (!res.writableFinished) gone.abort();
     });
@@ -97,7 +98,7 @@ export function graphqlRouter(
         const originalErrors: unknown[] | undefined = hooks.handleErrors ? [] : undefined;
         const r = await runOperation(live.current(), op, {
           pool, settings, signJwt, queriesOnly, documents, originalErrors,
-          connection: { waitMs: options.poolWaitTimeout, signal: gone.signal },
+          connection: { waitMs: options.poolWaitTimeout, signal: gone },
           extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack, explain,
         });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;

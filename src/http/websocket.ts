@@ -11,6 +11,7 @@ import { serveV0, V0_PROTOCOL, wantsV0 } from './websocket-v0';
 import type { Pool } from 'pg';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Setting } from '../db/settings';
+import { goneSignal } from '../db/transaction';
 import type { Auth } from '../auth/auth';
 import { websocketVersions, type Options } from '../options';
 import { sizeLimit, type HttpHooks } from './routes';
@@ -56,7 +57,7 @@ interface ConnectionAuth {
   settings: Setting[];
 }
 
-type Extra = { socket: WebSocket; request: http.IncomingMessage; auth?: ConnectionAuth; gone?: AbortController };
+type Extra = { socket: WebSocket; request: http.IncomingMessage; auth?: ConnectionAuth; gone?: ReturnType<typeof goneSignal> };
 
 interface OperationContext {
   snapshot: Snapshot;
@@ -121,7 +122,7 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       }
       ctx.extra.auth = { claims: auth.claims, settings: o.auth.settings(auth.claims, extra) };
       // The socket's operations stop costing anything when it closes.
-      const gone = new AbortController();
+      const gone = goneSignal();
       ctx.extra.socket.once('close', () => gone.abort());
       ctx.extra.gone = gone;
       return true;
@@ -149,7 +150,7 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
         snapshot, payload, auth: ctx.extra.auth!,
         run: {
           pool, settings: ctx.extra.auth!.settings, signJwt, documents: o.documents,
-          connection: { waitMs: options.poolWaitTimeout, signal: ctx.extra.gone?.signal },
+          connection: { waitMs: options.poolWaitTimeout, signal: ctx.extra.gone },
           extendedErrors: options.extendedErrors, showErrorStack: options.showErrorStack,
         },
       };
