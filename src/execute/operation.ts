@@ -133,10 +133,10 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
     return result(400, errorBody([{ message: 'Must provide a query string.' }]), null, 1);
   }
   if (req.variables != null && (typeof req.variables !== 'object' || Array.isArray(req.variables))) {
-    return result(400, errorBody([{ message: 'Variables must be an object.' }]), null, 1);
+    return result(400, errorBody([{ message: `Variables must be an object, not '${Array.isArray(req.variables) ? 'array' : typeof req.variables}'.` }]), null, 1);
   }
   if (req.operationName != null && typeof req.operationName !== 'string') {
-    return result(400, errorBody([{ message: 'operationName must be a string.' }]), null, 1);
+    return result(400, errorBody([{ message: `Operation name must be a string, not '${typeof req.operationName}'.` }]), null, 1);
   }
   const prepared = opts.documents.prepare(snapshot.generation, snapshot.schema, req.query);
   if (prepared.errors.length) return result(400, errorBody(prepared.errors.map((e) => e.toJSON())), null, prepared.errors.length);

@@ -42,7 +42,7 @@ async function explainAllowed(req: IncomingMessage, allow: Options['allowExplain
   return allow === true || (typeof allow === 'function' && !!(await allow(req)));
 }
 
-const notAnObject = 'The request body must be a JSON object with a `query` string (Content-Type: application/json).';
+const notAnObject = 'The request body must be a JSON object with a `query` string (Content-Type: application/json), a form post (application/x-www-form-urlencoded) or the document itself (application/graphql).';
 
 /** The GraphQL route as an express router, and its handler for requests whose body is parsed. */
 export function graphqlRouter(
@@ -50,6 +50,9 @@ export function graphqlRouter(
 ): { router: express.Router; handle: GraphQLHandler } {
   const router = express.Router();
   const json = express.json({ limit: options.bodySizeLimit, type: ['application/json', 'application/graphql-response+json'] });
+  // v4 also takes form posts (`query=…&variables=…`) and a bare document as application/graphql
+  const form = express.urlencoded({ extended: false, limit: options.bodySizeLimit, type: 'application/x-www-form-urlencoded' });
+  const graphqlText = express.text({ limit: options.bodySizeLimit, type: 'application/graphql' });
   const signJwt = auth.sign;
 
   /** True when the operation is refused before it would run: no query, or a document that fails parsing, limits or validation. */
@@ -107,8 +110,10 @@ export function graphqlRouter(
       };
       const errorOnly = (status: number, message: string) => ({ status, compatStatus: status, body: handled(JSON.stringify({ errors: [{ message }] })) });
       // As v4: the request and its document are checked before the token, so their errors come first.
-      const answer = async (op: unknown) => {
-        if (!op || typeof op !== 'object' || Array.isArray(op)) return errorOnly(400, INVALID_BATCH_ITEM);
+      const answer = async (item: unknown) => {
+        if (!item || typeof item !== 'object' || Array.isArray(item)) return errorOnly(400, INVALID_BATCH_ITEM);
+        const op = withParsedVariables(item as GraphQLRequest);
+        if (typeof op === 'string') return errorOnly(400, op);
         if (!verified.ok && !failsBeforeRunning(op as GraphQLRequest)) return errorOnly(verified.status, verified.message);
         return one(op as GraphQLRequest);
       };
@@ -150,8 +155,8 @@ export function graphqlRouter(
     res.status(status).json({ errors });
   };
 
-  router.post(options.graphqlRoute, json, (req, res) => {
-    const body = req.body;
+  router.post(options.graphqlRoute, json, form, graphqlText, (req, res) => {
+    const body = typeof req.body === 'string' ? { query: req.body } : req.body;
     if (!body || typeof body !== 'object') return requestError(req, res, 400, notAnObject);
     void handle(req, res, body as GraphQLRequest | unknown[], false);
   });
@@ -184,6 +189,20 @@ export function graphqlRouter(
     requestError(req, res, status, message);
   });
   return { router, handle };
+}
+
+/**
+ * `variables` as v4 takes them: an object, or JSON text of one (form posts, and clients that
+ * send them as a string); an empty string is none. A string when the text is not JSON.
+ */
+function withParsedVariables(op: GraphQLRequest): GraphQLRequest | string {
+  if (typeof op.variables !== 'string') return op;
+  if (op.variables.trim() === '') return { ...op, variables: undefined };
+  try {
+    return { ...op, variables: JSON.parse(op.variables) };
+  } catch {
+    return 'The `variables` string is not valid JSON; send variables as a JSON object.';
+  }
 }
 
 const sizeUnits: Record<string, number> = { b: 1, kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30, tb: 2 ** 40, pb: 2 ** 50 };

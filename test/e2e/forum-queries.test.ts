@@ -86,3 +86,25 @@ test('cursors are stable across requests and accepted back', async () => {
   assert.deepEqual(b.body, f.body);
   assert.deepEqual(b.body.data.allPosts.nodes.map((n: { id: number }) => n.id), edges.slice(2, 4).map((x) => x.node.id));
 });
+
+// The request shapes v4's HTTP handler takes besides a JSON object: form posts, a bare document
+// as application/graphql, and variables sent as JSON text (an empty string is none).
+test('form posts, application/graphql bodies and variables as JSON text answer as v4', async () => {
+  const q = 'query ($n: Int) { allPeople(first: $n, orderBy: ID_ASC) { totalCount nodes { fullName } } }';
+  const cases: Array<[string, string, string]> = [
+    ['form', 'application/x-www-form-urlencoded', `query=${encodeURIComponent(q)}&variables=${encodeURIComponent('{"n":2}')}`],
+    ['form without variables', 'application/x-www-form-urlencoded', `query=${encodeURIComponent(q)}&variables=`],
+    ['document', 'application/graphql', '{ allPosts { totalCount } }'],
+    ['variables as text', 'application/json', JSON.stringify({ query: q, variables: '{"n":1}' })],
+    ['variables as an empty string', 'application/json', JSON.stringify({ query: q, variables: '' })],
+    ['variables of the wrong type', 'application/json', JSON.stringify({ query: q, variables: 3 })],
+    ['operation name of the wrong type', 'application/json', JSON.stringify({ query: q, operationName: 3 })],
+  ];
+  for (const [what, type, body] of cases) {
+    const [a, e] = await Promise.all([ours.url, v4.url].map(async (url) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body });
+      return { status: res.status, body: await res.json() };
+    }));
+    assert.deepEqual(a, e, what);
+  }
+});
