@@ -13,7 +13,7 @@ import { explainRecorder, type Explain } from '../db/explain';
 import { isConnectionLost, isNetworkError, isUnavailable } from '../db/unavailable';
 import { PoolBusyError, SettingsError, queryWithSettings, withTransaction, type ConnectionControl } from '../db/transaction';
 import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
-import { compileMutationField } from '../sql/mutation';
+import { compileMutationField, type CompiledMutation } from '../sql/mutation';
 import type { CollectedField } from '../sql/selection';
 import { collectFields } from '../sql/selection';
 import { finishJsonText, type Locate } from './json-text';
@@ -349,6 +349,34 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions, e
     parts.push(`${JSON.stringify(f.key)}:null`);
     nulled = isNonNullType(f.field?.type);
   };
+  // One write whose payload reads only its row: one statement, sent with begin, the settings and
+  // commit in one round trip (a failure rolls back the whole transaction, as its savepoint would).
+  const writes = fields.filter((f) => f.name !== '__typename');
+  let early: CompiledMutation | undefined;
+  if (writes.length === 1 && !explain) {
+    // (one that does not compile goes the usual way, so the request's settings are checked first)
+    try {
+      early = compileMutationField(c, writes[0]);
+    } catch {
+      early = undefined;
+    }
+  }
+  if (early?.single) {
+    const w = writes[0];
+    const { sql: st, noRow } = early.single;
+    let value = 'null';
+    try {
+      const row = await queryWithSettings(opts.pool, opts.settings, st.text, st.values, opts.connection);
+      if (!row) throw noRow();
+      value = row.payload as string;
+    } catch (e) {
+      if (e instanceof SettingsError || e instanceof PoolBusyError || isUnavailable(e)) throw e;
+      errors.push(formatError(e, [w.key], opts, w.nodes));
+      nulled = isNonNullType(w.field?.type);
+    }
+    const all = fields.map((f) => `${JSON.stringify(f.key)}:${f === w ? value : '"Mutation"'}`);
+    return { body: withErrors(nulled ? 'null' : `{${all.join(',')}}`, errors), errors: errors.length };
+  }
   await withTransaction(opts.pool, opts.settings, async (client) => {
     for (const f of fields) {
       if (nulled) break;
@@ -357,7 +385,7 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions, e
         continue;
       }
       try {
-        const compiled = compileMutationField(c, f);
+        const compiled = f === writes[0] && early ? early : compileMutationField(c, f);
         parts.push(`${JSON.stringify(f.key)}:${await runMutationField(client, compiled, opts.signJwt, explain)}`);
       } catch (e) {
         failed(f, e);

@@ -1,7 +1,8 @@
 // One mutation root field as two statements, run by execute/: the write (returning the row as
 // composite text, which keeps the row visible to the payload even when RLS would hide it from a
 // fresh select) or the function call, then one select that builds the payload JSON from what
-// the first one returned.
+// the first one returned. A table's write whose payload reads only the changed row is also
+// compiled as one statement (`single`), which a request of that one mutation sends alone.
 import { GraphQLInputObjectType, GraphQLObjectType, getNamedType, type GraphQLInputType } from 'graphql';
 import type { PgAttribute, PgClass } from '../introspection/model';
 import { OID } from '../introspection/oids';
@@ -31,6 +32,12 @@ export interface CompiledMutation {
   signs: boolean;
   /** The select that answers the payload (one `payload` text column) from the first row. */
   payload(first: FirstRow, token?: string | null): CompiledSQL;
+  /**
+   * The write and its payload as one statement, when the payload reads nothing but the changed
+   * row (its columns, its node id): nothing else could see the write within the statement's
+   * snapshot, so it needs no second statement. No row: `noRow` is the error.
+   */
+  single?: { sql: CompiledSQL; noRow: () => Error };
 }
 
 const tableRef = (t: PgClass) => sql.ident(t.namespaceName, t.name);
@@ -82,41 +89,70 @@ export function compileMutationField(c: Compiler, f: CollectedField): CompiledMu
   const table = m.table;
   const write = writeStatement(c, m, input, inputType, f);
   const verb = m.kind === 'create' ? 'created' : m.kind === 'update' ? 'updated' : 'deleted';
+  const noRow = () => {
+    const v = m.kind === 'update' ? 'update' : 'delete';
+    return new Error(`No values were ${verb} in collection '${nodeAliasOf(c, table)}' because no values you can ${v} were found matching these criteria.`);
+  };
   return {
     first: compile(write), prepared: true, signs: false,
     payload(first) {
-      if (!first) {
-        const v = m.kind === 'update' ? 'update' : 'delete';
-        throw new Error(`No values were ${verb} in collection '${nodeAliasOf(c, table)}' because no values you can ${v} were found matching these criteria.`);
-      }
+      if (!first) throw noRow();
       return payload(c, table.typeId, table, first.row as string, payloadType, f, clientMutationId);
     },
+    single: readsOnlyTheRow(c, payloadType, f)
+      ? { sql: compile(singlePayload(c, writeStatement(c, m, input, inputType, f, true), table, payloadType, f, clientMutationId)), noRow }
+      : undefined,
   };
+}
+
+/** The payload asks for nothing but the changed row's columns and node id (and echoes). */
+function readsOnlyTheRow(c: Compiler, payloadType: GraphQLObjectType, f: CollectedField): boolean {
+  return collectFields(c, payloadType, subSelections(f)).every((s) => {
+    if (s.name === '__typename') return true;
+    const kind = fieldPlan(s)?.kind;
+    if (kind === 'payloadClientMutationId' || kind === 'payloadDeletedNodeId') return true;
+    if (kind !== 'payloadRow') return false;
+    const rowType = getNamedType(s.field!.type) as GraphQLObjectType;
+    return collectFields(c, rowType, subSelections(s)).every((r) => r.name === '__typename' || ['column', 'nodeId'].includes(fieldPlan(r)?.kind ?? ''));
+  });
+}
+
+/** `with __m as (<write> returning *) select <payload> from __m`: one statement, one row or none. */
+function singlePayload(
+  c: Compiler, write: SQL, table: PgClass, payloadType: GraphQLObjectType, f: CollectedField, clientMutationId: unknown,
+): SQL {
+  const r = sql.raw('__r');
+  const row = aliasRef(r, table);
+  const pairs: Array<[string, SQL]> = collectFields(c, payloadType, subSelections(f)).map((s) => [s.key,
+    s.name === '__typename' ? sql.literal(payloadType.name) : payloadField(c, s, payloadType, row, clientMutationId, undefined)]);
+  return sql`with __m as (${write}) select (${jsonObject(pairs)})::text as payload from __m as ${r}`;
 }
 
 /** The insert, update or delete, returning the changed row as composite text. */
 function writeStatement(
   c: Compiler, m: Exclude<MutationPlan, { kind: 'proc' }>, input: Record<string, any>,
-  inputType: GraphQLInputObjectType, f: CollectedField,
+  inputType: GraphQLInputObjectType, f: CollectedField, columns = false,
 ): SQL {
   const table = tableRef(m.table);
   const t = sql.raw('__w');
+  // the changed row as composite text for a second statement, or its columns for a CTE
+  const returning = columns ? sql`${t}.*` : sql`${t}::text as row`;
   switch (m.kind) {
     case 'create': {
       const cols = columnValues(c, inputType.getFields()[m.inputField].type, input[m.inputField] ?? {});
-      if (!cols.length) return sql`insert into ${table} as ${t} default values returning ${t}::text as row`;
+      if (!cols.length) return sql`insert into ${table} as ${t} default values returning ${returning}`;
       const names = sql.join(cols.map(([a]) => sql.ident(a.name)), ', ');
-      return sql`insert into ${table} as ${t} (${names}) values (${sql.join(cols.map(([, v]) => v), ', ')}) returning ${t}::text as row`;
+      return sql`insert into ${table} as ${t} (${names}) values (${sql.join(cols.map(([, v]) => v), ', ')}) returning ${returning}`;
     }
     case 'update': {
       const cols = columnValues(c, inputType.getFields()[m.patchField].type, input[m.patchField] ?? {});
       const where = keyWhere(c, m.table, m, input, f);
-      if (!cols.length) return sql`select ${t}::text as row from ${table} as ${t} where ${where}`;
+      if (!cols.length) return sql`select ${returning} from ${table} as ${t} where ${where}`;
       const sets = sql.join(cols.map(([a, v]) => sql`${sql.ident(a.name)} = ${v}`), ', ');
-      return sql`update ${table} as ${t} set ${sets} where ${where} returning ${t}::text as row`;
+      return sql`update ${table} as ${t} set ${sets} where ${where} returning ${returning}`;
     }
     case 'delete':
-      return sql`delete from ${table} as ${t} where ${keyWhere(c, m.table, m, input, f)} returning ${t}::text as row`;
+      return sql`delete from ${table} as ${t} where ${keyWhere(c, m.table, m, input, f)} returning ${returning}`;
   }
   return unhandled(m);
 }
