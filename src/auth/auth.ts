@@ -3,8 +3,8 @@
 // `jwt_token` results are signed, all from one configuration.
 import type { Setting } from '../db/settings';
 import { mergeSettings, settingsFromClaims } from './settings';
-import { signJwtToken } from './sign';
-import { authenticateRequest, verifyToken, type AuthResult, type VerifyOptions } from './verify';
+import { signJwtToken, signingKeyObject } from './sign';
+import { authenticateRequest, verificationKeyObject, verifyToken, type AuthResult, type VerifyOptions } from './verify';
 
 export interface AuthConfig extends VerifyOptions {
   defaultRole?: string;
@@ -32,8 +32,10 @@ export function createAuth(config: AuthConfig): Auth {
     jwtVerifyIssuer: config.jwtVerifyIssuer, jwtVerifySubject: config.jwtVerifySubject, jwtVerifyId: config.jwtVerifyId,
     jwtVerifyClockTolerance: config.jwtVerifyClockTolerance, jwtVerifyIgnoreExpiration: config.jwtVerifyIgnoreExpiration,
     jwtVerifyIgnoreNotBefore: config.jwtVerifyIgnoreNotBefore, jwtVerifyMaxAge: config.jwtVerifyMaxAge,
+    keyObject: verificationKeyObject(config),
   };
   const secret = config.jwtSecret;
+  const signingKey = signingKeyObject({ jwtSecret: secret });
   return {
     authenticate: (authorization) => authenticateRequest(authorization, verify),
     verify: (token) => verifyToken(token, verify),
@@ -43,6 +45,6 @@ export function createAuth(config: AuthConfig): Auth {
       // First, so an integrator's pgSettings may change it.
       return config.statementTimeout ? [['statement_timeout', String(config.statementTimeout)], ...merged] : merged;
     },
-    sign: secret ? (claims) => signJwtToken(claims, { jwtSecret: secret }) : undefined,
+    sign: secret ? (claims) => signJwtToken(claims, { jwtSecret: secret, keyObject: signingKey }) : undefined,
   };
 }

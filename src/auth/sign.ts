@@ -19,13 +19,26 @@
 //   A `jwtPrivateKey`, when given, is used instead, with the algorithm inferred from the key
 //   when `jwtSignOptions.algorithm` is unset (RS256, PS256, ES256/384/512).
 
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 export interface JwtSignConfig {
   jwtSecret?: string;
   jwtPrivateKey?: string;
   jwtSignOptions?: jwt.SignOptions;
+  /** The key made ready once (see `signingKeyObject`); made from the strings when absent. */
+  keyObject?: KeyObject;
+}
+
+/** The signing key as jsonwebtoken makes it on every call (a private key, else a secret), once. */
+export function signingKeyObject(opts: { jwtSecret?: string; jwtPrivateKey?: string }): KeyObject | undefined {
+  const key = opts.jwtPrivateKey || opts.jwtSecret;
+  if (!key) return undefined;
+  try {
+    return createPrivateKey(key);
+  } catch {
+    return createSecretKey(Buffer.from(key));
+  }
 }
 
 /** True when v4 would return null for the composite instead of a token. */
@@ -59,7 +72,7 @@ export function signJwtToken(attributes: Record<string, unknown>, opts: JwtSignC
   if (opts.jwtPrivateKey && !signOptions.algorithm) {
     signOptions.algorithm = algorithmForPrivateKey(opts.jwtPrivateKey);
   }
-  return jwt.sign(token, key, signOptions);
+  return jwt.sign(token, opts.keyObject ?? key, signOptions);
 }
 
 function algorithmForPrivateKey(pem: string): jwt.Algorithm {

@@ -21,6 +21,7 @@
 // - Status: 401 for TokenExpiredError ("jwt expired"), 403 for every other failure, including
 //   a role claim at the `jwtRole` path that is present but not a string.
 
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 export type AuthResult =
@@ -37,6 +38,8 @@ export interface VerifyOptions extends JwtVerifyChecks {
   jwtRole?: string[];
   /** Accept tokens minted by the watch-mode dev-token route (only a server in watch mode does). */
   acceptDevTokens?: boolean;
+  /** The key made ready once (see `verificationKeyObject`); made from the strings when absent. */
+  keyObject?: KeyObject;
 }
 
 /** v4's `--jwt-verify-*` checks (and `jwtVerifyOptions`), passed to jsonwebtoken as v4 passes them. */
@@ -89,6 +92,21 @@ export function verificationKey(opts: { jwtSecret?: string; jwtPublicKey?: strin
 }
 
 /**
+ * The verification key as jsonwebtoken makes it from the string on every call (a public key when
+ * it parses as one, else an HMAC secret), made once per server instead: the failed public-key
+ * parse of a secret was most of the CPU of a request with a token.
+ */
+export function verificationKeyObject(opts: { jwtSecret?: string; jwtPublicKey?: string }): KeyObject | undefined {
+  const key = verificationKey(opts);
+  if (!key) return undefined;
+  try {
+    return createPublicKey(key);
+  } catch {
+    return createSecretKey(Buffer.from(key));
+  }
+}
+
+/**
  * The whole per-request step as v4's HTTP handler does it: without a configured key the header
  * is not read at all; otherwise a bad header is 400, no header is anonymous, a token is verified.
  */
@@ -133,7 +151,7 @@ export function verifyToken(token: string, opts: VerifyOptions): AuthResult {
 
   let decoded: unknown;
   try {
-    decoded = jwt.verify(token, key, verifyOptions);
+    decoded = jwt.verify(token, opts.keyObject ?? key, verifyOptions);
   } catch (error) {
     const e = error as { name?: string; message?: string };
     const message = e.message || 'Invalid JWT';
