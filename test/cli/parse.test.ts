@@ -237,7 +237,7 @@ test('limit flags and their variables: whole numbers, 0 turns a limit off', () =
     [5, 0, 50, 7, 3, 2000, true, 250, 0],
   );
   const d = parseOptions([], {}, empty);
-  assert.deepEqual([d.maxQueryDepth, d.maxPageSize, d.disableIntrospection, d.statementTimeout, d.poolWaitTimeout], [20, 1000, false, 30000, 5000]);
+  assert.deepEqual([d.maxQueryDepth, d.maxPageSize, d.disableIntrospection, d.statementTimeout, d.poolWaitTimeout], [20, 100000, false, 30000, 5000]);
   assert.equal(parseOptions([], { FORUM_DEV_MAX_QUERY_DEPTH: '9', FORUM_DEV_DISABLE_INTROSPECTION: 'true' }, empty).maxQueryDepth, 9);
   assert.throws(() => parseOptions(['--max-query-depth', '-1'], {}, empty), /--max-query-depth must be a whole number/);
   assert.throws(() => parseOptions([], { FORUM_DEV_STATEMENT_TIMEOUT: '5s' }, empty), /FORUM_DEV_STATEMENT_TIMEOUT must be a whole number/);

@@ -1,6 +1,6 @@
 // Bounds on one request: each limit refuses the document with an error naming the limit and its
-// flag and runs no SQL; the defaults admit the tutorial, GraphiQL's introspection and the
-// benchmark workloads.
+// flag and runs no SQL (checked on a server with tight limits); the defaults admit the tutorial,
+// GraphiQL's introspection, the benchmark workloads and large v4-style queries.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getIntrospectionQuery } from 'graphql';
@@ -12,6 +12,9 @@ import { createForumDb, createStatementLog, post, startOurs, type ForumDb, type 
 
 let db: ForumDb;
 let ours: OurServer;
+/** Tight limits, so each boundary is cheap to reach. */
+let tight: OurServer;
+const TIGHT = { maxQueryCost: 100_000, maxPageSize: 1000, maxAliases: 100, maxRootFields: 50 };
 const log = createStatementLog();
 
 before(async () => {
@@ -24,9 +27,11 @@ before(async () => {
   await admin.query('grant execute on function forum_example.sleepy(float) to forum_example_anonymous');
   await admin.end();
   ours = await startOurs(db.url, {}, { onStatement: log.onStatement });
+  tight = await startOurs(db.url, TIGHT, { onStatement: log.onStatement });
 });
 
 after(async () => {
+  await tight?.close();
   await ours?.close();
   await db?.drop();
 });
@@ -68,36 +73,36 @@ describe('each limit refuses over it, with its flag, before any SQL', () => {
 
   test('cost from first/last multipliers and node count', async () => {
     const fanOut = (n: string) => `{ allPeople(first: ${n}) { nodes { postsByAuthorId(first: ${n}) { nodes { id headline body topic createdAt } } } } }`;
-    await answered(ours, fanOut('100')); // 2 + 100 x 2 + 10,000 x 5 = 50,202
-    await refused(ours, fanOut('200'), 'maxQueryCost', '--max-query-cost');
+    await answered(tight, fanOut('100')); // 2 + 100 x 2 + 10,000 x 5 = 50,202
+    await refused(tight, fanOut('200'), 'maxQueryCost', '--max-query-cost');
     // connections without first count as 100 rows: three levels of them are over
-    await refused(ours, '{ allPeople { nodes { postsByAuthorId { nodes { personByAuthorId { postsByAuthorId { nodes { id headline } } } } } } } }',
+    await refused(tight, '{ allPeople { nodes { postsByAuthorId { nodes { personByAuthorId { postsByAuthorId { nodes { id headline } } } } } } } }',
       'maxQueryCost', '--max-query-cost');
   });
 
   test('largest first/last, literal or from a variable', async () => {
-    await answered(ours, '{ allPosts(first: 1000) { totalCount } }');
-    await refused(ours, '{ allPosts(first: 1001) { totalCount } }', 'maxPageSize', '--max-page-size');
-    await refused(ours, 'query($n: Int) { allPosts(last: $n) { totalCount } }', 'maxPageSize', '--max-page-size', { n: 5000 });
+    await answered(tight, '{ allPosts(first: 1000) { totalCount } }');
+    await refused(tight, '{ allPosts(first: 1001) { totalCount } }', 'maxPageSize', '--max-page-size');
+    await refused(tight, 'query($n: Int) { allPosts(last: $n) { totalCount } }', 'maxPageSize', '--max-page-size', { n: 5000 });
     // the same document is judged by each request's values
     const paged = 'query($n: Int) { allPeople(first: $n) { nodes { postsByAuthorId(first: $n) { nodes { id headline body topic createdAt } } } } }';
-    await answered(ours, paged, { n: 100 });
-    await refused(ours, paged, 'maxQueryCost', '--max-query-cost', { n: 200 });
-    await answered(ours, paged, { n: 2 });
+    await answered(tight, paged, { n: 100 });
+    await refused(tight, paged, 'maxQueryCost', '--max-query-cost', { n: 200 });
+    await answered(tight, paged, { n: 2 });
   });
 
   test('aliases', async () => {
     const aliased = (n: number) => `{ allPosts(first: 1) { nodes { ${Array.from({ length: n }, (_, i) => `a${i}: id`).join(' ')} } } }`;
-    await answered(ours, aliased(100));
-    await refused(ours, aliased(101), 'maxAliases', '--max-aliases');
+    await answered(tight, aliased(100));
+    await refused(tight, aliased(101), 'maxAliases', '--max-aliases');
     // an alias bomb through fragments counts every expansion
-    await refused(ours, `{ allPosts(first: 1) { nodes { ...A ...A2 } } } fragment A on Post { ${Array.from({ length: 60 }, (_, i) => `a${i}: id`).join(' ')} }
+    await refused(tight, `{ allPosts(first: 1) { nodes { ...A ...A2 } } } fragment A on Post { ${Array.from({ length: 60 }, (_, i) => `a${i}: id`).join(' ')} }
       fragment A2 on Post { ${Array.from({ length: 60 }, (_, i) => `b${i}: id`).join(' ')} }`, 'maxAliases', '--max-aliases');
   });
 
   test('root fields', async () => {
-    await answered(ours, `{ ${'__typename '.repeat(50)} }`);
-    await refused(ours, `{ ${'__typename '.repeat(51)} }`, 'maxRootFields', '--max-root-fields');
+    await answered(tight, `{ ${'__typename '.repeat(50)} }`);
+    await refused(tight, `{ ${'__typename '.repeat(51)} }`, 'maxRootFields', '--max-root-fields');
   });
 
   test('document length (the body limit is larger than the document limit here)', async () => {
@@ -108,10 +113,11 @@ describe('each limit refuses over it, with its flag, before any SQL', () => {
   test('a fragment bomb stops at the first limit instead of expanding', async () => {
     const defs = ['fragment F0 on Query { __typename }'];
     for (let i = 1; i <= 40; i++) defs.push(`fragment F${i} on Query { ...F${i - 1} ...F${i - 1} }`);
-    await refused(ours, `{ ...F40 } ${defs.join(' ')}`, 'maxRootFields', '--max-root-fields');
+    await refused(tight, `{ ...F40 } ${defs.join(' ')}`, 'maxRootFields', '--max-root-fields');
+    await refused(ours, `{ ...F40 } ${defs.join(' ')}`, 'maxRootFields', '--max-root-fields'); // the defaults too
     const nested = ['fragment P0 on Post { id }'];
     for (let i = 1; i <= 40; i++) nested.push(`fragment P${i} on Post { ...P${i - 1} ...P${i - 1} }`);
-    await refused(ours, `{ allPosts(first: 1) { nodes { ...P40 } } } ${nested.join(' ')}`, 'maxQueryCost', '--max-query-cost');
+    await refused(tight, `{ allPosts(first: 1) { nodes { ...P40 } } } ${nested.join(' ')}`, 'maxQueryCost', '--max-query-cost');
   });
 });
 
@@ -130,6 +136,11 @@ test('the defaults admit GraphiQL, the tutorial and the benchmark workloads', as
     '{ allPeople { nodes { fullName postsByAuthorId { nodes { headline body topic } } } } }',
   ];
   for (const q of workloads) await answered(ours, q);
+  // what v4 answers without limits: three levels of unpaged connections, a large page, aliases
+  await answered(ours, '{ allPeople { nodes { postsByAuthorId { nodes { personByAuthorId { postsByAuthorId { nodes { id headline } } } } } } } }');
+  await answered(ours, '{ allPosts(first: 5000) { nodes { id headline } } }');
+  await answered(ours, `{ allPosts(first: 1) { nodes { ${Array.from({ length: 150 }, (_, i) => `a${i}: headline`).join(' ')} } } }`);
+  await answered(ours, `{ ${Array.from({ length: 60 }, (_, i) => `t${i}: __typename`).join(' ')} }`);
 });
 
 test('introspection can be disabled; __typename still answers', async () => {

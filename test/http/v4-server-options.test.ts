@@ -100,11 +100,11 @@ test('--enable-query-batching: an array of operations is answered by an array, a
 });
 
 test('a batch passes each operation\'s limits, and the batch as a whole is bounded', async () => {
-  const [overPage] = (await post(oursUrl, JSON.stringify([{ query: '{ allPeople(first: 5000) { totalCount } }' }]))).body;
-  assert.match(overPage.errors[0].message, /largest page of 1000 rows/);
-  const many = await post(oursUrl, JSON.stringify(Array.from({ length: 51 }, () => ({ query: '{ __typename }' }))));
+  const [overPage] = (await post(oursUrl, JSON.stringify([{ query: '{ allPeople(first: 100001) { totalCount } }' }]))).body;
+  assert.match(overPage.errors[0].message, /largest page of 100000 rows/);
+  const many = await post(oursUrl, JSON.stringify(Array.from({ length: 501 }, () => ({ query: '{ __typename }' }))));
   assert.equal(many.status, 400);
-  assert.match(many.body.errors[0].message, /51 operations, over the limit of 50 .*--max-root-fields/);
+  assert.match(many.body.errors[0].message, /501 operations, over the limit of 500 .*--max-root-fields/);
   const long = `{ __typename } # ${'x'.repeat(60_000)}`;
   const tooLong = await post(oursUrl, JSON.stringify([{ query: long }, { query: long }]));
   assert.equal(tooLong.status, 400);
