@@ -61,6 +61,8 @@ export interface RunResult {
    */
   compatStatus: number;
   body: string;
+  /** The body's UTF-8 bytes when they are kept with a cached answer (introspection): sent as is. */
+  bytes?: Buffer;
   operationName: string | null;
   operationType: string | null;
   errors: number;
@@ -126,8 +128,9 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   let explained: ReturnType<typeof explainRecorder> | undefined;
   let locate: Locate | undefined;
   // `finished`: the body is already the final text (JSON.stringify's, not the database's)
-  const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0, compatStatus = status, finished = false): RunResult => ({
+  const result = (status: number, body: string, op: OperationDefinitionNode | null = null, errors = 0, compatStatus = status, finished = false, bytes?: Buffer): RunResult => ({
     status, compatStatus, body: withExplain(finished ? body : finishJsonText(body, opts.signJwt, locate), explained?.results), operationName: op?.name?.value ?? null, operationType: op?.operation ?? null, errors,
+    bytes: explained ? undefined : bytes,
   });
   if (typeof req.query !== 'string' || req.query.trim() === '') {
     return result(400, errorBody([{ message: 'Must provide a query string.' }]), null, 1);
@@ -172,10 +175,10 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   };
   try {
     const explain = explained?.explain;
-    const { body, errors, finished } = op.operation === 'mutation'
+    const { body, errors, finished, bytes } = op.operation === 'mutation'
       ? await runMutation(snapshot, input, opts, explain)
       : await runQuery(snapshot, input, prepared, opts, explain);
-    return result(200, body, op, errors, 200, finished);
+    return result(200, body, op, errors, 200, finished, bytes);
   } catch (e) {
     // No transaction to explain: v4 fails these before the operation runs, with no list.
     const early = e instanceof SettingsError || e instanceof PoolBusyError || isUnavailable(e);
@@ -228,6 +231,7 @@ interface Answer {
   body: string;
   errors: number;
   finished?: boolean;
+  bytes?: Buffer;
 }
 
 async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocument, opts: RunOptions, explain?: Explain): Promise<Answer> {
@@ -241,7 +245,9 @@ async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocu
     // so it is computed once per schema generation, which is the document cache's lifetime.
     return cachedPlan(prepared, `\0introspection\n${input.operation.name?.value ?? ''}\n${JSON.stringify(input.variables)}`, async () => {
       const r = await introspect();
-      return { body: JSON.stringify(r), errors: r.errors?.length ?? 0, finished: true };
+      const body = JSON.stringify(r);
+      // kept encoded too: the answer is large and the same for every request until the schema changes
+      return { body, errors: r.errors?.length ?? 0, finished: true, bytes: Buffer.from(body) };
     });
   }
   if (meta.length) metaData = ((await introspect()).data ?? {}) as Record<string, unknown>;

@@ -68,11 +68,11 @@ export function graphqlRouter(
     const specMedia = prefersGraphQLResponse(req.headers.accept);
     // Written directly, not with res.send: that hashes every body into an ETag, which no
     // GraphQL client revalidates with.
-    const send = (status: number, text: string) => {
+    const send = (status: number, text: string | Buffer) => {
       res.statusCode = status;
       res.setHeader('Content-Type', specMedia ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8');
       if (hooks.responseHeaders) for (const [k, v] of Object.entries(hooks.responseHeaders)) res.setHeader(k, v);
-      res.setHeader('Content-Length', Buffer.byteLength(text));
+      res.setHeader('Content-Length', typeof text === 'string' ? Buffer.byteLength(text) : text.length);
       res.end(text);
     };
     // handleErrors sees every error body; a throwing hook is a 500, as in v4
@@ -106,9 +106,10 @@ export function graphqlRouter(
         });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         hooks.log?.(`${r.operationType ?? 'request'} ${r.operationName ?? '(anonymous)'} ${ms.toFixed(1)} ms ${r.errors ? `${r.errors} error(s)` : 'ok'}`);
-        return { ...r, body: r.errors ? handled(r.body, originalErrors) : r.body };
+        // the kept bytes are the body's only while no error handler could rewrite it
+        return { ...r, body: r.errors ? handled(r.body, originalErrors) : r.body, bytes: r.errors ? undefined : r.bytes };
       };
-      const errorOnly = (status: number, message: string) => ({ status, compatStatus: status, body: handled(JSON.stringify({ errors: [{ message }] })) });
+      const errorOnly = (status: number, message: string) => ({ status, compatStatus: status, body: handled(JSON.stringify({ errors: [{ message }] })), bytes: undefined as Buffer | undefined });
       // As v4: the request and its document are checked before the token, so their errors come first.
       const answer = async (item: unknown) => {
         if (!item || typeof item !== 'object' || Array.isArray(item)) return errorOnly(400, INVALID_BATCH_ITEM);
@@ -127,7 +128,7 @@ export function graphqlRouter(
         return send(200, `[${items.join(',')}]`);
       }
       const r = await answer(body);
-      send(specMedia ? r.status : r.compatStatus, r.body);
+      send(specMedia ? r.status : r.compatStatus, r.bytes ?? r.body);
     } catch (e) {
       hooks.log?.(`internal error: ${(e as Error).message}`);
       send(500, JSON.stringify({ errors: [{ message: 'Internal server error.' }] }));
