@@ -13,12 +13,43 @@ import { procMutationFields, tableMutationFields } from './mutations';
 import { buildSubscriptionType } from './subscriptions';
 import { hasNodeId, installRowTypes, isExposedTable, nodeInterface, NODE_ID_DESCRIPTION, plan, tableDeprecation } from './tables';
 import type { InputFieldPlan } from './plans';
+import { mayReuse, seedFromPrevious, signatures, unchangedClasses, type BuildMemo, type ReuseStats } from './reuse';
 
 export type { SchemaOptions };
 
 export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQLSchema {
-  const ctx = createContext(model, options);
+  return buildSchema(model, options).schema;
+}
+
+export interface BuiltSchema {
+  schema: GraphQLSchema;
+  /** For the next build to reuse from (see reuse.ts). */
+  memo: BuildMemo;
+  /** What was taken from `previous`; null when this was a full build. */
+  reuse: ReuseStats | null;
+  /**
+   * The types taken from `previous`. Such a schema is made `assumeValid`: its caller must check
+   * it with `validateNewTypes` (snapshot.ts does) and not serve it if that finds anything.
+   */
+  reusedTypes: ReadonlySet<unknown> | null;
+}
+
+/** Builds the schema, reusing from `previous` what the model's changes did not touch. */
+export function buildSchema(model: Model, options: SchemaOptions, previous?: BuildMemo): BuiltSchema {
+  const sigs = signatures(model);
+  const prev = mayReuse(previous, options, sigs) ? previous : undefined;
+  const ctx = createContext(model, options, prev?.scalars);
   installRowTypes(ctx);
+  const seeded = prev ? seedFromPrevious(ctx, prev, unchangedClasses(prev, model, sigs)) : null;
+  const schema = buildWith(ctx, !!seeded);
+  return {
+    schema, reuse: seeded?.stats ?? null, reusedTypes: seeded?.types ?? null,
+    memo: { model, options, schema, scalars: ctx.scalars, types: ctx.types, warnings: ctx.plan.warnings.length, signatures: sigs },
+  };
+}
+
+function buildWith(ctx: BuildContext, assumeValid: boolean): GraphQLSchema {
+  const { model, options } = ctx;
   const tables = model.classes.filter((c) => isExposedTable(ctx, c));
 
   const Query: GraphQLObjectType = new GraphQLObjectType({
@@ -125,7 +156,7 @@ export function buildGraphQLSchema(model: Model, options: SchemaOptions): GraphQ
 
   const schema = new GraphQLSchema({
     query: Query, mutation: Mutation, subscription: Subscription, types: [],
-    extensions: { forumDev: ctx.plan },
+    extensions: { forumDev: ctx.plan }, assumeValid,
   });
   recordNodeTypes(ctx, schema);
   recordInputFields(ctx, schema);

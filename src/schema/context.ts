@@ -70,7 +70,8 @@ export interface BuildContext {
   rowInputType: (cls: PgClass) => GraphQLInputObjectType | null;
 }
 
-export function createContext(model: Model, options: SchemaOptions): BuildContext {
+/** `scalars`: the previous build's, when its types are reused (they point at its scalars). */
+export function createContext(model: Model, options: SchemaOptions, scalars?: Scalars): BuildContext {
   const jwtType = options.jwtTokenIdentifier
     ? (() => {
         const [schema, name] = parseIdentifier(options.jwtTokenIdentifier!);
@@ -85,7 +86,7 @@ export function createContext(model: Model, options: SchemaOptions): BuildContex
     t.id, new Map((t.enumVariants ?? []).map((label) => [label, inflect.enumValue(label)])),
   ]));
   return {
-    model, options, inflect, scalars: makeScalars(options), jwtType, types: new Map(), cache: new Map(),
+    model, options, inflect, scalars: scalars ?? makeScalars(options), jwtType, types: new Map(), cache: new Map(),
     plan: {
       nodeIdField: options.classicIds ? 'id' : 'nodeId', rowIdentifiers: !!(options.subscriptions || options.simpleSubscriptions || options.live), geometricTypes: !!options.pgGeometricTypes, nodeByAlias: new Map(), aliasByClassId: new Map(), enumNames, inputTypeByClassId: new Map(), inputFieldsByClassId: new Map(), warnings: [] },
     exposedNamespaceIds: new Set(model.namespaces.map((n) => n.id)),

@@ -139,9 +139,9 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
       const rowInput = ctx.rowInputType(table);
       const payload = payloadType(ctx, ctx.inflect.createPayloadType(table), `What \`${ctx.inflect.createField(table)}\` answers with.`,
         { ...rowPayloadField(ctx, table, 'created'), deprecationReason: tableDeprecation(table) }, table);
-      const input = inputObject(ctx.inflect.createInputType(table), `The input of \`${ctx.inflect.createField(table)}\`.`, () => (rowInput ? {
+      const input = cached(ctx, 'createInput', table.id, () => inputObject(ctx.inflect.createInputType(table), `The input of \`${ctx.inflect.createField(table)}\`.`, () => (rowInput ? {
         [fieldName]: { type: new GraphQLNonNull(rowInput), description: `The \`${typeName}\` to create.` },
-      } : {}));
+      } : {})));
       creates[ctx.inflect.createField(table)] = mutationField(payload, input, `Creates one \`${typeName}\`.`, { kind: 'create', table, inputField: fieldName });
     }
     for (const kind of ['update', 'delete'] as const) {
@@ -165,18 +165,19 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
       const verb = kind === 'update' ? 'Updates' : 'Deletes';
       if (hasNodeId(table)) {
         const name = kind === 'update' ? ctx.inflect.updateNode(table) : ctx.inflect.deleteNode(table);
-        const input = inputObject(kind === 'update' ? ctx.inflect.updateNodeInputType(table) : ctx.inflect.deleteNodeInputType(table), `The input of \`${name}\`.`, () => ({
+        const input = cached(ctx, `${kind}Input`, table.id, () => inputObject(kind === 'update' ? ctx.inflect.updateNodeInputType(table) : ctx.inflect.deleteNodeInputType(table), `The input of \`${name}\`.`, () => ({
           [ctx.plan.nodeIdField]: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${typeName}\` to ${kind}.` },
           ...patch,
-        }));
+        })));
         target[name] = mutationField(payload, input, `${verb} one \`${typeName}\`, found by its \`nodeId\`.`, { kind, table, by: 'nodeId', patchField });
       }
-      for (const keys of uniqueKeys(table, kind)) {
+      for (const [i, keys] of uniqueKeys(table, kind).entries()) {
         const con = table.constraints.find((c) => c.keyAttributeNums.join() === keys.map((k) => k.num).join() && (c.type === 'p' || c.type === 'u'))!;
         const name = kind === 'update' ? ctx.inflect.updateByKeys(keys, table, con) : ctx.inflect.deleteByKeys(keys, table, con);
-        const input = inputObject(kind === 'update' ? ctx.inflect.updateByKeysInputType(keys, table, con) : ctx.inflect.deleteByKeysInputType(keys, table, con), `The input of \`${name}\`.`, () => ({
+        // per table and key (`<table id>/<n>`), so that reuse.ts can tell whose it is
+        const input = cached(ctx, `${kind}Input`, `${table.id}/${i}`, () => inputObject(kind === 'update' ? ctx.inflect.updateByKeysInputType(keys, table, con) : ctx.inflect.deleteByKeysInputType(keys, table, con), `The input of \`${name}\`.`, () => ({
           ...patch, ...keyInputFields(ctx, keys),
-        }));
+        })));
         target[name] = mutationField(payload, input, `${verb} one \`${typeName}\`, found by a unique key.`, { kind, table, by: keys, patchField });
       }
     }

@@ -2,8 +2,9 @@
 // A request holds the snapshot it started with until it finishes.
 import { validateSchema, type GraphQLSchema } from 'graphql';
 import type { Model } from '../introspection/model';
-import { buildGraphQLSchema, type SchemaOptions } from './build';
+import { buildSchema, type BuiltSchema, type SchemaOptions } from './build';
 import { inflectionFor } from './context';
+import { validateNewTypes, type BuildMemo, type ReuseStats } from './reuse';
 
 export interface Snapshot {
   readonly generation: number;
@@ -12,23 +13,42 @@ export interface Snapshot {
   readonly schema: GraphQLSchema;
   readonly model: Model;
   readonly options: SchemaOptions;
+  /** What the next reload's build may reuse (see reuse.ts). */
+  readonly memo?: BuildMemo;
+  /** What this build took from the previous snapshot's; null for a full build. */
+  readonly reuse?: ReuseStats | null;
 }
 
-/** Builds and validates (once, here) the schema; an invalid one throws and is never served. */
-export function makeSnapshot(model: Model, options: SchemaOptions, generation: number): Snapshot {
-  let schema: GraphQLSchema;
-  try {
-    schema = buildGraphQLSchema(model, options);
-  } catch (e) {
-    throw new Error(withSources(model, options, (e as Error).message));
+/**
+ * Builds and validates (once, here) the schema; an invalid one throws and is never served.
+ * With `previous` (a reload), what the change did not touch is reused from its build; if that
+ * build fails in any way, a full build decides (and its error is the one reported).
+ */
+export function makeSnapshot(model: Model, options: SchemaOptions, generation: number, previous?: Snapshot): Snapshot {
+  let built: BuiltSchema | undefined;
+  if (previous?.memo) {
+    try {
+      built = buildSchema(model, options, previous.memo);
+      if (built.reusedTypes && validateNewTypes(built.schema, built.reusedTypes).length) built = undefined;
+    } catch {
+      built = undefined;
+    }
   }
+  if (!built) {
+    try {
+      built = buildSchema(model, options);
+    } catch (e) {
+      throw new Error(withSources(model, options, (e as Error).message));
+    }
+  }
+  const { schema, memo, reuse } = built;
   const errors = validateSchema(schema);
   if (errors.length) {
     throw new Error(withSources(model, options, `The GraphQL schema is invalid: ${errors.map((e) => e.message).join('; ')}`));
   }
   const plan = schema.extensions.forumDev as { warnings?: string[] } | undefined;
   const warnings = [...(model.warnings ?? []).map((w) => `smart tags: ${w}`), ...(plan?.warnings ?? []).map((w) => `schema: ${w}`)];
-  return { generation, model, options, schema, warnings };
+  return { generation, model, options, schema, warnings, memo, reuse };
 }
 
 /**

@@ -123,7 +123,7 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
       const model = await withIntrospectionCache(pool, { writeCache: options.writeCache }, (db) => introspect(db, prev.options.schemas, prev.options));
       // Equal catalog answer, equal schema: e.g. DDL on objects the API does not expose.
       if (model.hash === prev.model.hash || closed) return;
-      const next = makeSnapshot(model, prev.options, prev.generation + 1);
+      const next = makeSnapshot(model, prev.options, prev.generation + 1, prev);
       // From here on the new schema is served; a failing listener does not undo that.
       for (const e of live.swap(next)) log(`after the schema reload: ${e.message}`);
       for (const w of next.warnings) log(w);

@@ -1,0 +1,217 @@
+// Rebuilding only what a change touched. graphql-js types are immutable objects that point at
+// each other, so a type of the previous schema can be served again only if everything it points
+// at is served again too: the unit of reuse is a group of classes connected by foreign keys,
+// column types and functions. A change to one class rebuilds its whole group; everything else
+// that depends only on unchanged rows (row types, connections, order and condition types,
+// inputs of the other groups, scalars, enums, domains) is taken from the previous build.
+// Query, Mutation and the payloads (which point at Query) are always built anew.
+//
+// Anything this cannot vouch for (other options, changed types, functions, namespaces or
+// extensions, the JWT type, the connection filter, warnings) means a full build; and the
+// snapshot falls back to a full build if the reusing one fails in any way.
+import { GraphQLEnumType, GraphQLScalarType, getNamedType, validateSchema, type GraphQLError, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
+import type { Model, PgClass, PgType } from '../introspection/model';
+import type { BuildContext, SchemaOptions } from './context';
+import type { Scalars } from './scalars';
+
+/** What a build leaves for the next one to reuse (held by its snapshot, read-only). */
+export interface BuildMemo {
+  readonly model: Model;
+  readonly options: SchemaOptions;
+  readonly schema: GraphQLSchema;
+  readonly scalars: Scalars;
+  readonly types: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
+  readonly warnings: number;
+  readonly signatures: Signatures;
+}
+
+export interface Signatures {
+  /** Everything but the classes: namespaces, extensions, functions, types no class owns. */
+  environment: string;
+  /** Per class id: its row with columns and constraints, and the types it owns. */
+  classes: Map<string, string>;
+}
+
+/** How much of the previous build one build reused (tests check it is not nothing). */
+export interface ReuseStats {
+  classes: number;
+  reusedClasses: number;
+  reusedTypes: number;
+}
+
+/** Types a class owns: its row type and that type's array. */
+function ownerOf(model: Model, t: PgType): string | null {
+  if (t.classId) return t.classId;
+  const item = t.isPgArray && t.arrayItemTypeId ? model.typeById.get(t.arrayItemTypeId) : undefined;
+  return item?.classId ?? null;
+}
+
+export function signatures(model: Model): Signatures {
+  const owned = new Map<string, PgType[]>();
+  const free: PgType[] = [];
+  for (const t of model.types) {
+    const owner = ownerOf(model, t);
+    if (owner === null) free.push(t);
+    else {
+      const list = owned.get(owner);
+      if (list) list.push(t);
+      else owned.set(owner, [t]);
+    }
+  }
+  const environment = JSON.stringify([model.serverVersionNum, model.namespaces, model.extensions, model.procs, free]);
+  const classes = new Map<string, string>();
+  for (const c of model.classes) classes.set(c.id, JSON.stringify([c, owned.get(c.id) ?? []]));
+  return { environment, classes };
+}
+
+/** The classes a type stands for or is made of (through arrays, domains, ranges, enum domains). */
+function classesOfType(model: Model, typeId: string, out: string[] = [], depth = 0): string[] {
+  const t = model.typeById.get(typeId);
+  if (!t || depth > 20) return out;
+  if (t.classId) out.push(t.classId);
+  for (const next of [t.arrayItemTypeId, t.domainBaseTypeId, t.enumTypeId, t.rangeSubTypeId]) {
+    if (next) classesOfType(model, next, out, depth + 1);
+  }
+  return out;
+}
+
+/** Which classes' GraphQL types can point at each other's: keys, column types, functions. */
+function addEdges(model: Model, edges: Map<string, Set<string>>): void {
+  const link = (a: string, b: string) => {
+    if (a === b) return;
+    for (const [x, y] of [[a, b], [b, a]]) {
+      const set = edges.get(x);
+      if (set) set.add(y);
+      else edges.set(x, new Set([y]));
+    }
+  };
+  for (const c of model.classes) {
+    for (const con of c.constraints) if (con.foreignClassId) link(c.id, con.foreignClassId);
+    for (const a of c.attributes) for (const other of classesOfType(model, a.typeId)) link(c.id, other);
+  }
+  for (const p of model.procs) {
+    const ids = [p.returnTypeId, ...p.argTypeIds].flatMap((id) => classesOfType(model, id));
+    for (let i = 1; i < ids.length; i++) link(ids[0], ids[i]);
+  }
+}
+
+/**
+ * The classes of `model` whose GraphQL types the previous build made exactly as this one would:
+ * unchanged themselves and connected (before or after the change) to no changed class.
+ */
+export function unchangedClasses(prev: BuildMemo, model: Model, sigs: Signatures): Set<string> {
+  const dirty = new Set<string>();
+  for (const [id, sig] of sigs.classes) if (prev.signatures.classes.get(id) !== sig) dirty.add(id);
+  for (const id of prev.signatures.classes.keys()) if (!sigs.classes.has(id)) dirty.add(id);
+  const edges = new Map<string, Set<string>>();
+  addEdges(prev.model, edges);
+  addEdges(model, edges);
+  const stack = [...dirty];
+  while (stack.length) {
+    for (const next of edges.get(stack.pop()!) ?? []) {
+      if (!dirty.has(next)) {
+        dirty.add(next);
+        stack.push(next);
+      }
+    }
+  }
+  return new Set(model.classes.filter((c) => !dirty.has(c.id)).map((c) => c.id));
+}
+
+/** Whether a build from `model` and `options` may reuse `prev` at all. */
+export function mayReuse(prev: BuildMemo | undefined, options: SchemaOptions, sigs: Signatures): prev is BuildMemo {
+  return !!prev && prev.options === options && prev.warnings === 0 && prev.signatures.environment === sigs.environment
+    && !options.jwtTokenIdentifier && !options.connectionFilter;
+}
+
+/**
+ * Kinds made for one class that point only at their group's types, by class id (or
+ * `<class id>/<constraint id>` for one per key).
+ */
+const PER_CLASS = ['row', 'rowInput', 'patch', 'baseInput', 'orderBy', 'condition', 'createInput', 'updateInput', 'deleteInput'];
+
+/**
+ * Puts into `ctx` the previous build's types that this build would make identically, and
+ * records in the plan what making them would have recorded. Only types the previous schema
+ * served are taken: their fields are resolved, so nothing of the old build runs again.
+ */
+export function seedFromPrevious(ctx: BuildContext, prev: BuildMemo, clean: Set<string>): { stats: ReuseStats; types: Set<unknown> } {
+  const types = new Set<unknown>();
+  const served = (v: unknown): boolean => v === null
+    || (typeof v === 'object' && prev.schema.getType((v as GraphQLNamedType).name) === v);
+  let reusedTypes = 0;
+  const take = (kind: string, id: string, value: unknown) => {
+    let byId = ctx.types.get(kind);
+    if (!byId) ctx.types.set(kind, (byId = new Map()));
+    byId.set(id, value);
+    if (value === null) return;
+    reusedTypes++;
+    types.add(value);
+    const r = value as { output?: unknown; input?: unknown };
+    if (kind === 'range') types.add(r.output).add(r.input);
+  };
+  const plain = (typeId: string) => ctx.model.typeById.has(typeId) && classesOfType(ctx.model, typeId).length === 0;
+  for (const [kind, byId] of prev.types) {
+    for (const [id, value] of byId) {
+      let ok: boolean;
+      if (kind === 'Node' || kind === 'PageInfo' || kind === 'range') ok = true;
+      else if (kind === 'out' || kind === 'in') ok = plain(id);
+      else if (PER_CLASS.includes(kind)) ok = clean.has(id.split('/')[0]);
+      else if (kind === 'conn') ok = connectionOfUnchanged(value, clean);
+      else ok = false;
+      if (!ok) continue;
+      // Wrappers (lists of scalars) are never named; a plain type's named part must be served.
+      const named = value === null ? null : getNamedType(value as GraphQLNamedType);
+      if (kind === 'out' || kind === 'in' || kind === 'range') {
+        if (kind === 'range') {
+          const r = value as { output: GraphQLNamedType; input: GraphQLNamedType };
+          if (!served(r.output) || !served(r.input)) continue;
+        } else if (named && !served(named) && !isBuiltinShared(named)) continue;
+      } else if (!served(value)) continue;
+      take(kind, id, value);
+    }
+  }
+  for (const id of clean) {
+    const cls = ctx.model.classById.get(id)!;
+    if (ctx.types.get('row')?.has(id) && isTableClass(cls)) ctx.plan.aliasByClassId.set(id, ctx.inflect.nodeAlias(cls));
+    const input = ctx.types.get('rowInput')?.get(id) as GraphQLNamedType | null | undefined;
+    if (input) ctx.plan.inputTypeByClassId.set(id, input.name);
+  }
+  return { stats: { classes: ctx.model.classes.length, reusedClasses: clean.size, reusedTypes }, types };
+}
+
+/**
+ * graphql-js's validation of `schema`, over the types it holds that are not in `reused`. The
+ * reused ones passed it in the previous schema and point only at reused types, so their
+ * verdict cannot have changed; the new ones are checked against the whole schema (interfaces,
+ * input cycles through reused types). The view is a fresh object: `schema` is left as it is.
+ */
+export function validateNewTypes(schema: GraphQLSchema, reused: ReadonlySet<unknown>): readonly GraphQLError[] {
+  const all = schema.getTypeMap();
+  const fresh: Record<string, GraphQLNamedType> = Object.create(null);
+  for (const name in all) if (!reused.has(all[name])) fresh[name] = all[name];
+  const view = Object.create(schema, {
+    getTypeMap: { value: () => fresh },
+    // graphql-js keeps its verdict on the schema it validated: here, on the view
+    __validationErrors: { value: undefined, writable: true },
+  }) as GraphQLSchema;
+  return validateSchema(view);
+}
+
+function isTableClass(cls: PgClass): boolean {
+  return cls.classKind !== 'c';
+}
+
+/** graphql-js's own scalars (Int, String…) are shared by every schema; reusing them is always fine. */
+function isBuiltinShared(t: GraphQLNamedType): boolean {
+  return t instanceof GraphQLScalarType && ['Int', 'Float', 'String', 'Boolean', 'ID'].includes(t.name);
+}
+
+/** A connection of an unchanged class's rows, or of scalars or enums (which no change reaches). */
+function connectionOfUnchanged(value: unknown, clean: Set<string>): boolean {
+  const conn = value as { extensions: { forumDev?: { connection?: { table: PgClass | null } } }; getFields(): Record<string, { type: unknown }> };
+  const table = conn.extensions.forumDev?.connection?.table;
+  if (table) return clean.has(table.id);
+  const node = getNamedType(conn.getFields().nodes.type as GraphQLNamedType);
+  return node instanceof GraphQLScalarType || node instanceof GraphQLEnumType;
+}
