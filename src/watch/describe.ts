@@ -193,6 +193,8 @@ function* diffSteps(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, out: Sch
   for (const name of before.keys()) if (!after.has(name)) out.push({ text: `- type ${name}`, breaking: true });
   for (const [name, n] of after) {
     const o = before.get(name);
+    // A type the reload reused from the previous build (src/schema/reuse.ts) is unchanged.
+    if (o === n) continue;
     if (!o) out.push({ text: `+ type ${name}`, breaking: false });
     else describeType(o, n, out);
     yield;
@@ -207,11 +209,12 @@ export function diffSchemas(oldSchema: GraphQLSchema, newSchema: GraphQLSchema):
 }
 
 /**
- * diffSchemas in slices of a few milliseconds with the event loop in between: on a large
- * schema the comparison takes tens of milliseconds, and requests (already served by the new
- * schema) should not wait behind a summary meant for people.
+ * diffSchemas in slices of a millisecond with the event loop in between: on a large schema
+ * the comparison takes tens of milliseconds, and requests (already served by the new schema)
+ * should not wait behind a summary meant for people. A request needs several turns of the loop
+ * (read, query, answer), each of which may wait for one slice: hence short ones.
  */
-export async function diffSchemasInSlices(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, sliceMs = 3): Promise<SchemaChange[]> {
+export async function diffSchemasInSlices(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, sliceMs = 1): Promise<SchemaChange[]> {
   const out: SchemaChange[] = [];
   const steps = diffSteps(oldSchema, newSchema, out);
   for (let done = false; !done;) {
