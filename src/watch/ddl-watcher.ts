@@ -23,7 +23,11 @@ export type DdlWatcherOptions = {
   schemas: string[];
   onChange: (events: DdlEvent[]) => Promise<void>;
   log?: (line: string) => void;
-  /** Quiet time after the last event before onChange runs. Default 10 ms. */
+  /**
+   * Quiet time after the last event before onChange runs. Default 2 ms: the notifications of one
+   * transaction arrive together, and whatever arrives while a reload runs is coalesced into
+   * the next one anyway, so a longer wait mostly delays every reload.
+   */
   debounceMs?: number;
   /** Longest an event waits while more keep arriving. Default 250 ms. */
   maxWaitMs?: number;
@@ -114,7 +118,7 @@ type Queue = { push(events: DdlEvent[]): Promise<void>; stop(): Promise<void> };
 
 // Debounced, never-overlapping, never-losing runner around onChange.
 function createQueue(opts: DdlWatcherOptions, log: (line: string) => void): Queue {
-  const debounceMs = opts.debounceMs ?? 10;
+  const debounceMs = opts.debounceMs ?? 2;
   const maxWaitMs = opts.maxWaitMs ?? 250;
   let pending: DdlEvent[] = [];
   // Settled when the batch now pending has run (whoever pushed into it waits for that).
