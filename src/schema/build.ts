@@ -13,7 +13,7 @@ import { procMutationFields, tableMutationFields } from './mutations';
 import { buildSubscriptionType } from './subscriptions';
 import { hasNodeId, installRowTypes, isExposedTable, nodeInterface, NODE_ID_DESCRIPTION, plan, tableDeprecation } from './tables';
 import type { InputFieldPlan } from './plans';
-import { mayReuse, seedFromPrevious, signatures, unchangedClasses, type BuildMemo, type ReuseStats } from './reuse';
+import { adoptUnchanged, mayReuse, seedFromPrevious, signatures, unchangedClasses, type BuildMemo, type ReuseStats } from './reuse';
 
 export type { SchemaOptions };
 
@@ -34,17 +34,23 @@ export interface BuiltSchema {
   reusedTypes: ReadonlySet<unknown> | null;
 }
 
-/** Builds the schema, reusing from `previous` what the model's changes did not touch. */
+/**
+ * Builds the schema, reusing from `previous` what the model's changes did not touch. With
+ * `previous`, `model` (fresh from introspection, not yet shared) is changed in place to hold the
+ * previous model's objects wherever they are equal (see reuse.ts).
+ */
 export function buildSchema(model: Model, options: SchemaOptions, previous?: BuildMemo): BuiltSchema {
-  const sigs = signatures(model);
+  let sigs = signatures(model);
   const prev = mayReuse(previous, options, sigs) ? previous : undefined;
-  const ctx = createContext(model, options, prev?.scalars);
+  const clean = prev ? unchangedClasses(prev, model, sigs) : undefined;
+  if (prev && clean) sigs = adoptUnchanged(model, prev, clean);
+  const ctx = createContext(model, options, prev);
   installRowTypes(ctx);
-  const seeded = prev ? seedFromPrevious(ctx, prev, unchangedClasses(prev, model, sigs)) : null;
+  const seeded = prev && clean ? seedFromPrevious(ctx, prev, clean) : null;
   const schema = buildWith(ctx, !!seeded);
   return {
     schema, reuse: seeded?.stats ?? null, reusedTypes: seeded?.types ?? null,
-    memo: { model, options, schema, scalars: ctx.scalars, types: ctx.types, warnings: ctx.plan.warnings.length, signatures: sigs },
+    memo: { model, options, schema, scalars: ctx.scalars, inflect: ctx.inflect, types: ctx.types, warnings: ctx.plan.warnings.length, signatures: sigs },
   };
 }
 

@@ -70,8 +70,11 @@ export interface BuildContext {
   rowInputType: (cls: PgClass) => GraphQLInputObjectType | null;
 }
 
-/** `scalars`: the previous build's, when its types are reused (they point at its scalars). */
-export function createContext(model: Model, options: SchemaOptions, scalars?: Scalars): BuildContext {
+/**
+ * `reused`: the previous build's scalars (its reused types point at them) and inflection, whose
+ * names are remembered per model object (reuse.ts hands unchanged ones over).
+ */
+export function createContext(model: Model, options: SchemaOptions, reused?: { scalars: Scalars; inflect: Inflection }): BuildContext {
   const jwtType = options.jwtTokenIdentifier
     ? (() => {
         const [schema, name] = parseIdentifier(options.jwtTokenIdentifier!);
@@ -81,12 +84,12 @@ export function createContext(model: Model, options: SchemaOptions, scalars?: Sc
       })()
     : null;
   // Every enum's value names, used or not: node ids and cursors may carry any enum's values.
-  const inflect = memoizedInflection(inflectionFor(options));
+  const inflect = reused?.inflect ?? memoizedInflection(inflectionFor(options));
   const enumNames = new Map(model.types.filter((t) => t.type === 'e').map((t) => [
     t.id, new Map((t.enumVariants ?? []).map((label) => [label, inflect.enumValue(label)])),
   ]));
   return {
-    model, options, inflect, scalars: scalars ?? makeScalars(options), jwtType, types: new Map(), cache: new Map(),
+    model, options, inflect, scalars: reused?.scalars ?? makeScalars(options), jwtType, types: new Map(), cache: new Map(),
     plan: {
       nodeIdField: options.classicIds ? 'id' : 'nodeId', rowIdentifiers: !!(options.subscriptions || options.simpleSubscriptions || options.live), geometricTypes: !!options.pgGeometricTypes, nodeByAlias: new Map(), aliasByClassId: new Map(), enumNames, inputTypeByClassId: new Map(), inputFieldsByClassId: new Map(), warnings: [] },
     exposedNamespaceIds: new Set(model.namespaces.map((n) => n.id)),
@@ -129,6 +132,13 @@ export function addFields<T>(typeName: string, fields: Record<string, T>, more: 
     fields[name] = more[name];
   }
   return fields;
+}
+
+/** Records `value` for `kind` and `id` in this build, over anything held before. */
+export function setCached(ctx: BuildContext, kind: string, id: string, value: unknown): void {
+  let byId = ctx.types.get(kind);
+  if (!byId) ctx.types.set(kind, (byId = new Map()));
+  byId.set(id, value);
 }
 
 /** What `cached` holds for `kind` and `id`, without making it. */

@@ -8,7 +8,7 @@ import {
 import type { PgAttribute, PgClass, PgProc } from '../introspection/model';
 import { OID } from '../introspection/oids';
 import { attributeByNum } from '../introspection/model';
-import { cached, cachedOnly, classOfType, collectionShapes, deprecation, inputType, omitted, setofRowItem, type BuildContext } from './context';
+import { cached, cachedOnly, classOfType, setCached, collectionShapes, deprecation, inputType, omitted, setofRowItem, type BuildContext } from './context';
 import { orderByType, tableConnectionType } from './connections';
 import type { FieldPlan, MutationPlan } from './plans';
 import { forwardRelations } from './relations';
@@ -19,63 +19,88 @@ const CLIENT_MUTATION_ID_IN = 'Any string the client likes; it is returned uncha
 const CLIENT_MUTATION_ID_OUT = 'The `clientMutationId` given in the input, returned unchanged.';
 const INPUT_ARG = 'All the input for this mutation, in one object.';
 
+type RowField = { name: string; type: GraphQLOutputType; description: string; plan: FieldPlan; deprecationReason?: string };
+
+/** A payload's fields as a build made them, for the next build (see reuse.ts). */
+export interface PayloadFields {
+  type: GraphQLObjectType;
+  fields: GraphQLFieldConfigMap<unknown, unknown>;
+}
+
+/**
+ * `reuseKey` (`<table id>/<create|update|delete>`): the field configs a previous build made
+ * for this payload, when reuse.ts carried them over, are taken with only `query` (a new type
+ * each build) replaced; they point at nothing else that changes while their table's group
+ * does not.
+ */
 function payloadType(
   ctx: BuildContext, name: string, description: string,
-  rowField: { name: string; type: GraphQLOutputType; description: string; plan: FieldPlan; deprecationReason?: string } | null,
-  table: PgClass | null, extra: GraphQLFieldConfigMap<unknown, unknown> = {},
+  rowField: RowField | null, table: PgClass | null, extra: GraphQLFieldConfigMap<unknown, unknown> = {}, reuseKey?: string,
 ): GraphQLObjectType {
-  return new GraphQLObjectType({
+  const type: GraphQLObjectType = new GraphQLObjectType({
     name, description,
     fields: () => {
-      const fields: GraphQLFieldConfigMap<unknown, unknown> = {
-        clientMutationId: { type: GraphQLString, description: CLIENT_MUTATION_ID_OUT, extensions: plan({ kind: 'payloadClientMutationId' }) },
-      };
-      if (rowField) {
-        fields[rowField.name] = {
-          type: rowField.type, description: rowField.description, deprecationReason: rowField.deprecationReason,
-          extensions: plan(rowField.plan),
-        };
-      }
-      Object.assign(fields, extra);
-      fields.query = {
-        type: queryTypeRef(ctx),
-        description: 'The root query type, so the client can read anything it needs after this mutation.',
-        extensions: plan({ kind: 'payloadQuery' }),
-      };
-      const exposed = !!table && isExposedTable(ctx, table);
-      // a function's composite result relates through its `@foreignKey`s too (no edge: no key)
-      if (table && (exposed || !isTable(table))) {
-        for (const r of forwardRelations(ctx, table)) {
-          fields[ctx.inflect.singleRelationByKeys(r.keys, r.foreign, r.constraint)] = {
-            type: ctx.rowType(r.foreign),
-            description: `The \`${ctx.inflect.tableType(r.foreign)}\` the changed \`${ctx.inflect.tableType(table)}\` refers to.`,
-            deprecationReason: deprecation(r.constraint.tags),
-            extensions: plan({ kind: 'payloadForward', forward: { kind: 'forward', table, foreign: r.foreign, keys: r.keys, foreignKeys: r.foreignKeys } }),
-          };
-        }
-        if (exposed && collectionShapes(ctx, table.tags).connection && !(omitted(table.tags, 'all') && omitted(table.tags, 'many'))) {
-          const ob = orderByType(ctx, table);
-          const edgeType = tableConnectionType(ctx, table).getFields().edges.type as GraphQLNonNull<GraphQLList<GraphQLNonNull<GraphQLObjectType>>>;
-          fields[ctx.inflect.edgeField(table)] = {
-            type: edgeType.ofType.ofType.ofType,
-            description: `The changed \`${ctx.inflect.tableType(table)}\` as an edge, for clients that insert it into a connection.`,
-            deprecationReason: tableDeprecation(table),
-            // without `orderBy` (`@omit order`) the cursor is the primary key's
-            args: omitted(table.tags, 'order') ? {} : {
-              orderBy: {
-                type: new GraphQLList(new GraphQLNonNull(ob)),
-                description: 'The order of the connection the edge is meant for (it decides the cursor).',
-                defaultValue: [ob.getValue(table.primaryKey ? 'PRIMARY_KEY_ASC' : 'NATURAL')!.value],
-              },
-            },
-            extensions: plan({ kind: 'payloadEdge', table }),
-          };
-        }
-      }
+      if (!reuseKey) return payloadFields(ctx, rowField, table, extra);
+      const before = cachedOnly<PayloadFields>(ctx, 'payloadFields', reuseKey);
+      const fields = before ? { ...before.fields, query: { ...before.fields.query, type: queryTypeRef(ctx) } } : payloadFields(ctx, rowField, table, extra);
+      setCached(ctx, 'payloadFields', reuseKey, { type, fields } satisfies PayloadFields);
       return fields;
     },
     extensions: { forumDev: { kind: 'payload' } },
   });
+  return type;
+}
+
+function payloadFields(
+  ctx: BuildContext,
+  rowField: RowField | null, table: PgClass | null, extra: GraphQLFieldConfigMap<unknown, unknown>,
+): GraphQLFieldConfigMap<unknown, unknown> {
+  const fields: GraphQLFieldConfigMap<unknown, unknown> = {
+    clientMutationId: { type: GraphQLString, description: CLIENT_MUTATION_ID_OUT, extensions: plan({ kind: 'payloadClientMutationId' }) },
+  };
+  if (rowField) {
+    fields[rowField.name] = {
+      type: rowField.type, description: rowField.description, deprecationReason: rowField.deprecationReason,
+      extensions: plan(rowField.plan),
+    };
+  }
+  Object.assign(fields, extra);
+  fields.query = {
+    type: queryTypeRef(ctx),
+    description: 'The root query type, so the client can read anything it needs after this mutation.',
+    extensions: plan({ kind: 'payloadQuery' }),
+  };
+  const exposed = !!table && isExposedTable(ctx, table);
+  // a function's composite result relates through its `@foreignKey`s too (no edge: no key)
+  if (table && (exposed || !isTable(table))) {
+    for (const r of forwardRelations(ctx, table)) {
+      fields[ctx.inflect.singleRelationByKeys(r.keys, r.foreign, r.constraint)] = {
+        type: ctx.rowType(r.foreign),
+        description: `The \`${ctx.inflect.tableType(r.foreign)}\` the changed \`${ctx.inflect.tableType(table)}\` refers to.`,
+        deprecationReason: deprecation(r.constraint.tags),
+        extensions: plan({ kind: 'payloadForward', forward: { kind: 'forward', table, foreign: r.foreign, keys: r.keys, foreignKeys: r.foreignKeys } }),
+      };
+    }
+    if (exposed && collectionShapes(ctx, table.tags).connection && !(omitted(table.tags, 'all') && omitted(table.tags, 'many'))) {
+      const ob = orderByType(ctx, table);
+      const edgeType = tableConnectionType(ctx, table).getFields().edges.type as GraphQLNonNull<GraphQLList<GraphQLNonNull<GraphQLObjectType>>>;
+      fields[ctx.inflect.edgeField(table)] = {
+        type: edgeType.ofType.ofType.ofType,
+        description: `The changed \`${ctx.inflect.tableType(table)}\` as an edge, for clients that insert it into a connection.`,
+        deprecationReason: tableDeprecation(table),
+        // without `orderBy` (`@omit order`) the cursor is the primary key's
+        args: omitted(table.tags, 'order') ? {} : {
+          orderBy: {
+            type: new GraphQLList(new GraphQLNonNull(ob)),
+            description: 'The order of the connection the edge is meant for (it decides the cursor).',
+            defaultValue: [ob.getValue(table.primaryKey ? 'PRIMARY_KEY_ASC' : 'NATURAL')!.value],
+          },
+        },
+        extensions: plan({ kind: 'payloadEdge', table }),
+      };
+    }
+  }
+  return fields;
 }
 
 /** Payloads point back at Query; build.ts registers it before any payload's fields are read. */
@@ -138,7 +163,7 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
       // without a column to give, v4 still makes the mutation, with only `clientMutationId`
       const rowInput = ctx.rowInputType(table);
       const payload = payloadType(ctx, ctx.inflect.createPayloadType(table), `What \`${ctx.inflect.createField(table)}\` answers with.`,
-        { ...rowPayloadField(ctx, table, 'created'), deprecationReason: tableDeprecation(table) }, table);
+        { ...rowPayloadField(ctx, table, 'created'), deprecationReason: tableDeprecation(table) }, table, {}, `${table.id}/create`);
       const input = cached(ctx, 'createInput', table.id, () => inputObject(ctx.inflect.createInputType(table), `The input of \`${ctx.inflect.createField(table)}\`.`, () => (rowInput ? {
         [fieldName]: { type: new GraphQLNonNull(rowInput), description: `The \`${typeName}\` to create.` },
       } : {})));
@@ -157,6 +182,7 @@ export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<un
         kind === 'delete' ? {
           [ctx.inflect.deletedNodeId(table)]: { type: GraphQLID, description: `The \`nodeId\` of the deleted \`${typeName}\`.`, extensions: plan({ kind: 'payloadDeletedNodeId', table }) },
         } : {},
+        `${table.id}/${kind}`,
       ));
       const patchField = ctx.inflect.patchField(fieldName);
       const patch = kind === 'update'

@@ -11,8 +11,11 @@
 // snapshot falls back to a full build if the reusing one fails in any way.
 import { GraphQLEnumType, GraphQLScalarType, getNamedType, validateSchema, type GraphQLError, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
 import type { Model, PgClass, PgType } from '../introspection/model';
-import type { BuildContext, SchemaOptions } from './context';
+import { setCached, type BuildContext, type SchemaOptions } from './context';
+import type { PayloadFields } from './mutations';
+import type { SchemaPlan } from './plans';
 import type { Scalars } from './scalars';
+import type { Inflection } from './inflection';
 
 /** What a build leaves for the next one to reuse (held by its snapshot, read-only). */
 export interface BuildMemo {
@@ -20,16 +23,18 @@ export interface BuildMemo {
   readonly options: SchemaOptions;
   readonly schema: GraphQLSchema;
   readonly scalars: Scalars;
+  readonly inflect: Inflection;
   readonly types: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
   readonly warnings: number;
   readonly signatures: Signatures;
 }
 
+/** A model in the pieces reuse compares (the model's own objects, nothing copied). */
 export interface Signatures {
   /** Everything but the classes: namespaces, extensions, functions, types no class owns. */
-  environment: string;
+  environment: unknown[];
   /** Per class id: its row with columns and constraints, and the types it owns. */
-  classes: Map<string, string>;
+  classes: Map<string, unknown[]>;
 }
 
 /** How much of the previous build one build reused (tests check it is not nothing). */
@@ -47,21 +52,35 @@ function ownerOf(model: Model, t: PgType): string | null {
 }
 
 export function signatures(model: Model): Signatures {
-  const owned = new Map<string, PgType[]>();
+  const classes = new Map<string, unknown[]>();
+  for (const c of model.classes) classes.set(c.id, [c]);
   const free: PgType[] = [];
   for (const t of model.types) {
     const owner = ownerOf(model, t);
-    if (owner === null) free.push(t);
-    else {
-      const list = owned.get(owner);
-      if (list) list.push(t);
-      else owned.set(owner, [t]);
-    }
+    const parts = owner === null ? undefined : classes.get(owner);
+    if (parts) parts.push(t);
+    else free.push(t);
   }
-  const environment = JSON.stringify([model.serverVersionNum, model.namespaces, model.extensions, model.procs, free]);
-  const classes = new Map<string, string>();
-  for (const c of model.classes) classes.set(c.id, JSON.stringify([c, owned.get(c.id) ?? []]));
-  return { environment, classes };
+  return { environment: [model.serverVersionNum, model.namespaces, model.extensions, model.procs, free], classes };
+}
+
+/** Deep equality of the model's plain data (what JSON would say: objects, arrays, scalars). */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }
 
 /** The classes a type stands for or is made of (through arrays, domains, ranges, enum domains). */
@@ -101,7 +120,7 @@ function addEdges(model: Model, edges: Map<string, Set<string>>): void {
  */
 export function unchangedClasses(prev: BuildMemo, model: Model, sigs: Signatures): Set<string> {
   const dirty = new Set<string>();
-  for (const [id, sig] of sigs.classes) if (prev.signatures.classes.get(id) !== sig) dirty.add(id);
+  for (const [id, parts] of sigs.classes) if (!sameData(prev.signatures.classes.get(id), parts)) dirty.add(id);
   for (const id of prev.signatures.classes.keys()) if (!sigs.classes.has(id)) dirty.add(id);
   const edges = new Map<string, Set<string>>();
   addEdges(prev.model, edges);
@@ -120,15 +139,48 @@ export function unchangedClasses(prev: BuildMemo, model: Model, sigs: Signatures
 
 /** Whether a build from `model` and `options` may reuse `prev` at all. */
 export function mayReuse(prev: BuildMemo | undefined, options: SchemaOptions, sigs: Signatures): prev is BuildMemo {
-  return !!prev && prev.options === options && prev.warnings === 0 && prev.signatures.environment === sigs.environment
+  return !!prev && prev.options === options && prev.warnings === 0 && sameData(prev.signatures.environment, sigs.environment)
     && !options.jwtTokenIdentifier && !options.connectionFilter;
 }
 
 /**
- * Kinds made for one class that point only at their group's types, by class id (or
- * `<class id>/<constraint id>` for one per key).
+ * Puts the previous model's objects into `model` wherever they are equal: the unchanged classes
+ * (with their columns, constraints and row types) and, when equal, everything else reuse
+ * compares. Reused types' plans then point at the served model's own objects, names remembered
+ * per object (the inflection) carry over, and the next comparison finds them identical at once.
+ * Returns the signatures of the model as it now is.
  */
-const PER_CLASS = ['row', 'rowInput', 'patch', 'baseInput', 'orderBy', 'condition', 'createInput', 'updateInput', 'deleteInput'];
+export function adoptUnchanged(model: Model, prev: BuildMemo, clean: Set<string>): Signatures {
+  const classes = new Map<string, PgClass>();
+  const types = new Map<string, PgType>();
+  for (const id of clean) {
+    // equal, so alike in shape: the class, then the types it owns in one order
+    const [cls, ...owned] = prev.signatures.classes.get(id) as [PgClass, ...PgType[]];
+    classes.set(id, cls);
+    for (const t of owned) types.set(t.id, t);
+  }
+  // `mayReuse` found the rest equal
+  for (const t of prev.signatures.environment[4] as PgType[]) types.set(t.id, t);
+  model.classes = model.classes.map((c) => classes.get(c.id) ?? c);
+  for (const c of model.classes) model.classById.set(c.id, c);
+  model.types = model.types.map((t) => types.get(t.id) ?? t);
+  for (const t of model.types) model.typeById.set(t.id, t);
+  model.namespaces = prev.model.namespaces;
+  model.extensions = prev.model.extensions;
+  model.procs = prev.model.procs;
+  return signatures(model);
+}
+
+/**
+ * Kinds made for one class that point only at their group's types, by class id (or
+ * `<class id>/<n>` for one of several).
+ */
+const PER_CLASS = new Set(['row', 'rowInput', 'patch', 'baseInput', 'orderBy', 'condition', 'createInput', 'updateInput', 'deleteInput']);
+
+const classIdOf = (id: string): string => {
+  const slash = id.indexOf('/');
+  return slash < 0 ? id : id.slice(0, slash);
+};
 
 /**
  * Puts into `ctx` the previous build's types that this build would make identically, and
@@ -139,42 +191,54 @@ export function seedFromPrevious(ctx: BuildContext, prev: BuildMemo, clean: Set<
   const types = new Set<unknown>();
   const served = (v: unknown): boolean => v === null
     || (typeof v === 'object' && prev.schema.getType((v as GraphQLNamedType).name) === v);
-  let reusedTypes = 0;
-  const take = (kind: string, id: string, value: unknown) => {
-    let byId = ctx.types.get(kind);
-    if (!byId) ctx.types.set(kind, (byId = new Map()));
-    byId.set(id, value);
-    if (value === null) return;
-    reusedTypes++;
-    types.add(value);
-    const r = value as { output?: unknown; input?: unknown };
-    if (kind === 'range') types.add(r.output).add(r.input);
+  const plainIds = new Map<string, boolean>();
+  const plain = (typeId: string) => {
+    let yes = plainIds.get(typeId);
+    if (yes === undefined) plainIds.set(typeId, (yes = ctx.model.typeById.has(typeId) && classesOfType(ctx.model, typeId).length === 0));
+    return yes;
   };
-  const plain = (typeId: string) => ctx.model.typeById.has(typeId) && classesOfType(ctx.model, typeId).length === 0;
+  /** Whether the value made for `kind`/`id` is taken; what it adds to the reused types. */
+  const reusable = (kind: string, id: string, value: unknown): boolean => {
+    if (PER_CLASS.has(kind)) return clean.has(classIdOf(id)) && served(value);
+    switch (kind) {
+      case 'Node': case 'PageInfo': return served(value);
+      case 'conn': return connectionOfUnchanged(value, clean) && served(value);
+      case 'range': {
+        const r = value as { output: GraphQLNamedType; input: GraphQLNamedType };
+        return served(r.output) && served(r.input);
+      }
+      // Wrappers (lists of scalars) are never named; a plain type's named part must be served.
+      case 'out': case 'in': {
+        const named = value === null ? null : getNamedType(value as GraphQLNamedType);
+        return plain(id) && (!named || served(named) || isBuiltinShared(named));
+      }
+      default: return false;
+    }
+  };
+  let reusedTypes = 0;
   for (const [kind, byId] of prev.types) {
     for (const [id, value] of byId) {
-      let ok: boolean;
-      if (kind === 'Node' || kind === 'PageInfo' || kind === 'range') ok = true;
-      else if (kind === 'out' || kind === 'in') ok = plain(id);
-      else if (PER_CLASS.includes(kind)) ok = clean.has(id.split('/')[0]);
-      else if (kind === 'conn') ok = connectionOfUnchanged(value, clean);
-      else ok = false;
-      if (!ok) continue;
-      // Wrappers (lists of scalars) are never named; a plain type's named part must be served.
-      const named = value === null ? null : getNamedType(value as GraphQLNamedType);
-      if (kind === 'out' || kind === 'in' || kind === 'range') {
-        if (kind === 'range') {
-          const r = value as { output: GraphQLNamedType; input: GraphQLNamedType };
-          if (!served(r.output) || !served(r.input)) continue;
-        } else if (named && !served(named) && !isBuiltinShared(named)) continue;
-      } else if (!served(value)) continue;
-      take(kind, id, value);
+      // a payload's field configs (mutations.ts), not a type: taken if the payload was served
+      if (kind === 'payloadFields') {
+        if (clean.has(classIdOf(id)) && served((value as PayloadFields).type)) setCached(ctx, kind, id, value);
+        continue;
+      }
+      if (!reusable(kind, id, value)) continue;
+      setCached(ctx, kind, id, value);
+      if (value === null) continue;
+      reusedTypes++;
+      if (kind !== 'range') types.add(value);
+      else types.add((value as { output: unknown }).output).add((value as { input: unknown }).input);
     }
   }
+  // What making the reused row and input types records in the plan (aliases: the previous ones).
+  const prevAliases = (prev.schema.extensions.forumDev as SchemaPlan).aliasByClassId;
+  const rows = ctx.types.get('row');
+  const inputs = ctx.types.get('rowInput');
   for (const id of clean) {
     const cls = ctx.model.classById.get(id)!;
-    if (ctx.types.get('row')?.has(id) && isTableClass(cls)) ctx.plan.aliasByClassId.set(id, ctx.inflect.nodeAlias(cls));
-    const input = ctx.types.get('rowInput')?.get(id) as GraphQLNamedType | null | undefined;
+    if (rows?.has(id) && isTableClass(cls)) ctx.plan.aliasByClassId.set(id, prevAliases.get(id) ?? ctx.inflect.nodeAlias(cls));
+    const input = inputs?.get(id) as GraphQLNamedType | null | undefined;
     if (input) ctx.plan.inputTypeByClassId.set(id, input.name);
   }
   return { stats: { classes: ctx.model.classes.length, reusedClasses: clean.size, reusedTypes }, types };
