@@ -47,6 +47,7 @@ export function buildSchema(model: Model, options: SchemaOptions, previous?: Bui
   const ctx = createContext(model, options, prev);
   installRowTypes(ctx);
   const seeded = prev && clean ? seedFromPrevious(ctx, prev, clean) : null;
+  ctx.reused = seeded?.types;
   const schema = buildWith(ctx, !!seeded);
   return {
     schema, reuse: seeded?.stats ?? null, reusedTypes: seeded?.types ?? null,

@@ -68,6 +68,11 @@ export interface BuildContext {
   rowType: (cls: PgClass) => GraphQLObjectType;
   /** null when it would have no fields (v4 makes none then). */
   rowInputType: (cls: PgClass) => GraphQLInputObjectType | null;
+  /**
+   * When reusing (reuse.ts): the types taken from the previous build, and new ones that need no
+   * validation because they are made of configs a validated type had (mutations.ts).
+   */
+  reused?: Set<unknown>;
 }
 
 /**

@@ -42,6 +42,9 @@ function payloadType(
     fields: () => {
       if (!reuseKey) return payloadFields(ctx, rowField, table, extra);
       const before = cachedOnly<PayloadFields>(ctx, 'payloadFields', reuseKey);
+      // The previous payload's fields but `query`, whose new type is again an object type: what
+      // graphql-js validates of a payload (names, output types, arguments) holds as it did.
+      if (before) ctx.reused?.add(type);
       const fields = before ? { ...before.fields, query: { ...before.fields.query, type: queryTypeRef(ctx) } } : payloadFields(ctx, rowField, table, extra);
       setCached(ctx, 'payloadFields', reuseKey, { type, fields } satisfies PayloadFields);
       return fields;
