@@ -2,9 +2,9 @@
 // carries its database meaning in `extensions.forumDev`, read by the SQL compiler.
 import {
   GraphQLID, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, lexicographicSortSchema,
-  type GraphQLFieldConfigMap,
+  type GraphQLFieldConfig, type GraphQLFieldConfigMap,
 } from 'graphql';
-import type { Model } from '../introspection/model';
+import type { Model, PgClass } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
 import { addFields, cached, cachedOnly, collectionShapes, createContext, deprecation, inputType, omitted, type BuildContext, type SchemaOptions } from './context';
 import { connectionArgs, listArgs, tableConnectionType } from './connections';
@@ -82,58 +82,11 @@ function buildWith(ctx: BuildContext, assumeValid: boolean): GraphQLSchema {
           extensions: plan({ kind: 'node' }),
         },
       };
-      for (const t of tables) {
-        if (omitted(t.tags, 'all')) continue;
-        const shapes = collectionShapes(ctx, t.tags);
-        if (shapes.connection) fields[ctx.inflect.allRows(t)] = {
-          type: tableConnectionType(ctx, t),
-          description: `Reads \`${ctx.inflect.tableType(t)}\` values a page at a time, filtered and sorted as asked.`,
-          deprecationReason: tableDeprecation(t),
-          args: connectionArgs(ctx, t, { orderBy: true, condition: true, filter: { table: t } }),
-          extensions: plan({ kind: 'allRows', table: t, list: false }),
-        };
-        if (shapes.list) {
-          fields[ctx.inflect.allRowsSimple(t)] = {
-            type: new GraphQLList(new GraphQLNonNull(ctx.rowType(t))),
-            description: `Reads \`${ctx.inflect.tableType(t)}\` values as a plain list, filtered and sorted as asked.`,
-            deprecationReason: tableDeprecation(t),
-            args: listArgs(ctx, t, { orderBy: true, condition: true, filter: { table: t } }),
-            extensions: plan({ kind: 'allRows', table: t, list: true }),
-          };
-        }
-      }
-      for (const t of tables) {
-        for (const c of t.constraints) {
-          if ((c.type !== 'p' && c.type !== 'u') || omitted(c.tags, '*') || omitted(c.tags, 'read')) continue;
-          const keys = c.keyAttributeNums.map((n) => attributeByNum(t, n));
-          const args: Record<string, { type: any }> = {};
-          let ok = true;
-          for (const k of keys) {
-            const it = inputType(ctx, model.typeById.get(k.typeId)!);
-            if (!it) ok = false;
-            else args[ctx.inflect.column(k)] = { type: new GraphQLNonNull(it) };
-          }
-          if (!ok) continue;
-          fields[ctx.inflect.rowByUniqueKeys(keys, t, c)] = {
-            type: ctx.rowType(t),
-            description: `Reads one \`${ctx.inflect.tableType(t)}\` by a unique key.`,
-            deprecationReason: deprecation(c.tags),
-            args,
-            extensions: plan({ kind: 'rowByKeys', table: t, keys }),
-          };
-        }
-      }
+      const perTable = tables.map((t) => tableQueryFields(ctx, t));
+      for (const q of perTable) for (const [name, field] of q.all) fields[name] = field;
+      for (const q of perTable) for (const [name, field] of q.keys) fields[name] = field;
       addFields('Query', fields, queryProcFields(ctx));
-      for (const t of tables) {
-        if (!hasNodeId(t)) continue;
-        fields[ctx.inflect.tableNode(t)] = {
-          type: ctx.rowType(t),
-          description: `Reads one \`${ctx.inflect.tableType(t)}\` by its \`nodeId\`.`,
-          deprecationReason: tableDeprecation(t),
-          args: { [ctx.plan.nodeIdField]: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${ctx.inflect.tableType(t)}\`.` } },
-          extensions: plan({ kind: 'rowByNodeId', table: t }),
-        };
-      }
+      for (const q of perTable) for (const [name, field] of q.node) fields[name] = field;
       return fields;
     },
   });
@@ -168,6 +121,70 @@ function buildWith(ctx: BuildContext, assumeValid: boolean): GraphQLSchema {
   recordNodeTypes(ctx, schema);
   recordInputFields(ctx, schema);
   return schema;
+}
+
+type FieldEntry = [string, GraphQLFieldConfig<unknown, unknown>];
+
+/** One table's Query fields: `all…` (connection, list), by each unique key, by node id. */
+export interface TableQueryFields {
+  all: FieldEntry[];
+  keys: FieldEntry[];
+  node: FieldEntry[];
+}
+
+/** Made once per table; a reload takes an unchanged table's from the previous build (reuse.ts). */
+function tableQueryFields(ctx: BuildContext, t: PgClass): TableQueryFields {
+  return cached(ctx, 'queryFields', t.id, () => {
+    const out: TableQueryFields = { all: [], keys: [], node: [] };
+    if (!omitted(t.tags, 'all')) {
+      const shapes = collectionShapes(ctx, t.tags);
+      if (shapes.connection) out.all.push([ctx.inflect.allRows(t), {
+        type: tableConnectionType(ctx, t),
+        description: `Reads \`${ctx.inflect.tableType(t)}\` values a page at a time, filtered and sorted as asked.`,
+        deprecationReason: tableDeprecation(t),
+        args: connectionArgs(ctx, t, { orderBy: true, condition: true, filter: { table: t } }),
+        extensions: plan({ kind: 'allRows', table: t, list: false }),
+      }]);
+      if (shapes.list) {
+        out.all.push([ctx.inflect.allRowsSimple(t), {
+          type: new GraphQLList(new GraphQLNonNull(ctx.rowType(t))),
+          description: `Reads \`${ctx.inflect.tableType(t)}\` values as a plain list, filtered and sorted as asked.`,
+          deprecationReason: tableDeprecation(t),
+          args: listArgs(ctx, t, { orderBy: true, condition: true, filter: { table: t } }),
+          extensions: plan({ kind: 'allRows', table: t, list: true }),
+        }]);
+      }
+    }
+    for (const c of t.constraints) {
+      if ((c.type !== 'p' && c.type !== 'u') || omitted(c.tags, '*') || omitted(c.tags, 'read')) continue;
+      const keys = c.keyAttributeNums.map((n) => attributeByNum(t, n));
+      const args: Record<string, { type: any }> = {};
+      let ok = true;
+      for (const k of keys) {
+        const it = inputType(ctx, ctx.model.typeById.get(k.typeId)!);
+        if (!it) ok = false;
+        else args[ctx.inflect.column(k)] = { type: new GraphQLNonNull(it) };
+      }
+      if (!ok) continue;
+      out.keys.push([ctx.inflect.rowByUniqueKeys(keys, t, c), {
+        type: ctx.rowType(t),
+        description: `Reads one \`${ctx.inflect.tableType(t)}\` by a unique key.`,
+        deprecationReason: deprecation(c.tags),
+        args,
+        extensions: plan({ kind: 'rowByKeys', table: t, keys }),
+      }]);
+    }
+    if (hasNodeId(t)) {
+      out.node.push([ctx.inflect.tableNode(t), {
+        type: ctx.rowType(t),
+        description: `Reads one \`${ctx.inflect.tableType(t)}\` by its \`nodeId\`.`,
+        deprecationReason: tableDeprecation(t),
+        args: { [ctx.plan.nodeIdField]: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${ctx.inflect.tableType(t)}\`.` } },
+        extensions: plan({ kind: 'rowByNodeId', table: t }),
+      }]);
+    }
+    return out;
+  });
 }
 
 /** Which input field carries each column of a whole-value input type, read by every write of one. */

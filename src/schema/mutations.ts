@@ -3,7 +3,7 @@
 // each answering with a payload holding the row, `query`, related rows and an edge.
 import {
   GraphQLID, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLString, getNamedType,
-  type GraphQLFieldConfigMap, type GraphQLInputFieldConfigMap, type GraphQLOutputType,
+  type GraphQLFieldConfig, type GraphQLFieldConfigMap, type GraphQLInputFieldConfigMap, type GraphQLOutputType,
 } from 'graphql';
 import type { PgAttribute, PgClass, PgProc } from '../introspection/model';
 import { OID } from '../introspection/oids';
@@ -154,65 +154,106 @@ function uniqueKeys(table: PgClass, kind: 'update' | 'delete'): PgAttribute[][] 
     .filter((keys) => keys.every((k) => !omitted(k.tags, 'read')));
 }
 
+/** One table's mutation fields by bucket, and the payload types they answer with. */
+export interface TableMutations {
+  creates: Array<[string, GraphQLFieldConfig<unknown, unknown>]>;
+  updates: Array<[string, GraphQLFieldConfig<unknown, unknown>]>;
+  deletes: Array<[string, GraphQLFieldConfig<unknown, unknown>]>;
+  payloads: Partial<Record<'create' | 'update' | 'delete', GraphQLObjectType>>;
+}
+
 export function tableMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<unknown, unknown> {
   const creates: GraphQLFieldConfigMap<unknown, unknown> = {};
   const updates: GraphQLFieldConfigMap<unknown, unknown> = {};
   const deletes: GraphQLFieldConfigMap<unknown, unknown> = {};
   for (const table of ctx.model.classes) {
     if (!isExposedTable(ctx, table) || omitted(table.tags, 'mutation')) continue;
-    const typeName = ctx.inflect.tableType(table);
-    const fieldName = ctx.inflect.tableFieldName(table);
-    if (table.isInsertable && !omitted(table.tags, 'create')) {
-      // without a column to give, v4 still makes the mutation, with only `clientMutationId`
-      const rowInput = ctx.rowInputType(table);
-      const payload = payloadType(ctx, ctx.inflect.createPayloadType(table), `What \`${ctx.inflect.createField(table)}\` answers with.`,
-        { ...rowPayloadField(ctx, table, 'created'), deprecationReason: tableDeprecation(table) }, table, {}, `${table.id}/create`);
-      const input = cached(ctx, 'createInput', table.id, () => inputObject(ctx.inflect.createInputType(table), `The input of \`${ctx.inflect.createField(table)}\`.`, () => (rowInput ? {
-        [fieldName]: { type: new GraphQLNonNull(rowInput), description: `The \`${typeName}\` to create.` },
-      } : {})));
-      creates[ctx.inflect.createField(table)] = mutationField(payload, input, `Creates one \`${typeName}\`.`, { kind: 'create', table, inputField: fieldName });
-    }
-    for (const kind of ['update', 'delete'] as const) {
-      const allowed = kind === 'update' ? table.isUpdatable : table.isDeletable;
-      if (!allowed || omitted(table.tags, kind)) continue;
-      const patchInput = kind === 'update' ? patchType(ctx, table) : null;
-      if (kind === 'update' && !patchInput) continue;
-      const target = kind === 'update' ? updates : deletes;
-      const payload = cached(ctx, `${kind}Payload`, table.id, () => payloadType(
-        ctx, kind === 'update' ? ctx.inflect.updatePayloadType(table) : ctx.inflect.deletePayloadType(table),
-        `What the ${kind} mutations of \`${typeName}\` answer with.`,
-        rowPayloadField(ctx, table, kind === 'update' ? 'updated' : 'deleted'), table,
-        kind === 'delete' ? {
-          [ctx.inflect.deletedNodeId(table)]: { type: GraphQLID, description: `The \`nodeId\` of the deleted \`${typeName}\`.`, extensions: plan({ kind: 'payloadDeletedNodeId', table }) },
-        } : {},
-        `${table.id}/${kind}`,
-      ));
-      const patchField = ctx.inflect.patchField(fieldName);
-      const patch = kind === 'update'
-        ? { [patchField]: { type: new GraphQLNonNull(patchInput!), description: `The changes to make to the \`${typeName}\`.` } }
-        : {};
-      const verb = kind === 'update' ? 'Updates' : 'Deletes';
-      if (hasNodeId(table)) {
-        const name = kind === 'update' ? ctx.inflect.updateNode(table) : ctx.inflect.deleteNode(table);
-        const input = cached(ctx, `${kind}Input`, table.id, () => inputObject(kind === 'update' ? ctx.inflect.updateNodeInputType(table) : ctx.inflect.deleteNodeInputType(table), `The input of \`${name}\`.`, () => ({
-          [ctx.plan.nodeIdField]: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${typeName}\` to ${kind}.` },
-          ...patch,
-        })));
-        target[name] = mutationField(payload, input, `${verb} one \`${typeName}\`, found by its \`nodeId\`.`, { kind, table, by: 'nodeId', patchField });
-      }
-      for (const [i, keys] of uniqueKeys(table, kind).entries()) {
-        const con = table.constraints.find((c) => c.keyAttributeNums.join() === keys.map((k) => k.num).join() && (c.type === 'p' || c.type === 'u'))!;
-        const name = kind === 'update' ? ctx.inflect.updateByKeys(keys, table, con) : ctx.inflect.deleteByKeys(keys, table, con);
-        // per table and key (`<table id>/<n>`), so that reuse.ts can tell whose it is
-        const input = cached(ctx, `${kind}Input`, `${table.id}/${i}`, () => inputObject(kind === 'update' ? ctx.inflect.updateByKeysInputType(keys, table, con) : ctx.inflect.deleteByKeysInputType(keys, table, con), `The input of \`${name}\`.`, () => ({
-          ...patch, ...keyInputFields(ctx, keys),
-        })));
-        target[name] = mutationField(payload, input, `${verb} one \`${typeName}\`, found by a unique key.`, { kind, table, by: keys, patchField });
-      }
-    }
+    const before = cachedOnly<TableMutations>(ctx, 'tableMutations', table.id);
+    const made = (before && againWithNewPayloads(ctx, table, before)) ?? tableMutations(ctx, table);
+    setCached(ctx, 'tableMutations', table.id, made);
+    for (const [name, field] of made.creates) creates[name] = field;
+    for (const [name, field] of made.updates) updates[name] = field;
+    for (const [name, field] of made.deletes) deletes[name] = field;
   }
   // Into `creates` rather than a spread copy: about a thousand fields on a large schema.
   return Object.assign(creates, updates, deletes);
+}
+
+/**
+ * A previous build's mutation fields of an unchanged table (reuse.ts carried them over) with new
+ * payload types, which point at the new Query; undefined if a payload's fields were not carried.
+ */
+function againWithNewPayloads(ctx: BuildContext, table: PgClass, before: TableMutations): TableMutations | undefined {
+  const payloads: TableMutations['payloads'] = {};
+  const fresh = new Map<unknown, GraphQLObjectType>();
+  for (const kind of ['create', 'update', 'delete'] as const) {
+    const old = before.payloads[kind];
+    if (!old) continue;
+    const key = `${table.id}/${kind}`;
+    if (!cachedOnly(ctx, 'payloadFields', key)) return undefined;
+    const type = payloadType(ctx, old.name, old.description as string, null, table, {}, key);
+    if (kind !== 'create') setCached(ctx, `${kind}Payload`, table.id, type);
+    fresh.set(old, (payloads[kind] = type));
+  }
+  const again = (list: TableMutations['creates']) => list.map(([name, field]): [string, GraphQLFieldConfig<unknown, unknown>] => [name, { ...field, type: fresh.get(field.type)! }]);
+  return { creates: again(before.creates), updates: again(before.updates), deletes: again(before.deletes), payloads };
+}
+
+function tableMutations(ctx: BuildContext, table: PgClass): TableMutations {
+  const out: TableMutations = { creates: [], updates: [], deletes: [], payloads: {} };
+  const typeName = ctx.inflect.tableType(table);
+  const fieldName = ctx.inflect.tableFieldName(table);
+  if (table.isInsertable && !omitted(table.tags, 'create')) {
+    // without a column to give, v4 still makes the mutation, with only `clientMutationId`
+    const rowInput = ctx.rowInputType(table);
+    const payload = payloadType(ctx, ctx.inflect.createPayloadType(table), `What \`${ctx.inflect.createField(table)}\` answers with.`,
+      { ...rowPayloadField(ctx, table, 'created'), deprecationReason: tableDeprecation(table) }, table, {}, `${table.id}/create`);
+    const input = cached(ctx, 'createInput', table.id, () => inputObject(ctx.inflect.createInputType(table), `The input of \`${ctx.inflect.createField(table)}\`.`, () => (rowInput ? {
+      [fieldName]: { type: new GraphQLNonNull(rowInput), description: `The \`${typeName}\` to create.` },
+    } : {})));
+    out.creates.push([ctx.inflect.createField(table), mutationField(payload, input, `Creates one \`${typeName}\`.`, { kind: 'create', table, inputField: fieldName })]);
+    out.payloads.create = payload;
+  }
+  for (const kind of ['update', 'delete'] as const) {
+    const allowed = kind === 'update' ? table.isUpdatable : table.isDeletable;
+    if (!allowed || omitted(table.tags, kind)) continue;
+    const patchInput = kind === 'update' ? patchType(ctx, table) : null;
+    if (kind === 'update' && !patchInput) continue;
+    const target = kind === 'update' ? out.updates : out.deletes;
+    const payload = cached(ctx, `${kind}Payload`, table.id, () => payloadType(
+      ctx, kind === 'update' ? ctx.inflect.updatePayloadType(table) : ctx.inflect.deletePayloadType(table),
+      `What the ${kind} mutations of \`${typeName}\` answer with.`,
+      rowPayloadField(ctx, table, kind === 'update' ? 'updated' : 'deleted'), table,
+      kind === 'delete' ? {
+        [ctx.inflect.deletedNodeId(table)]: { type: GraphQLID, description: `The \`nodeId\` of the deleted \`${typeName}\`.`, extensions: plan({ kind: 'payloadDeletedNodeId', table }) },
+      } : {},
+      `${table.id}/${kind}`,
+    ));
+    out.payloads[kind] = payload;
+    const patchField = ctx.inflect.patchField(fieldName);
+    const patch = kind === 'update'
+      ? { [patchField]: { type: new GraphQLNonNull(patchInput!), description: `The changes to make to the \`${typeName}\`.` } }
+      : {};
+    const verb = kind === 'update' ? 'Updates' : 'Deletes';
+    if (hasNodeId(table)) {
+      const name = kind === 'update' ? ctx.inflect.updateNode(table) : ctx.inflect.deleteNode(table);
+      const input = cached(ctx, `${kind}Input`, table.id, () => inputObject(kind === 'update' ? ctx.inflect.updateNodeInputType(table) : ctx.inflect.deleteNodeInputType(table), `The input of \`${name}\`.`, () => ({
+        [ctx.plan.nodeIdField]: { type: new GraphQLNonNull(GraphQLID), description: `The \`nodeId\` of the \`${typeName}\` to ${kind}.` },
+        ...patch,
+      })));
+      target.push([name, mutationField(payload, input, `${verb} one \`${typeName}\`, found by its \`nodeId\`.`, { kind, table, by: 'nodeId', patchField })]);
+    }
+    for (const [i, keys] of uniqueKeys(table, kind).entries()) {
+      const con = table.constraints.find((c) => c.keyAttributeNums.join() === keys.map((k) => k.num).join() && (c.type === 'p' || c.type === 'u'))!;
+      const name = kind === 'update' ? ctx.inflect.updateByKeys(keys, table, con) : ctx.inflect.deleteByKeys(keys, table, con);
+      // per table and key (`<table id>/<n>`), so that reuse.ts can tell whose it is
+      const input = cached(ctx, `${kind}Input`, `${table.id}/${i}`, () => inputObject(kind === 'update' ? ctx.inflect.updateByKeysInputType(keys, table, con) : ctx.inflect.deleteByKeysInputType(keys, table, con), `The input of \`${name}\`.`, () => ({
+        ...patch, ...keyInputFields(ctx, keys),
+      })));
+      target.push([name, mutationField(payload, input, `${verb} one \`${typeName}\`, found by a unique key.`, { kind, table, by: keys, patchField })]);
+    }
+  }
+  return out;
 }
 
 export function procMutationFields(ctx: BuildContext): GraphQLFieldConfigMap<unknown, unknown> {

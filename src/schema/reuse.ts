@@ -12,7 +12,8 @@
 import { GraphQLEnumType, GraphQLScalarType, getNamedType, validateSchema, type GraphQLError, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
 import type { Model, PgClass, PgType } from '../introspection/model';
 import { setCached, type BuildContext, type SchemaOptions } from './context';
-import type { PayloadFields } from './mutations';
+import type { PayloadFields, TableMutations } from './mutations';
+import type { TableQueryFields } from './build';
 import type { SchemaPlan } from './plans';
 import type { Scalars } from './scalars';
 import type { Inflection } from './inflection';
@@ -218,9 +219,19 @@ export function seedFromPrevious(ctx: BuildContext, prev: BuildMemo, clean: Set<
   let reusedTypes = 0;
   for (const [kind, byId] of prev.types) {
     for (const [id, value] of byId) {
-      // a payload's field configs (mutations.ts), not a type: taken if the payload was served
-      if (kind === 'payloadFields') {
-        if (clean.has(classIdOf(id)) && served((value as PayloadFields).type)) setCached(ctx, kind, id, value);
+      // a payload's field configs and a table's mutation fields (mutations.ts), not types: taken
+      // if the payloads they were made with were served
+      if (kind === 'payloadFields' || kind === 'tableMutations') {
+        const payloads = kind === 'payloadFields' ? [(value as PayloadFields).type] : Object.values((value as TableMutations).payloads);
+        if (clean.has(classIdOf(id)) && payloads.every(served)) setCached(ctx, kind, id, value);
+        continue;
+      }
+      // a table's Query fields (build.ts), taken if every type they point at was served
+      if (kind === 'queryFields') {
+        const q = value as TableQueryFields;
+        const named = [...q.all, ...q.keys, ...q.node].flatMap(([, f]) => [f.type, ...Object.values(f.args ?? {}).map((a) => a.type)])
+          .map((t) => getNamedType(t as GraphQLNamedType));
+        if (clean.has(id) && named.every((t) => served(t) || isBuiltinShared(t))) setCached(ctx, kind, id, value);
         continue;
       }
       if (!reusable(kind, id, value)) continue;
