@@ -17,6 +17,8 @@ export interface Snapshot {
   readonly memo?: BuildMemo;
   /** What this build took from the previous snapshot's; null for a full build. */
   readonly reuse?: ReuseStats | null;
+  /** Types equal to the previous snapshot's of their name (reused), for describing the change. */
+  readonly reusedTypes?: ReadonlySet<unknown> | null;
 }
 
 /**
@@ -41,14 +43,14 @@ export function makeSnapshot(model: Model, options: SchemaOptions, generation: n
       throw new Error(withSources(model, options, (e as Error).message));
     }
   }
-  const { schema, memo, reuse } = built;
+  const { schema, memo, reuse, reusedTypes } = built;
   const errors = validateSchema(schema);
   if (errors.length) {
     throw new Error(withSources(model, options, `The GraphQL schema is invalid: ${errors.map((e) => e.message).join('; ')}`));
   }
   const plan = schema.extensions.forumDev as { warnings?: string[] } | undefined;
   const warnings = [...(model.warnings ?? []).map((w) => `smart tags: ${w}`), ...(plan?.warnings ?? []).map((w) => `schema: ${w}`)];
-  return { generation, model, options, schema, warnings, memo, reuse };
+  return { generation, model, options, schema, warnings, memo, reuse, reusedTypes };
 }
 
 /**

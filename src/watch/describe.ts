@@ -132,6 +132,10 @@ function describeFields(
       out.push({ text: `+ ${name}.${fname}`, breaking: input && isRequired(n as GraphQLInputField) });
       continue;
     }
+    // A field a reload made from the previous build's config (src/schema/reuse.ts: same plan
+    // object, the types it names unchanged) is unchanged.
+    const plan = n.extensions?.forumDev;
+    if (plan !== undefined && plan === o.extensions?.forumDev) continue;
     if (!sameType(o.type, n.type)) {
       const safe = input ? safeInputChange(o.type, n.type) : safeOutputChange(o.type, n.type);
       out.push({ text: `~ ${name}.${fname}: ${String(o.type)} -> ${String(n.type)}`, breaking: !safe });
@@ -186,15 +190,18 @@ function describeType(o: GraphQLNamedType, n: GraphQLNamedType, out: SchemaChang
 const userTypes = (s: GraphQLSchema): Map<string, GraphQLNamedType> =>
   new Map(Object.entries(s.getTypeMap()).filter(([name]) => !name.startsWith('__')));
 
-/** Compares the schemas type by type into `out`, yielding after each type. */
-function* diffSteps(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, out: SchemaChange[]): Generator<void> {
+/**
+ * Compares the schemas type by type into `out`, yielding after each type. `unchanged`: types of
+ * the new schema known to equal the old one's of their name (a reload's reused ones).
+ */
+function* diffSteps(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, out: SchemaChange[], unchanged?: ReadonlySet<unknown>): Generator<void> {
   const before = userTypes(oldSchema);
   const after = userTypes(newSchema);
   for (const name of before.keys()) if (!after.has(name)) out.push({ text: `- type ${name}`, breaking: true });
   for (const [name, n] of after) {
     const o = before.get(name);
     // A type the reload reused from the previous build (src/schema/reuse.ts) is unchanged.
-    if (o === n) continue;
+    if (o === n || (o && unchanged?.has(n))) continue;
     if (!o) out.push({ text: `+ type ${name}`, breaking: false });
     else describeType(o, n, out);
     yield;
@@ -214,9 +221,9 @@ export function diffSchemas(oldSchema: GraphQLSchema, newSchema: GraphQLSchema):
  * should not wait behind a summary meant for people. A request needs several turns of the loop
  * (read, query, answer), each of which may wait for one slice: hence short ones.
  */
-export async function diffSchemasInSlices(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, sliceMs = 1): Promise<SchemaChange[]> {
+export async function diffSchemasInSlices(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, unchanged?: ReadonlySet<unknown>, sliceMs = 1): Promise<SchemaChange[]> {
   const out: SchemaChange[] = [];
-  const steps = diffSteps(oldSchema, newSchema, out);
+  const steps = diffSteps(oldSchema, newSchema, out, unchanged);
   for (let done = false; !done;) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     const until = performance.now() + sliceMs;

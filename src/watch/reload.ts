@@ -99,7 +99,7 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
 
   async function summarize(prev: Snapshot, next: Snapshot, ddl: string[], ms: number): Promise<void> {
     try {
-      const changes = await diffSchemasInSlices(prev.schema, next.schema);
+      const changes = await diffSchemasInSlices(prev.schema, next.schema, next.reusedTypes ?? undefined);
       if (closed) return;
       log(formatReloadLine(changes, ddl, ms));
       send('change', next.generation, {

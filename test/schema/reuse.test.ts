@@ -1,7 +1,8 @@
 // A reload's build reuses what a change did not touch (src/schema/reuse.ts). Whatever it reuses,
 // the schema it serves must be the one a full build makes: after each of a sequence of DDL
 // changes on a many-table schema, the reusing build's printed SDL and the database meaning of
-// every field (plans) equal a from-scratch build's, and the previous schema is left as it was.
+// every field (plans) equal a from-scratch build's, the previous schema is left as it was, and
+// the change summary (which skips what was reused) tells what comparing with a full build tells.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { isInputObjectType, isInterfaceType, isObjectType, printSchema, type GraphQLSchema } from 'graphql';
@@ -10,6 +11,7 @@ import { introspect } from '../../src/introspection/introspect';
 import { buildSchema, type SchemaOptions } from '../../src/schema/build';
 import { validateNewTypes } from '../../src/schema/reuse';
 import { makeSnapshot, type Snapshot } from '../../src/schema/snapshot';
+import { diffSchemas, diffSchemasInSlices } from '../../src/watch/describe';
 import { createDatabase, dropDatabase, uniqueName } from '../helpers/db';
 
 // Groups of tables joined by foreign keys, and groups joined only through a composite column
@@ -132,6 +134,8 @@ async function runSteps(options: SchemaOptions): Promise<void> {
     assert.equal(plans(next.schema), plans(full.schema), `${step}: the plans differ from a full build's`);
     assert.deepEqual(next.warnings, full.warnings, step);
     assert.equal(printSchema(prev.schema), prevSdl, `${step}: the previous schema changed`);
+    // The change summary skips what was reused; it must still tell what a full comparison tells.
+    assert.deepEqual(await diffSchemasInSlices(prev.schema, next.schema, next.reusedTypes ?? undefined), diffSchemas(prev.schema, full.schema), step);
     if (next.reuse) {
       assert.ok(next.reuse.reusedClasses > 0 && next.reuse.reusedTypes > 0, step);
       reusing++;
