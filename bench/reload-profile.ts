@@ -1,5 +1,6 @@
-// Where a reload of the 300-table schema spends its time: introspection, build, diff, export.
-// The minimum is the steadier number on a shared machine.
+// Where a reload of the 300-table schema spends its time: introspection, the build a reload
+// does (reusing the previous one's unchanged parts), a full build for comparison, the change
+// summary. The minimum is the steadier number on a shared machine.
 //
 //   node --import tsx bench/reload-profile.ts
 import { performance } from 'node:perf_hooks';
@@ -7,7 +8,7 @@ import { Client, Pool } from 'pg';
 import { introspect } from '../src/introspection/introspect';
 import { defaultOptions, resolveOptions, schemaOptions } from '../src/options';
 import { makeSnapshot } from '../src/schema/snapshot';
-import { diffSchemas } from '../src/watch/describe';
+import { diffSchemasInSlices } from '../src/watch/describe';
 import { createDatabase, dropDatabase, uniqueName } from '../test/helpers/db';
 import { startEmbedded } from '../test/helpers/embedded';
 import { stats, wideSchemaSql } from './watch';
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
     await c.end();
     const pool = new Pool({ connectionString: url, max: 2 });
     const opts = schemaOptions(resolveOptions({ ...defaultOptions, connection: url, schemas: ['wide'] }));
-    const t: Record<string, number[]> = { introspect: [], build: [], diff: [] };
+    const t: Record<string, number[]> = { introspect: [], 'reload build': [], 'full build': [], diff: [] };
     let prev = makeSnapshot(await introspect(pool, opts.schemas, opts), opts, 1);
     for (let i = 0; i < 30; i++) {
       await pool.query(`alter table wide.entity_150 add column p_${i} int`);
@@ -32,10 +33,13 @@ async function main(): Promise<void> {
       const model = await introspect(pool, opts.schemas, opts);
       t.introspect.push(performance.now() - t0);
       t0 = performance.now();
-      const next = makeSnapshot(model, opts, prev.generation + 1);
-      t.build.push(performance.now() - t0);
+      makeSnapshot(model, opts, prev.generation + 1);
+      t['full build'].push(performance.now() - t0);
       t0 = performance.now();
-      diffSchemas(prev.schema, next.schema);
+      const next = makeSnapshot(model, opts, prev.generation + 1, prev);
+      t['reload build'].push(performance.now() - t0);
+      t0 = performance.now();
+      await diffSchemasInSlices(prev.schema, next.schema, next.reusedTypes ?? undefined);
       t.diff.push(performance.now() - t0);
       prev = next;
     }
