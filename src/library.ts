@@ -102,6 +102,9 @@ async function withDb<T>(connection: SchemaConnection, fn: (db: Pool | PoolClien
   }
   if (typeof url !== 'string') return fn(url);
   const pool = new Pool({ connectionString: url, max: 1, application_name: 'forum-dev' });
+  // An idle connection the server ends (a restart, a dropped database) must not end the caller's
+  // process: the pool's 'error' event has no other listener.
+  pool.on('error', () => {});
   try {
     return await fn(pool);
   } finally {
