@@ -43,6 +43,8 @@ export interface PagingArgs {
   after: string | null;
   orderBy: OrderByValue[];
   condition: Record<string, unknown> | null;
+  /** Fetch one row past the page: only `hasNextPage`/`hasPreviousPage` need it. */
+  peek: boolean;
 }
 
 export interface Page {
@@ -67,7 +69,7 @@ function pagingArgs(c: Compiler, f: CollectedField): PagingArgs {
   if (a.after === '' || a.before === '') throw new CursorError(INVALID_CURSOR);
   return {
     first: a.first ?? null, last: a.last ?? null, offset: a.offset ?? 0, before: a.before ?? null,
-    after: a.after ?? null, orderBy: (a.orderBy ?? []).filter(Boolean), condition: a.condition ?? null,
+    after: a.after ?? null, orderBy: (a.orderBy ?? []).filter(Boolean), condition: a.condition ?? null, peek: true,
   };
 }
 
@@ -85,6 +87,9 @@ function conditionSql(c: Compiler, src: ConnectionSource, f: CollectedField, con
   }
   return out;
 }
+
+/** 1 when the page fetches the row past it (to tell whether there is one), else 0. */
+const extraRow = (args: PagingArgs) => (args.peek ? 1 : 0);
 
 const whereClause = (conds: SQL[]) => (conds.length ? sql`where ${sql.join(conds, ' and ')}` : sql``);
 
@@ -105,7 +110,7 @@ function keyedPage(c: Compiler, src: PageSource, where: SQL[], ordering: Orderin
   const keys = ordering.specs.map((s, i) => sql`, ${specExpr(a, s)} as ${sql.raw(`__o${i}`)}`);
   const k = c.alias();
   const pageOrder = sql.join(ordering.specs.map((s, i) => sql`${k}.${sql.raw(`__o${i}`)} ${dirSql(s, reverse)}`), ', ');
-  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + 1)} `}offset ${sql.int(args.offset)}`;
+  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + extraRow(args))} `}offset ${sql.int(args.offset)}`;
   const sorted = sql`select ${src.columns}${sql.join(keys, '')} from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} ${slice}`;
   const text = sql`select ${k}.*, row_number() over (order by ${pageOrder}) as __n from (${sorted}) as ${k}`;
   const cursor = keyedCursorExpr(ordering.prefix, ordering.specs.map((_, i) => sql`${page}.${sql.raw(`__o${i}`)}`));
@@ -160,9 +165,9 @@ function rangePage(c: Compiler, numbered: SQL, ordering: Ordering, args: PagingA
   const start = afterN + args.offset;
   const limit = args.first;
   const bounds = [sql`__w.__idx > ${sql.int(start)}`];
-  if (limit != null) bounds.push(sql`__w.__idx <= ${sql.int(start + limit + 1)}`);
+  if (limit != null) bounds.push(sql`__w.__idx <= ${sql.int(start + limit + extraRow(args))}`);
   if (beforeN != null) bounds.push(sql`__w.__idx < ${sql.int(beforeN)}`);
-  const slice = limit == null ? sql`` : sql` limit ${sql.int(limit + 1)}`;
+  const slice = limit == null ? sql`` : sql` limit ${sql.int(limit + extraRow(args))}`;
   const text = sql`select __w.*, __w.__idx - ${sql.int(start)} as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')}${slice}`;
   let hasNext: SQL = sql`false`;
   if (limit !== 0) {
@@ -181,7 +186,7 @@ function sortedPage(c: Compiler, numbered: SQL, ordering: Ordering, args: Paging
   const bounds = [sql`__w.__idx > ${sql.int(afterN)}`];
   if (beforeN != null) bounds.push(sql`__w.__idx < ${sql.int(beforeN)}`);
   const position = sql`row_number() over (order by __w.__idx ${dir}) - ${sql.int(args.offset)} as __n`;
-  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + 1)} `}offset ${sql.int(args.offset)}`;
+  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + extraRow(args))} `}offset ${sql.int(args.offset)}`;
   const text = sql`select __w.*, ${position} from (${numbered}) as __w where ${sql.join(bounds, ' and ')} order by __w.__idx ${dir} ${slice}`;
   let hasNext: SQL = sql`false`;
   let hasPrev: SQL = sql`false`;
@@ -211,6 +216,8 @@ export function compileConnection(c: Compiler, source: ConnectionSource, f: Coll
   const ordering = resolveOrdering(src.table?.classKind === 'c' ? null : src.table, args.orderBy, src.natural, !!src.viewUniqueKey);
   const list = isListType(getNullableType(f.field!.type));
   const selected = list ? [] : collectFields(c, getNamedType(f.field!.type) as GraphQLObjectType, subSelections(f));
+  args.peek = selected.some((s) => s.name === 'pageInfo'
+    && collectFields(c, getNamedType(s.field!.type) as GraphQLObjectType, subSelections(s)).some((x) => x.name === 'hasNextPage' || x.name === 'hasPreviousPage'));
   const page = ordering.mode === 'keyed'
     ? keyedPage(c, src, where, ordering, args)
     // Function results read forwards in their own order take the range of row numbers, which
