@@ -367,23 +367,8 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions, e
       early = undefined;
     }
   }
-  if (early?.single) {
-    const w = writes[0];
-    const { sql: st, noRow } = early.single;
-    let value = 'null';
-    try {
-      const row = await queryWithSettings(opts.pool, opts.settings, st.text, st.values, opts.connection);
-      if (!row) throw noRow();
-      value = row.payload as string;
-    } catch (e) {
-      if (e instanceof SettingsError || e instanceof PoolBusyError || isUnavailable(e)) throw e;
-      errors.push(formatError(e, [w.key], opts, w.nodes));
-      nulled = isNonNullType(w.field?.type);
-    }
-    const all = fields.map((f) => `${JSON.stringify(f.key)}:${f === w ? value : '"Mutation"'}`);
-    return { body: withErrors(nulled ? 'null' : `{${all.join(',')}}`, errors), errors: errors.length };
-  }
-  await withTransaction(opts.pool, opts.settings, async (client) => {
+  /** Each field in order, its payload from `run`; `infra` errors are the request's, not a field's. */
+  const answer = async (run: (f: CollectedField) => Promise<string>, infra: (e: unknown) => boolean) => {
     for (const f of fields) {
       if (nulled) break;
       if (f.name === '__typename') {
@@ -391,12 +376,25 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions, e
         continue;
       }
       try {
-        const compiled = f === writes[0] && early ? early : compileMutationField(c, f);
-        parts.push(`${JSON.stringify(f.key)}:${await runMutationField(client, compiled, opts.signJwt, explain)}`);
+        parts.push(`${JSON.stringify(f.key)}:${await run(f)}`);
       } catch (e) {
+        if (infra(e)) throw e;
         failed(f, e);
       }
     }
-  }, opts.connection);
+  };
+  const single = early?.single;
+  if (single) {
+    await answer(async () => {
+      const row = await queryWithSettings(opts.pool, opts.settings, single.sql.text, single.sql.values, opts.connection);
+      if (!row) throw single.noRow();
+      return row.payload as string;
+    }, (e) => e instanceof SettingsError || e instanceof PoolBusyError || isUnavailable(e));
+  } else {
+    await withTransaction(opts.pool, opts.settings, (client) => answer(
+      (f) => runMutationField(client, f === writes[0] && early ? early : compileMutationField(c, f), opts.signJwt, explain),
+      () => false,
+    ), opts.connection);
+  }
   return { body: withErrors(nulled ? 'null' : `{${parts.join(',')}}`, errors), errors: errors.length };
 }

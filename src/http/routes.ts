@@ -166,12 +166,8 @@ export function graphqlRouter(
       if (req.accepts(['json', 'html']) === 'html' && options.graphiql) return res.redirect(options.graphiqlRoute);
       return requestError(req, res.set('Allow', 'GET, POST'), 405, 'Send GraphQL requests with POST, or with GET and a `query` parameter.');
     }
-    let variables: unknown;
-    try {
-      variables = typeof req.query.variables === 'string' ? JSON.parse(req.query.variables) : undefined;
-    } catch {
-      return requestError(req, res, 400, 'The `variables` parameter is not valid JSON.');
-    }
+    // JSON text, read as a POST's string variables are (withParsedVariables)
+    const variables = typeof req.query.variables === 'string' ? req.query.variables : undefined;
     void handle(req, res, { query: req.query.query, variables, operationName: req.query.operationName }, true);
   });
   // Other methods: a JSON 405 naming the allowed ones, not Express's HTML 404. OPTIONS stays

@@ -87,6 +87,7 @@ export function compileMutationField(c: Compiler, f: CollectedField): CompiledMu
   if (m.kind === 'proc') return procMutation(c, f, m, input, payloadType, clientMutationId);
 
   const table = m.table;
+  // the changed row as composite text for a second statement, or its columns for a CTE
   const write = writeStatement(c, m, input, inputType, f);
   const verb = m.kind === 'create' ? 'created' : m.kind === 'update' ? 'updated' : 'deleted';
   const noRow = () => {
@@ -94,13 +95,13 @@ export function compileMutationField(c: Compiler, f: CollectedField): CompiledMu
     return new Error(`No values were ${verb} in collection '${nodeAliasOf(c, table)}' because no values you can ${v} were found matching these criteria.`);
   };
   return {
-    first: compile(write), prepared: true, signs: false,
+    first: compile(write(sql`__w::text as row`)), prepared: true, signs: false,
     payload(first) {
       if (!first) throw noRow();
       return payload(c, table.typeId, table, first.row as string, payloadType, f, clientMutationId);
     },
     single: readsOnlyTheRow(c, payloadType, f)
-      ? { sql: compile(singlePayload(c, writeStatement(c, m, input, inputType, f, true), table, payloadType, f, clientMutationId)), noRow }
+      ? { sql: compile(singlePayload(c, write(sql`__w.*`), table, payloadType, f, clientMutationId)), noRow }
       : undefined,
   };
 }
@@ -128,31 +129,32 @@ function singlePayload(
   return sql`with __m as (${write}) select (${jsonObject(pairs)})::text as payload from __m as ${r}`;
 }
 
-/** The insert, update or delete, returning the changed row as composite text. */
+/** The insert, update or delete (aliased `__w`), given what it returns; its values are made once. */
 function writeStatement(
   c: Compiler, m: Exclude<MutationPlan, { kind: 'proc' }>, input: Record<string, any>,
-  inputType: GraphQLInputObjectType, f: CollectedField, columns = false,
-): SQL {
+  inputType: GraphQLInputObjectType, f: CollectedField,
+): (returning: SQL) => SQL {
   const table = tableRef(m.table);
   const t = sql.raw('__w');
-  // the changed row as composite text for a second statement, or its columns for a CTE
-  const returning = columns ? sql`${t}.*` : sql`${t}::text as row`;
   switch (m.kind) {
     case 'create': {
       const cols = columnValues(c, inputType.getFields()[m.inputField].type, input[m.inputField] ?? {});
-      if (!cols.length) return sql`insert into ${table} as ${t} default values returning ${returning}`;
+      if (!cols.length) return (returning) => sql`insert into ${table} as ${t} default values returning ${returning}`;
       const names = sql.join(cols.map(([a]) => sql.ident(a.name)), ', ');
-      return sql`insert into ${table} as ${t} (${names}) values (${sql.join(cols.map(([, v]) => v), ', ')}) returning ${returning}`;
+      const values = sql.join(cols.map(([, v]) => v), ', ');
+      return (returning) => sql`insert into ${table} as ${t} (${names}) values (${values}) returning ${returning}`;
     }
     case 'update': {
       const cols = columnValues(c, inputType.getFields()[m.patchField].type, input[m.patchField] ?? {});
       const where = keyWhere(c, m.table, m, input, f);
-      if (!cols.length) return sql`select ${returning} from ${table} as ${t} where ${where}`;
+      if (!cols.length) return (returning) => sql`select ${returning} from ${table} as ${t} where ${where}`;
       const sets = sql.join(cols.map(([a, v]) => sql`${sql.ident(a.name)} = ${v}`), ', ');
-      return sql`update ${table} as ${t} set ${sets} where ${where} returning ${returning}`;
+      return (returning) => sql`update ${table} as ${t} set ${sets} where ${where} returning ${returning}`;
     }
-    case 'delete':
-      return sql`delete from ${table} as ${t} where ${keyWhere(c, m.table, m, input, f)} returning ${returning}`;
+    case 'delete': {
+      const where = keyWhere(c, m.table, m, input, f);
+      return (returning) => sql`delete from ${table} as ${t} where ${where} returning ${returning}`;
+    }
   }
   return unhandled(m);
 }

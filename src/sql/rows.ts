@@ -141,12 +141,13 @@ function keyJson(c: Compiler, expr: SQL, type: PgType): SQL {
   return sql`to_json(${base.type === 'e' ? sql`(${expr})::text` : outputExpr(expr, type, c.lookupType, c.output)})::text`;
 }
 
+/** The selected fields of a row, each with its value. */
+function selectedValues(c: Compiler, row: RowRef, type: GraphQLObjectType, sets: readonly SelectionSetNode[]) {
+  return collectFields(c, type, sets).map((f) => ({ f, value: rowField(c, row, type, f) }));
+}
+
 export function rowObject(c: Compiler, row: RowRef, type: GraphQLObjectType, sets: readonly SelectionSetNode[]): SQL {
-  const pairs: Array<[string, SQL]> = [];
-  for (const f of collectFields(c, type, sets)) {
-    pairs.push([f.key, rowField(c, row, type, f)]);
-  }
-  return jsonObject(pairs);
+  return jsonObject(selectedValues(c, row, type, sets).map(({ f, value }) => [f.key, value]));
 }
 
 /**
@@ -156,22 +157,14 @@ export function rowObject(c: Compiler, row: RowRef, type: GraphQLObjectType, set
  * `__typename` does not count; a non-null field makes the test needless.
  */
 export function connectionRowObject(c: Compiler, row: RowRef, type: GraphQLObjectType, sets: readonly SelectionSetNode[], nullable: boolean): SQL {
-  const pairs: Array<[string, SQL]> = [];
-  const values: SQL[] = [];
-  let surelySome = !nullable || (c.plan.rowIdentifiers && !!row.cls.primaryKey);
-  for (const f of collectFields(c, type, sets)) {
-    const v = rowField(c, row, type, f);
-    pairs.push([f.key, v]);
-    if (f.name === '__typename') continue;
-    if (isNonNullType(f.field!.type)) surelySome = true;
-    else values.push(v);
-  }
-  const obj = jsonObject(pairs);
-  if (surelySome) return obj;
+  const fields = selectedValues(c, row, type, sets);
+  const obj = jsonObject(fields.map(({ f, value }) => [f.key, value]));
+  const data = fields.filter(({ f }) => f.name !== '__typename');
+  if (!nullable || (c.plan.rowIdentifiers && row.cls.primaryKey) || data.some(({ f }) => isNonNullType(f.field!.type))) return obj;
   // nothing selected but `__typename`: v4 reads the whole row then, so it is null only when
   // every column is
-  if (!values.length) return sql`(case when ${row.whole} is null then null else ${obj} end)`;
-  return sql`(case when num_nonnulls(${sql.join(values, ', ')}) = 0 then null else ${obj} end)`;
+  if (!data.length) return sql`(case when ${row.whole} is null then null else ${obj} end)`;
+  return sql`(case when num_nonnulls(${sql.join(data.map(({ value }) => value), ', ')}) = 0 then null else ${obj} end)`;
 }
 
 function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: CollectedField): SQL {
