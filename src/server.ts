@@ -1,17 +1,18 @@
 // Assembles the running server: pool, first schema snapshot, express app (GraphQL, GraphiQL),
 // schema exports, and watch mode when asked. `startServer` is what the CLI calls.
 import http from 'node:http';
-import express from 'express';
+import type { Express } from 'express';
 import { Pool, type PoolConfig } from 'pg';
 import { createAuth } from './auth/auth';
 import { guardPool } from './db/pool';
 import { tracedClient, type StatementListener } from './db/trace';
 import { choosePreparedStatements } from './db/prepared';
 import { createDocumentCache } from './execute/documents';
-import { httpRoutes } from './http/app';
+import { httpRoutes, type HttpRoutes } from './http/app';
+import { loadExpress } from './http/express';
 import { devTokenPath } from './http/dev-token';
 import type { HttpHooks } from './http/routes';
-import { attachSubscriptions } from './http/websocket';
+import type * as Websocket from './http/websocket';
 import { limitsOf, resolveOptions, schemaOptions, needsListen, websocketsOn, type Options } from './options';
 import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
 import type { PrimaryLink } from './realtime/relay';
@@ -27,8 +28,11 @@ export interface RunningServer {
   live: LiveSchema;
   pool: Pool;
   httpServer: http.Server;
-  /** The express app; plain GraphQL POSTs are answered before it (see HttpRoutes.fastPost). */
-  app: express.Express;
+  /**
+   * The express app, made on first use; plain GraphQL POSTs are answered before it (see
+   * HttpRoutes.fastPost).
+   */
+  readonly app: Express;
   /** The LISTEN connection of subscriptions, when they are on. */
   hub?: NotifyHub;
   /** Live queries (`--live`, `--watch`): their groups and run counter. */
@@ -104,32 +108,15 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   for (const w of snapshot.warnings) (hooks.log ?? console.warn)(w);
   await exportSchema(snapshot.schema, options);
 
-  const app = express();
-  app.disable('x-powered-by');
-  if (options.cors) {
-    // Express matches routes case-insensitively and with a trailing slash; so does this.
-    const devTokens = devTokenPath(options.graphqlRoute).toLowerCase();
-    app.use((req, res, next) => {
-      // Another origin must never read a dev token; that route sends no CORS headers.
-      if (req.path.toLowerCase().replace(/\/$/, '') === devTokens) return next();
-      res.set('Access-Control-Allow-Origin', '*');
-      res.set('Access-Control-Allow-Methods', 'HEAD, GET, POST');
-      res.set('Access-Control-Allow-Headers', 'Origin, X-Requested-With, Accept, Authorization, Content-Type, Content-Length, X-Apollo-Tracing, X-PostGraphile-Explain');
-      if (req.method === 'OPTIONS') {
-        res.sendStatus(204);
-        return;
-      }
-      next();
-    });
-  }
   const documents = createDocumentCache(limitsOf(options));
   const sockets = websocketsOn(options);
   const auth = createAuth(options);
   const routes = httpRoutes({ live, pool, options, hooks, documents, auth, sockets });
-  app.use(routes.router);
+  let app: Express | undefined;
+  const expressApp = () => (app ??= makeApp(options, routes));
   // CORS headers are added by the express app, so with CORS every request goes through it
-  const httpServer = http.createServer(options.cors ? app : (req, res) => {
-    if (!routes.fastPost(req, res)) app(req, res);
+  const httpServer = http.createServer(options.cors ? (req, res) => expressApp()(req, res) : (req, res) => {
+    if (!routes.fastPost(req, res)) expressApp()(req, res);
   });
   // v4's --timeout: node's idle-socket timeout
   if (options.serverTimeout) httpServer.timeout = options.serverTimeout;
@@ -162,13 +149,16 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
     }
   }
   const subscriptions = hub && sockets
-    ? attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log, pgSettings: hooks.pgSettings, handleErrors: hooks.handleErrors, documents, auth })
+    ? websocketSide().attachSubscriptions({ httpServer, path: options.graphqlRoute, live, pool, options, hub, log: hooks.log, pgSettings: hooks.pgSettings, handleErrors: hooks.handleErrors, documents, auth })
     : undefined;
   const addr = httpServer.address() as { port: number; address: string };
   const host = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,
-    live, pool, httpServer, app, hub, liveQueries: subscriptions?.liveQueries,
+    live, pool, httpServer, hub, liveQueries: subscriptions?.liveQueries,
+    get app() {
+      return expressApp();
+    },
     async close() {
       await watch?.close();
       routes.close();
@@ -181,6 +171,36 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
       if (ownPool) await pool.end();
     },
   };
+}
+
+/** The WebSocket side (ws, graphql-ws), loaded only when subscriptions or live queries are on. */
+function websocketSide(): typeof Websocket {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./http/websocket') as typeof Websocket;
+}
+
+/** The express app around every route, with v4's CORS headers when asked for. */
+function makeApp(options: Options, routes: HttpRoutes): Express {
+  const app = loadExpress()();
+  app.disable('x-powered-by');
+  if (options.cors) {
+    // Express matches routes case-insensitively and with a trailing slash; so does this.
+    const devTokens = devTokenPath(options.graphqlRoute).toLowerCase();
+    app.use((req, res, next) => {
+      // Another origin must never read a dev token; that route sends no CORS headers.
+      if (req.path.toLowerCase().replace(/\/$/, '') === devTokens) return next();
+      res.set('Access-Control-Allow-Origin', '*');
+      res.set('Access-Control-Allow-Methods', 'HEAD, GET, POST');
+      res.set('Access-Control-Allow-Headers', 'Origin, X-Requested-With, Accept, Authorization, Content-Type, Content-Length, X-Apollo-Tracing, X-PostGraphile-Explain');
+      if (req.method === 'OPTIONS') {
+        res.sendStatus(204);
+        return;
+      }
+      next();
+    });
+  }
+  app.use(routes.router);
+  return app;
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

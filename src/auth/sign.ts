@@ -20,7 +20,8 @@
 //   when `jwtSignOptions.algorithm` is unset (RS256, PS256, ES256/384/512).
 
 import { createPrivateKey, createSecretKey, type KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import type * as jwt from 'jsonwebtoken';
+import { jwtLib } from './jwt-lib';
 
 export interface JwtSignConfig {
   jwtSecret?: string;
@@ -72,7 +73,7 @@ export function signJwtToken(attributes: Record<string, unknown>, opts: JwtSignC
   if (opts.jwtPrivateKey && !signOptions.algorithm) {
     signOptions.algorithm = algorithmForPrivateKey(opts.jwtPrivateKey);
   }
-  return jwt.sign(token, opts.keyObject ?? key, signOptions);
+  return jwtLib().sign(token, opts.keyObject ?? key, signOptions);
 }
 
 function algorithmForPrivateKey(pem: string): jwt.Algorithm {

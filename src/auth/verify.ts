@@ -22,7 +22,8 @@
 //   a role claim at the `jwtRole` path that is present but not a string.
 
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import type * as jwt from 'jsonwebtoken';
+import { jwtLib } from './jwt-lib';
 
 export type AuthResult =
   | { ok: true; token?: string; claims: Record<string, unknown> }
@@ -151,7 +152,7 @@ export function verifyToken(token: string, opts: VerifyOptions): AuthResult {
 
   let decoded: unknown;
   try {
-    decoded = jwt.verify(token, opts.keyObject ?? key, verifyOptions);
+    decoded = jwtLib().verify(token, opts.keyObject ?? key, verifyOptions);
   } catch (error) {
     const e = error as { name?: string; message?: string };
     const message = e.message || 'Invalid JWT';
@@ -181,7 +182,7 @@ function forbidden(message: string): AuthResult {
 
 function decodeHeader(token: string): { alg?: unknown } | null {
   try {
-    const complete = jwt.decode(token, { complete: true });
+    const complete = jwtLib().decode(token, { complete: true });
     return complete && typeof complete.header === 'object' ? complete.header : null;
   } catch {
     return null;

@@ -7,10 +7,11 @@
 // with CORS headers. Tokens are short-lived and marked, so a server not in watch mode refuses
 // them (see auth/verify.ts), and only roles the server's connection may become are signed.
 import net from 'node:net';
-import express, { type Request, type Response, type NextFunction } from 'express';
+import type { Request, Response, NextFunction, Router } from 'express';
 import type { Pool } from 'pg';
 import { DEV_TOKEN_CLAIM, getPath } from '../auth/verify';
 import type { Options } from '../options';
+import { loadExpress } from './express';
 
 /** How long a dev token is valid, in seconds. */
 export const DEV_TOKEN_LIFETIME = 3600;
@@ -112,7 +113,8 @@ function setPath(claims: Record<string, unknown>, path: readonly string[], value
   at[path[path.length - 1]] = value;
 }
 
-export function devTokenRouter(options: DevTokenOptions): express.Router {
+export function devTokenRouter(options: DevTokenOptions): Router {
+  const express = loadExpress();
   const router = express.Router();
   const route = devTokenPath(options.graphqlRoute);
   const guard = (req: Request, res: Response, next: NextFunction) => {

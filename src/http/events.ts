@@ -1,13 +1,15 @@
 // The change stream GraphiQL listens to in watch mode: server-sent events at
 // `<graphqlRoute>/stream`, one `change` event per schema reload (or reload error).
-import express, { type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LiveSchema } from '../schema/snapshot';
 
 const heartbeatMs = 15_000;
 const retryMs = 2_000;
 
 export interface EventStream {
-  router: express.Router;
+  /** The stream's path, `<graphqlRoute>/stream`, answered by `handle` on GET. */
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse): void;
   /** Sends one event to every open stream. Errors carry no id (GraphiQL keeps its generation). */
   send(event: string, id: number | undefined, data: unknown): void;
   close(): void;
@@ -19,15 +21,14 @@ export function eventStreamHeaders(graphqlRoute: string): Record<string, string>
 }
 
 export function createEventStream(live: LiveSchema, graphqlRoute: string): EventStream {
-  const clients = new Set<Response>();
+  const clients = new Set<ServerResponse>();
   const heartbeat = setInterval(() => {
     for (const res of clients) res.write(`: heartbeat ${Date.now()}\n\n`);
   }, heartbeatMs);
   heartbeat.unref();
 
-  const router = express.Router();
-  router.get(`${graphqlRoute.replace(/\/$/, '')}/stream`, (req: Request, res: Response) => {
-    res.status(200).set({
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
@@ -45,10 +46,11 @@ export function createEventStream(live: LiveSchema, graphqlRoute: string): Event
     };
     req.on('close', drop);
     res.on('close', drop);
-  });
+  };
 
   return {
-    router,
+    path: `${graphqlRoute.replace(/\/$/, '')}/stream`,
+    handle,
     send(event, id, data) {
       const frame = `event: ${event}\nid:${id === undefined ? '' : ` ${id}`}\ndata: ${JSON.stringify(data)}\n\n`;
       for (const res of clients) res.write(frame);

@@ -3,7 +3,8 @@
 // public/vendor by scripts/vendor-browser.js (those packages are only devDependencies).
 import fs from 'node:fs';
 import path from 'node:path';
-import express from 'express';
+import type { Request, Router } from 'express';
+import { loadExpress } from './express';
 import { devTokenPath } from './dev-token';
 
 export interface GraphiqlRouterOptions {
@@ -22,7 +23,7 @@ export interface GraphiqlRouterOptions {
    * Offer the Explain toggle (v4's `allowExplain`): true, or decided per page request as the
    * GraphQL route decides per request (a function of the request).
    */
-  allowExplain?: boolean | ((req: express.Request) => boolean | Promise<boolean>);
+  allowExplain?: boolean | ((req: Request) => boolean | Promise<boolean>);
 }
 
 /** Page configuration handed to public/graphiql.js. */
@@ -129,7 +130,15 @@ function renderPage(template: string, table: Map<string, Asset>, config: Graphiq
   return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-export function graphiqlRouter(opts: GraphiqlRouterOptions): express.Router {
+export function graphiqlRouter(opts: GraphiqlRouterOptions): Router {
+  return graphiqlRoutes(opts)();
+}
+
+/**
+ * GraphiQL's page and asset routes, made by the function returned: the page is rendered now, so
+ * a missing template fails at startup, while express is loaded only when the routes are made.
+ */
+export function graphiqlRoutes(opts: GraphiqlRouterOptions): () => Router {
   const pub = publicDir();
   const table = assetTable(pub);
   const config = pageConfig(opts);
@@ -145,7 +154,13 @@ export function graphiqlRouter(opts: GraphiqlRouterOptions): express.Router {
   };
   page(config.allowExplain); // fail at startup, not on the first request, if the template is missing
 
-  const router = express.Router();
+  return () => graphiqlExpressRouter(opts, config, table, page);
+}
+
+function graphiqlExpressRouter(
+  opts: GraphiqlRouterOptions, config: ReturnType<typeof pageConfig>, table: ReturnType<typeof assetTable>, page: (allowExplain: boolean) => string,
+): Router {
+  const router = loadExpress().Router();
   router.get(opts.graphiqlRoute, async (req, res, next) => {
     let allowExplain = config.allowExplain;
     try {

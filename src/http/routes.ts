@@ -1,8 +1,10 @@
-// The HTTP side: an express router for `POST/GET <graphqlRoute>` that authenticates the
-// request, turns its JWT into transaction-local settings and runs the operation on the current
-// schema snapshot. Bad input gets a GraphQL-shaped error body; nothing here can crash the process.
+// The HTTP side of the GraphQL route: a handler that authenticates the request, turns its JWT
+// into transaction-local settings and runs the operation on the current schema snapshot; the
+// common JSON POST reaches it directly, everything else through an express router for
+// `POST/GET <graphqlRoute>`. Bad input gets a GraphQL-shaped error body; nothing here can crash
+// the process.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type Request, type Response, type NextFunction } from 'express';
+import type { Request, Response, NextFunction, Router } from 'express';
 import type { Pool } from 'pg';
 import type { Auth } from '../auth/auth';
 import type { Options } from '../options';
@@ -11,6 +13,7 @@ import { runOperation, type GraphQLRequest } from '../execute/operation';
 import type { LiveSchema } from '../schema/snapshot';
 import { goneSignal } from '../db/transaction';
 import { batchItem, batchProblem, BATCHING_OFF, INVALID_BATCH_ITEM } from './batch';
+import { loadExpress } from './express';
 import { applyHandleErrors, handleErrorsInBody, type HandleErrors } from './handle-errors';
 
 export interface HttpHooks {
@@ -44,15 +47,10 @@ async function explainAllowed(req: IncomingMessage, allow: Options['allowExplain
 
 const notAnObject = 'The request body must be a JSON object with a `query` string (Content-Type: application/json), a form post (application/x-www-form-urlencoded) or the document itself (application/graphql).';
 
-/** The GraphQL route as an express router, and its handler for requests whose body is parsed. */
-export function graphqlRouter(
+/** The GraphQL route's handler, for requests whose body is parsed. */
+export function graphqlHandler(
   live: LiveSchema, pool: Pool, options: Options, hooks: HttpHooks, documents: DocumentCache, auth: Auth,
-): { router: express.Router; handle: GraphQLHandler } {
-  const router = express.Router();
-  const json = express.json({ limit: options.bodySizeLimit, type: ['application/json', 'application/graphql-response+json'] });
-  // v4 also takes form posts (`query=…&variables=…`) and a bare document as application/graphql
-  const form = express.urlencoded({ extended: false, limit: options.bodySizeLimit, type: 'application/x-www-form-urlencoded' });
-  const graphqlText = express.text({ limit: options.bodySizeLimit, type: 'application/graphql' });
+): GraphQLHandler {
   const signJwt = auth.sign;
 
   /** True when the operation is refused before it would run: no query, or a document that fails parsing, limits or validation. */
@@ -136,13 +134,23 @@ export function graphqlRouter(
   };
 
   // Whatever fails past the operation's own error handling (e.g. a throwing handleErrors) is a 500.
-  const handle: GraphQLHandler = (req, res, body, queriesOnly) => handleOrThrow(req, res, body, queriesOnly).catch((e: Error) => {
+  return (req, res, body, queriesOnly) => handleOrThrow(req, res, body, queriesOnly).catch((e: Error) => {
     hooks.log?.(`internal error: ${e.message}`);
     if (res.headersSent) return void res.end();
     const text = JSON.stringify({ errors: [{ message: 'Internal server error.' }] });
     res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   });
+}
+
+/** The GraphQL route as an express router: every body and method, parsed, then given to `handle`. */
+export function graphqlRouter(options: Options, hooks: HttpHooks, handle: GraphQLHandler): Router {
+  const express = loadExpress();
+  const router = express.Router();
+  const json = express.json({ limit: options.bodySizeLimit, type: ['application/json', 'application/graphql-response+json'] });
+  // v4 also takes form posts (`query=…&variables=…`) and a bare document as application/graphql
+  const form = express.urlencoded({ extended: false, limit: options.bodySizeLimit, type: 'application/x-www-form-urlencoded' });
+  const graphqlText = express.text({ limit: options.bodySizeLimit, type: 'application/graphql' });
 
   // A request error as JSON, through the integrator's handleErrors like every other error body.
   const requestError = (req: Request, res: Response, status: number, message: string) => {
@@ -185,7 +193,7 @@ export function graphqlRouter(
       : err.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : err.message;
     requestError(req, res, status, message);
   });
-  return { router, handle };
+  return router;
 }
 
 /**

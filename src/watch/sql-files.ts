@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
+import { chokidar } from './chokidar';
 import { Client } from 'pg';
 
 export type SqlFileError = {
@@ -163,7 +164,7 @@ export async function watchSqlFiles(opts: WatchSqlFilesOptions): Promise<{ close
   };
 
   const stability = opts.stabilityMs ?? 80;
-  const watcher: FSWatcher = watch(paths, {
+  const watcher: FSWatcher = chokidar().watch(paths, {
     ignoreInitial: true,
     depth: 0,
     awaitWriteFinish: { stabilityThreshold: stability, pollInterval: Math.max(10, Math.round(stability / 4)) },
