@@ -3,6 +3,7 @@
 // compiled against an older schema is ever reused.
 import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { checkDocument, checkDocumentLength, defaultLimits, type Limits } from './limits';
+import { createTemplates, type Templates } from './templates';
 
 const MAX_DOCUMENTS = 500;
 const MAX_PLANS = 20;
@@ -12,6 +13,8 @@ export interface PreparedDocument {
   errors: readonly GraphQLError[];
   /** Compiled statements of this document, by operation and variable values (bounded). */
   plans: Map<string, unknown>;
+  /** Statement templates of this document's queries, for variables that are only bound. */
+  templates: Templates;
 }
 
 export interface DocumentCache {
@@ -50,13 +53,14 @@ export function createDocumentCache(limits: Limits = defaultLimits): DocumentCac
 
 function prepareDocument(schema: GraphQLSchema, query: string, limits: Limits): PreparedDocument {
   const tooLong = checkDocumentLength(query, limits);
-  if (tooLong.length) return { document: null as unknown as DocumentNode, errors: tooLong, plans: new Map() };
+  const unusable = (errors: readonly GraphQLError[]) => ({ document: null as unknown as DocumentNode, errors, plans: new Map(), templates: createTemplates() });
+  if (tooLong.length) return unusable(tooLong);
   try {
     const document = parse(query);
     const over = checkDocument(schema, document, limits);
-    return { document, errors: over.length ? over : validate(schema, document), plans: new Map() };
+    return { document, errors: over.length ? over : validate(schema, document), plans: new Map(), templates: createTemplates() };
   } catch (e) {
-    return { document: null as unknown as DocumentNode, errors: [asGraphQLError(e)], plans: new Map() };
+    return unusable([asGraphQLError(e)]);
   }
 }
 

@@ -19,6 +19,7 @@ import { collectFields } from '../sql/selection';
 import { finishJsonText, type Locate } from './json-text';
 import type { Snapshot } from '../schema/snapshot';
 import { asGraphQLError, cachedPlan, type DocumentCache, type PreparedDocument } from './documents';
+import { templateStatement } from './templates';
 import { runMutationField } from './mutation';
 import { checkRequest } from './limits';
 
@@ -259,7 +260,9 @@ async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocu
   let good = new Set(dataKeys);
   let statement: ReturnType<typeof compileQuery>;
   try {
-    statement = cachedPlan(prepared, `${input.operation.name?.value ?? ''}\n${JSON.stringify(input.variables)}`, () => compileQuery(input, good));
+    const operationKey = input.operation.name?.value ?? '';
+    statement = templateStatement(prepared.templates, operationKey, input.variables, (variables) => compileQuery({ ...input, variables }, good))
+      ?? cachedPlan(prepared, `${operationKey}\n${JSON.stringify(input.variables)}`, () => compileQuery(input, good));
   } catch {
     good = new Set();
     for (const key of dataKeys) {

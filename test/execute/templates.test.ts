@@ -1,0 +1,134 @@
+// Statement templates: for every request, the statement taken from a template is the one the
+// compiler makes for that request's own variables (text and values), whether the variables are
+// bound (ids, search terms), written into the text (`first`), decoded (node ids, cursors) or
+// decide the selection (@include); and a bound-only variable really does reuse the template.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
+import { Pool } from 'pg';
+import { createTemplates, templateStatement } from '../../src/execute/templates';
+import { introspect } from '../../src/introspection/introspect';
+import { defaultOptions, resolveOptions, schemaOptions } from '../../src/options';
+import { makeSnapshot, type Snapshot } from '../../src/schema/snapshot';
+import { compileQuery } from '../../src/sql/compile';
+import type { CompiledSQL } from '../../src/sql/fragment';
+import { createForumDb, type ForumDb } from '../e2e/setup';
+
+let db: ForumDb;
+let snapshot: Snapshot;
+
+before(async () => {
+  db = await createForumDb('templates');
+  const options = schemaOptions(resolveOptions({ ...defaultOptions, schemas: ['forum_example'] }));
+  const pool = new Pool({ connectionString: db.url, max: 1 });
+  try {
+    snapshot = makeSnapshot(await introspect(pool, options.schemas, options), options, 1);
+  } finally {
+    await pool.end();
+  }
+});
+after(async () => {
+  await db?.drop();
+});
+
+const nodeId = (type: string, ...keys: unknown[]) => Buffer.from(JSON.stringify([type, ...keys])).toString('base64');
+
+/** The compiler's own statement for `variables` (or the error it throws), and a compile function for templates. */
+function compilerFor(query: string) {
+  const document = parse(query);
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  let calls = 0;
+  const compile = (variables: Record<string, unknown>): CompiledSQL => {
+    calls++;
+    return compileQuery({ schema: snapshot.schema, model: snapshot.model, operation, fragments, variables, output: {} });
+  };
+  const coerce = (raw: Record<string, unknown>) => {
+    const r = getVariableValues(snapshot.schema, operation.variableDefinitions ?? [], raw);
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    return r.coerced!;
+  };
+  return { compile, coerce, calls: () => calls };
+}
+
+const outcome = (f: () => CompiledSQL | undefined) => {
+  try {
+    return { statement: f() };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+};
+
+/** Runs every variable set twice through one template cache; each answer must be the compiler's own. */
+function check(query: string, sets: Array<Record<string, unknown>>) {
+  const { compile, coerce, calls } = compilerFor(query);
+  const templates = createTemplates();
+  for (const pass of [1, 2]) {
+    for (const raw of sets) {
+      const variables = coerce(raw);
+      const direct = outcome(() => compileQuery({ schema: snapshot.schema, model: snapshot.model, operation: parse(query).definitions[0] as OperationDefinitionNode, fragments: {}, variables, output: {} }));
+      const viaTemplate = outcome(() => templateStatement(templates, '', variables, compile));
+      assert.ok(viaTemplate.error || viaTemplate.statement, `no statement for ${JSON.stringify(raw)}`);
+      assert.deepEqual(viaTemplate, direct, `pass ${pass}, variables ${JSON.stringify(raw)}`);
+    }
+  }
+  return calls();
+}
+
+describe('a statement from a template is the compiler\'s own for the request', () => {
+  test('a bound id: compiled for the first request and its probe only, then reused', () => {
+    const calls = check('query($id: Int!) { postById(id: $id) { id headline personByAuthorId { firstName } } }',
+      [1, 2, 3, 4, 5, 99999].map((id) => ({ id })));
+    assert.equal(calls, 2);
+  });
+
+  test('a bound search term and a page size written into the text', () => {
+    const sets = ['a', 'b', 'ipsum'].flatMap((term) => [1, 2].map((n) => ({ term, n })));
+    const calls = check('query($term: String!, $n: Int) { searchPosts(search: $term, first: $n) { nodes { headline } } }', sets);
+    // one compile (and probes) per page size, none per term
+    assert.ok(calls <= 2 * 4, `compiled ${calls} times`);
+  });
+
+  test('first, last and offset written into the text', () => {
+    check('query($f: Int, $l: Int, $o: Int) { allPosts(first: $f, last: $l, offset: $o, orderBy: ID_ASC) { nodes { id } } }',
+      [{ f: 1 }, { f: 2 }, { l: 1 }, { l: 3 }, { f: 2, o: 1 }, { f: 2, o: 3 }, { f: -1 }, { f: 1, l: 1 }]);
+  });
+
+  test('@include and @skip decided by a variable', () => {
+    check('query($b: Boolean!, $id: Int!) { postById(id: $id) { id headline @include(if: $b) body @skip(if: $b) } }',
+      [{ b: true, id: 1 }, { b: false, id: 1 }, { b: true, id: 2 }, { b: false, id: 3 }]);
+  });
+
+  test('node ids decoded into the table and key', () => {
+    check('query($id: ID!) { node(id: $id) { id ... on Post { headline } ... on Person { firstName } } }',
+      [nodeId('Post', 1), nodeId('Person', 1), nodeId('Post', 2), nodeId('Nope', 1), 'not an id', nodeId('Post', 'x'), 'query'].map((id) => ({ id })));
+    check('query($id: ID!) { post(id: $id) { id headline } }',
+      [nodeId('Post', 1), nodeId('Post', 2), nodeId('Person', 1), nodeId('Post', 1, 2)].map((id) => ({ id })));
+  });
+
+  test('cursors decoded into keys, and refused alike', () => {
+    const cursor = (...keys: unknown[]) => Buffer.from(JSON.stringify(['primary_key_asc', keys])).toString('base64');
+    check('query($c: Cursor) { allPosts(first: 2, orderBy: PRIMARY_KEY_ASC, after: $c) { nodes { id } } }',
+      [{ c: cursor(1) }, { c: cursor(3) }, { c: null }, { c: 'garbage' }, { c: cursor('x') }, { c: '' }]);
+  });
+
+  test('conditions, null and absent values, enum values and whole input objects', () => {
+    check('query($a: Int) { allPosts(condition: { authorId: $a }, orderBy: ID_ASC) { nodes { id } } }',
+      [{ a: 1 }, { a: 2 }, { a: null }, {}]);
+    check('query($c: PostCondition, $o: [PostsOrderBy!]) { allPosts(condition: $c, orderBy: $o) { nodes { id } } }',
+      [{ c: { authorId: 1 }, o: ['ID_ASC'] }, { c: { authorId: 2 }, o: ['ID_DESC'] }, { c: { topic: 'SHOWCASE' } }, { c: { topic: 'INSPIRATION' } },
+        { c: {} }, { c: { authorId: 1, topic: 'SHOWCASE' } }, { c: { authorId: null } }]);
+  });
+
+  test('two variables with the same value, and a literal equal to a variable', () => {
+    check('query($a: Int!, $b: Int!) { x: postById(id: $a) { id } y: personById(id: $b) { id } }',
+      [{ a: 1, b: 1 }, { a: 1, b: 2 }, { a: 2, b: 1 }, { a: 3, b: 3 }]);
+    check('query($a: Int!) { x: postById(id: 1) { id } y: postById(id: $a) { id } }', [{ a: 1 }, { a: 2 }, { a: 1 }]);
+  });
+
+  test('a variable used twice, bound once and written once', () => {
+    check('query($n: Int!) { allPosts(first: $n) { nodes { id } } postById(id: $n) { id } }', [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+});
