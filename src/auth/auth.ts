@@ -33,6 +33,7 @@ export function createAuth(config: AuthConfig): Auth {
     jwtVerifyClockTolerance: config.jwtVerifyClockTolerance, jwtVerifyIgnoreExpiration: config.jwtVerifyIgnoreExpiration,
     jwtVerifyIgnoreNotBefore: config.jwtVerifyIgnoreNotBefore, jwtVerifyMaxAge: config.jwtVerifyMaxAge,
     keyObject: verificationKeyObject(config),
+    verified: new Map(),
   };
   const secret = config.jwtSecret;
   const signingKey = signingKeyObject({ jwtSecret: secret });

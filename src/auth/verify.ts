@@ -41,7 +41,14 @@ export interface VerifyOptions extends JwtVerifyChecks {
   acceptDevTokens?: boolean;
   /** The key made ready once (see `verificationKeyObject`); made from the strings when absent. */
   keyObject?: KeyObject;
+  /** Tokens this server verified before (see verifyToken); none are kept when absent. */
+  verified?: VerifiedTokens;
 }
+
+/** Tokens verified with one server's key and checks, and what they verified to. */
+export type VerifiedTokens = Map<string, AuthResult & { ok: true }>;
+
+const MAX_VERIFIED = 1000;
 
 /** v4's `--jwt-verify-*` checks (and `jwtVerifyOptions`), passed to jsonwebtoken as v4 passes them. */
 export interface JwtVerifyChecks {
@@ -122,8 +129,39 @@ export function authenticateRequest(
   return verifyToken(parsed.token, opts);
 }
 
-/** Verifies a JWT and returns its claims, or the HTTP status and message v4 would give. */
+/**
+ * Verifies a JWT and returns its claims, or the HTTP status and message v4 would give. A client
+ * sends the same token with every request: a token verified before is taken from `opts.verified`
+ * (its signature and claims cannot have changed under the same key and checks) after its time
+ * claims are checked again; one that fails them is verified afresh, for the exact error.
+ */
 export function verifyToken(token: string, opts: VerifyOptions): AuthResult {
+  const known = opts.verified?.get(token);
+  if (known && stillInTime(known.claims, opts)) return known;
+  const result = verifyAfresh(token, opts);
+  const cache = opts.verified;
+  // maxAge is measured from `iat` with the verifier's own clock rules: left to every call
+  if (cache && opts.jwtVerifyMaxAge === undefined) {
+    cache.delete(token);
+    if (result.ok) {
+      if (cache.size >= MAX_VERIFIED) cache.delete(cache.keys().next().value as string);
+      cache.set(token, result);
+    }
+  }
+  return result;
+}
+
+/** `exp` and `nbf` checked as jsonwebtoken checks them, now. */
+function stillInTime(claims: Record<string, unknown>, opts: VerifyOptions): boolean {
+  const now = Math.floor(Date.now() / 1000);
+  const tolerance = opts.jwtVerifyClockTolerance ?? 0;
+  const { exp, nbf } = claims;
+  if (exp !== undefined && !opts.jwtVerifyIgnoreExpiration && (typeof exp !== 'number' || now >= exp + tolerance)) return false;
+  if (nbf !== undefined && !opts.jwtVerifyIgnoreNotBefore && (typeof nbf !== 'number' || nbf > now + tolerance)) return false;
+  return true;
+}
+
+function verifyAfresh(token: string, opts: VerifyOptions): AuthResult {
   const key = verificationKey(opts);
   if (!key) return forbidden(TOKEN_WITHOUT_KEY_MESSAGE);
 

@@ -177,7 +177,7 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   try {
     const explain = explained?.explain;
     const { body, errors, finished, bytes } = op.operation === 'mutation'
-      ? await runMutation(snapshot, input, opts, explain)
+      ? await runMutation(snapshot, input, prepared, opts, explain)
       : await runQuery(snapshot, input, prepared, opts, explain);
     return result(200, body, op, errors, 200, finished, bytes);
   } catch (e) {
@@ -346,7 +346,24 @@ function withErrors(data: string, errors: unknown[]): string {
   return errors.length ? `{"errors":${JSON.stringify(errors)},"data":${data}}` : `{"data":${data}}`;
 }
 
-async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions, explain?: Explain): Promise<Answer> {
+/**
+ * The one write of a mutation operation as one statement (see CompiledMutation.single), from the
+ * document's templates; undefined when its payload needs a second statement.
+ */
+function singleWrite(snapshot: Snapshot, input: Input, prepared: PreparedDocument): CompiledMutation['single'] {
+  const operationKey = `\0mutation ${input.operation.name?.value ?? ''}`;
+  const compile = (variables: Record<string, unknown>) => {
+    const c = makeCompiler({ ...input, variables });
+    const [write] = collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]).filter((f) => f.name !== '__typename');
+    const single = compileMutationField(c, write).single;
+    // (no statement: remembered as such, so the usual way is taken without trying again)
+    return single ? { ...single.sql, noRow: single.noRow } : { text: '', values: [] as unknown[], noRow: undefined };
+  };
+  const statement = templateStatement(prepared.templates, operationKey, input.variables, compile) ?? compile(input.variables);
+  return statement.noRow ? { sql: statement, noRow: statement.noRow } : undefined;
+}
+
+async function runMutation(snapshot: Snapshot, input: Input, prepared: PreparedDocument, opts: RunOptions, explain?: Explain): Promise<Answer> {
   const c = makeCompiler(input);
   const fields = collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]);
   const errors: unknown[] = [];
@@ -362,10 +379,12 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions, e
   // commit in one round trip (a failure rolls back the whole transaction, as its savepoint would).
   const writes = fields.filter((f) => f.name !== '__typename');
   let early: CompiledMutation | undefined;
+  let single: CompiledMutation['single'];
   if (writes.length === 1 && !explain) {
     // (one that does not compile goes the usual way, so the request's settings are checked first)
     try {
-      early = compileMutationField(c, writes[0]);
+      single = singleWrite(snapshot, input, prepared);
+      if (!single) early = compileMutationField(c, writes[0]);
     } catch {
       early = undefined;
     }
@@ -386,7 +405,6 @@ async function runMutation(snapshot: Snapshot, input: Input, opts: RunOptions, e
       }
     }
   };
-  const single = early?.single;
   if (single) {
     await answer(async () => {
       const row = await queryWithSettings(opts.pool, opts.settings, single.sql.text, single.sql.values, opts.connection);

@@ -17,8 +17,8 @@ const MAX_TEMPLATES = 20;
 type Leaf = string | number | boolean;
 
 interface Template {
-  text: string;
-  values: readonly unknown[];
+  /** The first request's statement (with anything the compiler returned beside text and values). */
+  statement: CompiledSQL;
   /** [leaf, parameter index]: the request's leaf value goes into that parameter. */
   slots: ReadonlyArray<readonly [number, number]>;
 }
@@ -40,12 +40,13 @@ export function createTemplates(): Templates {
  * The statement for `variables`: a template's, or `compile(variables)` (which then becomes one).
  * `undefined` when these variables cannot be templated (values of other kinds, too many leaves,
  * or an operation whose templates disagree about which values are bound): the caller then keys
- * by every value.
+ * by every value. Whatever else `compile` returns beside text and values must not depend on the
+ * bound values (it is the first request's).
  */
-export function templateStatement(
+export function templateStatement<T extends CompiledSQL>(
   templates: Templates, operationKey: string, variables: Record<string, unknown>,
-  compile: (variables: Record<string, unknown>) => CompiledSQL,
-): CompiledSQL | undefined {
+  compile: (variables: Record<string, unknown>) => T,
+): T | undefined {
   const leaves: Leaf[] = [];
   const parts: string[] = [];
   if (!walk(variables, leaves, parts) || leaves.length > MAX_LEAVES) return undefined;
@@ -56,7 +57,7 @@ export function templateStatement(
     const hit = shape.templates.get(keyOf(leaves, shape.keyed));
     if (hit) {
       refresh(templates, shapeKey, shape);
-      return fill(hit, leaves);
+      return fill(hit, leaves) as T;
     }
   }
   const statement = compile(variables);
@@ -68,7 +69,7 @@ export function templateStatement(
   }
   const entry = shape ?? { keyed: learned.keyed, templates: new Map<string, Template>() };
   if (entry.templates.size >= MAX_TEMPLATES) entry.templates.delete(entry.templates.keys().next().value as string);
-  entry.templates.set(keyOf(leaves, entry.keyed), { text: statement.text, values: statement.values, slots: learned.slots });
+  entry.templates.set(keyOf(leaves, entry.keyed), { statement, slots: learned.slots });
   refresh(templates, shapeKey, entry);
   return statement;
 }
@@ -137,9 +138,10 @@ function keyOf(leaves: readonly Leaf[], keyed: readonly boolean[]): string {
 }
 
 function fill(t: Template, leaves: readonly Leaf[]): CompiledSQL {
-  const values = t.values.slice();
+  if (t.slots.length === 0) return t.statement;
+  const values = t.statement.values.slice();
   for (const [leaf, index] of t.slots) values[index] = leaves[leaf];
-  return { text: t.text, values };
+  return { ...t.statement, values };
 }
 
 /** A value no request is likely to send, of the leaf's own kind, different for each leaf. */

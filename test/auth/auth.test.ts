@@ -61,6 +61,31 @@ test('expired token is 401, not-yet-valid is 403', () => {
   expectFailure(verifyToken(hs({ nbf: now() + 3600 }), { jwtSecret: secret }), 403, /jwt not active/);
 });
 
+test('a token verified before is taken from the server\'s list, its time claims checked again', () => {
+  const verified = new Map();
+  const opts = { jwtSecret: secret, verified };
+  const token = hs({ role: 'forum_example_person', person_id: 1, exp: now() + 3600 });
+  const first = verifyToken(token, opts);
+  assert.equal(first.ok, true);
+  assert.equal(verified.size, 1);
+  assert.equal(verifyToken(token, opts), first, 'the second verification is the kept result');
+  // kept while valid, then expired: verified afresh, refused as jsonwebtoken refuses it, and dropped
+  const expired = hs({ role: 'a', exp: now() - 10 });
+  verified.set(expired, { ok: true, token: expired, claims: { role: 'a', exp: now() - 10 } });
+  expectFailure(verifyToken(expired, opts), 401, /jwt expired/);
+  assert.equal(verified.has(expired), false);
+  const early = hs({ role: 'a', nbf: now() + 3600 });
+  verified.set(early, { ok: true, token: early, claims: { role: 'a', nbf: now() + 3600 } });
+  expectFailure(verifyToken(early, opts), 403, /jwt not active/);
+  assert.equal(verified.has(early), false);
+  // refusals are never kept; nor is anything when maxAge is checked
+  expectFailure(verifyToken(hs({ a: 1 }, {}, 'another-secret'), opts), 403, /invalid signature/);
+  assert.equal(verified.size, 1);
+  const aged = new Map();
+  assert.equal(verifyToken(hs({ role: 'a' }), { jwtSecret: secret, verified: aged, jwtVerifyMaxAge: 60 }).ok, true);
+  assert.equal(aged.size, 0);
+});
+
 test('wrong secret, malformed and tampered tokens are 403', () => {
   expectFailure(verifyToken(hs({ a: 1 }, {}, 'another-secret'), { jwtSecret: secret }), 403, /invalid signature/);
   expectFailure(verifyToken('not-a-jwt', { jwtSecret: secret }), 403, /jwt malformed/);

@@ -13,7 +13,7 @@ import { defaultOptions, resolveOptions, schemaOptions } from '../../src/options
 import { makeSnapshot, type Snapshot } from '../../src/schema/snapshot';
 import { compileQuery } from '../../src/sql/compile';
 import type { CompiledSQL } from '../../src/sql/fragment';
-import { createForumDb, type ForumDb } from '../e2e/setup';
+import { createForumDb, startOurs, type ForumDb, type OurServer } from '../e2e/setup';
 
 let db: ForumDb;
 let snapshot: Snapshot;
@@ -130,5 +130,59 @@ describe('a statement from a template is the compiler\'s own for the request', (
 
   test('a variable used twice, bound once and written once', () => {
     check('query($n: Int!) { allPosts(first: $n) { nodes { id } } postById(id: $n) { id } }', [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+});
+
+describe('one document sent again and again over HTTP: every answer is its own request\'s', () => {
+  let ours: OurServer;
+  let auth: Record<string, string>;
+  let me: number;
+  before(async () => {
+    ours = await startOurs(db.url);
+    const r = await ours.graphql('mutation { authenticate(input: { email: "sara.powell@example.com", password: "password" }) { jwtToken } }');
+    auth = { authorization: `Bearer ${r.body.data.authenticate.jwtToken}` };
+    me = (await ours.graphql('{ currentPerson { id } }', undefined, auth)).body.data.currentPerson.id;
+  });
+  after(async () => {
+    await ours?.close();
+  });
+
+  test('postById with a different id each time', async () => {
+    const all = (await ours.graphql('{ allPosts(orderBy: ID_ASC) { nodes { id headline } } }')).body.data.allPosts.nodes as Array<{ id: number; headline: string }>;
+    assert.ok(all.length >= 3);
+    for (const post of [...all, ...all.reverse()]) {
+      const r = await ours.graphql('query($id: Int!) { postById(id: $id) { id headline } }', { id: post.id });
+      assert.deepEqual(r.body, { data: { postById: post } });
+    }
+    const none = await ours.graphql('query($id: Int!) { postById(id: $id) { id headline } }', { id: 2_000_000 });
+    assert.deepEqual(none.body, { data: { postById: null } });
+  });
+
+  test('createPost (one statement) with different values each time', async () => {
+    const doc = `mutation($a: Int!, $h: String!, $b: String, $m: String) {
+      createPost(input: { clientMutationId: $m, post: { authorId: $a, headline: $h, body: $b } }) {
+        clientMutationId post { headline body authorId }
+      }
+    }`;
+    for (const [h, b, m] of [['one', 'x', 'm1'], ['two', null, 'm2'], ['three', 'z', null], ['four', 'w', 'm4']]) {
+      const r = await ours.graphql(doc, { a: me, h, b, m }, auth);
+      assert.deepEqual(r.body, { data: { createPost: { clientMutationId: m, post: { headline: h, body: b, authorId: me } } } });
+    }
+    // another author's id is refused by row level security, and the next request is itself again
+    const refused = await ours.graphql(doc, { a: me + 1, h: 'not mine', b: null, m: null }, auth);
+    assert.match(refused.body.errors?.[0]?.message ?? '', /row-level security/);
+    const again = await ours.graphql(doc, { a: me, h: 'five', b: null, m: 'm5' }, auth);
+    assert.deepEqual(again.body, { data: { createPost: { clientMutationId: 'm5', post: { headline: 'five', body: null, authorId: me } } } });
+  });
+
+  test('updatePost by node id with a different post and value each time', async () => {
+    const mine = (await ours.graphql(`query($a: Int!) { allPosts(condition: { authorId: $a }, orderBy: ID_ASC) { nodes { nodeId id } } }`, { a: me }, auth))
+      .body.data.allPosts.nodes as Array<{ nodeId: string; id: number }>;
+    assert.ok(mine.length >= 2);
+    const doc = 'mutation($id: ID!, $h: String!) { updatePost(input: { nodeId: $id, postPatch: { headline: $h } }) { post { id headline } } }';
+    for (const [i, post] of [...mine, ...mine].entries()) {
+      const r = await ours.graphql(doc, { id: post.nodeId, h: `edited ${i}` }, auth);
+      assert.deepEqual(r.body, { data: { updatePost: { post: { id: post.id, headline: `edited ${i}` } } } });
+    }
   });
 });
