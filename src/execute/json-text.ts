@@ -49,6 +49,8 @@ export function signToken(claims: Record<string, unknown> | null, sign?: JwtSign
 
 /** Replaces markers (JSON text, JWTs, bad floats) in a response body, and drops Postgres's spacing. */
 export function finishJsonText(text: string, sign?: JwtSigner, locate?: Locate): string {
+  // every marker's key starts with U+0001, which JSON text writes as \u0001: one search for all
+  if (!text.includes('\\u0001')) return compactJson(text);
   if (text.includes(FLOAT_MARKER)) return settleFloats(JSON.parse(text, floatsKept(reviver(sign))), locate);
   return text.includes(MARKER) || text.includes(JWT_MARKER)
     ? JSON.stringify(JSON.parse(text, reviver(sign)))
@@ -89,24 +91,42 @@ function settleFloats(body: Record<string, unknown>, locate?: Locate): string {
 /**
  * Postgres's json_build_object and json_agg write `{"a" : 1}` and `[1, \n 2]`; v4 (and most
  * servers) send `{"a":1}`. One pass over the text drops whitespace outside strings, without
- * parsing it into values.
+ * parsing it into values; strings are stepped over with indexOf, which is several times faster
+ * than looking at each of their characters.
  */
 export function compactJson(text: string): string {
   let out = '';
   let start = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
     const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 92 /* \\ */) i++;
-      else if (ch === 34 /* " */) inString = false;
-    } else if (ch === 34) {
-      inString = true;
-    } else if (ch === 32 || ch === 10 || ch === 13 || ch === 9) {
+    if (ch === 34 /* " */) {
+      i = stringEnd(text, i);
+    } else if (isSpace(ch)) {
       out += text.slice(start, i);
-      while (i + 1 < text.length && ((ch2) => ch2 === 32 || ch2 === 10 || ch2 === 13 || ch2 === 9)(text.charCodeAt(i + 1))) i++;
-      start = i + 1;
+      i++;
+      while (i < n && isSpace(text.charCodeAt(i))) i++;
+      start = i;
+    } else {
+      i++;
     }
   }
   return start === 0 ? text : out + text.slice(start);
+}
+
+const isSpace = (ch: number) => ch === 32 || ch === 10 || ch === 13 || ch === 9;
+
+/** The index after the string opening at `open` (the text's end if it never closes). */
+function stringEnd(text: string, open: number): number {
+  let from = open + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) return text.length;
+    // escaped only by an odd number of backslashes before it
+    let k = quote - 1;
+    while (text.charCodeAt(k) === 92 /* \\ */) k--;
+    if ((quote - 1 - k) % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
 }

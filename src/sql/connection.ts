@@ -55,6 +55,11 @@ export interface Page {
   hasPrev: SQL;
   limit: number | null;
   reverse: boolean;
+  /**
+   * The page's rows in the order they are answered (`forward`) or the other way, for ordered
+   * aggregates; by the row number `__n` when absent.
+   */
+  order?: (forward: boolean) => SQL;
 }
 
 function pagingArgs(c: Compiler, f: CollectedField): PagingArgs {
@@ -112,7 +117,11 @@ function keyedPage(c: Compiler, src: PageSource, where: SQL[], ordering: Orderin
   const pageOrder = sql.join(ordering.specs.map((s, i) => sql`${k}.${sql.raw(`__o${i}`)} ${dirSql(s, reverse)}`), ', ');
   const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + extraRow(args))} `}offset ${sql.int(args.offset)}`;
   const sorted = sql`select ${src.columns}${sql.join(keys, '')} from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} ${slice}`;
-  const text = sql`select ${k}.*, row_number() over (order by ${pageOrder}) as __n from (${sorted}) as ${k}`;
+  // Numbered only to leave out the row fetched past the page; otherwise the aggregates order the
+  // page by its sort values, as a hand-written statement would, with no window over it.
+  const numbered = args.peek && limit != null;
+  const text = numbered ? sql`select ${k}.*, row_number() over (order by ${pageOrder}) as __n from (${sorted}) as ${k}` : sorted;
+  const byKeys = (forward: boolean) => sql.join(ordering.specs.map((s, i) => sql`${page}.${sql.raw(`__o${i}`)} ${dirSql(s, !forward)}`), ', ');
   const cursor = keyedCursorExpr(ordering.prefix, ordering.specs.map((_, i) => sql`${page}.${sql.raw(`__o${i}`)}`));
   const outside = (cursor: string, isAfter: boolean) =>
     sql`exists(select 1 from ${src.source} as ${a} where ${sql.join([...where, sql`not (${bound(cursor, isAfter)})`], ' and ')})`;
@@ -125,7 +134,9 @@ function keyedPage(c: Compiler, src: PageSource, where: SQL[], ordering: Orderin
     else if (args.last != null) hasPrev = sql`count(*) > ${sql.int(args.last)}`;
     else if (args.after) hasPrev = outside(args.after, true);
   }
-  return { sql: text, alias: page, cursor, hasNext, hasPrev, limit, reverse };
+  return numbered
+    ? { sql: text, alias: page, cursor, hasNext, hasPrev, limit, reverse }
+    : { sql: text, alias: page, cursor, hasNext, hasPrev, limit: null, reverse, order: byKeys };
 }
 
 /** Positional paging: rows are numbered in their order and cursors hold those numbers. */
@@ -228,7 +239,8 @@ export function compileConnection(c: Compiler, source: ConnectionSource, f: Coll
       : positionalPage(c, src, where, ordering, args);
   const p = page.alias;
   const inPage = page.limit == null ? sql`true` : sql`${p}.__n <= ${sql.int(page.limit)}`;
-  const outOrder = sql`${p}.__n ${sql.raw(page.reverse ? 'desc' : 'asc')}`;
+  const order = page.order ?? ((forward: boolean) => sql`${p}.__n ${sql.raw(page.reverse === forward ? 'desc' : 'asc')}`);
+  const outOrder = order(true);
   // rows of a table's (or composite's) connection can be null rows; lists' and records' cannot
   const nullRows = !list && src.table !== null && src.table.typeId !== OID.record;
   const nodeJson = (nf: CollectedField, sets: readonly SelectionSetNode[]) => src.table
@@ -268,8 +280,7 @@ export function compileConnection(c: Compiler, source: ConnectionSource, f: Coll
         else if (x.name === 'hasPreviousPage') info.push([x.key, page.hasPrev]);
         else if (x.name === 'startCursor') info.push([x.key, sql`(array_agg(${page.cursor} order by ${outOrder}) filter (where ${inPage}))[1]`]);
         else if (x.name === 'endCursor') {
-          const lastFirst = sql`${p}.__n ${sql.raw(page.reverse ? 'asc' : 'desc')}`;
-          info.push([x.key, sql`(array_agg(${page.cursor} order by ${lastFirst}) filter (where ${inPage}))[1]`]);
+          info.push([x.key, sql`(array_agg(${page.cursor} order by ${order(false)}) filter (where ${inPage}))[1]`]);
         }
       }
       pairs.push([s.key, jsonObject(info)]);

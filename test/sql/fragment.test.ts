@@ -31,6 +31,14 @@ test('compactJson drops whitespace outside strings only', () => {
   const pg = '{"a" : 1, "b" : [1, \n 2], "c" : "x  y \\" , z", "d" : "\\\\"}';
   assert.equal(compactJson(pg), JSON.stringify(JSON.parse(pg)));
   assert.equal(compactJson('{"data":{}}'), '{"data":{}}');
+  // strings ending in escaped backslashes, escaped quotes before and after spaces, unicode
+  const tricky = ['\\', '\\\\', 'a\\', '\\"', ' " ', '\\ " : , ', 'é ✓ \u0001', '', ' '];
+  for (const value of tricky) {
+    const text = `{"k" : ${JSON.stringify(value)}, "l" : [ ${JSON.stringify(value)} , 1 ]}`;
+    assert.equal(compactJson(text), JSON.stringify({ k: value, l: [value, 1] }), text);
+  }
+  // an unterminated string (never from Postgres) ends the pass instead of looping
+  assert.equal(compactJson('{"a" : "b'), '{"a":"b');
 });
 
 test('JSON-text markers become compact JSON strings', () => {
