@@ -53,6 +53,24 @@ async function postmasterPid(adminUrl: string): Promise<number | null> {
   }
 }
 
+/**
+ * Waits (up to 10 s) until the targets and PostgreSQL are quiet: a server keeps working after
+ * its load stops (V8 shrinks and collects a large heap), and on two cores that work would be
+ * taken from the next target's round. Without this, whoever follows v5 paid for it.
+ */
+async function settle(pids: number[]): Promise<void> {
+  const busy = () => pids.reduce((sum, pid) => sum + treeCpuSeconds(pid), 0);
+  const until = Date.now() + 10_000;
+  let last = busy();
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = busy();
+    // under 5% of one core over the last quarter second
+    if (now - last < 0.0125) return;
+    last = now;
+  }
+}
+
 /** Every target gives the raw limit's answer (or a right one, where answers legitimately differ). */
 async function checkAnswers(w: Workload, list: targets.Target[]): Promise<void> {
   for (let i = 0; i < 4; i++) {
@@ -126,6 +144,7 @@ async function main() {
       const runs = new Map<targets.Target, { results: RunResult[]; cpu: number; pgCpu: number }>(list.map((t) => [t, { results: [], cpu: 0, pgCpu: 0 }]));
       for (let r = 0; r < ROUNDS; r++) {
         for (const t of [...list.slice(r % list.length), ...list.slice(0, r % list.length)]) {
+          await settle([...list.map((x) => x.pid), ...(postmaster ? [postmaster] : [])]);
           const cpu0 = treeCpuSeconds(t.pid);
           const pg0 = postmaster ? treeCpuSeconds(postmaster) : 0;
           const result = await runLoad(t, w, bodies.get(t)!, { seconds: SECONDS, connections: CONNECTIONS });
