@@ -11,8 +11,10 @@
 import type { CompiledSQL } from '../sql/fragment';
 
 const MAX_LEAVES = 32;
-const MAX_SHAPES = 20;
-const MAX_TEMPLATES = 20;
+// At most 4 × 5 statements per document, as many as its plans keyed by values (documents.ts):
+// the document cache's bound on memory stays what it was.
+const MAX_SHAPES = 4;
+const MAX_TEMPLATES = 5;
 
 type Leaf = string | number | boolean;
 
