@@ -121,7 +121,36 @@ export function checkRequest(
   schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
   variables: Record<string, unknown>, limits: Limits,
 ): GraphQLError[] {
-  return operation.variableDefinitions?.length ? checkOperation(schema, document, operation, variables, limits) : [];
+  return pagesFromVariables(document, operation) ? checkOperation(schema, document, operation, variables, limits) : [];
+}
+
+// Whether an operation takes `first` or `last` from a variable: a fact about its (immutable)
+// syntax tree, found once per operation rather than on every request.
+const pageVariables = new WeakMap<OperationDefinitionNode, boolean>();
+
+function pagesFromVariables(document: DocumentNode, operation: OperationDefinitionNode): boolean {
+  if (!operation.variableDefinitions?.length) return false;
+  let known = pageVariables.get(operation);
+  if (known === undefined) {
+    known = false;
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+    const seen = new Set<string>();
+    const scan = (set: SelectionSetNode): boolean => set.selections.some((s) => {
+      if (s.kind === Kind.FIELD) {
+        return !!s.arguments?.some((a) => (a.name.value === 'first' || a.name.value === 'last') && a.value.kind === Kind.VARIABLE)
+          || (!!s.selectionSet && scan(s.selectionSet));
+      }
+      if (s.kind === Kind.INLINE_FRAGMENT) return scan(s.selectionSet);
+      const f = fragments.get(s.name.value);
+      if (!f || seen.has(f.name.value)) return false;
+      seen.add(f.name.value);
+      return scan(f.selectionSet);
+    });
+    known = scan(operation.selectionSet);
+    pageVariables.set(operation, known);
+  }
+  return known;
 }
 
 /** Every operation of a document (variables unknown yet): the checks that need no values. */

@@ -236,8 +236,8 @@ interface Answer {
 }
 
 async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocument, opts: RunOptions, explain?: Explain): Promise<Answer> {
-  const c = makeCompiler(input);
-  const fields = rootFields(c, [input.operation.selectionSet]);
+  // (the operation's own context is enough to collect its fields: no compiler until one compiles)
+  const fields = rootFields(input, [input.operation.selectionSet]);
   const meta = fields.filter((f) => isMetaField(f.name));
   let metaData: Record<string, unknown> = {};
   const introspect = async () => execute({ schema: snapshot.schema, document: metaDocument(prepared.document, input.operation, meta), variableValues: input.variables });

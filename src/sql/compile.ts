@@ -11,7 +11,7 @@ import { decodeNodeId } from './node-id';
 import {
   aliasRef, fieldPlan, jsonObject, nodeAliasOf, procExpr, rowObject, schemaPlan, unhandled, type Compiler,
 } from './rows';
-import { argumentValues, collectFields, subSelections, type CollectedField } from './selection';
+import { argumentValues, collectFields, subSelections, type CollectedField, type ExecContext } from './selection';
 import { inputExpr, plausibleValue, validKeyValue, type OutputOptions } from './values';
 
 export interface OperationInput {
@@ -44,7 +44,7 @@ export function makeCompiler(input: OperationInput): Compiler {
 /** Root fields that graphql-js answers itself (schema introspection). */
 export const isMetaField = (name: string) => name === '__schema' || name === '__type';
 
-export function rootFields(c: Compiler, sets: readonly SelectionSetNode[]): CollectedField[] {
+export function rootFields(c: ExecContext, sets: readonly SelectionSetNode[]): CollectedField[] {
   return collectFields(c, c.schema.getQueryType()!, sets);
 }
 
