@@ -60,6 +60,8 @@ export interface Page {
    * aggregates; by the row number `__n` when absent.
    */
   order?: (forward: boolean) => SQL;
+  /** The column holding a row's number in the page (from 1), when not `__n`. */
+  number?: string;
 }
 
 function pagingArgs(c: Compiler, f: CollectedField): PagingArgs {
@@ -175,18 +177,25 @@ function rangePage(c: Compiler, numbered: SQL, ordering: Ordering, args: PagingA
   const page = c.alias();
   const start = afterN + args.offset;
   const limit = args.first;
-  const bounds = [sql`__w.__idx > ${sql.int(start)}`];
-  if (limit != null) bounds.push(sql`__w.__idx <= ${sql.int(start + limit + extraRow(args))}`);
-  if (beforeN != null) bounds.push(sql`__w.__idx < ${sql.int(beforeN)}`);
-  const slice = limit == null ? sql`` : sql` limit ${sql.int(limit + extraRow(args))}`;
-  const text = sql`select __w.*, __w.__idx - ${sql.int(start)} as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')}${slice}`;
   let hasNext: SQL = sql`false`;
   if (limit !== 0) {
     if (limit != null) hasNext = sql`count(*) > ${sql.int(limit)}`;
     else if (beforeN != null) hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${sql.int(beforeN)})`;
   }
+  const cursor = positionalCursorExpr(ordering.prefix, sql`${page}.__idx`);
+  if (start === 0 && beforeN == null) {
+    // The first page: its rows' numbers are already their places in it, and the limit is its
+    // only bound, so the numbered rows are the page as they are (no select around them).
+    const text = limit == null ? numbered : sql`${numbered} limit ${sql.int(limit + extraRow(args))}`;
+    return { sql: text, alias: page, cursor, hasNext, hasPrev: sql`false`, limit, reverse: false, number: '__idx' };
+  }
+  const bounds = [sql`__w.__idx > ${sql.int(start)}`];
+  if (limit != null) bounds.push(sql`__w.__idx <= ${sql.int(start + limit + extraRow(args))}`);
+  if (beforeN != null) bounds.push(sql`__w.__idx < ${sql.int(beforeN)}`);
+  const slice = limit == null ? sql`` : sql` limit ${sql.int(limit + extraRow(args))}`;
+  const text = sql`select __w.*, __w.__idx - ${sql.int(start)} as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')}${slice}`;
   const hasPrev = limit === 0 ? sql`false` : sql`${start > 0}::boolean`;
-  return { sql: text, alias: page, cursor: positionalCursorExpr(ordering.prefix, sql`${page}.__idx`), hasNext, hasPrev, limit, reverse: false };
+  return { sql: text, alias: page, cursor, hasNext, hasPrev, limit, reverse: false };
 }
 
 function sortedPage(c: Compiler, numbered: SQL, ordering: Ordering, args: PagingArgs, afterN: number, beforeN: number | null): Page {
@@ -238,8 +247,9 @@ export function compileConnection(c: Compiler, source: ConnectionSource, f: Coll
       ? naturalPage(c, src, where, ordering, args)
       : positionalPage(c, src, where, ordering, args);
   const p = page.alias;
-  const inPage = page.limit == null ? sql`true` : sql`${p}.__n <= ${sql.int(page.limit)}`;
-  const order = page.order ?? ((forward: boolean) => sql`${p}.__n ${sql.raw(page.reverse === forward ? 'desc' : 'asc')}`);
+  const number = sql.raw(page.number ?? '__n');
+  const inPage = page.limit == null ? sql`true` : sql`${p}.${number} <= ${sql.int(page.limit)}`;
+  const order = page.order ?? ((forward: boolean) => sql`${p}.${number} ${sql.raw(page.reverse === forward ? 'desc' : 'asc')}`);
   const outOrder = order(true);
   // rows of a table's (or composite's) connection can be null rows; lists' and records' cannot
   const nullRows = !list && src.table !== null && src.table.typeId !== OID.record;
