@@ -2,7 +2,7 @@
 // document), compile to SQL, execute in one transaction, and return the response text. The data
 // JSON comes from Postgres and is spliced into the response without being parsed again.
 import {
-  GraphQLError, Kind, type ASTNode, execute, isNonNullType, type DocumentNode, type FragmentDefinitionNode,
+  GraphQLError, Kind, type ASTNode, execute, type DocumentNode, type FragmentDefinitionNode,
   type FieldNode, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
@@ -10,17 +10,16 @@ import type { Pool, PoolClient } from 'pg';
 import type { Setting } from '../db/settings';
 import { queryPrepared } from '../db/prepared';
 import { explainRecorder, type Explain } from '../db/explain';
-import { isConnectionLost, isNetworkError, isUnavailable } from '../db/unavailable';
+import { isUnavailable } from '../db/unavailable';
 import { PoolBusyError, SettingsError, queryWithSettings, withTransaction, type ConnectionControl } from '../db/transaction';
-import { compileQuery, isMetaField, makeCompiler, rootFields } from '../sql/compile';
-import { compileMutationField, type CompiledMutation } from '../sql/mutation';
+import { compileQuery, isMetaField, rootFields } from '../sql/compile';
 import type { CollectedField } from '../sql/selection';
-import { collectFields } from '../sql/selection';
 import { finishJsonText, type Locate } from './json-text';
 import type { Snapshot } from '../schema/snapshot';
 import { asGraphQLError, cachedPlan, type DocumentCache, type PreparedDocument } from './documents';
 import { templateStatement } from './templates';
-import { runMutationField } from './mutation';
+import { errorBody, formatError, withErrors, type ErrorOptions } from './errors';
+import { runMutation } from './mutation';
 import { checkRequest } from './limits';
 
 export interface GraphQLRequest {
@@ -29,12 +28,10 @@ export interface GraphQLRequest {
   operationName?: unknown;
 }
 
-export interface RunOptions {
+export interface RunOptions extends ErrorOptions {
   pool: Pool;
   settings: Setting[];
   signJwt?: (claims: Record<string, unknown>) => string;
-  extendedErrors?: string[];
-  showErrorStack?: boolean;
   /** Only run queries (e.g. HTTP GET); mutations are refused. */
   queriesOnly?: boolean;
   /** The server's document cache (with the server's limits). */
@@ -46,11 +43,6 @@ export interface RunOptions {
    * `explain: [{query, plan}]` for the statements the operation ran.
    */
   explain?: boolean;
-  /**
-   * Filled with the error behind each error the response reports, in order, for v4's
-   * `handleErrors` (whose handlers read e.g. the database's `originalError.code`).
-   */
-  originalErrors?: unknown[];
 }
 
 export interface RunResult {
@@ -67,50 +59,6 @@ export interface RunResult {
   operationName: string | null;
   operationType: string | null;
   errors: number;
-}
-
-const errorBody = (errors: unknown[]) => JSON.stringify({ errors });
-
-function publicMessage(err: Record<string, any> | null | undefined): string {
-  if (err instanceof RangeError) return asGraphQLError(err).message;
-  // Network errors name hosts and ports; the client only needs to know the database is away.
-  if (isNetworkError(err)) return 'The database cannot be reached right now; try again shortly.';
-  if (isConnectionLost(err)) {
-    return 'The database connection was lost (the server may be restarting); try again shortly.';
-  }
-  if (err?.code === '57014' && /statement timeout/.test(err.message ?? '')) {
-    return 'The query ran longer than the statement timeout and was cancelled; ask for less, or raise the timeout with --statement-timeout.';
-  }
-  if (isUnavailable(err)) return `The database is not accepting requests right now (${err!.message}); try again shortly.`;
-  return err?.message ?? String(err);
-}
-
-/**
- * An error as v4 sends it: `message`, `locations`, `path`. Only with `extendedErrors` (v4's
- * `--extended-errors hint,detail,errcode`) are the database error's fields added, both at the
- * top and under `extensions.exception`; `showErrorStack` adds the stack.
- */
-export function formatError(e: unknown, path: Array<string | number> | undefined, opts: RunOptions, nodes?: readonly ASTNode[]): Record<string, unknown> {
-  const err = e as Record<string, any>;
-  opts.originalErrors?.push(e);
-  const picked: Record<string, unknown> = {};
-  const isPgError = typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code);
-  if (isPgError) {
-    for (const key of opts.extendedErrors ?? []) {
-      const value = key === 'errcode' ? err.code : err[key];
-      picked[key] = value != null ? String(value) : value;
-    }
-  }
-  const out: Record<string, any> = Object.keys(picked).length ? { ...picked, extensions: { exception: picked } } : {};
-  out.message = publicMessage(err);
-  if (e instanceof GraphQLError && e.locations) out.locations = e.locations;
-  else if (nodes?.length) {
-    const located = new GraphQLError(out.message, { nodes });
-    if (located.locations) out.locations = located.locations;
-  }
-  if (path) out.path = path;
-  if (opts.showErrorStack && err?.stack) out.stack = String(err.stack);
-  return out;
 }
 
 export async function runOperation(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): Promise<RunResult> {
@@ -176,7 +124,7 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   };
   try {
     const explain = explained?.explain;
-    const { body, errors, finished, bytes } = op.operation === 'mutation'
+    const { body, errors, finished, bytes }: Answer = op.operation === 'mutation'
       ? await runMutation(snapshot, input, prepared, opts, explain)
       : await runQuery(snapshot, input, prepared, opts, explain);
     return result(200, body, op, errors, 200, finished, bytes);
@@ -340,82 +288,4 @@ function assemble(keys: string[], dataJson: string, meta: Record<string, unknown
     data = JSON.stringify(merged);
   }
   return data;
-}
-
-function withErrors(data: string, errors: unknown[]): string {
-  return errors.length ? `{"errors":${JSON.stringify(errors)},"data":${data}}` : `{"data":${data}}`;
-}
-
-/**
- * The one write of a mutation operation as one statement (see CompiledMutation.single), from the
- * document's templates; undefined when its payload needs a second statement.
- */
-function singleWrite(snapshot: Snapshot, input: Input, prepared: PreparedDocument): CompiledMutation['single'] {
-  const operationKey = `\0mutation ${input.operation.name?.value ?? ''}`;
-  const compile = (variables: Record<string, unknown>) => {
-    const c = makeCompiler({ ...input, variables });
-    const [write] = collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]).filter((f) => f.name !== '__typename');
-    const single = compileMutationField(c, write).single;
-    // (no statement: remembered as such, so the usual way is taken without trying again)
-    return single ? { ...single.sql, noRow: single.noRow } : { text: '', values: [] as unknown[], noRow: undefined };
-  };
-  const statement = templateStatement(prepared.templates, operationKey, input.variables, compile) ?? compile(input.variables);
-  return statement.noRow ? { sql: statement, noRow: statement.noRow } : undefined;
-}
-
-async function runMutation(snapshot: Snapshot, input: Input, prepared: PreparedDocument, opts: RunOptions, explain?: Explain): Promise<Answer> {
-  const c = makeCompiler(input);
-  const fields = collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]);
-  const errors: unknown[] = [];
-  const parts: string[] = [];
-  // an error in a non-null mutation field (`@notNull`) nulls all data and stops, as in graphql-js
-  let nulled = false;
-  const failed = (f: CollectedField, e: unknown) => {
-    errors.push(formatError(e, [f.key], opts, f.nodes));
-    parts.push(`${JSON.stringify(f.key)}:null`);
-    nulled = isNonNullType(f.field?.type);
-  };
-  // One write whose payload reads only its row: one statement, sent with begin, the settings and
-  // commit in one round trip (a failure rolls back the whole transaction, as its savepoint would).
-  const writes = fields.filter((f) => f.name !== '__typename');
-  let early: CompiledMutation | undefined;
-  let single: CompiledMutation['single'];
-  if (writes.length === 1 && !explain) {
-    // (one that does not compile goes the usual way, so the request's settings are checked first)
-    try {
-      single = singleWrite(snapshot, input, prepared);
-      if (!single) early = compileMutationField(c, writes[0]);
-    } catch {
-      early = undefined;
-    }
-  }
-  /** Each field in order, its payload from `run`; `infra` errors are the request's, not a field's. */
-  const answer = async (run: (f: CollectedField) => Promise<string>, infra: (e: unknown) => boolean) => {
-    for (const f of fields) {
-      if (nulled) break;
-      if (f.name === '__typename') {
-        parts.push(`${JSON.stringify(f.key)}:"Mutation"`);
-        continue;
-      }
-      try {
-        parts.push(`${JSON.stringify(f.key)}:${await run(f)}`);
-      } catch (e) {
-        if (infra(e)) throw e;
-        failed(f, e);
-      }
-    }
-  };
-  if (single) {
-    await answer(async () => {
-      const row = await queryWithSettings(opts.pool, opts.settings, single.sql.text, single.sql.values, opts.connection);
-      if (!row) throw single.noRow();
-      return row.payload as string;
-    }, (e) => e instanceof SettingsError || e instanceof PoolBusyError || isUnavailable(e));
-  } else {
-    await withTransaction(opts.pool, opts.settings, (client) => answer(
-      (f) => runMutationField(client, f === writes[0] && early ? early : compileMutationField(c, f), opts.signJwt, explain),
-      () => false,
-    ), opts.connection);
-  }
-  return { body: withErrors(nulled ? 'null' : `{${parts.join(',')}}`, errors), errors: errors.length };
 }
