@@ -35,16 +35,23 @@ export function createAuth(config: AuthConfig): Auth {
     keyObject: verificationKeyObject(config),
     verified: new Map(),
   };
+  // by claims object (a kept token's, or the anonymous request's): never changed once made
+  const claimSettings = new WeakMap<Record<string, unknown>, Setting[]>();
   const secret = config.jwtSecret;
   const signingKey = signingKeyObject({ jwtSecret: secret });
   return {
     authenticate: (authorization) => authenticateRequest(authorization, verify),
     verify: (token) => verifyToken(token, verify),
     settings(claims, extra) {
+      // A kept token's claims are the same object on every request: their settings are too.
+      const known = extra ? undefined : claimSettings.get(claims);
+      if (known) return known;
       const base = settingsFromClaims(claims, { defaultRole: config.defaultRole, jwtRole: config.jwtRole });
       const merged = extra ? mergeSettings(base, extra) : base;
       // First, so an integrator's pgSettings may change it.
-      return config.statementTimeout ? [['statement_timeout', String(config.statementTimeout)], ...merged] : merged;
+      const settings: Setting[] = config.statementTimeout ? [['statement_timeout', String(config.statementTimeout)], ...merged] : merged;
+      if (!extra) claimSettings.set(claims, settings);
+      return settings;
     },
     sign: secret ? (claims) => signJwtToken(claims, { jwtSecret: secret, keyObject: signingKey }) : undefined,
   };

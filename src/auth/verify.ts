@@ -66,6 +66,9 @@ export interface JwtVerifyChecks {
 /** The claim that marks a token signed by the dev-token route (http/dev-token.ts). */
 export const DEV_TOKEN_CLAIM = 'forum_dev_dev_token';
 
+/** The claims of a request without a token: one shared, frozen object. */
+export const NO_CLAIMS: Record<string, unknown> = Object.freeze({});
+
 export const DEFAULT_AUDIENCES: readonly string[] = ['postgraphile'];
 
 export const BAD_AUTHORIZATION_HEADER_MESSAGE =
@@ -122,10 +125,10 @@ export function authenticateRequest(
   authorization: string | string[] | undefined,
   opts: VerifyOptions,
 ): AuthResult {
-  if (!verificationKey(opts)) return { ok: true, claims: {} };
+  if (!verificationKey(opts)) return { ok: true, claims: NO_CLAIMS };
   const parsed = tokenFromAuthorizationHeader(authorization);
   if (!parsed.ok) return parsed;
-  if (parsed.token === undefined) return { ok: true, claims: {} };
+  if (parsed.token === undefined) return { ok: true, claims: NO_CLAIMS };
   return verifyToken(parsed.token, opts);
 }
 

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response, NextFunction, Router } from 'express';
 import type { Pool } from 'pg';
 import type { Auth } from '../auth/auth';
+import { NO_CLAIMS } from '../auth/verify';
 import type { Options } from '../options';
 import type { DocumentCache } from '../execute/documents';
 import { runOperation, type GraphQLRequest } from '../execute/operation';
@@ -52,6 +53,7 @@ export function graphqlHandler(
   live: LiveSchema, pool: Pool, options: Options, hooks: HttpHooks, documents: DocumentCache, auth: Auth,
 ): GraphQLHandler {
   const signJwt = auth.sign;
+  const extraHeaders = hooks.responseHeaders ? Object.entries(hooks.responseHeaders).flat() : undefined;
 
   /** True when the operation is refused before it would run: no query, or a document that fails parsing, limits or validation. */
   const failsBeforeRunning = (op: GraphQLRequest): boolean => {
@@ -67,10 +69,14 @@ export function graphqlHandler(
     // Written directly, not with res.send: that hashes every body into an ETag, which no
     // GraphQL client revalidates with.
     const send = (status: number, text: string | Buffer) => {
-      res.statusCode = status;
-      res.setHeader('Content-Type', specMedia ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8');
-      if (hooks.responseHeaders) for (const [k, v] of Object.entries(hooks.responseHeaders)) res.setHeader(k, v);
-      res.setHeader('Content-Length', typeof text === 'string' ? Buffer.byteLength(text) : text.length);
+      // one writeHead with a flat list: setHeader per header costs more (headers set before,
+      // e.g. by CORS middleware, are kept: Node merges them)
+      const headers = [
+        'Content-Type', specMedia ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8',
+        'Content-Length', String(typeof text === 'string' ? Buffer.byteLength(text) : text.length),
+      ];
+      if (extraHeaders) headers.push(...extraHeaders);
+      res.writeHead(status, headers);
       res.end(text);
     };
     // handleErrors sees every error body; a throwing hook is a 500, as in v4
@@ -96,7 +102,7 @@ export function graphqlHandler(
         const extra = verified.ok && hooks.pgSettings ? await hooks.pgSettings(req as Request) : undefined;
         // Without a valid token only operations refused before they run get this far (no SQL);
         // were one to run anyway, it would run as the anonymous role, never the pool's.
-        const settings = auth.settings(verified.ok ? verified.claims : {}, extra);
+        const settings = auth.settings(verified.ok ? verified.claims : NO_CLAIMS, extra);
         const originalErrors: unknown[] | undefined = hooks.handleErrors ? [] : undefined;
         const r = await runOperation(live.current(), op, {
           pool, settings, signJwt, queriesOnly, documents, originalErrors,
