@@ -10,6 +10,7 @@ import { Pool } from 'pg';
 import { createTemplates, templateStatement } from '../../src/execute/templates';
 import { introspect } from '../../src/introspection/introspect';
 import { defaultOptions, resolveOptions, schemaOptions } from '../../src/options';
+import { CONNECTION_FILTER } from '../../src/schema/filter-options';
 import { makeSnapshot, type Snapshot } from '../../src/schema/snapshot';
 import { compileQuery } from '../../src/sql/compile';
 import type { CompiledSQL } from '../../src/sql/fragment';
@@ -17,6 +18,8 @@ import { createForumDb, startOurs, type ForumDb, type OurServer } from '../e2e/s
 
 let db: ForumDb;
 let snapshot: Snapshot;
+/** The same database with v4's connection-filter plugin, whose operators transform values. */
+let filtered: Snapshot;
 
 before(async () => {
   db = await createForumDb('templates');
@@ -24,6 +27,8 @@ before(async () => {
   const pool = new Pool({ connectionString: db.url, max: 1 });
   try {
     snapshot = makeSnapshot(await introspect(pool, options.schemas, options), options, 1);
+    const withFilter = schemaOptions(resolveOptions({ ...defaultOptions, schemas: ['forum_example'], appendPlugins: [CONNECTION_FILTER] }));
+    filtered = makeSnapshot(await introspect(pool, withFilter.schemas, withFilter), withFilter, 1);
   } finally {
     await pool.end();
   }
@@ -35,7 +40,7 @@ after(async () => {
 const nodeId = (type: string, ...keys: unknown[]) => Buffer.from(JSON.stringify([type, ...keys])).toString('base64');
 
 /** The compiler's own statement for `variables` (or the error it throws), and a compile function for templates. */
-function compilerFor(query: string) {
+function compilerFor(query: string, on: Snapshot = snapshot) {
   const document = parse(query);
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
   const fragments: Record<string, FragmentDefinitionNode> = {};
@@ -43,10 +48,10 @@ function compilerFor(query: string) {
   let calls = 0;
   const compile = (variables: Record<string, unknown>): CompiledSQL => {
     calls++;
-    return compileQuery({ schema: snapshot.schema, model: snapshot.model, operation, fragments, variables, output: {} });
+    return compileQuery({ schema: on.schema, model: on.model, operation, fragments, variables, output: {} });
   };
   const coerce = (raw: Record<string, unknown>) => {
-    const r = getVariableValues(snapshot.schema, operation.variableDefinitions ?? [], raw);
+    const r = getVariableValues(on.schema, operation.variableDefinitions ?? [], raw);
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     return r.coerced!;
   };
@@ -62,13 +67,13 @@ const outcome = (f: () => CompiledSQL | undefined) => {
 };
 
 /** Runs every variable set twice through one template cache; each answer must be the compiler's own. */
-function check(query: string, sets: Array<Record<string, unknown>>) {
-  const { compile, coerce, calls } = compilerFor(query);
+function check(query: string, sets: Array<Record<string, unknown>>, on: Snapshot = snapshot) {
+  const { compile, coerce, calls } = compilerFor(query, on);
   const templates = createTemplates();
   for (const pass of [1, 2]) {
     for (const raw of sets) {
       const variables = coerce(raw);
-      const direct = outcome(() => compileQuery({ schema: snapshot.schema, model: snapshot.model, operation: parse(query).definitions[0] as OperationDefinitionNode, fragments: {}, variables, output: {} }));
+      const direct = outcome(() => compileQuery({ schema: on.schema, model: on.model, operation: parse(query).definitions[0] as OperationDefinitionNode, fragments: {}, variables, output: {} }));
       const viaTemplate = outcome(() => templateStatement(templates, '', variables, compile));
       assert.ok(viaTemplate.error || viaTemplate.statement, `no statement for ${JSON.stringify(raw)}`);
       assert.deepEqual(viaTemplate, direct, `pass ${pass}, variables ${JSON.stringify(raw)}`);
@@ -126,6 +131,26 @@ describe('a statement from a template is the compiler\'s own for the request', (
     check('query($a: Int!, $b: Int!) { x: postById(id: $a) { id } y: personById(id: $b) { id } }',
       [{ a: 1, b: 1 }, { a: 1, b: 2 }, { a: 2, b: 1 }, { a: 3, b: 3 }]);
     check('query($a: Int!) { x: postById(id: 1) { id } y: postById(id: $a) { id } }', [{ a: 1 }, { a: 2 }, { a: 1 }]);
+  });
+
+  test('filter operators: a value bound as it is, and values made into patterns or lists', () => {
+    const calls = check('query($s: String!) { allPosts(filter: { headline: { equalTo: $s } }) { nodes { id } } }',
+      ['a', 'b', 'Hello, world!'].map((s) => ({ s })), filtered);
+    assert.equal(calls, 2, 'equalTo binds its value: one compile and its probe');
+    check('query($s: String!) { allPosts(filter: { headline: { includes: $s } }) { nodes { id } } }',
+      ['a', 'b%', 'c_d', 'e\\f'].map((s) => ({ s })), filtered);
+    check('query($s: String!) { allPosts(filter: { headline: { startsWithInsensitive: $s } }) { nodes { id } } }',
+      ['a', 'B', '%'].map((s) => ({ s })), filtered);
+    check('query($ids: [Int!]) { allPosts(filter: { id: { in: $ids } }, orderBy: ID_ASC) { nodes { id } } }',
+      [{ ids: [1, 2] }, { ids: [3] }, { ids: [] }, { ids: null }, { ids: [2, 1, 3] }], filtered);
+  });
+
+  test('variables with more leaves than a template takes are left to the caller', () => {
+    const { compile, coerce } = compilerFor('query($ids: [Int!]) { allPosts(condition: { authorId: 1 }) { nodes { id } } x: postById(id: 1) { id } }');
+    const many = coerce({ ids: Array.from({ length: 40 }, (_, i) => i) });
+    assert.equal(templateStatement(createTemplates(), '', many, compile), undefined);
+    const few = coerce({ ids: [1, 2] });
+    assert.ok(templateStatement(createTemplates(), '', few, compile));
   });
 
   test('a variable used twice, bound once and written once', () => {
