@@ -5,7 +5,7 @@
 //
 //   npm run bench -- cold-start            (BENCH_COLD_RUNS=7 runs per target, default 5)
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectionAs, createDatabase, dropDatabase, uniqueName } from '../test/helpers/db';
@@ -13,11 +13,10 @@ import { startEmbedded } from '../test/helpers/embedded';
 import { forumSql } from '../test/e2e/setup';
 import { freePort } from '../test/helpers/port';
 import { stopChild } from '../test/helpers/v4';
-import { build, ensureInstalls, root } from './lib/compare-targets';
-import { wideSchemaSql } from './watch';
+import { build, ensureInstalls, root, testCompat } from './lib/compare-targets';
+import { stats, wideSchemaSql } from './watch';
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
-const testCompat = join(root, 'test', 'compat');
 
 interface Server { name: string; args: (port: number) => string[]; cwd?: string }
 
@@ -47,8 +46,6 @@ async function coldStart(s: Server): Promise<number> {
     await stopChild(child);
   }
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   ensureInstalls();
@@ -81,9 +78,10 @@ async function main() {
       for (let i = 0; i < RUNS; i++) {
         for (const s of c.servers) (times[s.name] ??= []).push(await coldStart(s));
       }
-      console.log(`| ${c.label} | ${median(times['forum-dev']).toFixed(0)} | ${median(times.v4).toFixed(0)} | ${c.target} |`);
+      console.log(`| ${c.label} | ${stats(times['forum-dev']).median.toFixed(0)} | ${stats(times.v4).median.toFixed(0)} | ${c.target} |`);
     }
   } finally {
+    rmSync(wideFile, { force: true });
     await dropDatabase(forumDb);
     await dropDatabase(wideDb);
     await embedded?.stop();

@@ -10,7 +10,7 @@ import type { RawSpec } from './raw-server';
 
 export const root = resolve(__dirname, '..', '..');
 const benchCompat = join(root, 'bench', 'compat');
-const testCompat = join(root, 'test', 'compat');
+export const testCompat = join(root, 'test', 'compat');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 export interface Target {

@@ -1,6 +1,7 @@
 // The one way in for every transport (HTTP, WebSocket, the library API, the dev-token route):
 // a request's bearer token is verified, its claims become transaction-local settings, and
 // `jwt_token` results are signed, all from one configuration.
+import type { KeyObject } from 'node:crypto';
 import type { Setting } from '../db/settings';
 import { mergeSettings, settingsFromClaims } from './settings';
 import { signJwtToken, signingKeyObject } from './sign';
@@ -32,13 +33,16 @@ export function createAuth(config: AuthConfig): Auth {
     jwtVerifyIssuer: config.jwtVerifyIssuer, jwtVerifySubject: config.jwtVerifySubject, jwtVerifyId: config.jwtVerifyId,
     jwtVerifyClockTolerance: config.jwtVerifyClockTolerance, jwtVerifyIgnoreExpiration: config.jwtVerifyIgnoreExpiration,
     jwtVerifyIgnoreNotBefore: config.jwtVerifyIgnoreNotBefore, jwtVerifyMaxAge: config.jwtVerifyMaxAge,
-    keyObject: verificationKeyObject(config),
     verified: new Map(),
   };
+  // The keys are made with the first token verified or signed: making one from a secret starts
+  // with a failed key parse, which an Auth made per call (the library's) need not pay unused.
+  let verificationKey: KeyObject | undefined;
+  Object.defineProperty(verify, 'keyObject', { get: () => (verificationKey ??= verificationKeyObject(config)) });
   // by claims object (a kept token's, or the anonymous request's): never changed once made
   const claimSettings = new WeakMap<Record<string, unknown>, Setting[]>();
   const secret = config.jwtSecret;
-  const signingKey = signingKeyObject({ jwtSecret: secret });
+  let signingKey: KeyObject | undefined;
   return {
     authenticate: (authorization) => authenticateRequest(authorization, verify),
     verify: (token) => verifyToken(token, verify),
@@ -53,6 +57,6 @@ export function createAuth(config: AuthConfig): Auth {
       if (!extra) claimSettings.set(claims, settings);
       return settings;
     },
-    sign: secret ? (claims) => signJwtToken(claims, { jwtSecret: secret, keyObject: signingKey }) : undefined,
+    sign: secret ? (claims) => signJwtToken(claims, { jwtSecret: secret, keyObject: (signingKey ??= signingKeyObject({ jwtSecret: secret })) }) : undefined,
   };
 }

@@ -140,7 +140,12 @@ export function authenticateRequest(
  */
 export function verifyToken(token: string, opts: VerifyOptions): AuthResult {
   const known = opts.verified?.get(token);
-  if (known && stillInTime(known.claims, opts)) return known;
+  if (known && stillInTime(known.claims, opts)) {
+    // kept in the order of use, so the oldest dropped is the least recently used
+    opts.verified!.delete(token);
+    opts.verified!.set(token, known);
+    return known;
+  }
   const result = verifyAfresh(token, opts);
   const cache = opts.verified;
   // maxAge is measured from `iat` with the verifier's own clock rules: left to every call

@@ -3,29 +3,27 @@
 
 export type Setting = [string, string];
 
+// (a list is never changed once made; its statement is a function of it)
+const statements = new WeakMap<Setting[], { text: string; values: string[] }>();
+
 /**
  * One statement applying every setting for the current transaction only. With no settings the
  * text is a bare `select` (a valid no-op); callers normally skip the round trip in that case.
- * The text depends only on how many settings there are, so it is made once per count.
+ * Made once per settings list: auth/ hands out the same list for the same claims.
  */
 export function settingsStatement(settings: Setting[]): { text: string; values: string[] } {
-  const unique = dedupeKeepLast(settings);
-  const values: string[] = [];
-  for (const [name, value] of unique) values.push(name, value);
-  return { text: statementText(unique.length), values };
-}
-
-const texts: string[] = [];
-
-function statementText(count: number): string {
-  let text = texts[count];
-  if (text === undefined) {
+  let statement = statements.get(settings);
+  if (!statement) {
     const calls: string[] = [];
-    for (let i = 1; i <= count; i++) calls.push(`set_config($${2 * i - 1}, $${2 * i}, true)`);
-    text = calls.length ? `select ${calls.join(', ')}` : 'select';
-    if (count < 64) texts[count] = text;
+    const values: string[] = [];
+    for (const [name, value] of dedupeKeepLast(settings)) {
+      values.push(name, value);
+      calls.push(`set_config($${values.length - 1}, $${values.length}, true)`);
+    }
+    statement = { text: calls.length ? `select ${calls.join(', ')}` : 'select', values };
+    statements.set(settings, statement);
   }
-  return text;
+  return statement;
 }
 
 /** Later settings win; each survivor keeps the position of its last occurrence (as v4). */

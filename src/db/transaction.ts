@@ -1,6 +1,6 @@
 // One request = one transaction on one pooled connection, with role and claims applied as
 // transaction-local settings so they can never leak to the next user of the connection.
-import { Connection, type Pool, type PoolClient } from 'pg';
+import { Connection, type Pool, type PoolClient, type QueryResult } from 'pg';
 import { settingsStatement, type Setting } from './settings';
 import { isUnavailable } from './unavailable';
 import { queryPrepared } from './prepared';
@@ -153,15 +153,25 @@ function inOneWrite<T>(client: PoolClient, fn: () => T): T {
   }
 }
 
-/** `begin` and the settings, sent together (one round trip when the client pipelines). */
-async function begin(client: PoolClient, settings: Setting[]): Promise<void> {
+/**
+ * `begin`, the settings, then the queries `more` makes, issued without waiting in one write (one
+ * round trip when the client pipelines). Resolves to the results of `more`, or throws the first
+ * failure, a settings one as a SettingsError. A failure aborts the transaction; a `commit` among
+ * `more` then ends it (Postgres answers COMMIT in an aborted transaction with ROLLBACK).
+ */
+async function begin(client: PoolClient, settings: Setting[], more: () => Array<Promise<QueryResult>> = () => []): Promise<QueryResult[]> {
   const st = settings.length ? settingsStatement(settings) : null;
-  const [begun, applied] = await Promise.allSettled(inOneWrite(client, () => [
+  const [begun, applied, ...rest] = await Promise.allSettled(inOneWrite(client, () => [
     client.query('begin'),
     st ? queryPrepared(client, st.text, st.values) : null,
+    ...more(),
   ]));
   if (begun.status === 'rejected') throw begun.reason;
   if (applied.status === 'rejected') throw settingsFailure(applied.reason);
+  return rest.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value as QueryResult;
+  });
 }
 
 function settingsFailure(reason: Error & { code?: string }): Error {
@@ -208,20 +218,8 @@ export async function queryWithSettings(
   checkStorable(settings);
   return onConnection(pool, async (client) => {
     if (!settings.length) return (await queryPrepared(client, text, values)).rows[0];
-    // Issued without waiting, in order; a failure aborts the transaction and the commit then
-    // ends it (Postgres answers COMMIT in an aborted transaction with ROLLBACK).
-    const st = settingsStatement(settings);
-    const [begun, applied, main, commit] = await Promise.allSettled(inOneWrite(client, () => [
-      client.query('begin'),
-      queryPrepared(client, st.text, st.values),
-      queryPrepared(client, text, values),
-      client.query('commit'),
-    ]));
-    if (begun.status === 'rejected') throw begun.reason;
-    if (applied.status === 'rejected') throw settingsFailure(applied.reason);
-    if (main.status === 'rejected') throw main.reason;
-    if (commit.status === 'rejected') throw commit.reason;
-    return main.value.rows[0];
+    const [main] = await begin(client, settings, () => [queryPrepared(client, text, values), client.query('commit')]);
+    return main.rows[0];
   }, control);
 }
 

@@ -1,7 +1,7 @@
 // Parsed and validated documents, and the statements compiled from them, cached per server for
 // the schema generation being served: a new generation starts an empty cache, so nothing
 // compiled against an older schema is ever reused.
-import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { checkDocument, checkDocumentLength, defaultLimits, type Limits } from './limits';
 import { createTemplates, type Templates } from './templates';
 
@@ -15,6 +15,8 @@ export interface PreparedDocument {
   plans: Map<string, unknown>;
   /** Statement templates of this document's queries, for variables that are only bound. */
   templates: Templates;
+  /** Its operations that take a `first` or `last` from a variable (see checkRequest). */
+  pagedByVariables: ReadonlySet<OperationDefinitionNode>;
 }
 
 export interface DocumentCache {
@@ -53,12 +55,15 @@ export function createDocumentCache(limits: Limits = defaultLimits): DocumentCac
 
 function prepareDocument(schema: GraphQLSchema, query: string, limits: Limits): PreparedDocument {
   const tooLong = checkDocumentLength(query, limits);
-  const unusable = (errors: readonly GraphQLError[]) => ({ document: null as unknown as DocumentNode, errors, plans: new Map(), templates: createTemplates() });
+  const unusable = (errors: readonly GraphQLError[]) => ({
+    document: null as unknown as DocumentNode, errors, plans: new Map(), templates: createTemplates(), pagedByVariables: new Set<OperationDefinitionNode>(),
+  });
   if (tooLong.length) return unusable(tooLong);
   try {
     const document = parse(query);
-    const over = checkDocument(schema, document, limits);
-    return { document, errors: over.length ? over : validate(schema, document), plans: new Map(), templates: createTemplates() };
+    const pagedByVariables = new Set<OperationDefinitionNode>();
+    const over = checkDocument(schema, document, limits, pagedByVariables);
+    return { document, errors: over.length ? over : validate(schema, document), plans: new Map(), templates: createTemplates(), pagedByVariables };
   } catch (e) {
     return unusable([asGraphQLError(e)]);
   }

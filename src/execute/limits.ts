@@ -83,6 +83,8 @@ interface Walk {
   limits: Limits;
   cost: number;
   aliases: number;
+  /** A `first` or `last` came from a variable (seen when the variables are not known yet). */
+  pagedByVariable: boolean;
 }
 
 /**
@@ -92,19 +94,20 @@ interface Walk {
  */
 export function checkOperation(
   schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
-  variables: Record<string, unknown> | undefined, limits: Limits,
+  variables: Record<string, unknown> | undefined, limits: Limits, pagedByVariables?: Set<OperationDefinitionNode>,
 ): GraphQLError[] {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const root = operation.operation === 'mutation' ? schema.getMutationType()
     : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
-  const w: Walk = { schema, fragments, variables, limits, cost: 0, aliases: 0 };
+  const w: Walk = { schema, fragments, variables, limits, cost: 0, aliases: 0, pagedByVariable: false };
   try {
     const rootFields = countRootFields(operation.selectionSet, fragments, limits);
     if (limits.maxRootFields && rootFields > limits.maxRootFields) {
       throw new Stop(limitError('maxRootFields', `The operation has ${rootFields} root fields, over the limit of ${limits.maxRootFields}; split it into several requests or ${raise('maxRootFields', limits.maxRootFields)}.`));
     }
     walk(w, operation.selectionSet, root ?? undefined, 1, 1, undefined, new Set());
+    if (w.pagedByVariable) pagedByVariables?.add(operation);
   } catch (e) {
     if (e instanceof Stop) return [e.error];
     throw e;
@@ -114,50 +117,26 @@ export function checkOperation(
 
 /**
  * The limits of one request's operation, given its variables. Only `first`/`last` given by
- * variables can differ from what the document's check (cached with the document) decided, so an
- * operation without variables is not walked again on every request.
+ * variables can differ from what the document's check decided, so only an operation the
+ * document's check found taking them from variables (`pagedByVariables`) is walked again.
  */
 export function checkRequest(
   schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
-  variables: Record<string, unknown>, limits: Limits,
+  variables: Record<string, unknown>, limits: Limits, pagedByVariables: ReadonlySet<OperationDefinitionNode>,
 ): GraphQLError[] {
-  return pagesFromVariables(document, operation) ? checkOperation(schema, document, operation, variables, limits) : [];
+  return pagedByVariables.has(operation) ? checkOperation(schema, document, operation, variables, limits) : [];
 }
 
-// Whether an operation takes `first` or `last` from a variable: a fact about its (immutable)
-// syntax tree, found once per operation rather than on every request.
-const pageVariables = new WeakMap<OperationDefinitionNode, boolean>();
-
-function pagesFromVariables(document: DocumentNode, operation: OperationDefinitionNode): boolean {
-  if (!operation.variableDefinitions?.length) return false;
-  let known = pageVariables.get(operation);
-  if (known === undefined) {
-    known = false;
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-    const seen = new Set<string>();
-    const scan = (set: SelectionSetNode): boolean => set.selections.some((s) => {
-      if (s.kind === Kind.FIELD) {
-        return !!s.arguments?.some((a) => (a.name.value === 'first' || a.name.value === 'last') && a.value.kind === Kind.VARIABLE)
-          || (!!s.selectionSet && scan(s.selectionSet));
-      }
-      if (s.kind === Kind.INLINE_FRAGMENT) return scan(s.selectionSet);
-      const f = fragments.get(s.name.value);
-      if (!f || seen.has(f.name.value)) return false;
-      seen.add(f.name.value);
-      return scan(f.selectionSet);
-    });
-    known = scan(operation.selectionSet);
-    pageVariables.set(operation, known);
-  }
-  return known;
-}
-
-/** Every operation of a document (variables unknown yet): the checks that need no values. */
-export function checkDocument(schema: GraphQLSchema, document: DocumentNode, limits: Limits): GraphQLError[] {
+/**
+ * Every operation of a document (variables unknown yet): the checks that need no values. Adds
+ * to `pagedByVariables` each operation that takes a `first` or `last` from a variable.
+ */
+export function checkDocument(
+  schema: GraphQLSchema, document: DocumentNode, limits: Limits, pagedByVariables?: Set<OperationDefinitionNode>,
+): GraphQLError[] {
   for (const d of document.definitions) {
     if (d.kind !== Kind.OPERATION_DEFINITION) continue;
-    const errors = checkOperation(schema, document, d, undefined, limits);
+    const errors = checkOperation(schema, document, d, undefined, limits, pagedByVariables);
     if (errors.length) return errors;
   }
   return [];
@@ -251,6 +230,7 @@ function pageArgument(w: Walk, node: FieldNode): number | undefined {
     // Before variables are known (the per-document check) a variable page counts as one row:
     // the check with the request's values comes later and decides.
     if (arg.value.kind === Kind.VARIABLE && w.variables === undefined) {
+      w.pagedByVariable = true;
       page = Math.max(page ?? 0, 1);
       continue;
     }

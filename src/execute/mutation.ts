@@ -2,7 +2,7 @@
 // in its own savepoint as in v4, so a failed one leaves nothing behind (the HTTP path and the
 // library resolvers both go through runMutationField); a lone write whose payload reads only
 // its row goes out as one statement in one round trip.
-import { isNonNullType } from 'graphql';
+import { isNonNullType, type OperationDefinitionNode } from 'graphql';
 import type { PoolClient } from 'pg';
 import { queryPrepared } from '../db/prepared';
 import { PoolBusyError, SettingsError, queryWithSettings, withTransaction } from '../db/transaction';
@@ -11,7 +11,8 @@ import type { Explain } from '../db/explain';
 import type { Snapshot } from '../schema/snapshot';
 import { makeCompiler, type OperationInput } from '../sql/compile';
 import { compileMutationField, type CompiledMutation } from '../sql/mutation';
-import { collectFields, type CollectedField } from '../sql/selection';
+import { collectFields, type CollectedField, type ExecContext } from '../sql/selection';
+import type { Compiler } from '../sql/rows';
 import type { PreparedDocument } from './documents';
 import { formatError, withErrors } from './errors';
 import { signToken, type JwtSigner } from './json-text';
@@ -43,6 +44,13 @@ export async function runMutationField(client: PoolClient, m: CompiledMutation, 
   }
 }
 
+/** The mutation's root fields, with `ctx`'s variables deciding @skip/@include. */
+const rootFieldsOf = (snapshot: Snapshot, ctx: ExecContext, operation: OperationDefinitionNode) =>
+  collectFields(ctx, snapshot.schema.getMutationType()!, [operation.selectionSet]);
+
+/** The fields that write (all but `__typename`). */
+const writesOf = (fields: CollectedField[]) => fields.filter((f) => f.name !== '__typename');
+
 /**
  * The one write of a mutation operation as one statement (see CompiledMutation.single), from the
  * document's templates; undefined when its payload needs a second statement.
@@ -51,7 +59,7 @@ function singleWrite(snapshot: Snapshot, input: OperationInput, prepared: Prepar
   const operationKey = `\0mutation ${input.operation.name?.value ?? ''}`;
   const compile = (variables: Record<string, unknown>) => {
     const c = makeCompiler({ ...input, variables });
-    const [write] = collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]).filter((f) => f.name !== '__typename');
+    const [write] = writesOf(rootFieldsOf(snapshot, c, input.operation));
     const single = compileMutationField(c, write).single;
     // (no statement: remembered as such, so the usual way is taken without trying again)
     return single ? { ...single.sql, noRow: single.noRow } : { text: '', values: [] as unknown[], noRow: undefined };
@@ -63,8 +71,10 @@ function singleWrite(snapshot: Snapshot, input: OperationInput, prepared: Prepar
 export async function runMutation(
   snapshot: Snapshot, input: OperationInput, prepared: PreparedDocument, opts: RunOptions, explain?: Explain,
 ): Promise<{ body: string; errors: number }> {
-  const c = makeCompiler(input);
-  const fields = collectFields(c, snapshot.schema.getMutationType()!, [input.operation.selectionSet]);
+  // (the operation's own context is enough to collect its fields: a compiler only when one compiles)
+  const fields = rootFieldsOf(snapshot, input, input.operation);
+  let compiler: Compiler | undefined;
+  const c = () => (compiler ??= makeCompiler(input));
   const errors: unknown[] = [];
   const parts: string[] = [];
   // an error in a non-null mutation field (`@notNull`) nulls all data and stops, as in graphql-js
@@ -76,14 +86,14 @@ export async function runMutation(
   };
   // One write whose payload reads only its row: one statement, sent with begin, the settings and
   // commit in one round trip (a failure rolls back the whole transaction, as its savepoint would).
-  const writes = fields.filter((f) => f.name !== '__typename');
+  const writes = writesOf(fields);
   let early: CompiledMutation | undefined;
   let single: CompiledMutation['single'];
   if (writes.length === 1 && !explain) {
     // (one that does not compile goes the usual way, so the request's settings are checked first)
     try {
       single = singleWrite(snapshot, input, prepared);
-      if (!single) early = compileMutationField(c, writes[0]);
+      if (!single) early = compileMutationField(c(), writes[0]);
     } catch {
       early = undefined;
     }
@@ -112,7 +122,7 @@ export async function runMutation(
     }, (e) => e instanceof SettingsError || e instanceof PoolBusyError || isUnavailable(e));
   } else {
     await withTransaction(opts.pool, opts.settings, (client) => answer(
-      (f) => runMutationField(client, f === writes[0] && early ? early : compileMutationField(c, f), opts.signJwt, explain),
+      (f) => runMutationField(client, f === writes[0] && early ? early : compileMutationField(c(), f), opts.signJwt, explain),
       () => false,
     ), opts.connection);
   }

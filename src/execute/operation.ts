@@ -12,7 +12,7 @@ import { queryPrepared } from '../db/prepared';
 import { explainRecorder, type Explain } from '../db/explain';
 import { isUnavailable } from '../db/unavailable';
 import { PoolBusyError, SettingsError, queryWithSettings, withTransaction, type ConnectionControl } from '../db/transaction';
-import { compileQuery, isMetaField, rootFields } from '../sql/compile';
+import { compileQuery, isMetaField, rootFields, type OperationInput } from '../sql/compile';
 import type { CollectedField } from '../sql/selection';
 import { finishJsonText, type Locate } from './json-text';
 import type { Snapshot } from '../schema/snapshot';
@@ -109,7 +109,7 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   }
   const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], (req.variables ?? {}) as Record<string, unknown>);
   if (coerced.errors) return result(400, errorBody(coerced.errors.map((e) => e.toJSON())), op, coerced.errors.length, 200);
-  const over = checkRequest(snapshot.schema, prepared.document, op, coerced.coerced, opts.documents.limits);
+  const over = checkRequest(snapshot.schema, prepared.document, op, coerced.coerced, opts.documents.limits, prepared.pagedByVariables);
   if (over.length) {
     explained = undefined;
     return result(400, errorBody(over.map((e) => e.toJSON())), op, over.length);
@@ -138,7 +138,6 @@ async function run(snapshot: Snapshot, req: GraphQLRequest, opts: RunOptions): P
   }
 }
 
-type Input = Parameters<typeof compileQuery>[0];
 
 /** The locations of the fields answering at a response path (every field merged under its key). */
 function fieldLocations(op: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>, path: ReadonlyArray<string | number>) {
@@ -183,7 +182,7 @@ interface Answer {
   bytes?: Buffer;
 }
 
-async function runQuery(snapshot: Snapshot, input: Input, prepared: PreparedDocument, opts: RunOptions, explain?: Explain): Promise<Answer> {
+async function runQuery(snapshot: Snapshot, input: OperationInput, prepared: PreparedDocument, opts: RunOptions, explain?: Explain): Promise<Answer> {
   // (the operation's own context is enough to collect its fields: no compiler until one compiles)
   const fields = rootFields(input, [input.operation.selectionSet]);
   const meta = fields.filter((f) => isMetaField(f.name));
@@ -256,7 +255,7 @@ function metaDocument(document: DocumentNode, op: OperationDefinitionNode, meta:
 }
 
 async function perField(
-  client: PoolClient, input: Input, keys: Set<string>, errors: unknown[], opts: RunOptions,
+  client: PoolClient, input: OperationInput, keys: Set<string>, errors: unknown[], opts: RunOptions,
   nodesOf: (key: string) => readonly ASTNode[] | undefined, explain?: Explain,
 ): Promise<string> {
   const parts: Record<string, unknown> = {};

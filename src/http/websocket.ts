@@ -143,7 +143,7 @@ export function attachSubscriptions(o: SubscriptionServerOptions): SubscriptionS
       if (op) {
         const coerced = getVariableValues(snapshot.schema, op.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors) return coerced.errors;
-        const over = checkRequest(snapshot.schema, document, op, coerced.coerced, o.documents.limits);
+        const over = checkRequest(snapshot.schema, document, op, coerced.coerced, o.documents.limits, prepared.pagedByVariables);
         if (over.length) return over;
       }
       const contextValue: OperationContext = {

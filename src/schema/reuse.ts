@@ -9,7 +9,7 @@
 // Anything this cannot vouch for (other options, changed types, functions, namespaces or
 // extensions, the JWT type, the connection filter, warnings) means a full build; and the
 // snapshot falls back to a full build if the reusing one fails in any way.
-import { GraphQLEnumType, GraphQLScalarType, getNamedType, validateSchema, type GraphQLError, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
+import { GraphQLEnumType, GraphQLScalarType, getNamedType, isSpecifiedScalarType, validateSchema, type GraphQLError, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
 import type { Model, PgClass, PgType } from '../introspection/model';
 import { setCached, type BuildContext, type SchemaOptions } from './context';
 import type { PayloadFields, TableMutations } from './mutations';
@@ -17,6 +17,7 @@ import type { TableQueryFields } from './build';
 import type { SchemaPlan } from './plans';
 import type { Scalars } from './scalars';
 import type { Inflection } from './inflection';
+import { isTable } from './tables';
 
 /** What a build leaves for the next one to reuse (held by its snapshot, read-only). */
 export interface BuildMemo {
@@ -213,7 +214,7 @@ export function seedFromPrevious(ctx: BuildContext, prev: BuildMemo, clean: Set<
       // Wrappers (lists of scalars) are never named; a plain type's named part must be served.
       case 'out': case 'in': {
         const named = value === null ? null : getNamedType(value as GraphQLNamedType);
-        return plain(id) && (!named || served(named) || isBuiltinShared(named));
+        return plain(id) && (!named || served(named) || isSpecifiedScalarType(named));
       }
       default: return false;
     }
@@ -233,7 +234,7 @@ export function seedFromPrevious(ctx: BuildContext, prev: BuildMemo, clean: Set<
         const q = value as TableQueryFields;
         const named = [...q.all, ...q.keys, ...q.node].flatMap(([, f]) => [f.type, ...Object.values(f.args ?? {}).map((a) => a.type)])
           .map((t) => getNamedType(t as GraphQLNamedType));
-        if (clean.has(id) && named.every((t) => served(t) || isBuiltinShared(t))) setCached(ctx, kind, id, value);
+        if (clean.has(id) && named.every((t) => served(t) || isSpecifiedScalarType(t))) setCached(ctx, kind, id, value);
         continue;
       }
       if (!reusable(kind, id, value)) continue;
@@ -250,7 +251,7 @@ export function seedFromPrevious(ctx: BuildContext, prev: BuildMemo, clean: Set<
   const inputs = ctx.types.get('rowInput');
   for (const id of clean) {
     const cls = ctx.model.classById.get(id)!;
-    if (rows?.has(id) && isTableClass(cls)) ctx.plan.aliasByClassId.set(id, prevAliases.get(id) ?? ctx.inflect.nodeAlias(cls));
+    if (rows?.has(id) && isTable(cls)) ctx.plan.aliasByClassId.set(id, prevAliases.get(id) ?? ctx.inflect.nodeAlias(cls));
     const input = inputs?.get(id) as GraphQLNamedType | null | undefined;
     if (input) ctx.plan.inputTypeByClassId.set(id, input.name);
   }
@@ -275,14 +276,6 @@ export function validateNewTypes(schema: GraphQLSchema, reused: ReadonlySet<unkn
   return validateSchema(view);
 }
 
-function isTableClass(cls: PgClass): boolean {
-  return cls.classKind !== 'c';
-}
-
-/** graphql-js's own scalars (Int, String…) are shared by every schema; reusing them is always fine. */
-function isBuiltinShared(t: GraphQLNamedType): boolean {
-  return t instanceof GraphQLScalarType && ['Int', 'Float', 'String', 'Boolean', 'ID'].includes(t.name);
-}
 
 /** A connection of an unchanged class's rows, or of scalars or enums (which no change reaches). */
 function connectionOfUnchanged(value: unknown, clean: Set<string>): boolean {

@@ -94,15 +94,24 @@ export function compileMutationField(c: Compiler, f: CollectedField): CompiledMu
     const v = m.kind === 'update' ? 'update' : 'delete';
     return new Error(`No values were ${verb} in collection '${nodeAliasOf(c, table)}' because no values you can ${v} were found matching these criteria.`);
   };
+  // Each form is compiled when asked for: a request sends one or the other, never both.
+  let first: CompiledSQL | undefined;
+  let single: CompiledMutation['single'] | null | undefined;
   return {
-    first: compile(write(sql`__w::text as row`)), prepared: true, signs: false,
-    payload(first) {
-      if (!first) throw noRow();
-      return payload(c, table.typeId, table, first.row as string, payloadType, f, clientMutationId);
+    get first() {
+      return (first ??= compile(write(sql`__w::text as row`)));
     },
-    single: readsOnlyTheRow(c, payloadType, f)
-      ? { sql: compile(singlePayload(c, write(sql`__w.*`), table, payloadType, f, clientMutationId)), noRow }
-      : undefined,
+    prepared: true, signs: false,
+    payload(row) {
+      if (!row) throw noRow();
+      return payload(c, table.typeId, table, row.row as string, payloadType, f, clientMutationId);
+    },
+    get single() {
+      single ??= readsOnlyTheRow(c, payloadType, f)
+        ? { sql: compile(singlePayload(c, write(sql`__w.*`), table, payloadType, f, clientMutationId)), noRow }
+        : null;
+      return single ?? undefined;
+    },
   };
 }
 

@@ -205,13 +205,12 @@ function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: Collecte
   return unhandled(p);
 }
 
-/** A column-like value: scalars converted for output, composite values as nested objects. */
 /**
- * When a composite value counts as null, as v4 tells: a table's row type when every field is
- * null (a function cannot tell `null::t` from a row of nulls), a composite type only when the
- * value itself is null.
+ * When a composite value counts as null, as v4 tells (`rowOfNulls`): a table's row type when
+ * every field is null (a function cannot tell `null::t` from a row of nulls), a composite type
+ * only when the value itself is null.
  */
-export function isNullValue(value: SQL, cls: PgClass, rowOfNulls = cls.isSelectable): SQL {
+function isNullValue(value: SQL, rowOfNulls: boolean): SQL {
   return rowOfNulls ? sql`(${value}) is null` : sql`num_nonnulls(${value}) = 0`;
 }
 
@@ -233,12 +232,12 @@ export function valueExpr(c: Compiler, expr: SQL, type: PgType, f: CollectedFiel
       const a = c.alias();
       const item = rowObject(c, { column: (n) => sql`(${a}.__e).${sql.ident(n)}`, whole: sql`${a}.__e`, cls }, named, subSelections(f));
       const elements = sql`(select (${expr})[__s] as __e, __s as __o from generate_subscripts(${expr}, 1) as __s) as ${a}`;
-      const agg = sql`coalesce(json_agg(case when ${isNullValue(sql`${a}.__e`, cls, rowOfNulls || cls.isSelectable)} then null else ${item} end order by ${a}.__o), '[]'::json)`;
+      const agg = sql`coalesce(json_agg(case when ${isNullValue(sql`${a}.__e`, rowOfNulls || cls.isSelectable)} then null else ${item} end order by ${a}.__o), '[]'::json)`;
       return sql`(case when (${expr}) is null then null else (select ${agg} from ${elements}) end)`;
     }
     const v = c.alias();
     const obj = rowObject(c, { column: (n) => sql`(${v}.__v).${sql.ident(n)}`, whole: sql`${v}.__v`, cls }, named, subSelections(f));
-    return sql`(select case when ${isNullValue(sql`${v}.__v`, cls, rowOfNulls || cls.isSelectable)} then null else ${obj} end from (select ${expr} as __v) as ${v})`;
+    return sql`(select case when ${isNullValue(sql`${v}.__v`, rowOfNulls || cls.isSelectable)} then null else ${obj} end from (select ${expr} as __v) as ${v})`;
   }
   // The configured JWT composite becomes a signed token; the signing happens in Node (see json-text.ts).
   if (plan?.kind === 'jwt') {

@@ -191,17 +191,16 @@ const userTypes = (s: GraphQLSchema): Map<string, GraphQLNamedType> =>
   new Map(Object.entries(s.getTypeMap()).filter(([name]) => !name.startsWith('__')));
 
 /**
- * Compares the schemas type by type into `out`, yielding after each type. `unchanged`: types of
- * the new schema known to equal the old one's of their name (a reload's reused ones).
+ * Compares the schemas type by type into `out`, yielding after each type. A type a reload reused
+ * from the previous build (src/schema/reuse.ts) is the same object, so it is passed over at once.
  */
-function* diffSteps(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, out: SchemaChange[], unchanged?: ReadonlySet<unknown>): Generator<void> {
+function* diffSteps(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, out: SchemaChange[]): Generator<void> {
   const before = userTypes(oldSchema);
   const after = userTypes(newSchema);
   for (const name of before.keys()) if (!after.has(name)) out.push({ text: `- type ${name}`, breaking: true });
   for (const [name, n] of after) {
     const o = before.get(name);
-    // A type the reload reused from the previous build (src/schema/reuse.ts) is unchanged.
-    if (o === n || (o && unchanged?.has(n))) continue;
+    if (o === n) continue;
     if (!o) out.push({ text: `+ type ${name}`, breaking: false });
     else describeType(o, n, out);
     yield;
@@ -221,12 +220,12 @@ export function diffSchemas(oldSchema: GraphQLSchema, newSchema: GraphQLSchema):
  * should not wait behind a summary meant for people. A request needs several turns of the loop
  * (read, query, answer), each of which may wait for one slice: hence short ones.
  */
-export async function diffSchemasInSlices(oldSchema: GraphQLSchema, newSchema: GraphQLSchema, unchanged?: ReadonlySet<unknown>, sliceMs = 1): Promise<SchemaChange[]> {
+export async function diffSchemasInSlices(oldSchema: GraphQLSchema, newSchema: GraphQLSchema): Promise<SchemaChange[]> {
   const out: SchemaChange[] = [];
-  const steps = diffSteps(oldSchema, newSchema, out, unchanged);
+  const steps = diffSteps(oldSchema, newSchema, out);
   for (let done = false; !done;) {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const until = performance.now() + sliceMs;
+    const until = performance.now() + 1;
     do done = !!steps.next().done; while (!done && performance.now() < until);
   }
   return out;

@@ -103,7 +103,7 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
       // 300-table schema, starting the comparison at once delayed their answers by ~10 ms.
       // GraphiQL hears of the change as much later (well within its 100 ms).
       await new Promise((resolve) => setTimeout(resolve, 10));
-      const changes = await diffSchemasInSlices(prev.schema, next.schema, next.reusedTypes ?? undefined);
+      const changes = await diffSchemasInSlices(prev.schema, next.schema);
       if (closed) return;
       log(formatReloadLine(changes, ddl, ms));
       send('change', next.generation, {
