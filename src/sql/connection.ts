@@ -117,7 +117,7 @@ function keyedPage(c: Compiler, src: PageSource, where: SQL[], ordering: Orderin
   const keys = ordering.specs.map((s, i) => sql`, ${specExpr(a, s)} as ${sql.raw(`__o${i}`)}`);
   const k = c.alias();
   const pageOrder = sql.join(ordering.specs.map((s, i) => sql`${k}.${sql.raw(`__o${i}`)} ${dirSql(s, reverse)}`), ', ');
-  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + extraRow(args))} `}offset ${sql.int(args.offset)}`;
+  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + extraRow(args))} `}${sql.offset(args.offset)}`;
   const sorted = sql`select ${src.columns}${sql.join(keys, '')} from ${src.source} as ${a} ${whereClause(pageWhere)} order by ${order} ${slice}`;
   // Numbered only to leave out the row fetched past the page; otherwise the aggregates order the
   // page by its sort values, as a hand-written statement would, with no window over it.
@@ -180,7 +180,7 @@ function rangePage(c: Compiler, numbered: SQL, ordering: Ordering, args: PagingA
   let hasNext: SQL = sql`false`;
   if (limit !== 0) {
     if (limit != null) hasNext = sql`count(*) > ${sql.int(limit)}`;
-    else if (beforeN != null) hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${sql.int(beforeN)})`;
+    else if (beforeN != null) hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${beforeN})`;
   }
   const cursor = positionalCursorExpr(ordering.prefix, sql`${page}.__idx`);
   if (start === 0 && beforeN == null) {
@@ -189,11 +189,11 @@ function rangePage(c: Compiler, numbered: SQL, ordering: Ordering, args: PagingA
     const text = limit == null ? numbered : sql`${numbered} limit ${sql.int(limit + extraRow(args))}`;
     return { sql: text, alias: page, cursor, hasNext, hasPrev: sql`false`, limit, reverse: false, number: '__idx' };
   }
-  const bounds = [sql`__w.__idx > ${sql.int(start)}`];
-  if (limit != null) bounds.push(sql`__w.__idx <= ${sql.int(start + limit + extraRow(args))}`);
-  if (beforeN != null) bounds.push(sql`__w.__idx < ${sql.int(beforeN)}`);
+  const bounds = [sql`__w.__idx > ${start}`];
+  if (limit != null) bounds.push(sql`__w.__idx <= ${start} + ${sql.int(limit + extraRow(args))}`);
+  if (beforeN != null) bounds.push(sql`__w.__idx < ${beforeN}`);
   const slice = limit == null ? sql`` : sql` limit ${sql.int(limit + extraRow(args))}`;
-  const text = sql`select __w.*, __w.__idx - ${sql.int(start)} as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')}${slice}`;
+  const text = sql`select __w.*, __w.__idx - ${start} as __n from (${numbered}) as __w where ${sql.join(bounds, ' and ')}${slice}`;
   const hasPrev = limit === 0 ? sql`false` : sql`${start > 0}::boolean`;
   return { sql: text, alias: page, cursor, hasNext, hasPrev, limit, reverse: false };
 }
@@ -203,17 +203,17 @@ function sortedPage(c: Compiler, numbered: SQL, ordering: Ordering, args: Paging
   const reverse = args.last != null;
   const limit = args.first ?? args.last;
   const dir = sql.raw(reverse ? 'desc' : 'asc');
-  const bounds = [sql`__w.__idx > ${sql.int(afterN)}`];
-  if (beforeN != null) bounds.push(sql`__w.__idx < ${sql.int(beforeN)}`);
-  const position = sql`row_number() over (order by __w.__idx ${dir}) - ${sql.int(args.offset)} as __n`;
-  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + extraRow(args))} `}offset ${sql.int(args.offset)}`;
+  const bounds = [sql`__w.__idx > ${afterN}`];
+  if (beforeN != null) bounds.push(sql`__w.__idx < ${beforeN}`);
+  const position = sql`row_number() over (order by __w.__idx ${dir}) - ${args.offset} as __n`;
+  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + extraRow(args))} `}${sql.offset(args.offset)}`;
   const text = sql`select __w.*, ${position} from (${numbered}) as __w where ${sql.join(bounds, ' and ')} order by __w.__idx ${dir} ${slice}`;
   let hasNext: SQL = sql`false`;
   let hasPrev: SQL = sql`false`;
   if (limit !== 0) {
     if (args.first != null) hasNext = sql`count(*) > ${sql.int(args.first)}`;
     else if (!reverse && beforeN != null) {
-      hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${sql.int(beforeN)})`;
+      hasNext = sql`exists(select 1 from (${numbered}) as __x where __x.__idx >= ${beforeN})`;
     }
     if (args.last != null) hasPrev = sql`count(*) > ${sql.int(args.last)}`;
     else hasPrev = sql`${afterN + args.offset > 0}::boolean`;

@@ -1,8 +1,10 @@
 // A small, safe SQL fragment builder. Interpolated JavaScript values always become bind
 // parameters; identifiers go through `ident` (always quoted); raw text is only for constants in
 // this code base, never for anything that came from a request. The one exception is `int`: a
-// page's bounds, integers checked here, are written into the text so that the planner knows them
+// page's size, an integer checked here, is written into the text so that the planner knows it
 // (a `limit $1` makes Postgres plan every execution afresh rather than keep one generic plan).
+// Offsets and cursor positions stay bound: they differ from page to page, and written into the
+// text each page would be a statement of its own, prepared again on every connection.
 
 const SQL_TAG = Symbol('sql');
 
@@ -47,6 +49,8 @@ sql.int = (n: number): SQL => {
   if (!Number.isSafeInteger(n)) throw new TypeError(`Not an integer: ${String(n)}`);
   return make([`${n}::int8`]);
 };
+/** `offset n`, bound (it varies from page to page); nothing at all for an offset of 0. */
+sql.offset = (n: number): SQL => (n ? sql`offset ${n}::int8` : sql.empty);
 sql.join = (items: readonly SQL[], separator: string): SQL => {
   const chunks: Chunk[] = [];
   items.forEach((item, i) => {

@@ -58,7 +58,7 @@ export function naturalPage(c: Compiler, src: PageSource, where: SQL[], ordering
   // one row past the page tells whether there is a next one (not when read backwards: v4
   // counts the whole set then)
   const extra = !flip && limit != null && args.peek ? 1 : 0;
-  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + extra)} `}offset ${sql.int(offset)}`;
+  const slice = sql`${limit == null ? sql`` : sql`limit ${sql.int(limit + extra)} `}${sql.offset(offset)}`;
   const window = sql`select __w.*, row_number() over (order by ${order(flip)}) as __r from (${numbered}) as __w order by ${order(flip)} ${slice}`;
   // a backwards read is turned round again, as v4 does
   const text = sql`select __v.*, row_number() over (order by __v.__r ${direction(!flip)}) as __n from (${window}) as __v`;

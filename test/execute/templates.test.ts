@@ -101,6 +101,16 @@ describe('a statement from a template is the compiler\'s own for the request', (
       [{ f: 1 }, { f: 2 }, { l: 1 }, { l: 3 }, { f: 2, o: 1 }, { f: 2, o: 3 }, { f: -1 }, { f: 1, l: 1 }]);
   });
 
+  test('pages at other offsets or positions are the same statement with other values', () => {
+    const texts = (query: string, sets: Array<Record<string, unknown>>) => {
+      const { compile, coerce } = compilerFor(query);
+      return new Set(sets.map((raw) => compile(coerce(raw)).text));
+    };
+    assert.equal(texts('query($o: Int) { allPosts(first: 2, offset: $o, orderBy: CREATED_AT_DESC) { nodes { id } } }', [{ o: 1 }, { o: 2 }, { o: 40 }]).size, 1);
+    const position = (n: number) => Buffer.from(JSON.stringify(['natural', n])).toString('base64');
+    assert.equal(texts('query($c: Cursor) { searchPosts(search: "a", first: 2, after: $c) { nodes { id } } }', [{ c: position(2) }, { c: position(4) }]).size, 1);
+  });
+
   test('@include and @skip decided by a variable', () => {
     check('query($b: Boolean!, $id: Int!) { postById(id: $id) { id headline @include(if: $b) body @skip(if: $b) } }',
       [{ b: true, id: 1 }, { b: false, id: 1 }, { b: true, id: 2 }, { b: false, id: 3 }]);
