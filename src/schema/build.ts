@@ -1,7 +1,7 @@
 // Model + options → a graphql-js schema shaped like PostGraphile v4's default one. Every field
 // carries its database meaning in `extensions.forumDev`, read by the SQL compiler.
 import {
-  GraphQLID, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, lexicographicSortSchema,
+  GraphQLID, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, lexicographicSortSchema, type GraphQLSchema,
   type GraphQLFieldConfig, type GraphQLFieldConfigMap,
 } from 'graphql';
 import type { Model, PgClass } from '../introspection/model';
@@ -13,6 +13,7 @@ import { procMutationFields, tableMutationFields } from './mutations';
 import { buildSubscriptionType } from './subscriptions';
 import { hasNodeId, installRowTypes, isExposedTable, nodeInterface, NODE_ID_DESCRIPTION, plan, tableDeprecation } from './tables';
 import type { InputFieldPlan } from './plans';
+import { assembleSchema, typeReferences, type TypeReferences } from './assemble';
 import { adoptUnchanged, mayReuse, seedFromPrevious, signatures, unchangedClasses, type BuildMemo, type ReuseStats } from './reuse';
 
 export type { SchemaOptions };
@@ -48,14 +49,19 @@ export function buildSchema(model: Model, options: SchemaOptions, previous?: Bui
   installRowTypes(ctx);
   const seeded = prev && clean ? seedFromPrevious(ctx, prev, clean) : null;
   ctx.reused = seeded?.types;
-  const schema = buildWith(ctx, !!seeded);
+  // kept across builds: a reused type's references are the same (see assemble.ts)
+  const references = previous?.references ?? typeReferences();
+  const schema = buildWith(ctx, !!seeded, references);
   return {
     schema, reuse: seeded?.stats ?? null, reusedTypes: seeded?.types ?? null,
-    memo: { model, options, schema, scalars: ctx.scalars, inflect: ctx.inflect, types: ctx.types, warnings: ctx.plan.warnings.length, signatures: sigs },
+    memo: {
+      model, options, schema, scalars: ctx.scalars, inflect: ctx.inflect, types: ctx.types, warnings: ctx.plan.warnings.length,
+      signatures: sigs, references,
+    },
   };
 }
 
-function buildWith(ctx: BuildContext, assumeValid: boolean): GraphQLSchema {
+function buildWith(ctx: BuildContext, assumeValid: boolean, references: TypeReferences): GraphQLSchema {
   const { model, options } = ctx;
   const tables = model.classes.filter((c) => isExposedTable(ctx, c));
 
@@ -114,10 +120,7 @@ function buildWith(ctx: BuildContext, assumeValid: boolean): GraphQLSchema {
     ? buildSubscriptionType(Query, nodeInterface(ctx), { listen: !!options.simpleSubscriptions, live: !!options.live })
     : undefined;
 
-  const schema = new GraphQLSchema({
-    query: Query, mutation: Mutation, subscription: Subscription, types: [],
-    extensions: { forumDev: ctx.plan }, assumeValid,
-  });
+  const schema = assembleSchema({ query: Query, mutation: Mutation, subscription: Subscription, extensions: { forumDev: ctx.plan }, assumeValid }, references);
   recordNodeTypes(ctx, schema);
   recordInputFields(ctx, schema);
   return schema;

@@ -18,6 +18,7 @@ import type { SchemaPlan } from './plans';
 import type { Scalars } from './scalars';
 import type { Inflection } from './inflection';
 import { isTable } from './tables';
+import type { TypeReferences } from './assemble';
 
 /** What a build leaves for the next one to reuse (held by its snapshot, read-only). */
 export interface BuildMemo {
@@ -29,6 +30,8 @@ export interface BuildMemo {
   readonly types: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
   readonly warnings: number;
   readonly signatures: Signatures;
+  /** Each type's references, for assembling the schema (assemble.ts). */
+  readonly references: TypeReferences;
 }
 
 /** A model in the pieces reuse compares (the model's own objects, nothing copied). */

@@ -5,7 +5,7 @@
 // the change summary (which skips what was reused) tells what comparing with a full build tells.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { isInputObjectType, isInterfaceType, isObjectType, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLSchema, isInputObjectType, isInterfaceType, isObjectType, printSchema } from 'graphql';
 import { Pool } from 'pg';
 import { introspect } from '../../src/introspection/introspect';
 import { buildSchema, type SchemaOptions } from '../../src/schema/build';
@@ -94,6 +94,28 @@ function plans(schema: GraphQLSchema): string {
   return out.join('\n');
 }
 
+/**
+ * The schema as graphql-js's constructor makes it from the same root types: assemble.ts finds
+ * the types its own way, and must find the same ones, in the same order, with the same
+ * interface implementations.
+ */
+function assertAsConstructed(schema: GraphQLSchema, step: string): void {
+  const twin = new GraphQLSchema({
+    query: schema.getQueryType(), mutation: schema.getMutationType(), subscription: schema.getSubscriptionType(), types: [],
+  });
+  const mine = schema.getTypeMap();
+  const theirs = twin.getTypeMap();
+  assert.deepEqual(Object.keys(mine), Object.keys(theirs), `${step}: types or their order differ from the constructor's`);
+  for (const name of Object.keys(theirs)) assert.equal(mine[name], theirs[name], `${step}: ${name} is another object`);
+  for (const type of Object.values(theirs)) {
+    if (!isInterfaceType(type)) continue;
+    const [a, b] = [schema.getImplementations(type), twin.getImplementations(type)];
+    assert.deepEqual(a.objects.map((o) => o.name), b.objects.map((o) => o.name), `${step}: implementations of ${type.name}`);
+    assert.deepEqual(a.interfaces.map((o) => o.name), b.interfaces.map((o) => o.name), `${step}: interfaces of ${type.name}`);
+    for (const o of b.objects) assert.ok(schema.isSubType(type, o), `${step}: ${o.name} is a ${type.name}`);
+  }
+}
+
 let name: string;
 let pool: Pool;
 before(async () => {
@@ -109,6 +131,7 @@ after(async () => {
 
 async function runSteps(options: SchemaOptions): Promise<void> {
   let prev: Snapshot = makeSnapshot(await introspect(pool, options.schemas, options), options, 1);
+  assertAsConstructed(prev.schema, 'first build');
   let reusing = 0;
   let failing = 0;
   for (const [i, ddl] of STEPS.entries()) {
@@ -130,6 +153,8 @@ async function runSteps(options: SchemaOptions): Promise<void> {
     const attempt = buildSchema(model, options, prev.memo);
     assert.equal(next.reuse !== null, attempt.reuse !== null, `${step}: fell back to a full build`);
     if (attempt.reusedTypes) assert.deepEqual(validateNewTypes(attempt.schema, attempt.reusedTypes), [], step);
+    assertAsConstructed(next.schema, step);
+    assertAsConstructed(full.schema, `${step}, full build`);
     assert.equal(printSchema(next.schema), printSchema(full.schema), `${step}: the SDL differs from a full build's`);
     assert.equal(plans(next.schema), plans(full.schema), `${step}: the plans differ from a full build's`);
     assert.deepEqual(next.warnings, full.warnings, step);

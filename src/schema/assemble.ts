@@ -1,0 +1,138 @@
+// Makes the GraphQLSchema object from the root types. graphql-js's constructor finds every type
+// by walking every field and argument of every type; on a 300-table schema that walk was about
+// 40% of a watch-mode reload, though a reload makes only a few dozen types anew. Here each
+// named type's direct references are listed once and kept (graphql-js types never change once
+// their fields are resolved), so a reload walks short lists for the types it reused. The walk
+// visits types in the constructor's own order, so the type map, and with it introspection and
+// the printed schema, come out the same; the test compares the two.
+import {
+  GraphQLInputObjectType, GraphQLInterfaceType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema,
+  GraphQLString, GraphQLUnionType, __Schema, isDirective,
+  type GraphQLNamedType, type GraphQLSchemaConfig, type GraphQLType,
+} from 'graphql';
+
+/** Per named type, the named types its interfaces, fields and arguments point at, in walk order. */
+export type TypeReferences = WeakMap<GraphQLNamedType, readonly GraphQLNamedType[]>;
+
+export function typeReferences(): TypeReferences {
+  return new WeakMap();
+}
+
+type Roots = Pick<GraphQLSchemaConfig, 'query' | 'mutation' | 'subscription' | 'extensions' | 'assumeValid'>;
+
+/** A schema as `new GraphQLSchema(roots)` makes it, found through (and adding to) `refs`. */
+export function assembleSchema(roots: Roots, refs: TypeReferences): GraphQLSchema {
+  if (!internalsKnown()) return new GraphQLSchema(roots);
+  // graphql-js sets everything but the walk's results, from a config with nothing to walk
+  const schema = new GraphQLSchema({ extensions: roots.extensions, assumeValid: roots.assumeValid, types: [] });
+  const found = new Set<GraphQLNamedType>();
+  for (const root of [roots.query, roots.mutation, roots.subscription]) if (root) visit(root, found, refs);
+  for (const directive of schema.getDirectives()) {
+    if (isDirective(directive)) for (const arg of directive.args) visit(namedOf(arg.type), found, refs);
+  }
+  visit(__Schema, found, refs);
+
+  const typeMap: Record<string, GraphQLNamedType> = Object.create(null);
+  const implementations: Record<string, { objects: GraphQLObjectType[]; interfaces: GraphQLInterfaceType[] }> = Object.create(null);
+  for (const type of found) {
+    if (typeMap[type.name] !== undefined) {
+      throw new Error(`Schema must contain uniquely named types but contains multiple types named "${type.name}".`);
+    }
+    typeMap[type.name] = type;
+    if (!(type instanceof GraphQLObjectType || type instanceof GraphQLInterfaceType)) continue;
+    for (const iface of type.getInterfaces()) {
+      const entry = (implementations[iface.name] ??= { objects: [], interfaces: [] });
+      if (type instanceof GraphQLObjectType) entry.objects.push(type);
+      else entry.interfaces.push(type);
+    }
+  }
+  const internal = schema as unknown as Internals;
+  internal._queryType = roots.query ?? undefined;
+  internal._mutationType = roots.mutation ?? undefined;
+  internal._subscriptionType = roots.subscription ?? undefined;
+  internal._typeMap = typeMap;
+  internal._subTypeMap = Object.create(null);
+  internal._implementationsMap = implementations;
+  return schema;
+}
+
+/** The fields graphql-js's constructor fills from its walk (graphql 16). */
+interface Internals {
+  _queryType: unknown;
+  _mutationType: unknown;
+  _subscriptionType: unknown;
+  _typeMap: unknown;
+  _subTypeMap: unknown;
+  _implementationsMap: unknown;
+}
+
+let known: boolean | undefined;
+
+/**
+ * Whether this graphql-js keeps the walk's results where assembleSchema puts them: checked once
+ * on a small schema. If not (another major version), the constructor is used as it is.
+ */
+function internalsKnown(): boolean {
+  if (known !== undefined) return known;
+  const Query = new GraphQLObjectType({ name: 'Query', fields: { a: { type: GraphQLString } } });
+  const probe = new GraphQLSchema({ query: Query }) as unknown as Record<string, unknown>;
+  const typeMap = probe._typeMap as Record<string, unknown> | undefined;
+  known = probe._queryType === Query && probe._mutationType === undefined && probe._subscriptionType === undefined
+    && typeof typeMap === 'object' && typeMap?.Query === Query && typeMap?.__Schema === __Schema
+    && typeof probe._subTypeMap === 'object' && typeof probe._implementationsMap === 'object';
+  return known;
+}
+
+function namedOf(type: GraphQLType): GraphQLNamedType {
+  let t = type;
+  while (t instanceof GraphQLList || t instanceof GraphQLNonNull) t = t.ofType;
+  return t as GraphQLNamedType;
+}
+
+/**
+ * Adds `type` and everything it points at to `found`, in the constructor's order (interfaces,
+ * then each field's type and its arguments' types, each followed at once). A type's fields are
+ * resolved at the same moment as in the constructor, so the build's thunks run in its order.
+ */
+function visit(type: GraphQLNamedType, found: Set<GraphQLNamedType>, refs: TypeReferences): void {
+  if (found.has(type)) return;
+  found.add(type);
+  const kept = refs.get(type);
+  if (kept) {
+    for (let i = 0; i < kept.length; i++) visit(kept[i], found, refs);
+    return;
+  }
+  // repeats included: visiting one again costs a lookup, leaving it out a set per type
+  const list: GraphQLNamedType[] = [];
+  if (type instanceof GraphQLObjectType || type instanceof GraphQLInterfaceType) {
+    for (const iface of type.getInterfaces()) {
+      list.push(iface);
+      visit(iface, found, refs);
+    }
+    const fields = type.getFields();
+    for (const name in fields) {
+      const field = fields[name];
+      const named = namedOf(field.type);
+      list.push(named);
+      visit(named, found, refs);
+      for (const arg of field.args) {
+        const argType = namedOf(arg.type);
+        list.push(argType);
+        visit(argType, found, refs);
+      }
+    }
+  } else if (type instanceof GraphQLInputObjectType) {
+    const fields = type.getFields();
+    for (const name in fields) {
+      const named = namedOf(fields[name].type);
+      list.push(named);
+      visit(named, found, refs);
+    }
+  } else if (type instanceof GraphQLUnionType) {
+    for (const member of type.getTypes()) {
+      list.push(member);
+      visit(member, found, refs);
+    }
+  }
+  refs.set(type, list);
+}
