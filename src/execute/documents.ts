@@ -1,9 +1,10 @@
 // Parsed and validated documents, and the statements compiled from them, cached per server for
 // the schema generation being served: a new generation starts an empty cache, so nothing
 // compiled against an older schema is ever reused.
-import { GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, parse, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { checkDocument, checkDocumentLength, defaultLimits, type Limits } from './limits';
 import { createTemplates, type Templates } from './templates';
+import { validateDocument } from './validation';
 
 const MAX_DOCUMENTS = 500;
 const MAX_PLANS = 20;
@@ -63,7 +64,7 @@ function prepareDocument(schema: GraphQLSchema, query: string, limits: Limits): 
     const document = parse(query);
     const pagedByVariables = new Set<OperationDefinitionNode>();
     const over = checkDocument(schema, document, limits, pagedByVariables);
-    return { document, errors: over.length ? over : validate(schema, document), plans: new Map(), templates: createTemplates(), pagedByVariables };
+    return { document, errors: over.length ? over : validateDocument(schema, document), plans: new Map(), templates: createTemplates(), pagedByVariables };
   } catch (e) {
     return unusable([asGraphQLError(e)]);
   }

@@ -1,7 +1,8 @@
 // Subscriptions outlive schema reloads: each keeps running as long as its document is still
 // valid against the new schema. One that asks for fields that are gone is ended with one error
 // result saying so (then `complete`), rather than failing on every later event.
-import { GraphQLError, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { validateDocument } from '../execute/validation';
 import type { LiveSchema } from '../schema/snapshot';
 import type { Stream } from './stream';
 
@@ -32,7 +33,7 @@ export function createSubscriptionGuard(live: LiveSchema): SubscriptionGuard {
       const text = e.document.loc?.source.body;
       let errors = text !== undefined ? verdicts.get(text) : undefined;
       if (!errors) {
-        errors = validate(schema, e.document);
+        errors = validateDocument(schema, e.document);
         if (text !== undefined) verdicts.set(text, errors);
       }
       if (errors.length) e.fail(`${SCHEMA_CHANGED} ${errors.map((x) => x.message).join(' ')}`);
