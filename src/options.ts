@@ -179,6 +179,11 @@ export function websocketVersions(o: Options): string[] {
 export const websocketsOn = (o: Options): boolean => websocketVersions(o).length > 0;
 /** Whether anything LISTENs: watch mode, or subscriptions served over a WebSocket. */
 export const needsListen = (o: Options): boolean => o.watch || websocketsOn(o);
+/**
+ * Whether the first introspection makes the keys by which reloads take unchanged tables' columns
+ * from it: in watch mode, without a cache file (a cache holds whole answers).
+ */
+export const keepsColumns = (o: Options): boolean => !!o.watch && !o.writeCache && !o.readCache;
 
 /** What the schema stage needs of the options. */
 export function schemaOptions(options: Options): SchemaOptions {

@@ -136,6 +136,11 @@ export interface Model {
   hash: string;
   /** Smart tags rules that matched nothing (probably a typo in the tags file). */
   warnings?: string[];
+  /**
+   * The catalog's column entries by their table's `attributesKey` (see query.ts): the next
+   * introspection asks only for the columns of tables whose key is not among these.
+   */
+  columnRows?: ReadonlyMap<string, readonly unknown[]>;
 }
 
 export function attributeByNum(cls: PgClass, num: number): PgAttribute {

@@ -4,7 +4,8 @@
 //
 // $1: exposed schema names (text[]); $2: include extensions' tables and functions (v4's
 // --include-extension-resources); $3: partitioned tables instead of their partitions (v4's
-// --use-partitioned-parent).
+// --use-partitioned-parent); $4: the `attributesKey`s of the tables whose columns the caller
+// already has (text[]; empty: all); $5: make those keys (watch mode; without, they are null).
 //
 // Privileges (the acl* columns, used with --no-ignore-rbac) are those of the connecting role or
 // of any role it is a member of, inherited or not (an authenticator is typically `noinherit` and
@@ -17,6 +18,15 @@ with recursive
       select rol.oid from pg_catalog.pg_roles rol where rol.rolname = current_user
     union
       select mem.roleid from pg_catalog.pg_auth_members mem join accessible_role acc on mem.member = acc.id
+  ),
+  -- What column privileges depend on besides the table's and column's own rows: role membership,
+  -- and whether the roles are superusers or inherit.
+  roles_key(key) as (
+    select concat_ws('|',
+      (select string_agg(rol.oid::text || ':' || rol.rolsuper::text || ':' || rol.rolinherit::text, ',' order by rol.oid)
+       from pg_catalog.pg_roles rol where rol.oid in (select id from accessible_role)),
+      (select string_agg(mem.roleid::text || '.' || mem.member::text || ':' || mem.xmin::text, ',' order by mem.roleid, mem.member, mem.xmin::text)
+       from pg_catalog.pg_auth_members mem))
   ),
   namespace as (
     select nsp.oid as id, nsp.nspname as name, dsc.description
@@ -55,23 +65,55 @@ with recursive
         where dep.refclassid = 'pg_catalog.pg_extension'::regclass and dep.deptype = 'e'
           and dep.classid = 'pg_catalog.pg_class'::regclass and dep.objid = rel.oid))
   ),
+  -- The exposed tables' columns (read once), visible or not; with their row versions (xmin: a
+  -- new one with each change of the row).
+  class_column as (
+    select att.attrelid as "classId", att.attnum as num, att.attname as name, att.atttypid as "typeId",
+      att.atttypmod, att.attnotnull, att.atthasdef, att.attidentity, att.attgenerated, att.xmin::text as version,
+      not att.attisdropped and att.attname not like E'\\\\_\\\\_%' as shown
+    from pg_catalog.pg_attribute att
+    where att.attrelid in (select id from class) and att.attnum > 0
+  ),
+  -- Per table, every catalog row its column entries below are made of: equal keys, equal entries.
+  class_key as (
+    select cls.id,
+      case when $5::bool then cls.id::text || '/' || md5(concat_ws('|', rel.xmin::text, (select key from roles_key), col.list, dsc.list)) end as key
+    from class cls
+    join pg_catalog.pg_class rel on rel.oid = cls.id
+    left join (
+      select "classId", string_agg(num::text || ':' || version, ',' order by num) as list
+      from class_column where $5::bool group by "classId"
+    ) col on col."classId" = cls.id
+    left join (
+      select objoid, string_agg(objsubid::text || ':' || xmin::text, ',' order by objsubid) as list
+      from pg_catalog.pg_description
+      where $5::bool and classoid = 'pg_catalog.pg_class'::regclass and objsubid > 0 and objoid in (select id from class)
+      group by objoid
+    ) dsc on dsc.objoid = cls.id
+  ),
+  -- the tables whose columns are asked for
+  fresh_class as (
+    select cls.* from class cls
+    join class_key using (id)
+    left join unnest($4::text[]) known(key) on known.key = class_key.key
+    where known.key is null
+  ),
   attribute as (
     select
-      att.attrelid as "classId", att.attnum as num, att.attname as name, dsc.description,
-      att.atttypid as "typeId", nullif(att.atttypmod, -1) as "typeModifier",
-      att.attnotnull as "isNotNull", att.atthasdef as "hasDefault",
-      att.attidentity as identity, att.attgenerated as generated,
+      col."classId", col.num, col.name, dsc.description,
+      col."typeId", nullif(col.atttypmod, -1) as "typeModifier",
+      col.attnotnull as "isNotNull", col.atthasdef as "hasDefault",
+      col.attidentity as identity, col.attgenerated as generated,
       -- A privilege on the table is one on each of its columns: only ask per column without it.
-      cls."aclSelectable" or exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'SELECT')) as "aclSelectable",
-      cls."aclInsertable" or exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'INSERT')) as "aclInsertable",
-      cls."aclUpdatable" or exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, att.attrelid, att.attnum, 'UPDATE')) as "aclUpdatable"
-    from pg_catalog.pg_attribute att
-    join class cls on cls.id = att.attrelid
+      cls."aclSelectable" or exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, col."classId", col.num, 'SELECT')) as "aclSelectable",
+      cls."aclInsertable" or exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, col."classId", col.num, 'INSERT')) as "aclInsertable",
+      cls."aclUpdatable" or exists (select 1 from accessible_role acc where pg_catalog.has_column_privilege(acc.id, col."classId", col.num, 'UPDATE')) as "aclUpdatable"
+    from class_column col
+    join fresh_class cls on cls.id = col."classId"
     left join pg_catalog.pg_description dsc
-      on dsc.objoid = att.attrelid and dsc.objsubid = att.attnum
+      on dsc.objoid = col."classId" and dsc.objsubid = col.num
       and dsc.classoid = 'pg_catalog.pg_class'::regclass
-    where att.attnum > 0 and not att.attisdropped
-      and att.attname not like E'\\\\_\\\\_%'
+    where col.shown
   ),
   procedure as (
     select
@@ -113,7 +155,7 @@ with recursive
     with recursive ids(id) as (
         select "typeId" from class
       union
-        select "typeId" from attribute
+        select "typeId" from class_column where shown
       union
         select "returnTypeId" from procedure
       union
@@ -184,12 +226,13 @@ with recursive
 select json_build_object(
   'serverVersionNum', current_setting('server_version_num')::int,
   'namespace', coalesce((select json_agg(x order by x.name) from namespace x), '[]'),
-  'class', coalesce((select json_agg(x order by x."namespaceId", x.name) from class x), '[]'),
-  'attribute', coalesce((select json_agg(x order by x."classId", x.num) from attribute x), '[]'),
+  'class', coalesce((select json_agg(x order by x."namespaceId", x.name)
+    from (select cls.*, class_key.key as "attributesKey" from class cls join class_key using (id)) x), '[]'),
   'type', coalesce((select json_agg(x order by x."namespaceId", x.name) from type x), '[]'),
   'constraint', coalesce((select json_agg(x) from "constraint" x), '[]'),
   'procedure', coalesce((select json_agg(x order by x."namespaceId", x.name) from procedure x), '[]'),
   'extension', coalesce((select json_agg(x order by x.name) from extension x), '[]'),
   'index', coalesce((select json_agg(x) from index x), '[]')
-)::text as introspection
+)::text as introspection,
+  coalesce((select json_agg(x order by x."classId", x.num) from attribute x), '[]')::text as attributes
 `;

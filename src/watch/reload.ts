@@ -15,9 +15,12 @@ import { installWatchFixtures, writeWatchFixturesSql } from './install';
 import { watchTagsFile } from './tags-file';
 import { watchSqlFiles, type SqlFileError } from './sql-files';
 
-/** Introspects the database and builds a snapshot from it. */
-export async function loadSnapshot(pool: Pool, options: SchemaOptions, generation: number): Promise<Snapshot> {
-  return makeSnapshot(await introspect(pool, options.schemas, options), options, generation);
+/**
+ * Introspects the database and builds a snapshot from it; `columnKeys` when reloads will follow
+ * (watch mode), so that they can take the columns of unchanged tables from it.
+ */
+export async function loadSnapshot(pool: Pool, options: SchemaOptions, generation: number, columnKeys = false): Promise<Snapshot> {
+  return makeSnapshot(await introspect(pool, options.schemas, { ...options, columnKeys }), options, generation);
 }
 
 /** Tells whoever shows reloads (the GraphiQL change stream) about one; errors carry no id. */
@@ -123,8 +126,10 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
     const prev = live.current();
     const ddl = ddlLabels(events);
     try {
-      // v4 writes the cache again after each rebuild in watch mode
-      const model = await withIntrospectionCache(pool, { writeCache: options.writeCache }, (db) => introspect(db, prev.options.schemas, prev.options));
+      // v4 writes the cache again after each rebuild in watch mode; a cache file holds whole
+      // answers, so then the columns are not taken from the previous one.
+      const previous = options.writeCache ? undefined : prev.model;
+      const model = await withIntrospectionCache(pool, { writeCache: options.writeCache }, (db) => introspect(db, prev.options.schemas, { ...prev.options, previous }));
       // Equal catalog answer, equal schema: e.g. DDL on objects the API does not expose.
       if (model.hash === prev.model.hash || closed) return;
       const next = makeSnapshot(model, prev.options, prev.generation + 1, prev);
