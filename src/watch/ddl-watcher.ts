@@ -24,9 +24,10 @@ export type DdlWatcherOptions = {
   onChange: (events: DdlEvent[]) => Promise<void>;
   log?: (line: string) => void;
   /**
-   * Quiet time after the last event before onChange runs. Default 2 ms: the notifications of one
-   * transaction arrive together, and whatever arrives while a reload runs is coalesced into
-   * the next one anyway, so a longer wait mostly delays every reload.
+   * Quiet time after the last event before onChange runs. Default 0: onChange runs once the I/O
+   * being handled is done, and the notifications of one transaction arrive together; whatever
+   * arrives while a reload runs is coalesced into the next one anyway, so a wait mostly delays
+   * every reload (a 2 ms timer fired 3-4 ms late while clients polled).
    */
   debounceMs?: number;
   /** Longest an event waits while more keep arriving. Default 250 ms. */
@@ -118,25 +119,33 @@ type Queue = { push(events: DdlEvent[]): Promise<void>; stop(): Promise<void> };
 
 // Debounced, never-overlapping, never-losing runner around onChange.
 function createQueue(opts: DdlWatcherOptions, log: (line: string) => void): Queue {
-  const debounceMs = opts.debounceMs ?? 2;
+  const debounceMs = opts.debounceMs ?? 0;
   const maxWaitMs = opts.maxWaitMs ?? 250;
   let pending: DdlEvent[] = [];
   // Settled when the batch now pending has run (whoever pushed into it waits for that).
   let pendingDone: { promise: Promise<void>; resolve: () => void } | undefined;
   let firstAt = 0;
   let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
 
   function schedule(): void {
     if (stopped || running || pending.length === 0) return;
-    if (timer) clearTimeout(timer);
+    cancel();
     const wait = Math.max(0, Math.min(debounceMs, firstAt + maxWaitMs - Date.now()));
-    timer = setTimeout(flush, wait);
+    if (wait === 0) immediate = setImmediate(flush);
+    else timer = setTimeout(flush, wait);
+  }
+
+  function cancel(): void {
+    if (timer) clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+    timer = immediate = undefined;
   }
 
   function flush(): void {
-    timer = undefined;
+    timer = immediate = undefined;
     if (stopped || running || pending.length === 0) return;
     const batch = pending;
     const batchDone = pendingDone;
@@ -172,7 +181,7 @@ function createQueue(opts: DdlWatcherOptions, log: (line: string) => void): Queu
     },
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      cancel();
       await running;
       pendingDone?.resolve();
     },
