@@ -193,6 +193,7 @@ function tableQueryFields(ctx: BuildContext, t: PgClass): TableQueryFields {
 /** Which input field carries each column of a whole-value input type, read by every write of one. */
 function recordInputFields(ctx: BuildContext, schema: GraphQLSchema): void {
   for (const [classId, name] of ctx.plan.inputTypeByClassId) {
+    if (ctx.plan.inputFieldsByClassId.has(classId)) continue; // a reused type's (reuse.ts)
     const type = schema.getType(name);
     if (!(type instanceof GraphQLInputObjectType)) continue;
     const fields = new Map<string, string>();

@@ -248,15 +248,20 @@ export function seedFromPrevious(ctx: BuildContext, prev: BuildMemo, clean: Set<
       else types.add((value as { output: unknown }).output).add((value as { input: unknown }).input);
     }
   }
-  // What making the reused row and input types records in the plan (aliases: the previous ones).
-  const prevAliases = (prev.schema.extensions.forumDev as SchemaPlan).aliasByClassId;
+  // What making the reused row and input types records in the plan (aliases: the previous ones),
+  // and what build.ts records of a reused input type's fields (the same type: the same fields).
+  const prevPlan = prev.schema.extensions.forumDev as SchemaPlan;
+  const prevAliases = prevPlan.aliasByClassId;
   const rows = ctx.types.get('row');
   const inputs = ctx.types.get('rowInput');
   for (const id of clean) {
     const cls = ctx.model.classById.get(id)!;
     if (rows?.has(id) && isTable(cls)) ctx.plan.aliasByClassId.set(id, prevAliases.get(id) ?? ctx.inflect.nodeAlias(cls));
     const input = inputs?.get(id) as GraphQLNamedType | null | undefined;
-    if (input) ctx.plan.inputTypeByClassId.set(id, input.name);
+    if (!input) continue;
+    ctx.plan.inputTypeByClassId.set(id, input.name);
+    const fields = prevPlan.inputFieldsByClassId.get(id);
+    if (fields) ctx.plan.inputFieldsByClassId.set(id, fields);
   }
   return { stats: { classes: ctx.model.classes.length, reusedClasses: clean.size, reusedTypes }, types };
 }
