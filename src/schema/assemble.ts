@@ -8,7 +8,7 @@
 import {
   GraphQLInputObjectType, GraphQLInterfaceType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema,
   GraphQLString, GraphQLUnionType, __Schema, isDirective,
-  type GraphQLNamedType, type GraphQLSchemaConfig, type GraphQLType,
+  type GraphQLFieldMap, type GraphQLNamedType, type GraphQLSchemaConfig, type GraphQLType,
 } from 'graphql';
 
 /** Per named type, the named types its interfaces, fields and arguments point at, in walk order. */
@@ -56,6 +56,17 @@ export function assembleSchema(roots: Roots, refs: TypeReferences): GraphQLSchem
   return schema;
 }
 
+/**
+ * Gives `type` these fields, made already, instead of making them from its config: for a type
+ * that is another build's type again but for a field or two (a payload's `query`). Returns
+ * false (and `type` makes its fields from its config) if this graphql-js keeps them elsewhere.
+ */
+export function presetFields(type: GraphQLObjectType, fields: GraphQLFieldMap<unknown, unknown>): boolean {
+  if (!internalsKnown()) return false;
+  (type as unknown as { _fields: unknown })._fields = fields;
+  return true;
+}
+
 /** The fields graphql-js's constructor fills from its walk (graphql 16). */
 interface Internals {
   _queryType: unknown;
@@ -80,6 +91,10 @@ function internalsKnown(): boolean {
   known = probe._queryType === Query && probe._mutationType === undefined && probe._subscriptionType === undefined
     && typeof typeMap === 'object' && typeMap?.Query === Query && typeMap?.__Schema === __Schema
     && typeof probe._subTypeMap === 'object' && typeof probe._implementationsMap === 'object';
+  // and an object type's fields: a thunk until asked for, then the map getFields answers with
+  const Other = new GraphQLObjectType({ name: 'Other', fields: { a: { type: GraphQLString } } });
+  const fields = (Other as unknown as { _fields: unknown })._fields;
+  known &&= typeof fields === 'function' && Other.getFields() === (Other as unknown as { _fields: unknown })._fields;
   return known;
 }
 
@@ -102,7 +117,6 @@ function visit(type: GraphQLNamedType, found: Set<GraphQLNamedType>, refs: TypeR
     for (let i = 0; i < kept.length; i++) visit(kept[i], found, refs);
     return;
   }
-  // repeats included: visiting one again costs a lookup, leaving it out a set per type
   const list: GraphQLNamedType[] = [];
   if (type instanceof GraphQLObjectType || type instanceof GraphQLInterfaceType) {
     for (const iface of type.getInterfaces()) {
@@ -134,5 +148,6 @@ function visit(type: GraphQLNamedType, found: Set<GraphQLNamedType>, refs: TypeR
       visit(member, found, refs);
     }
   }
-  refs.set(type, list);
+  // Kept without repeats: Query's and Mutation's lists name each argument type once per field.
+  refs.set(type, list.length > 8 ? [...new Set(list)] : list);
 }

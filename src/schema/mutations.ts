@@ -13,6 +13,7 @@ import { orderByType, tableConnectionType } from './connections';
 import type { FieldPlan, MutationPlan } from './plans';
 import { forwardRelations } from './relations';
 import { argInputType, untypedArgument, procArgs, procItemType, procReturn, computedColumnTable } from './functions';
+import { presetFields } from './assemble';
 import { hasNodeId, isExposedTable, isTable, patchType, plan, tableDeprecation } from './tables';
 
 const CLIENT_MUTATION_ID_IN = 'Any string the client likes; it is returned unchanged in the payload, to match answers to requests.';
@@ -37,20 +38,37 @@ function payloadType(
   ctx: BuildContext, name: string, description: string,
   rowField: RowField | null, table: PgClass | null, extra: GraphQLFieldConfigMap<unknown, unknown> = {}, reuseKey?: string,
 ): GraphQLObjectType {
+  const before = reuseKey ? cachedOnly<PayloadFields>(ctx, 'payloadFields', reuseKey) : undefined;
+  if (before) return payloadAgain(ctx, before, name, description, reuseKey!);
   const type: GraphQLObjectType = new GraphQLObjectType({
     name, description,
     fields: () => {
-      if (!reuseKey) return payloadFields(ctx, rowField, table, extra);
-      const before = cachedOnly<PayloadFields>(ctx, 'payloadFields', reuseKey);
-      // The previous payload's fields but `query`, whose new type is again an object type: what
-      // graphql-js validates of a payload (names, output types, arguments) holds as it did.
-      if (before) ctx.reused?.add(type);
-      const fields = before ? { ...before.fields, query: { ...before.fields.query, type: queryTypeRef(ctx) } } : payloadFields(ctx, rowField, table, extra);
-      setCached(ctx, 'payloadFields', reuseKey, { type, fields } satisfies PayloadFields);
+      const fields = payloadFields(ctx, rowField, table, extra);
+      if (reuseKey) setCached(ctx, 'payloadFields', reuseKey, { type, fields } satisfies PayloadFields);
       return fields;
     },
     extensions: { forumDev: { kind: 'payload' } },
   });
+  return type;
+}
+
+/**
+ * The previous payload's fields but `query`, whose new type is again an object type: what
+ * graphql-js validates of a payload (names, output types, arguments) holds as it did, so the
+ * type counts as reused. Its fields are the previous payload's made fields with `query` made
+ * anew: making the fields of hundreds of payloads from their configs again was most of their
+ * rebuilding. The configs take the new `query` too (in place: they are read only while a type's
+ * fields are made, and the previous payload's were made when it was served), for a graphql-js
+ * that makes the fields from them after all.
+ */
+function payloadAgain(ctx: BuildContext, before: PayloadFields, name: string, description: string, key: string): GraphQLObjectType {
+  const Query = queryTypeRef(ctx);
+  before.fields.query = { ...before.fields.query, type: Query };
+  const type = new GraphQLObjectType({ name, description, fields: before.fields, extensions: { forumDev: { kind: 'payload' } } });
+  const made = before.type.getFields();
+  presetFields(type, Object.assign(Object.create(null), made, { query: { ...made.query, type: Query } }));
+  ctx.reused?.add(type);
+  setCached(ctx, 'payloadFields', key, { type, fields: before.fields } satisfies PayloadFields);
   return type;
 }
 
