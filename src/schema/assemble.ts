@@ -8,7 +8,8 @@
 import {
   GraphQLInputObjectType, GraphQLInterfaceType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema,
   GraphQLString, GraphQLUnionType, __Schema, isDirective,
-  type GraphQLFieldMap, type GraphQLNamedType, type GraphQLSchemaConfig, type GraphQLType,
+  type GraphQLField, type GraphQLFieldConfig, type GraphQLFieldConfigMap, type GraphQLFieldMap, type GraphQLNamedType,
+  type GraphQLObjectTypeConfig, type GraphQLSchemaConfig, type GraphQLType,
 } from 'graphql';
 
 /** Per named type, the named types its interfaces, fields and arguments point at, in walk order. */
@@ -57,14 +58,68 @@ export function assembleSchema(roots: Roots, refs: TypeReferences): GraphQLSchem
 }
 
 /**
- * Gives `type` these fields, made already, instead of making them from its config: for a type
- * that is another build's type again but for a field or two (a payload's `query`). Returns
- * false (and `type` makes its fields from its config) if this graphql-js keeps them elsewhere.
+ * Gives `type` these fields (or a function making them when first asked for), made already,
+ * instead of making them from its config: for a type that is another build's type again but for
+ * some fields. Returns false (and `type` makes its fields from its config) if this graphql-js
+ * keeps them elsewhere.
  */
-export function presetFields(type: GraphQLObjectType, fields: GraphQLFieldMap<unknown, unknown>): boolean {
+export function presetFields(type: GraphQLObjectType, fields: GraphQLFieldMap<unknown, unknown> | (() => GraphQLFieldMap<unknown, unknown>)): boolean {
   if (!internalsKnown()) return false;
   (type as unknown as { _fields: unknown })._fields = fields;
   return true;
+}
+
+/** An object type's field configs and the fields graphql-js made of them, for the next build. */
+export interface MadeFields {
+  configs: GraphQLFieldConfigMap<unknown, unknown>;
+  fields: GraphQLFieldMap<unknown, unknown>;
+}
+
+/**
+ * An object type (Query, Mutation: a new one each build, with hundreds of fields) whose fields,
+ * when first asked for, take `previous`'s made field wherever the config is the one made from
+ * last time, or the same but for its type (a payload made again); graphql-js makes the others.
+ * `keep` gets what was made, for the next build.
+ */
+export function objectTypeAgain(config: GraphQLObjectTypeConfig<unknown, unknown>, previous: MadeFields | undefined, keep: (made: MadeFields) => void): GraphQLObjectType {
+  const type = new GraphQLObjectType(config);
+  presetFields(type, () => {
+    const configs = typeof config.fields === 'function' ? config.fields() : config.fields;
+    const fields = previous ? fieldsAgain(config.name, configs, previous) : new GraphQLObjectType({ ...config, fields: configs }).getFields();
+    keep({ configs, fields });
+    return fields;
+  });
+  return type;
+}
+
+function fieldsAgain(name: string, configs: GraphQLFieldConfigMap<unknown, unknown>, previous: MadeFields): GraphQLFieldMap<unknown, unknown> {
+  const again: Record<string, GraphQLField<unknown, unknown>> = Object.create(null);
+  const rest: GraphQLFieldConfigMap<unknown, unknown> = {};
+  for (const key in configs) {
+    const config = configs[key];
+    const before = previous.configs[key];
+    const made = previous.fields[key];
+    if (config === before && made) again[key] = made;
+    else if (before && made && sameButType(config, before)) again[key] = { ...made, type: config.type };
+    else rest[key] = config;
+  }
+  // graphql-js makes the new ones (names checked, arguments made) as it makes any type's
+  const fresh = new GraphQLObjectType({ name, fields: rest }).getFields();
+  const fields: GraphQLFieldMap<unknown, unknown> = Object.create(null);
+  for (const key in configs) fields[key] = again[key] ?? fresh[key];
+  return fields;
+}
+
+/** Configs alike in every property (the same values) but `type`. */
+function sameButType(config: GraphQLFieldConfig<unknown, unknown>, before: GraphQLFieldConfig<unknown, unknown>): boolean {
+  const [a, b] = [config as unknown as Record<string, unknown>, before as unknown as Record<string, unknown>];
+  let keys = 0;
+  for (const k in a) {
+    keys++;
+    if (k !== 'type' && a[k] !== b[k]) return false;
+  }
+  for (const _ in b) keys--;
+  return keys === 0;
 }
 
 /** The fields graphql-js's constructor fills from its walk (graphql 16). */

@@ -6,14 +6,14 @@ import {
 } from 'graphql';
 import type { Model, PgClass } from '../introspection/model';
 import { attributeByNum } from '../introspection/model';
-import { addFields, cached, cachedOnly, collectionShapes, createContext, deprecation, inputType, omitted, type BuildContext, type SchemaOptions } from './context';
+import { addFields, cached, cachedOnly, collectionShapes, createContext, deprecation, inputType, omitted, setCached, type BuildContext, type SchemaOptions } from './context';
 import { connectionArgs, listArgs, tableConnectionType } from './connections';
 import { queryProcFields } from './functions';
 import { procMutationFields, tableMutationFields } from './mutations';
 import { buildSubscriptionType } from './subscriptions';
 import { hasNodeId, installRowTypes, isExposedTable, nodeInterface, NODE_ID_DESCRIPTION, plan, tableDeprecation } from './tables';
 import type { InputFieldPlan } from './plans';
-import { assembleSchema, typeReferences, type TypeReferences } from './assemble';
+import { assembleSchema, objectTypeAgain, typeReferences, type MadeFields, type TypeReferences } from './assemble';
 import { adoptUnchanged, mayReuse, seedFromPrevious, signatures, unchangedClasses, type BuildMemo, type ReuseStats } from './reuse';
 
 export type { SchemaOptions };
@@ -51,7 +51,7 @@ export function buildSchema(model: Model, options: SchemaOptions, previous?: Bui
   ctx.reused = seeded?.types;
   // kept across builds: a reused type's references are the same (see assemble.ts)
   const references = previous?.references ?? typeReferences();
-  const schema = buildWith(ctx, !!seeded, references);
+  const schema = buildWith(ctx, !!seeded, references, seeded ? prev : undefined);
   return {
     schema, reuse: seeded?.stats ?? null, reusedTypes: seeded?.types ?? null,
     memo: {
@@ -61,11 +61,17 @@ export function buildSchema(model: Model, options: SchemaOptions, previous?: Bui
   };
 }
 
-function buildWith(ctx: BuildContext, assumeValid: boolean, references: TypeReferences): GraphQLSchema {
+/**
+ * `previous`: the previous build's memo when this one reuses from it; Query's and Mutation's
+ * fields then take its made fields where their configs are the same (assemble.ts).
+ */
+function buildWith(ctx: BuildContext, assumeValid: boolean, references: TypeReferences, previous?: BuildMemo): GraphQLSchema {
   const { model, options } = ctx;
   const tables = model.classes.filter((c) => isExposedTable(ctx, c));
 
-  const Query: GraphQLObjectType = new GraphQLObjectType({
+  const made = (name: string) => previous?.types.get('madeFields')?.get(name) as MadeFields | undefined;
+  const keep = (name: string) => (m: MadeFields) => setCached(ctx, 'madeFields', name, m);
+  const Query: GraphQLObjectType = objectTypeAgain({
     name: 'Query',
     description: 'The entry point for reading: every table, lookup and query function starts here.',
     interfaces: () => [nodeInterface(ctx)],
@@ -95,7 +101,7 @@ function buildWith(ctx: BuildContext, assumeValid: boolean, references: TypeRefe
       for (const q of perTable) for (const [name, field] of q.node) fields[name] = field;
       return fields;
     },
-  });
+  }, made('Query'), keep('Query'));
   cached(ctx, 'Query', '', () => Query);
 
   const crud = options.disableDefaultMutations ? {} : tableMutationFields(ctx);
@@ -109,11 +115,11 @@ function buildWith(ctx: BuildContext, assumeValid: boolean, references: TypeRefe
   }
   const mutationFields = addFields('Mutation', crud, procs);
   const Mutation = Object.keys(mutationFields).length
-    ? new GraphQLObjectType({
+    ? objectTypeAgain({
       name: 'Mutation',
       description: 'The entry point for writing: creates, updates, deletes and mutation functions.',
       fields: mutationFields,
-    })
+    }, made('Mutation'), keep('Mutation'))
     : undefined;
 
   const Subscription = options.simpleSubscriptions || options.live

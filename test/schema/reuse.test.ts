@@ -165,6 +165,12 @@ async function runSteps(options: SchemaOptions): Promise<void> {
     assert.deepEqual(await diffSchemasInSlices(prev.schema, next.schema), diffSchemas(prev.schema, full.schema), step);
     if (next.reuse) {
       assert.ok(next.reuse.reusedClasses > 0 && next.reuse.reusedTypes > 0, step);
+      // Query's and Mutation's fields of untouched tables are the ones made last time (their
+      // mutations with the new payload as type, the rest as made)
+      const [q0, q1] = [prev.schema.getQueryType()!.getFields(), next.schema.getQueryType()!.getFields()];
+      assert.ok(Object.keys(q1).some((k) => q1[k] === q0[k]), `${step}: no Query field taken from the previous build`);
+      const [m0, m1] = [prev.schema.getMutationType()!.getFields(), next.schema.getMutationType()!.getFields()];
+      assert.ok(Object.keys(m1).some((k) => m0[k] && m1[k] !== m0[k] && m1[k].args === m0[k].args), `${step}: no Mutation field taken from the previous build`);
       reusing++;
     }
     prev = next;
