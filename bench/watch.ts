@@ -221,7 +221,8 @@ async function main(): Promise<void> {
     const rows: Array<[string, string, string, boolean | undefined]> = [
       ['a. forum: DDL -> field served, median', fmt(forum.median), '≤ 50 ms', forum.median <= 50],
       ['a. forum: DDL -> field served, p95', fmt(forum.p95), '≤ 100 ms', forum.p95 <= 100],
-      ['b. 300 tables: DDL -> field served, median', fmt(wide.median), '≤ 500 ms', wide.median <= 500],
+      // issue 12's target for the live loop at scale
+      ['b. 300 tables: DDL -> field served, median', fmt(wide.median), '≤ 100 ms', wide.median <= 100],
       ['b. 300 tables: DDL -> field served, p95', fmt(wide.p95), '≤ 500 ms', wide.p95 <= 500],
       ['c. failed requests during 50 reloads', `${load.failures} / ${load.requests}`, '0', load.failures === 0],
       ['c. reload under load (DDL -> swap), median', fmt(load.reload.median), '—', undefined],
