@@ -77,7 +77,9 @@ with recursive
   -- Per table, every catalog row its column entries below are made of: equal keys, equal entries.
   class_key as (
     select cls.id,
-      case when $5::bool then cls.id::text || '/' || md5(concat_ws('|', rel.xmin::text, (select key from roles_key), col.list, dsc.list)) end as key
+      -- (sha256, not md5, which a PostgreSQL in FIPS mode refuses)
+      case when $5::bool then cls.id::text || '/' || encode(pg_catalog.sha256(convert_to(
+        concat_ws('|', rel.xmin::text, (select key from roles_key), col.list, dsc.list), 'UTF8')), 'base64') end as key
     from class cls
     join pg_catalog.pg_class rel on rel.oid = cls.id
     left join (
