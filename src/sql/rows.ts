@@ -164,7 +164,14 @@ export function connectionRowObject(c: Compiler, row: RowRef, type: GraphQLObjec
   // nothing selected but `__typename`: v4 reads the whole row then, so it is null only when
   // every column is
   if (!data.length) return sql`(case when ${row.whole} is null then null else ${obj} end)`;
-  return sql`(case when num_nonnulls(${sql.join(data.map(({ value }) => value), ', ')}) = 0 then null else ${obj} end)`;
+  // A relation or computed column in the test is a second run of its subquery or function for
+  // the row: columns are tested first, and the rest only when every column is null (Postgres
+  // stops at the first true operand of `or`).
+  const columns = data.filter(({ f }) => fieldPlan(f)?.kind === 'column');
+  const others = data.filter(({ f }) => fieldPlan(f)?.kind !== 'column');
+  const nonnulls = (list: typeof data) => sql`num_nonnulls(${sql.join(list.map(({ value }) => value), ', ')})`;
+  if (columns.length && others.length) return sql`(case when ${nonnulls(columns)} > 0 or ${nonnulls(others)} > 0 then ${obj} end)`;
+  return sql`(case when ${nonnulls(data)} = 0 then null else ${obj} end)`;
 }
 
 function rowField(c: Compiler, row: RowRef, type: GraphQLObjectType, f: CollectedField): SQL {

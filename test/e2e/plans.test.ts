@@ -58,3 +58,16 @@ test('no count is made unless totalCount is asked', async () => {
   const withCount = await aggregates('{ allPosts(first: 2) { totalCount nodes { id } pageInfo { hasNextPage } } }');
   assert.equal(withCount, without + 1);
 });
+
+test('a relation in a nullable row runs once per row, not again for the row\'s null test', async () => {
+  // no non-null field selected: v4 answers a row whose fields are all null as null, so the
+  // columns are tested first and the relation only when they are all null
+  const st = compiledStatement(ours.server, '{ allPosts { nodes { body personByAuthorId { firstName } } } }');
+  const { rows } = await client.query(`explain (analyze, format json) ${st.text}`, st.values);
+  const all = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode) as Array<{ node: PlanNode & { 'Actual Loops'?: number; 'Relation Name'?: string } }>;
+  const posts = (await client.query('select count(*)::int as n, count(body)::int as with_body from forum_example.post')).rows[0];
+  assert.ok(posts.with_body > 0, 'the forum data has bodies');
+  const personLoops = all.filter((n) => n.node['Relation Name'] === 'person').reduce((sum, n) => sum + (n.node['Actual Loops'] ?? 0), 0);
+  // once per post for the field, and once more only for a post without a body
+  assert.equal(personLoops, posts.n + (posts.n - posts.with_body));
+});
