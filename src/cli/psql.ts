@@ -24,6 +24,13 @@ export function findOnPath(name: string, envPath = process.env.PATH ?? ''): stri
 /** Runs psql and resolves to the exit code forum-dev should end with. */
 export async function runPsql(options: Options, extraArgs: string[]): Promise<number> {
   let url: string;
+  // `forum-dev psql -c 'select 1'`: forum-dev reads -c as its own connection string (a URL,
+  // `key=value` pairs or a database name: none of them holds a space outside key=value pairs)
+  if (options.connection && /\s/.test(options.connection) && !/^postgres(ql)?:\/\//i.test(options.connection) && !options.connection.includes('=')) {
+    process.stderr.write(`forum-dev: '${options.connection}' was read as forum-dev's connection string (-c); `
+      + `psql's own arguments go after --, e.g.: npx forum-dev psql -- -c '${options.connection.replace(/'/g, "'\\''")}'\n`);
+    return 2;
+  }
   if (options.connection) {
     url = options.ownerConnection ?? options.connection;
   } else {

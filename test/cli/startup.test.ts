@@ -88,6 +88,14 @@ test('schemas that do not exist, or hold nothing, are warned about (as v4 does)'
   assert.match(empty.stderr, /schema 'public' in database .* hold nothing the API can expose.*DATABASE_URL/);
 });
 
+test('forum-dev psql -c <SQL> says that -c is its connection string and where psql arguments go', () => {
+  const r = cli(['psql', '-c', 'alter table forum_example.post add column views int']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /was read as forum-dev's connection string \(-c\); psql's own arguments go after --, e\.g\.: npx forum-dev psql -- -c 'alter table forum_example\.post add column views int'/);
+  // a database name or URL is still a connection string: psql is run with it
+  assert.doesNotMatch(cli(['psql', '-c', 'postgres://127.0.0.1:1/nope', '--', '-c', 'select 1']).stderr, /was read as/);
+});
+
 test('--watch-sql without --watch is an error as a flag and a warning from the environment', () => {
   const flag = cli(['--watch-sql', 'db.sql']);
   assert.equal(flag.status, 2);
