@@ -92,8 +92,8 @@ function roundOrder<T>(list: T[], r: number): T[] {
  * each of them (V8 shrinking its heap), and whichever target followed it paid for it. Paused,
  * the others take nothing from the round; their connections simply wait.
  */
-async function alone<T>(target: targets.Target, others: targets.Target[], fn: () => Promise<T>): Promise<T> {
-  const pids = others.flatMap((x) => processTree(x.pid)).filter((pid) => !processTree(target.pid).includes(pid));
+async function alone<T>(others: targets.Target[], fn: () => Promise<T>): Promise<T> {
+  const pids = others.flatMap((x) => processTree(x.pid));
   const signal = (sig: NodeJS.Signals) => {
     for (const pid of pids) {
       try {
@@ -188,7 +188,7 @@ async function main() {
           const cpu0 = treeCpuSeconds(t.pid);
           const pg0 = postmaster ? treeCpuSeconds(postmaster) : 0;
           const others = list.filter((x) => x !== t);
-          const result = await alone(t, others, () => runLoad(t, w, bodies.get(t)!, { seconds: SECONDS, connections: CONNECTIONS }));
+          const result = await alone(others, () => runLoad(t, w, bodies.get(t)!, { seconds: SECONDS, connections: CONNECTIONS }));
           const run = runs.get(t)!;
           run.cpu += treeCpuSeconds(t.pid) - cpu0;
           if (postmaster) run.pgCpu += treeCpuSeconds(postmaster) - pg0;

@@ -22,10 +22,12 @@ export interface IntrospectOptions {
   enableTags?: boolean;
   /** false (v4's `--no-ignore-rbac`): what the role is not granted counts as `@omit`ted. */
   ignoreRbac?: boolean;
-  /** The previous introspection of the same database: the columns of unchanged tables are taken from it. */
-  previous?: Model;
-  /** Make the keys a later introspection takes unchanged tables' columns by (watch mode). */
+  /**
+   * Make each table's key (watch mode), by which a later introspection takes the columns of
+   * unchanged tables from this one; with `previous` (made with keys), take them from it now.
+   */
   columnKeys?: boolean;
+  previous?: Model;
 }
 
 /**
@@ -36,8 +38,8 @@ export async function introspect(db: Pool | ClientBase, schemas: string[], optio
   const tags = options.tagsFile ? readTagsFile(options.tagsFile) : undefined;
   // The column entries are most of the answer (on 300 tables, 500 of 800 KB): a reload asks
   // only for those of tables whose key changed.
-  const known = options.previous?.columnRows;
-  const keyed = !!(options.columnKeys || known);
+  const keyed = !!options.columnKeys;
+  const known = keyed ? options.previous?.columnRows : undefined;
   // Named, so each connection plans it once; watch mode introspects again after every change.
   const { rows } = await db.query({
     name: 'forum_dev_introspection', text: introspectionSql,
@@ -46,8 +48,7 @@ export async function introspect(db: Pool | ClientBase, schemas: string[], optio
       known ? [...known.keys()] : [], keyed,
     ],
   });
-  // Without keys the columns are hashed themselves: equal hashes must mean equal models.
-  const columns = { fresh: JSON.parse(rows[0].attributes as string) as Raw[], known, hashed: keyed ? undefined : rows[0].attributes as string };
+  const columns = { text: rows[0].attributes as string, keyed, known };
   const model = buildModel(rows[0].introspection as string, schemas, tags?.rules, options.enableTags !== false, columns);
   if (tags?.warnings.length) model.warnings = [...tags.warnings, ...(model.warnings ?? [])];
   await addEnumTables(db, model, schemas);
@@ -82,20 +83,21 @@ const str = (v: unknown): string => String(v);
 const strOrNull = (v: unknown): string | null => (v == null ? null : String(v));
 
 /**
- * The model from the catalog query's answer: `json`, and the column entries (`columns.fresh`,
- * those of tables whose key is not in `columns.known`; the others are taken from there). The
- * hash covers `json` (whose tables carry their columns' keys) and `columns.hashed`: the column
- * entries' text, when the answer has no keys.
+ * The model from the catalog query's answer: `json`, and the column entries (`columns.text`).
+ * With keys (`columns.keyed`), those are the entries of tables whose key is not in
+ * `columns.known`, the others are taken from there, and the hash covers the keys (in `json`);
+ * without, the hash covers the entries themselves.
  */
 export function buildModel(
   json: string, schemas: string[], tagRules: readonly TagRule[] = [], enableTags = true,
-  columns: { fresh: Raw[]; known?: ReadonlyMap<string, readonly unknown[]>; hashed?: string } = { fresh: [] },
+  columns: { text: string; keyed: boolean; known?: ReadonlyMap<string, readonly unknown[]> } = { text: '[]', keyed: false },
 ): Model {
   const raw = JSON.parse(json) as Raw;
-  const columnRows = columnsByKey(raw.class as Raw[], columns.fresh, columns.known);
+  const fresh = JSON.parse(columns.text) as Raw[];
+  const columnRows = columns.keyed ? columnsByKey(raw.class as Raw[], fresh, columns.known) : undefined;
   // v4 keeps the whole comment as the description when tags are off
   const parseTags = enableTags ? parseCommentTags : (comment: string | null) => ({ tags: {} as Tags, text: comment });
-  const hash = createHash('sha1').update(json).update(columns.hashed ?? '').update(tagRules.length ? JSON.stringify(tagRules) : '').digest('hex');
+  const hash = createHash('sha1').update(json).update(columns.keyed ? '' : columns.text).update(tagRules.length ? JSON.stringify(tagRules) : '').digest('hex');
 
   const namespaces = (raw.namespace as Raw[])
     .map((n) => ({ id: str(n.id), name: n.name as string, description: n.description ?? null }))
@@ -128,7 +130,7 @@ export function buildModel(
   const classById = new Map(classes.map((c) => [c.id, c]));
   const typeById = new Map(types.map((t) => [t.id, t]));
 
-  for (const rowsOfClass of columnRows.values()) for (const a of rowsOfClass as Raw[]) {
+  for (const rowsOfClass of columnRows?.values() ?? [fresh]) for (const a of rowsOfClass as Raw[]) {
     const cls = classById.get(str(a.classId));
     if (!cls) continue;
     const { tags, text } = parseTags(a.description);
@@ -212,8 +214,7 @@ function columnsByKey(classes: Raw[], fresh: Raw[], known: ReadonlyMap<string, r
   }
   const out = new Map<string, readonly unknown[]>();
   for (const c of classes) {
-    // without keys (not asked for), by table: no later introspection asks with these
-    const key = (c.attributesKey as string | null) ?? str(c.id);
+    const key = c.attributesKey as string;
     out.set(key, freshByClass.get(str(c.id)) ?? known?.get(key) ?? []);
   }
   return out;

@@ -167,8 +167,9 @@ export function connectionRowObject(c: Compiler, row: RowRef, type: GraphQLObjec
   // A relation or computed column in the test is a second run of its subquery or function for
   // the row: columns are tested first, and the rest only when every column is null (Postgres
   // stops at the first true operand of `or`).
-  const columns = data.filter(({ f }) => fieldPlan(f)?.kind === 'column');
-  const others = data.filter(({ f }) => fieldPlan(f)?.kind !== 'column');
+  const columns: typeof data = [];
+  const others: typeof data = [];
+  for (const d of data) (fieldPlan(d.f)?.kind === 'column' ? columns : others).push(d);
   const nonnulls = (list: typeof data) => sql`num_nonnulls(${sql.join(list.map(({ value }) => value), ', ')})`;
   if (columns.length && others.length) return sql`(case when ${nonnulls(columns)} > 0 or ${nonnulls(others)} > 0 then ${obj} end)`;
   return sql`(case when ${nonnulls(data)} = 0 then null else ${obj} end)`;

@@ -127,9 +127,10 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
     const ddl = ddlLabels(events);
     try {
       // v4 writes the cache again after each rebuild in watch mode; a cache file holds whole
-      // answers, so then the columns are not taken from the previous one.
-      const previous = options.writeCache ? undefined : prev.model;
-      const model = await withIntrospectionCache(pool, { writeCache: options.writeCache }, (db) => introspect(db, prev.options.schemas, { ...prev.options, previous }));
+      // answers, so then the columns are not taken from the previous one (nor keyed for the next).
+      const columnKeys = !options.writeCache;
+      const model = await withIntrospectionCache(pool, { writeCache: options.writeCache },
+        (db) => introspect(db, prev.options.schemas, { ...prev.options, columnKeys, previous: prev.model }));
       // Equal catalog answer, equal schema: e.g. DDL on objects the API does not expose.
       if (model.hash === prev.model.hash || closed) return;
       const next = makeSnapshot(model, prev.options, prev.generation + 1, prev);

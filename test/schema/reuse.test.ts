@@ -137,7 +137,7 @@ async function runSteps(options: SchemaOptions): Promise<void> {
   for (const [i, ddl] of STEPS.entries()) {
     await pool.query(ddl);
     // as a reload introspects: the columns of unchanged tables taken from the previous model
-    const model = await introspect(pool, options.schemas, { ...options, previous: prev.model });
+    const model = await introspect(pool, options.schemas, { ...options, columnKeys: true, previous: prev.model });
     const fullModel = await introspect(pool, options.schemas, options);
     const prevSdl = printSchema(prev.schema);
     const step = `step ${i + 1} (${ddl})`;
