@@ -10,7 +10,8 @@
 //   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_WORKLOADS=W1,W3 BENCH_TARGETS=raw,forum-dev npm run bench -- compare
 //
 // Environment: BENCH_SECONDS per round (10), BENCH_ROUNDS (4), BENCH_WARMUP_SECONDS (3),
-// BENCH_CONNECTIONS (32), BENCH_WORKLOADS, BENCH_TARGETS (raw,v4,v5,forum-dev),
+// BENCH_CONNECTIONS (32), BENCH_WORKLOADS, BENCH_TARGETS (raw,v4,v5,forum-dev; also raw-implicit:
+// the raw limit sent as forum-dev sends its statements, see bench/lib/raw-server.ts),
 // BENCH_CLUSTER_WORKERS=N (adds forum-dev with --cluster-workers N), BENCH_FORUM_DEV_NODE_ARGS (node flags for the forum-dev server, e.g. --cpu-prof),
 // BENCH_OUT (bench/results/compare.md), TEST_DATABASE_URL (an existing server instead of an
 // embedded one; Postgres CPU is then only measured when that server runs on this machine).
@@ -153,14 +154,14 @@ async function main() {
       if (name === 'forum-dev') list.push(ours);
       else if (name === 'v4') list.push(await targets.startV4(config));
       else if (name === 'v5') list.push(await targets.startV5(config));
-      else if (name === 'raw') {
+      else if (name === 'raw' || name === 'raw-implicit') {
         list.push(await targets.startRaw({
           connection: config.connection, jwtSecret: JWT_SECRET, defaultRole: 'forum_example_anonymous',
           statements: workloads.filter((w) => w.sql).map((w) => ({ query: w.query, sql: w.sql!, params: w.params ?? [] })),
           // {__typename} is how the bench sees that a server is up
           cached: [{ query: intro.query, answer: introAnswer }, { query: '{__typename}', answer: '{"data":{"__typename":"Query"}}' }],
-        }, join(tmpdir(), `${dbName}-raw.json`)));
-      } else throw new Error(`unknown target ${name} (raw, forum-dev, v4, v5)`);
+        }, join(tmpdir(), `${dbName}-${name}.json`), name === 'raw-implicit'));
+      } else throw new Error(`unknown target ${name} (raw, raw-implicit, forum-dev, v4, v5)`);
       if (list.at(-1) !== ours) started.push(list.at(-1)!);
     }
     if (CLUSTER) {

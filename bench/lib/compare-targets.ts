@@ -105,7 +105,8 @@ export function startV5(c: TargetConfig): Promise<Target> {
   });
 }
 
-export function startRaw(spec: RawSpec, specFile: string): Promise<Target> {
+/** The raw limit; `implicit`: its settings and statement in one implicit transaction (see raw-server.ts). */
+export function startRaw(spec: RawSpec, specFile: string, implicit = false): Promise<Target> {
   writeFileSync(specFile, JSON.stringify(spec));
-  return startProcess('raw', (port) => [join(root, 'dist', 'bench', 'lib', 'raw-server.js'), specFile, String(port)]);
+  return startProcess(implicit ? 'raw-implicit' : 'raw', (port) => [join(root, 'dist', 'bench', 'lib', 'raw-server.js'), specFile, String(port), ...(implicit ? ['implicit'] : [])]);
 }

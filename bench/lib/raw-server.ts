@@ -4,12 +4,17 @@
 // and claims), and sends begin, settings, statement and commit together: one round trip.
 // The introspection workload has no statement: it answers with cached bytes.
 //
-//   node raw-server.js <spec.json> <port>    (built by bench/compare.ts; prints "listening")
+// With `implicit`, the same statement and settings go out as forum-dev sends them: the two in
+// one implicit transaction ended by one Sync, through forum-dev's own queryPipeline, with no
+// BEGIN or COMMIT. That is the floor for forum-dev's transport, beside the limit as defined.
+//
+//   node raw-server.js <spec.json> <port> [implicit]    (built by bench/compare.ts; prints "listening")
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { queryPipeline } from '../../src/db/prepared';
 
 export interface RawSpec {
   connection: string;
@@ -21,7 +26,8 @@ export interface RawSpec {
   cached: { query: string; answer: string }[];
 }
 
-const [specFile, port] = process.argv.slice(2);
+const [specFile, port, mode] = process.argv.slice(2);
+const implicit = mode === 'implicit';
 const spec = JSON.parse(readFileSync(specFile, 'utf8')) as RawSpec;
 // the key object made once, as forum-dev makes it (a string secret costs a failed key parse per call)
 const secretKey = createSecretKey(Buffer.from(spec.jwtSecret));
@@ -43,11 +49,17 @@ async function answer(client: PoolClient, query: string, variables: Record<strin
   const values = settings(auth);
   const calls = [];
   for (let i = 1; i < values.length; i += 2) calls.push(`set_config($${i}, $${i + 1}, true)`);
+  const params = st.params.map((p) => variables?.[p]);
+  if (implicit) {
+    const outcome = await queryPipeline(client, [{ text: `select ${calls.join(', ')}`, values }, { text: st.sql, values: params }]);
+    if (!outcome.ok) throw outcome.error;
+    return Object.values(outcome.results[1].rows[0])[0] as string;
+  }
   // Issued without awaiting in between: node-postgres pipelines them on the connection.
   const [, , main] = await Promise.all([
     client.query('begin'),
     client.query({ name: `set_${values.length / 2}`, text: `select ${calls.join(', ')}`, values }),
-    client.query({ name: st.name, text: st.sql, values: st.params.map((p) => variables?.[p]), rowMode: 'array' }),
+    client.query({ name: st.name, text: st.sql, values: params, rowMode: 'array' }),
     client.query('commit'),
   ]);
   return main.rows[0][0] as string;

@@ -1,17 +1,31 @@
-// Named prepared statements per connection, so Postgres parses and plans a repeated operation
-// once per connection instead of on every request. Every statement we prepare returns one text
-// column, so a schema change can never make a cached plan change its result type. Each
-// connection keeps at most MAX_PREPARED statements and deallocates the least recently used.
+// Statements sent with the extended protocol, one round trip per call: each statement is
+// parsed (once per connection when named), bound and run, and one Sync ends the lot. Until that
+// Sync PostgreSQL runs them in one implicit transaction, so settings made with
+// set_config(..., true) by the first still hold in the next, and end with it: a request's
+// settings and its statement need no BEGIN or COMMIT, which cost as much again on both sides.
+//
+// Statements are named, so Postgres parses and plans a repeated operation once per connection
+// instead of on every request. Every statement we prepare returns one text column, so a schema
+// change can never make a cached plan change its result type. Each connection keeps at most
+// MAX_PREPARED statements and closes the least recently used.
 //
 // A connection pooler in transaction mode (PgBouncer's `pool_mode = transaction`) hands each
 // transaction to any server connection, so statements prepared on one are missing on the next:
 // pools marked with `useUnnamedStatements` send every statement unnamed instead (parsed and
-// planned each time, as v4 does), which works through any pooler.
+// planned each time, as v4 does), which works through any pooler. The implicit transaction is
+// one transaction to the pooler too.
 import { createHash } from 'node:crypto';
-import type { ClientBase, Pool, QueryResult } from 'pg';
+import pg, { Query, type ClientBase, type Pool, type QueryResult } from 'pg';
 
 export const MAX_PREPARED = 100;
-const registry = new WeakMap<ClientBase, Map<string, true>>();
+
+/** What a connection has prepared (in least recently used order), and what it must close. */
+interface Prepared {
+  names: Map<string, true>;
+  /** Statements that may or may not exist (their Parse was sent, then something failed): closed next time. */
+  closes: string[];
+}
+const registry = new WeakMap<ClientBase, Prepared>();
 // Clients (of pools marked below) that must not use named statements.
 const unnamedClients = new WeakSet<ClientBase>();
 const unnamedPools = new WeakSet<Pool>();
@@ -76,35 +90,144 @@ export async function choosePreparedStatements(pool: Pool, wanted: boolean | und
 // Postgres's "prepared statement ... does not exist" and "... already exists".
 const lostStatementCodes = new Set(['26000', '42P05']);
 
-function explainLostStatement(e: Error & { code?: string }): never {
+function explainLostStatement(e: Error & { code?: string }): Error {
   if (lostStatementCodes.has(e.code ?? '') && /"fd_/.test(e.message)) {
     e.message += '. forum-dev prepares statements per connection, which a connection pooler in transaction mode '
       + '(PgBouncer with pool_mode = transaction) does not keep: start forum-dev with --no-prepared-statements '
       + '(library: preparedStatements: false) or connect to PostgreSQL directly.';
   }
-  throw e;
+  return e;
+}
+
+export interface Statement {
+  text: string;
+  values: unknown[];
 }
 
 /**
- * Queries by name. Everything is issued at once, in order (no await in between), so callers can
- * pipeline several statements: node-postgres sends queued queries in the order they were made.
+ * Every statement's result; or the first failure and the index of the statement that failed
+ * (`statements.length` when every statement ran and the transaction's end failed, e.g. a
+ * deferred constraint).
  */
-export function queryPrepared(client: ClientBase, text: string, values: unknown[]): Promise<QueryResult> {
-  if (unnamedClients.has(client)) return client.query({ text, values });
-  let prepared = registry.get(client);
-  if (!prepared) registry.set(client, (prepared = new Map()));
-  const name = statementName(text);
-  if (prepared.has(name)) {
-    prepared.delete(name); // refresh its place in the LRU order
-  } else if (prepared.size >= MAX_PREPARED) {
-    const oldest = prepared.keys().next().value as string;
-    prepared.delete(oldest);
-    // (names are base64url, so quoted: `-` is not an identifier character)
-    client.query(`deallocate "${oldest}"`).catch(() => undefined);
-    // node-postgres remembers what it prepared; forget it so it prepares again if needed.
-    const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown> } }).connection?.parsedStatements;
-    if (parsed) delete parsed[oldest];
+export type PipelineOutcome =
+  | { ok: true; results: QueryResult[] }
+  | { ok: false; error: Error & { code?: string }; index: number };
+
+interface Step {
+  /** '' for the unnamed statement. */
+  name: string;
+  text: string;
+  values: unknown[];
+  /** Send a Parse first (a new name, or any unnamed statement). */
+  parse: boolean;
+}
+
+// The protocol messages node-postgres's connection writes (its own Query uses the same).
+interface Wire {
+  stream: { cork?(): void; uncork?(): void };
+  close(msg: { type: 'S'; name: string }): void;
+  parse(msg: { text: string; name: string }): void;
+  bind(msg: { statement: string; values: unknown[] }): void;
+  describe(msg: { type: 'P'; name: string }): void;
+  execute(msg: { portal: string }): void;
+  sync(): void;
+}
+
+type Callback = (err: (Error & { code?: string }) | null, results?: QueryResult | QueryResult[]) => void;
+interface AnswerHandling {
+  handleCommandComplete(msg: unknown, connection: unknown): void;
+}
+// node-postgres's Query handles the answers (rows, several results, errors, the final
+// ReadyForQuery); a subclass of it is also what its pipelining client accepts besides plain
+// queries. Only what goes on the wire is ours.
+const QueryBase = Query as unknown as new (config: { text: string }, values: undefined, callback: Callback) => AnswerHandling;
+const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): unknown } }).utils.prepareValue;
+
+class Pipeline extends QueryBase {
+  /** Statements finished so far: on an error, the index of the one that failed. */
+  done = 0;
+  constructor(private readonly steps: Step[], private readonly values: unknown[][], private readonly closes: string[], callback: Callback) {
+    super({ text: steps[0].text }, undefined, callback);
   }
-  prepared.set(name, true);
-  return client.query({ name, text, values }).catch(explainLostStatement);
+
+  /** The statements' texts, in order (for tracing, see trace.ts). */
+  get statementTexts(): string[] {
+    return this.steps.map((s) => s.text);
+  }
+
+  submit(connection: Wire): null {
+    connection.stream.cork?.();
+    try {
+      for (const name of this.closes) connection.close({ type: 'S', name });
+      this.steps.forEach((step, i) => {
+        if (step.parse) connection.parse({ text: step.text, name: step.name });
+        connection.bind({ statement: step.name, values: this.values[i] });
+        connection.describe({ type: 'P', name: '' });
+        connection.execute({ portal: '' });
+      });
+      connection.sync();
+    } finally {
+      connection.stream.uncork?.();
+    }
+    return null;
+  }
+
+  override handleCommandComplete(msg: unknown, connection: unknown): void {
+    super.handleCommandComplete(msg, connection);
+    this.done++;
+  }
+}
+
+/**
+ * Runs `statements` in one round trip, in one implicit transaction (or in the caller's explicit
+ * one): a failure stops the rest, and the transaction with them.
+ */
+export function queryPipeline(client: ClientBase, statements: Statement[]): Promise<PipelineOutcome> {
+  // values are made wire-ready first: one that cannot be (a circular object) fails before anything is sent
+  let values: unknown[][];
+  try {
+    values = statements.map((s) => s.values.map(prepareValue));
+  } catch (e) {
+    return Promise.resolve({ ok: false, error: e as Error, index: 0 });
+  }
+  const unnamed = unnamedClients.has(client);
+  let prepared = registry.get(client);
+  if (!prepared && !unnamed) registry.set(client, (prepared = { names: new Map(), closes: [] }));
+  const closes = prepared ? prepared.closes.splice(0) : [];
+  const steps = statements.map(({ text }): Step => {
+    if (!prepared) return { name: '', text, values: [], parse: true };
+    const name = statementName(text);
+    const known = prepared.names.delete(name); // re-added below: most recently used last
+    if (!known && prepared.names.size >= MAX_PREPARED) {
+      const oldest = prepared.names.keys().next().value as string;
+      prepared.names.delete(oldest);
+      closes.push(oldest);
+    }
+    prepared.names.set(name, true);
+    return { name, text, values: [], parse: !known };
+  });
+  return new Promise((resolve) => {
+    const pipeline = new Pipeline(steps, values, closes, (err, results) => {
+      if (!err) {
+        resolve({ ok: true, results: Array.isArray(results) ? results : [results!] });
+        return;
+      }
+      // Statements parsed at or after the failure may or may not exist now: closed and parsed again next time.
+      for (const step of steps.slice(pipeline.done)) {
+        if (!prepared || !step.parse) continue;
+        prepared.names.delete(step.name);
+        prepared.closes.push(step.name);
+      }
+      resolve({ ok: false, error: explainLostStatement(err), index: pipeline.done });
+    });
+    // (a Submittable: node-postgres sends it as it sends its own queries, in order)
+    void client.query(pipeline as unknown as pg.QueryConfig);
+  });
+}
+
+/** One statement, named; rejects with its failure. Statements issued without waiting go out in order. */
+export async function queryPrepared(client: ClientBase, text: string, values: unknown[]): Promise<QueryResult> {
+  const outcome = await queryPipeline(client, [{ text, values }]);
+  if (!outcome.ok) throw outcome.error;
+  return outcome.results[0];
 }

@@ -9,9 +9,10 @@ export function tracedClient(listener: StatementListener): typeof Client {
   class TracedClient extends Client {
     // pg's query has many overloads; this forwards all of them unchanged.
     override query(...args: unknown[]): never {
-      const first = args[0] as string | { text?: string } | undefined;
-      const text = typeof first === 'string' ? first : first?.text;
-      if (text) listener(text);
+      // (a pipeline of several statements, see prepared.ts, names each of them)
+      const first = args[0] as string | { text?: string; statementTexts?: readonly string[] } | undefined;
+      const texts = typeof first === 'string' ? [first] : first?.statementTexts ?? (first?.text ? [first.text] : []);
+      for (const text of texts) listener(text);
       return (Client.prototype.query as (...a: unknown[]) => never).apply(this, args);
     }
   }

@@ -3,7 +3,7 @@
 import { Connection, type Pool, type PoolClient, type QueryResult } from 'pg';
 import { settingsStatement, type Setting } from './settings';
 import { isUnavailable } from './unavailable';
-import { queryPrepared } from './prepared';
+import { queryPipeline, queryPrepared } from './prepared';
 
 /** How long to wait for a connection, and a signal that the client went away. */
 export interface ConnectionControl {
@@ -207,10 +207,10 @@ export async function withTransaction<T>(
 }
 
 /**
- * One read statement in its own transaction with the request's settings, sent as one pipeline:
- * begin, settings, the statement and commit go out together, so the whole request costs one
- * round trip to Postgres when the pool's clients pipeline (createServer's do). Resolves to the
- * statement's first row.
+ * One statement with the request's settings, sent as one round trip: the settings statement and
+ * the statement go out together and run in one implicit transaction, which ends at the Sync
+ * that follows them (see prepared.ts), so the settings end with it. Resolves to the statement's
+ * first row.
  */
 export async function queryWithSettings(
   pool: Pool, settings: Setting[], text: string, values: unknown[], control?: ConnectionControl,
@@ -218,8 +218,9 @@ export async function queryWithSettings(
   checkStorable(settings);
   return onConnection(pool, async (client) => {
     if (!settings.length) return (await queryPrepared(client, text, values)).rows[0];
-    const [main] = await begin(client, settings, () => [queryPrepared(client, text, values), client.query('commit')]);
-    return main.rows[0];
+    const outcome = await queryPipeline(client, [settingsStatement(settings), { text, values }]);
+    if (outcome.ok) return outcome.results[1].rows[0];
+    throw outcome.index === 0 ? settingsFailure(outcome.error) : outcome.error;
   }, control);
 }
 
