@@ -1,6 +1,6 @@
 // One request = one transaction on one pooled connection, with role and claims applied as
 // transaction-local settings so they can never leak to the next user of the connection.
-import { Connection, type Pool, type PoolClient, type QueryResult } from 'pg';
+import { Connection, type Pool, type PoolClient } from 'pg';
 import { settingsStatement, type Setting } from './settings';
 import { isUnavailable } from './unavailable';
 import { queryPipeline, queryPrepared } from './prepared';
@@ -139,40 +139,20 @@ class ClientGoneError extends Error {
 }
 
 /**
- * Issues the queries `fn` makes with one write to the socket: each query is otherwise a write
- * (a system call) of its own, and a request's begin, settings, statement and commit go out
- * together anyway when the client pipelines.
+ * `begin` and the settings as one pipeline (one round trip); the transaction stays open past its
+ * Sync, as a BEGIN makes it. Throws a settings failure as a SettingsError.
  */
-function inOneWrite<T>(client: PoolClient, fn: () => T): T {
-  const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
-  stream?.cork?.();
-  try {
-    return fn();
-  } finally {
-    stream?.uncork?.();
-  }
+async function begin(client: PoolClient, settings: Setting[]): Promise<void> {
+  const outcome = await queryPipeline(client, settings.length ? [BEGIN, settingsStatement(settings)] : [BEGIN]);
+  if (outcome.ok) return;
+  if (outcome.index === 0) throw outcome.error;
+  // The BEGIN ran, so its transaction is open (and aborted): ended here, not left to a status
+  // that the failure reached before the server's ReadyForQuery did.
+  await client.query('rollback').catch(() => undefined);
+  throw settingsFailure(outcome.error);
 }
 
-/**
- * `begin`, the settings, then the queries `more` makes, issued without waiting in one write (one
- * round trip when the client pipelines). Resolves to the results of `more`, or throws the first
- * failure, a settings one as a SettingsError. A failure aborts the transaction; a `commit` among
- * `more` then ends it (Postgres answers COMMIT in an aborted transaction with ROLLBACK).
- */
-async function begin(client: PoolClient, settings: Setting[], more: () => Array<Promise<QueryResult>> = () => []): Promise<QueryResult[]> {
-  const st = settings.length ? settingsStatement(settings) : null;
-  const [begun, applied, ...rest] = await Promise.allSettled(inOneWrite(client, () => [
-    client.query('begin'),
-    st ? queryPrepared(client, st.text, st.values) : null,
-    ...more(),
-  ]));
-  if (begun.status === 'rejected') throw begun.reason;
-  if (applied.status === 'rejected') throw settingsFailure(applied.reason);
-  return rest.map((r) => {
-    if (r.status === 'rejected') throw r.reason;
-    return r.value as QueryResult;
-  });
-}
+const BEGIN = { text: 'begin', values: [] };
 
 function settingsFailure(reason: Error & { code?: string }): Error {
   // A lost connection is not about the request's settings: report it as what it is.
