@@ -331,7 +331,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
 
   const router = (async () => {
     const first = await withInitRetry(async () => {
-      return withIntrospectionCache(pool, { readCache: options.readCache, writeCache: full.writeCache }, (db) => loadSnapshot(db, schemaOptions(full), 1, keepsColumns(full)));
+      return withIntrospectionCache(pool, { readCache: options.readCache, writeCache: full.writeCache }, (db) => loadSnapshot(db, schemaOptions(full), 1, { reloads: !!full.watch, columnKeys: keepsColumns(full) }));
     }, options.retryOnInitFail, () => released, log);
     const live = createLiveSchema(first);
     await exportSchema(live.current().schema, full);

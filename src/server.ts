@@ -92,7 +92,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   if (ownPool) guardPool(pool, hooks.log);
   let snapshot;
   try {
-    snapshot = await withIntrospectionCache(pool, options, (db) => loadSnapshot(db, schemaOptions(options), 1, keepsColumns(options)));
+    snapshot = await withIntrospectionCache(pool, options, (db) => loadSnapshot(db, schemaOptions(options), 1, { reloads: !!options.watch, columnKeys: keepsColumns(options) }));
     const pooled = await choosePreparedStatements(pool, options.preparedStatements, hooks.log);
     // LISTEN holds a session, which a pooler in transaction mode does not give
     if (pooled && !options.ownerConnection && needsListen(options)) {

@@ -16,11 +16,12 @@ import { watchTagsFile } from './tags-file';
 import { watchSqlFiles, type SqlFileError } from './sql-files';
 
 /**
- * Introspects the database and builds a snapshot from it; `columnKeys` when reloads will follow
- * (watch mode), so that they can take the columns of unchanged tables from it.
+ * Introspects the database and builds a snapshot from it. `reloads`: reloads will follow (watch
+ * mode), so the snapshot keeps what they reuse of its build; `columnKeys`: they may also take
+ * the columns of unchanged tables from its model.
  */
-export async function loadSnapshot(pool: Pool, options: SchemaOptions, generation: number, columnKeys = false): Promise<Snapshot> {
-  return makeSnapshot(await introspect(pool, options.schemas, { ...options, columnKeys }), options, generation);
+export async function loadSnapshot(pool: Pool, options: SchemaOptions, generation: number, next = { reloads: false, columnKeys: false }): Promise<Snapshot> {
+  return makeSnapshot(await introspect(pool, options.schemas, { ...options, columnKeys: next.columnKeys }), options, generation, undefined, next.reloads);
 }
 
 /** Tells whoever shows reloads (the GraphiQL change stream) about one; errors carry no id. */

@@ -193,3 +193,15 @@ test('the same with simple collections, classic ids and the simplify inflector',
   await pool.query(SQL);
   await runSteps({ schemas: ['r'], simpleCollections: 'both', classicIds: true, simplifyInflector: {} });
 });
+
+test('a snapshot made where no reload follows keeps nothing for one; a reload of it is a full build', async () => {
+  const options: SchemaOptions = { schemas: ['r'] };
+  const model = await introspect(pool, options.schemas, options);
+  const kept = makeSnapshot(model, options, 1);
+  const alone = makeSnapshot(model, options, 1, undefined, false);
+  assert.ok(kept.memo, 'watch mode keeps the build memo');
+  assert.equal(alone.memo, undefined);
+  const next = makeSnapshot(model, options, 2, alone);
+  assert.equal(next.reuse, null, 'nothing to reuse: a full build');
+  assert.equal(printSchema(next.schema), printSchema(kept.schema));
+});
