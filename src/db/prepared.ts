@@ -117,7 +117,6 @@ interface Step {
   /** '' for the unnamed statement. */
   name: string;
   text: string;
-  values: unknown[];
   /** Send a Parse first (a new name, or any unnamed statement). */
   parse: boolean;
 }
@@ -190,12 +189,11 @@ export function queryPipeline(client: ClientBase, statements: Statement[]): Prom
   } catch (e) {
     return Promise.resolve({ ok: false, error: e as Error, index: 0 });
   }
-  const unnamed = unnamedClients.has(client);
-  let prepared = registry.get(client);
-  if (!prepared && !unnamed) registry.set(client, (prepared = { names: new Map(), closes: [] }));
+  let prepared = unnamedClients.has(client) ? undefined : registry.get(client);
+  if (!prepared && !unnamedClients.has(client)) registry.set(client, (prepared = { names: new Map(), closes: [] }));
   const closes = prepared ? prepared.closes.splice(0) : [];
   const steps = statements.map(({ text }): Step => {
-    if (!prepared) return { name: '', text, values: [], parse: true };
+    if (!prepared) return { name: '', text, parse: true };
     const name = statementName(text);
     const known = prepared.names.delete(name); // re-added below: most recently used last
     if (!known && prepared.names.size >= MAX_PREPARED) {
@@ -204,7 +202,7 @@ export function queryPipeline(client: ClientBase, statements: Statement[]): Prom
       closes.push(oldest);
     }
     prepared.names.set(name, true);
-    return { name, text, values: [], parse: !known };
+    return { name, text, parse: !known };
   });
   return new Promise((resolve) => {
     const pipeline = new Pipeline(steps, values, closes, (err, results) => {

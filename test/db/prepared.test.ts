@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
-import { MAX_PREPARED, queryPipeline, queryPrepared } from '../../src/db/prepared';
+import { MAX_PREPARED, queryPipeline, queryPrepared, useUnnamedStatements } from '../../src/db/prepared';
 import { adminUrl } from '../helpers/db';
 
 let client: Client;
@@ -115,4 +115,25 @@ test('a deferred constraint fails at the end of the implicit transaction, after 
   assert.equal(outcome.error.code, '23505');
   assert.equal(outcome.index, 2, 'the commit failed, not a statement');
   assert.equal((await client.query('select count(*)::int as n from fd_pipe_d')).rows[0].n, 0);
+});
+
+test('a client marked for unnamed statements prepares nothing more, even after named use', async () => {
+  const other = new Client({ connectionString: adminUrl() });
+  await other.connect();
+  try {
+    const count = async () => Number((await other.query('select count(*) from pg_prepared_statements')).rows[0].count);
+    assert.equal((await queryPrepared(other, 'select $1::int + 1 as n', [1])).rows[0].n, 2);
+    assert.equal(await count(), 1);
+    useUnnamedStatements(other);
+    const outcome = await queryPipeline(other, [
+      { text: 'select set_config($1, $2, true) as v', values: ['fd.unnamed', 'u'] },
+      { text: "select current_setting('fd.unnamed') as v, $1::int * 2 as n", values: [21] },
+    ]);
+    assert.ok(outcome.ok);
+    assert.deepEqual(outcome.results[1].rows[0], { v: 'u', n: 42 });
+    assert.equal((await queryPrepared(other, 'select $1::int + 1 as n', [2])).rows[0].n, 3);
+    assert.equal(await count(), 1, 'nothing prepared by name after the mark');
+  } finally {
+    await other.end();
+  }
 });
