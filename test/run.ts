@@ -5,7 +5,7 @@
 //   npm test                    all tests
 //   npm test -- test/cli foo.ts only these files / folders
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { startEmbedded, type Embedded } from './helpers/embedded';
 
@@ -39,6 +39,19 @@ function ensureCompatInstall(): void {
   if (r.status !== 0) throw new Error('npm ci --prefix test/compat failed');
 }
 
+// node-postgres with its native client (test/native): built from source against libpq on first use.
+function ensureNativeInstall(): void {
+  const dir = join(testDir, 'native');
+  // the binding is built for one Node ABI: built again when another Node runs the tests
+  const marker = join(dir, 'node_modules', '.built-for-node-abi');
+  if (existsSync(join(dir, 'node_modules', 'libpq', 'build', 'Release', 'addon.node')) && existsSync(marker) && readFileSync(marker, 'utf8') === process.versions.modules) return;
+  console.log('# installing node-postgres with its native client (test/native; needs libpq-dev and a C++ compiler)');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['ci', '--prefix', dir, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm ci --prefix test/native failed: it builds libpq\'s binding, which needs libpq-dev, make and a C++ compiler (apt-get install -y libpq-dev build-essential)');
+  writeFileSync(marker, process.versions.modules);
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const files = (args.length ? args.map((a) => resolve(a)) : [testDir]).flatMap((p) => findTests(p));
@@ -47,6 +60,7 @@ async function main(): Promise<number> {
     return 1;
   }
   ensureCompatInstall();
+  if (files.some((f) => f.endsWith('native-client.test.ts'))) ensureNativeInstall();
 
   let embedded: Embedded | undefined;
   if (!process.env.TEST_DATABASE_URL) {

@@ -177,11 +177,15 @@ class Pipeline extends QueryBase {
   }
 }
 
+/** The statement that opens an explicit transaction (see the fallback below). */
+export const BEGIN: Statement = Object.freeze({ text: 'begin', values: [] as unknown[] });
+
 /**
  * Runs `statements` in one round trip, in one implicit transaction (or in the caller's explicit
  * one): a failure stops the rest, and the transaction with them.
  */
 export function queryPipeline(client: ClientBase, statements: Statement[]): Promise<PipelineOutcome> {
+  if (typeof (client as unknown as { connection?: { parse?: unknown } }).connection?.parse !== 'function') return oneByOne(client, statements);
   // values are made wire-ready first: one that cannot be (a circular object) fails before anything is sent
   let values: unknown[][];
   try {
@@ -221,6 +225,27 @@ export function queryPipeline(client: ClientBase, statements: Statement[]): Prom
     // (a Submittable: node-postgres sends it as it sends its own queries, in order)
     void client.query(pipeline as unknown as pg.QueryConfig);
   });
+}
+
+/**
+ * For clients that write no protocol messages of their own (pg-native's, on libpq): each
+ * statement through `client.query`, unnamed, one after another. Several statements run in
+ * `begin` … `commit`, which is what the implicit transaction gives, unless they open an explicit
+ * transaction themselves (BEGIN first), which then stays open.
+ */
+async function oneByOne(client: ClientBase, statements: Statement[]): Promise<PipelineOutcome> {
+  const wrap = statements.length > 1 && statements[0] !== BEGIN;
+  const results: QueryResult[] = [];
+  let index = 0;
+  try {
+    if (wrap) await client.query('begin');
+    for (; index < statements.length; index++) results.push(await client.query({ text: statements[index].text, values: statements[index].values }));
+    if (wrap) await client.query('commit');
+    return { ok: true, results };
+  } catch (e) {
+    if (wrap && index < statements.length) await client.query('rollback').catch(() => undefined);
+    return { ok: false, error: e as Error, index };
+  }
 }
 
 /** One statement, named; rejects with its failure. Statements issued without waiting go out in order. */

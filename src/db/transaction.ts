@@ -3,7 +3,7 @@
 import { Connection, type Pool, type PoolClient } from 'pg';
 import { settingsStatement, type Setting } from './settings';
 import { isUnavailable } from './unavailable';
-import { queryPipeline, queryPrepared } from './prepared';
+import { BEGIN, queryPipeline, queryPrepared } from './prepared';
 
 /** How long to wait for a connection, and a signal that the client went away. */
 export interface ConnectionControl {
@@ -151,8 +151,6 @@ async function begin(client: PoolClient, settings: Setting[]): Promise<void> {
   await client.query('rollback').catch(() => undefined);
   throw settingsFailure(outcome.error);
 }
-
-const BEGIN = { text: 'begin', values: [] };
 
 function settingsFailure(reason: Error & { code?: string }): Error {
   // A lost connection is not about the request's settings: report it as what it is.
