@@ -7,7 +7,7 @@
 // the printed schema, come out the same; the test compares the two.
 import {
   GraphQLInputObjectType, GraphQLInterfaceType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema,
-  GraphQLString, GraphQLUnionType, __Schema, isDirective,
+  GraphQLString, GraphQLUnionType, __Schema,
   type GraphQLField, type GraphQLFieldConfig, type GraphQLFieldConfigMap, type GraphQLFieldMap, type GraphQLNamedType,
   type GraphQLObjectTypeConfig, type GraphQLSchemaConfig, type GraphQLType,
 } from 'graphql';
@@ -28,9 +28,7 @@ export function assembleSchema(roots: Roots, refs: TypeReferences): GraphQLSchem
   const schema = new GraphQLSchema({ extensions: roots.extensions, assumeValid: roots.assumeValid, types: [] });
   const found = new Set<GraphQLNamedType>();
   for (const root of [roots.query, roots.mutation, roots.subscription]) if (root) visit(root, found, refs);
-  for (const directive of schema.getDirectives()) {
-    if (isDirective(directive)) for (const arg of directive.args) visit(namedOf(arg.type), found, refs);
-  }
+  for (const directive of schema.getDirectives()) for (const arg of directive.args) visit(namedOf(arg.type), found, refs);
   visit(__Schema, found, refs);
 
   const typeMap: Record<string, GraphQLNamedType> = Object.create(null);
@@ -63,7 +61,7 @@ export function assembleSchema(roots: Roots, refs: TypeReferences): GraphQLSchem
  * some fields. Returns false (and `type` makes its fields from its config) if this graphql-js
  * keeps them elsewhere.
  */
-export function presetFields(type: GraphQLObjectType, fields: GraphQLFieldMap<unknown, unknown> | (() => GraphQLFieldMap<unknown, unknown>)): boolean {
+function presetFields(type: GraphQLObjectType, fields: GraphQLFieldMap<unknown, unknown> | (() => GraphQLFieldMap<unknown, unknown>)): boolean {
   if (!internalsKnown()) return false;
   (type as unknown as { _fields: unknown })._fields = fields;
   return true;
@@ -85,28 +83,32 @@ export function objectTypeAgain(config: GraphQLObjectTypeConfig<unknown, unknown
   const type = new GraphQLObjectType(config);
   presetFields(type, () => {
     const configs = typeof config.fields === 'function' ? config.fields() : config.fields;
-    const fields = previous ? fieldsAgain(config.name, configs, previous) : new GraphQLObjectType({ ...config, fields: configs }).getFields();
+    const fields = fieldsAgain(config.name, configs, previous);
     keep({ configs, fields });
     return fields;
   });
   return type;
 }
 
-function fieldsAgain(name: string, configs: GraphQLFieldConfigMap<unknown, unknown>, previous: MadeFields): GraphQLFieldMap<unknown, unknown> {
+function fieldsAgain(name: string, configs: GraphQLFieldConfigMap<unknown, unknown>, previous: MadeFields | undefined): GraphQLFieldMap<unknown, unknown> {
   const again: Record<string, GraphQLField<unknown, unknown>> = Object.create(null);
   const rest: GraphQLFieldConfigMap<unknown, unknown> = {};
+  let fresh = 0;
   for (const key in configs) {
     const config = configs[key];
-    const before = previous.configs[key];
-    const made = previous.fields[key];
+    const before = previous?.configs[key];
+    const made = previous?.fields[key];
     if (config === before && made) again[key] = made;
     else if (before && made && sameButType(config, before)) again[key] = { ...made, type: config.type };
-    else rest[key] = config;
+    else {
+      rest[key] = config;
+      fresh++;
+    }
   }
   // graphql-js makes the new ones (names checked, arguments made) as it makes any type's
-  const fresh = new GraphQLObjectType({ name, fields: rest }).getFields();
+  const made = fresh ? new GraphQLObjectType({ name, fields: rest }).getFields() : again;
   const fields: GraphQLFieldMap<unknown, unknown> = Object.create(null);
-  for (const key in configs) fields[key] = again[key] ?? fresh[key];
+  for (const key in configs) fields[key] = again[key] ?? made[key];
   return fields;
 }
 

@@ -13,7 +13,7 @@ import { orderByType, tableConnectionType } from './connections';
 import type { FieldPlan, MutationPlan } from './plans';
 import { forwardRelations } from './relations';
 import { argInputType, untypedArgument, procArgs, procItemType, procReturn, computedColumnTable } from './functions';
-import { presetFields } from './assemble';
+import { objectTypeAgain } from './assemble';
 import { hasNodeId, isExposedTable, isTable, patchType, plan, tableDeprecation } from './tables';
 
 const CLIENT_MUTATION_ID_IN = 'Any string the client likes; it is returned unchanged in the payload, to match answers to requests.';
@@ -55,20 +55,17 @@ function payloadType(
 /**
  * The previous payload's fields but `query`, whose new type is again an object type: what
  * graphql-js validates of a payload (names, output types, arguments) holds as it did, so the
- * type counts as reused. Its fields are the previous payload's made fields with `query` made
- * anew: making the fields of hundreds of payloads from their configs again was most of their
- * rebuilding. The configs take the new `query` too (in place: they are read only while a type's
- * fields are made, and the previous payload's were made when it was served), for a graphql-js
- * that makes the fields from them after all.
+ * type counts as reused. Its configs are the previous payload's with a new `query` config, so
+ * its made fields are the previous ones again, `query`'s with its new type (assemble.ts):
+ * making the fields of hundreds of payloads from their configs again was most of their
+ * rebuilding. The previous build's memo is left as it was.
  */
 function payloadAgain(ctx: BuildContext, before: PayloadFields, name: string, description: string, key: string): GraphQLObjectType {
-  const Query = queryTypeRef(ctx);
-  before.fields.query = { ...before.fields.query, type: Query };
-  const type = new GraphQLObjectType({ name, description, fields: before.fields, extensions: { forumDev: { kind: 'payload' } } });
-  const made = before.type.getFields();
-  presetFields(type, Object.assign(Object.create(null), made, { query: { ...made.query, type: Query } }));
+  const fields = { ...before.fields, query: { ...before.fields.query, type: queryTypeRef(ctx) } };
+  const type = objectTypeAgain({ name, description, fields, extensions: { forumDev: { kind: 'payload' } } },
+    { configs: before.fields, fields: before.type.getFields() }, () => undefined);
   ctx.reused?.add(type);
-  setCached(ctx, 'payloadFields', key, { type, fields: before.fields } satisfies PayloadFields);
+  setCached(ctx, 'payloadFields', key, { type, fields } satisfies PayloadFields);
   return type;
 }
 

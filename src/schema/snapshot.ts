@@ -25,7 +25,8 @@ export interface Snapshot {
  * Builds and validates (once, here) the schema; an invalid one throws and is never served.
  * With `previous` (a reload), what the change did not touch is reused from its build; if that
  * build fails in any way, a full build decides (and its error is the one reported). Without
- * `reloads` (no watch mode) nothing is kept for a next build (4 MiB on 300 tables).
+ * `reloads` (no watch mode; by default a snapshot is made for a reload, which more follow)
+ * nothing is kept for a next build (4 MiB on 300 tables).
  */
 export function makeSnapshot(model: Model, options: SchemaOptions, generation: number, previous?: Snapshot, reloads = true): Snapshot {
   let built: BuiltSchema | undefined;
