@@ -7,7 +7,7 @@ import type { GraphQLSchema } from 'graphql';
 import { Pool, type PoolClient } from 'pg';
 import { createAuth } from './auth/auth';
 import { guardPool } from './db/pool';
-import { defaultOptions, keepsColumns, LIBRARY_NAMES, limitsOf, resolveOptions, schemaOptions, serverOptionsProblem, websocketsOn, websocketsProblem, type Options } from './options';
+import { defaultOptions, firstSnapshot, LIBRARY_NAMES, limitsOf, resolveOptions, schemaOptions, serverOptionsProblem, websocketsOn, websocketsProblem, type Options } from './options';
 import { attachSubscriptions, type SubscriptionServer } from './http/websocket';
 import { choosePreparedStatements, useUnnamedStatements } from './db/prepared';
 import { withTransaction } from './db/transaction';
@@ -331,7 +331,7 @@ export function postgraphile(connection: string | Pool, schemas: string | string
 
   const router = (async () => {
     const first = await withInitRetry(async () => {
-      return withIntrospectionCache(pool, { readCache: options.readCache, writeCache: full.writeCache }, (db) => loadSnapshot(db, schemaOptions(full), 1, { reloads: !!full.watch, columnKeys: keepsColumns(full) }));
+      return withIntrospectionCache(pool, { readCache: options.readCache, writeCache: full.writeCache }, (db) => loadSnapshot(db, schemaOptions(full), 1, firstSnapshot(full)));
     }, options.retryOnInitFail, () => released, log);
     const live = createLiveSchema(first);
     await exportSchema(live.current().schema, full);

@@ -180,10 +180,13 @@ export const websocketsOn = (o: Options): boolean => websocketVersions(o).length
 /** Whether anything LISTENs: watch mode, or subscriptions served over a WebSocket. */
 export const needsListen = (o: Options): boolean => o.watch || websocketsOn(o);
 /**
- * Whether the first introspection makes the keys by which reloads take unchanged tables' columns
- * from it: in watch mode, without a cache file (a cache holds whole answers).
+ * Whether an introspection makes the keys by which the next reload takes unchanged tables'
+ * columns from it: in watch mode, unless a cache file holds whole answers (one written after
+ * each rebuild; one read, which only the first introspection reads).
  */
-export const keepsColumns = (o: Options): boolean => !!o.watch && !o.writeCache && !o.readCache;
+export const keepsColumns = (o: Options, reload = false): boolean => !!o.watch && !o.writeCache && (reload || !o.readCache);
+/** What the first snapshot keeps for the reloads that may follow it (see loadSnapshot). */
+export const firstSnapshot = (o: Options): { reloads: boolean; columnKeys: boolean } => ({ reloads: !!o.watch, columnKeys: keepsColumns(o) });
 
 /** What the schema stage needs of the options. */
 export function schemaOptions(options: Options): SchemaOptions {

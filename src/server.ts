@@ -13,7 +13,7 @@ import { loadExpress } from './http/express';
 import { devTokenPath } from './http/dev-token';
 import type { HttpHooks } from './http/routes';
 import type * as Websocket from './http/websocket';
-import { keepsColumns, limitsOf, resolveOptions, schemaOptions, needsListen, websocketsOn, type Options } from './options';
+import { firstSnapshot, limitsOf, resolveOptions, schemaOptions, needsListen, websocketsOn, type Options } from './options';
 import { createNotifyHub, type NotifyHub } from './realtime/notify-hub';
 import type { PrimaryLink } from './realtime/relay';
 import type { LiveQueries } from './realtime/live-queries';
@@ -92,7 +92,7 @@ export async function createServer(given: Options, hooks: HttpHooks = {}, deps: 
   if (ownPool) guardPool(pool, hooks.log);
   let snapshot;
   try {
-    snapshot = await withIntrospectionCache(pool, options, (db) => loadSnapshot(db, schemaOptions(options), 1, { reloads: !!options.watch, columnKeys: keepsColumns(options) }));
+    snapshot = await withIntrospectionCache(pool, options, (db) => loadSnapshot(db, schemaOptions(options), 1, firstSnapshot(options)));
     const pooled = await choosePreparedStatements(pool, options.preparedStatements, hooks.log);
     // LISTEN holds a session, which a pooler in transaction mode does not give
     if (pooled && !options.ownerConnection && needsListen(options)) {

@@ -85,19 +85,26 @@ const strOrNull = (v: unknown): string | null => (v == null ? null : String(v));
 /**
  * The model from the catalog query's answer: `json`, and the column entries (`columns.text`).
  * With keys (`columns.keyed`), those are the entries of tables whose key is not in
- * `columns.known`, the others are taken from there, and the hash covers the keys (in `json`);
- * without, the hash covers the entries themselves.
+ * `columns.known`, the others are taken from there. The hash covers what the model is made of,
+ * never the keys: a change that moves row versions but not content (a grant to another role, a
+ * column's statistics target) leaves it equal, so the reload keeps its schema.
  */
-export function buildModel(
-  json: string, schemas: string[], tagRules: readonly TagRule[] = [], enableTags = true,
-  columns: { text: string; keyed: boolean; known?: ReadonlyMap<string, readonly unknown[]> } = { text: '[]', keyed: false },
+function buildModel(
+  json: string, schemas: string[], tagRules: readonly TagRule[] = [], enableTags: boolean,
+  columns: { text: string; keyed: boolean; known?: ReadonlyMap<string, readonly unknown[]> },
 ): Model {
   const raw = JSON.parse(json) as Raw;
   const fresh = JSON.parse(columns.text) as Raw[];
   const columnRows = columns.keyed ? columnsByKey(raw.class as Raw[], fresh, columns.known) : undefined;
   // v4 keeps the whole comment as the description when tags are off
   const parseTags = enableTags ? parseCommentTags : (comment: string | null) => ({ tags: {} as Tags, text: comment });
-  const hash = createHash('sha1').update(json).update(columns.keyed ? '' : columns.text).update(tagRules.length ? JSON.stringify(tagRules) : '').digest('hex');
+  const hash = createHash('sha1');
+  if (!columnRows) hash.update(json).update(columns.text);
+  else {
+    hash.update(json.replace(KEY_FIELD, ''));
+    for (const c of raw.class as Raw[]) hash.update(digestOf(columnRows.get(c.attributesKey as string)!));
+  }
+  hash.update(tagRules.length ? JSON.stringify(tagRules) : '');
 
   const namespaces = (raw.namespace as Raw[])
     .map((n) => ({ id: str(n.id), name: n.name as string, description: n.description ?? null }))
@@ -177,7 +184,7 @@ export function buildModel(
     extensions: (raw.extension as Raw[]).map((e) => ({
       id: str(e.id), name: e.name, namespaceId: str(e.namespaceId), version: e.version,
     })),
-    classById, typeById, hash, columnRows,
+    classById, typeById, hash: hash.digest('hex'), columnRows,
   };
   // v4 reads `@name` and `@foreignKey` of a composite type from `comment on type` too (it lands on
   // the pg_type row): a class's own tag first, else its row type's
@@ -204,6 +211,17 @@ export function buildModel(
  * Each table's column entries by its key, in the order of the tables: fresh ones (the query
  * orders them by table and number), else the ones kept under the same key.
  */
+/** A table's key in the answer (base64, no quotes inside), left out of the hash. */
+const KEY_FIELD = /"attributesKey"\s*:\s*"[^"]*"/g;
+
+// One table's column entries, digested once: kept entries are the same array on every reload.
+const digests = new WeakMap<readonly unknown[], string>();
+function digestOf(rows: readonly unknown[]): string {
+  let digest = digests.get(rows);
+  if (digest === undefined) digests.set(rows, (digest = createHash('sha1').update(JSON.stringify(rows)).digest('base64')));
+  return digest;
+}
+
 function columnsByKey(classes: Raw[], fresh: Raw[], known: ReadonlyMap<string, readonly unknown[]> | undefined): Map<string, readonly unknown[]> {
   const freshByClass = new Map<string, Raw[]>();
   for (const a of fresh) {

@@ -30,7 +30,7 @@ export type DdlWatcherOptions = {
    * every reload (a 2 ms timer fired 3-4 ms late while clients polled).
    */
   debounceMs?: number;
-  /** Longest an event waits while more keep arriving. Default 250 ms. */
+  /** With a `debounceMs`: the longest an event waits while more keep arriving. Default 250 ms. */
   maxWaitMs?: number;
   /** Poll mode: time between fingerprint queries. Default 1000 ms. */
   pollIntervalMs?: number;

@@ -4,7 +4,7 @@
 import type { Pool } from 'pg';
 import { introspect } from '../introspection/introspect';
 import { withIntrospectionCache } from '../introspection/cache';
-import type { Options } from '../options';
+import { keepsColumns, type Options } from '../options';
 import type { NotifyHub } from '../realtime/notify-hub';
 import { makeSnapshot, type LiveSchema, type Snapshot } from '../schema/snapshot';
 import type { SchemaOptions } from '../schema/build';
@@ -127,9 +127,8 @@ export async function startWatchMode(ctx: WatchModeContext): Promise<WatchMode> 
     const prev = live.current();
     const ddl = ddlLabels(events);
     try {
-      // v4 writes the cache again after each rebuild in watch mode; a cache file holds whole
-      // answers, so then the columns are not taken from the previous one (nor keyed for the next).
-      const columnKeys = !options.writeCache;
+      // (v4 writes the cache again after each rebuild in watch mode: then no kept columns)
+      const columnKeys = keepsColumns(options, true);
       const model = await withIntrospectionCache(pool, { writeCache: options.writeCache },
         (db) => introspect(db, prev.options.schemas, { ...prev.options, columnKeys, previous: prev.model }));
       // Equal catalog answer, equal schema: e.g. DDL on objects the API does not expose.
