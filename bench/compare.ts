@@ -2,14 +2,16 @@
 // posts) against forum-dev, PostGraphile v4, PostGraphile v5 (Amber) and the raw limit (one
 // hand-written statement per request), in alternating rounds after a warm-up, with autocannon.
 // Each round runs one target alone (the others paused); the rounds' orders form a balanced Latin
-// square, so over as many rounds as targets none always follows the same other.
+// square, so over the default rounds (as many as targets, twice as many when odd) none always
+// follows the same other.
 // Reports req/s, p50/p99, errors, server and Postgres CPU per request, peak RSS and the ratios
 // to the raw limit as Markdown, printed and written to BENCH_OUT.
 //
 //   npm run bench -- compare
 //   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_WORKLOADS=W1,W3 BENCH_TARGETS=raw,forum-dev npm run bench -- compare
 //
-// Environment: BENCH_SECONDS per round (10), BENCH_ROUNDS (4), BENCH_WARMUP_SECONDS (3),
+// Environment: BENCH_SECONDS per round (10), BENCH_ROUNDS (as many as balance the targets' order:
+// their number when even, twice it when odd; 4 for the default four), BENCH_WARMUP_SECONDS (3),
 // BENCH_CONNECTIONS (32), BENCH_WORKLOADS, BENCH_TARGETS (raw,v4,v5,forum-dev; also raw-implicit:
 // the raw limit sent as forum-dev sends its statements, see bench/lib/raw-server.ts),
 // BENCH_CLUSTER_WORKERS=N (adds forum-dev with --cluster-workers N), BENCH_FORUM_DEV_NODE_ARGS (node flags for the forum-dev server, e.g. --cpu-prof),
@@ -31,7 +33,8 @@ import { peakRssMiB, processTree, resetPeakRss, treeCpuSeconds } from './lib/pro
 
 const env = process.env;
 const SECONDS = Number(env.BENCH_SECONDS ?? 10);
-const ROUNDS = Number(env.BENCH_ROUNDS ?? 4);
+// default: as many rounds as balance the order of the targets (4 for the default four)
+const ROUNDS_ASKED = env.BENCH_ROUNDS === undefined ? undefined : Number(env.BENCH_ROUNDS);
 const WARMUP = Number(env.BENCH_WARMUP_SECONDS ?? 3);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32);
 const CLUSTER = Number(env.BENCH_CLUSTER_WORKERS ?? 0);
@@ -76,16 +79,20 @@ async function settle(pids: number[]): Promise<void> {
 
 /**
  * The targets' order in round `r`: rows of a balanced Latin square (a Williams design), so that
- * over as many rounds as targets each target runs once in each position and right after each
- * other target once. A fixed rotation had forum-dev always follow v5 and the raw limit follow
- * its own round.
+ * over `balancedRounds(n)` rounds each target runs equally often in each position and right
+ * after each other target equally often. A fixed rotation had forum-dev always follow v5 and
+ * the raw limit follow its own round. An odd number of targets needs twice as many rounds: the
+ * second n are the first n reversed.
  */
 function roundOrder<T>(list: T[], r: number): T[] {
   const n = list.length;
   // offsets 0, 1, n-1, 2, n-2, ...; row r adds r (for 4 targets: ABDC BCAD CDBA DACB)
   const row = Array.from({ length: n }, (_, i) => (i === 0 ? 0 : i % 2 === 1 ? (i + 1) / 2 : n - i / 2));
-  return row.map((x) => list[(x + r) % n]);
+  const order = row.map((x) => list[(x + r) % n]);
+  return n % 2 === 1 && r % (2 * n) >= n ? order.reverse() : order;
 }
+
+const balancedRounds = (n: number) => (n % 2 === 0 ? n : 2 * n);
 
 /**
  * Runs `fn` with the other targets paused (SIGSTOP, then SIGCONT). An idle server still works
@@ -94,7 +101,7 @@ function roundOrder<T>(list: T[], r: number): T[] {
  * the others take nothing from the round; their connections simply wait.
  */
 async function alone<T>(others: targets.Target[], fn: () => Promise<T>): Promise<T> {
-  const pids = others.flatMap((x) => processTree(x.pid));
+  const pids = processTree(...others.map((x) => x.pid));
   const signal = (sig: NodeJS.Signals) => {
     for (const pid of pids) {
       try {
@@ -172,7 +179,9 @@ async function main() {
       } else console.log(`# forum-dev has no --cluster-workers flag yet: BENCH_CLUSTER_WORKERS=${CLUSTER} skipped`);
     }
 
-    const header = `${cpus().length} cores, ${CONNECTIONS} connections, warm-up ${WARMUP} s, ${ROUNDS} alternating round(s) of ${SECONDS} s per target and workload; load average at start ${loadNow()}`;
+    const ROUNDS = ROUNDS_ASKED ?? balancedRounds(list.length);
+    const balance = ROUNDS % balancedRounds(list.length) === 0 ? '' : ` (not a multiple of ${balancedRounds(list.length)}: the targets' order is not balanced)`;
+    const header = `${cpus().length} cores, ${CONNECTIONS} connections, warm-up ${WARMUP} s, ${ROUNDS} alternating round(s)${balance} of ${SECONDS} s per target and workload; load average at start ${loadNow()}`;
     console.log(`# ${header}`);
     const measured: Measured[] = [];
     for (const w of workloads.filter((w) => !wantedWorkloads || wantedWorkloads.includes(w.id))) {

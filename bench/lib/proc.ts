@@ -45,13 +45,13 @@ function allStats(): Stat[] {
   return out;
 }
 
-/** The pids of `root` and every descendant. */
-export function processTree(root: number): number[] {
+/** The pids of `roots` and every descendant (one reading of /proc for all of them). */
+export function processTree(...roots: number[]): number[] {
   const stats = allStats();
   const children = new Map<number, number[]>();
   for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s.pid]);
   const out: number[] = [];
-  const todo = [root];
+  const todo = [...roots];
   while (todo.length) {
     const pid = todo.pop()!;
     out.push(pid);

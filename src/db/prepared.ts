@@ -193,8 +193,9 @@ export function queryPipeline(client: ClientBase, statements: Statement[]): Prom
   } catch (e) {
     return Promise.resolve({ ok: false, error: e as Error, index: 0 });
   }
-  let prepared = unnamedClients.has(client) ? undefined : registry.get(client);
-  if (!prepared && !unnamedClients.has(client)) registry.set(client, (prepared = { names: new Map(), closes: [] }));
+  const unnamed = unnamedClients.has(client);
+  let prepared = unnamed ? undefined : registry.get(client);
+  if (!prepared && !unnamed) registry.set(client, (prepared = { names: new Map(), closes: [] }));
   const closes = prepared ? prepared.closes.splice(0) : [];
   const steps = statements.map(({ text }): Step => {
     if (!prepared) return { name: '', text, parse: true };
